@@ -1,0 +1,378 @@
+"""The data model: every layer, its geometry types and fields, and the rules values must follow.
+
+One declarative table (``LAYERS``) drives the store's schema, the importers' validation, the API's
+GeoJSON and the exports, so a field is described once. Every layer also carries the common columns
+``id``, ``geometry``, ``created_at``, ``updated_at``, ``version``, ``provenance`` and ``source``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import UnknownLayer, ValidationFailed
+
+LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+
+PROVENANCES = ("real", "derived", "illustrative", "simulated")
+PROVENANCE_SV = {
+    "real": "verklig",
+    "derived": "härledd",
+    "illustrative": "illustrativ",
+    "simulated": "simulerad",
+}
+
+RISK_CATEGORIES = ("hastighet", "rattfylleri", "buskorning", "a_traktor")
+UNSAFE_CATEGORIES = (
+    "belysning", "narkotika", "ungdomar", "vald", "vald_i_nara_relation", "sexualbrott",
+    "trafik", "skadegorelse", "annat",
+)
+# Categories whose records are sensitive: never shown as points outside the police roles.
+SENSITIVE_CATEGORIES = frozenset({"vald_i_nara_relation", "sexualbrott"})
+REPORT_SOURCES = ("trygghetsvandring", "medborgardialog", "medborgare", "kommun", "polisen")
+CHECK_KINDS = ("hastighet", "nykterhet", "a_traktor", "allman")
+LOCATION_PRECISIONS = ("place", "locality", "municipality")
+
+FieldKind = Literal["text", "int", "float", "bool", "datetime", "list", "json"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer. ``choices`` restrict text values (or each item of a list)."""
+
+    name: str
+    kind: FieldKind
+    label_sv: str
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    default: Any = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer of the data model."""
+
+    name: str
+    title_sv: str
+    geometry_types: tuple[str, ...]
+    fields: tuple[Field, ...]
+    unique_field: str | None = None  # natural key, e.g. the police event id
+    description: str = ""
+    field_by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_by_name", {f.name: f for f in self.fields})
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+COMMON_FIELDS: tuple[Field, ...] = (
+    Field("provenance", "text", "Ursprung", required=True, choices=PROVENANCES, default="real"),
+    Field("source", "text", "Källa", default=""),
+)
+# Columns the store maintains itself; read-only through the API.
+SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "version")
+
+_HOURS = r"^([01]?\d|2[0-4])-([01]?\d|2[0-4])(,([01]?\d|2[0-4])-([01]?\d|2[0-4]))*$"
+
+_SPECS = (
+    LayerSpec(
+        "risk_roads", "Riskvägar", ("LineString", "MultiLineString"),
+        (
+            Field("name", "text", "Namn", required=True),
+            Field("road_ref", "text", "Vägnummer"),
+            Field("speed_limit_kmh", "int", "Hastighetsgräns (km/h)", minimum=5, maximum=130),
+            Field("risk_categories", "list", "Riskkategorier", choices=RISK_CATEGORIES, default=()),
+            Field("risk_weight", "float", "Riskvikt", minimum=0, default=1.0),
+            Field("highway", "text", "Vägtyp (OSM highway)"),
+            Field("schematic", "bool", "Schematisk geometri", default=False),
+            Field("note", "text", "Anteckning", default=""),
+        ),
+        description="Roads where the traffic risk is identified; the siting and coverage base.",
+    ),
+    LayerSpec(
+        "patrol_zones", "Patrullområden", ("Polygon", "MultiPolygon"),
+        (
+            Field("name", "text", "Namn", required=True),
+            Field("priority", "int", "Prioritet (1 högst)", minimum=1, maximum=9, default=1),
+            Field("target_minutes_per_week", "float", "Mål fotpatrull (min/vecka)", minimum=0,
+                  default=0.0),
+            Field("active_hours", "text", "Aktiva timmar", default="0-24", pattern=_HOURS),
+        ),
+        description="Zones of central Timrå where foot patrol is promised.",
+    ),
+    LayerSpec(
+        "unsafe_places", "Otrygga platser", ("Point", "Polygon", "MultiPolygon"),
+        (
+            Field("category", "text", "Kategori", required=True, choices=UNSAFE_CATEGORIES),
+            Field("description", "text", "Beskrivning", default=""),
+            Field("report_source", "text", "Rapporterad via", choices=REPORT_SOURCES,
+                  default="medborgare"),
+            Field("reported_at", "datetime", "Rapporterad", required=True),
+            Field("status", "text", "Status", choices=("oppen", "atgardad"), default="oppen"),
+            Field("resolved_at", "datetime", "Åtgärdad"),
+            Field("sensitive", "bool", "Känslig", default=False),
+        ),
+        description="Places people feel unsafe, from safety walks, dialogues and residents.",
+    ),
+    LayerSpec(
+        "patrols", "Patruller", ("LineString", "MultiLineString", "Point", "MultiPoint"),
+        (
+            Field("unit", "text", "Enhet", default=""),
+            Field("kind", "text", "Typ", choices=("fot", "bil"), default="fot"),
+            Field("start", "datetime", "Start"),
+            Field("end", "datetime", "Slut"),
+            Field("times", "list", "Tid per punkt"),
+        ),
+        description="Patrol tracks; 'times' holds one ISO timestamp per vertex where known.",
+    ),
+    LayerSpec(
+        "traffic_checks", "Trafikkontroller", ("Point",),
+        (
+            Field("status", "text", "Status", choices=("planerad", "genomford"), default="planerad"),
+            Field("start", "datetime", "Start"),
+            Field("end", "datetime", "Slut"),
+            Field("kinds", "list", "Typ av kontroll", choices=CHECK_KINDS, default=()),
+            Field("place", "text", "Plats", default=""),
+            Field("checked", "int", "Kontrollerade", minimum=0),
+            Field("breath_tests", "int", "Utandningsprov", minimum=0),
+            Field("suspected_dui", "int", "Misstänkt rattfylleri", minimum=0),
+            Field("speeding", "int", "Hastighetsöverträdelser", minimum=0),
+            Field("other_offences", "int", "Övriga överträdelser", minimum=0),
+            Field("event_id", "int", "Polisens händelse-id"),
+            Field("precision_m", "float", "Lägesosäkerhet (m)", minimum=0),
+        ),
+        description="Planned and performed traffic checks.",
+    ),
+    LayerSpec(
+        "events", "Polisens händelser", ("Point",),
+        (
+            Field("event_id", "int", "Händelse-id", required=True),
+            Field("type", "text", "Typ", required=True),
+            Field("time", "datetime", "Tid", required=True),
+            Field("name", "text", "Rubrik", default=""),
+            Field("summary", "text", "Sammanfattning", default=""),
+            Field("url", "text", "Länk", default=""),
+            Field("place", "text", "Plats", default=""),
+            Field("precision", "text", "Lägesprecision", choices=LOCATION_PRECISIONS,
+                  default="municipality"),
+            Field("precision_m", "float", "Lägesosäkerhet (m)", minimum=0),
+            Field("road", "text", "Väg"),
+            Field("municipality", "text", "Kommun", default=""),
+        ),
+        unique_field="event_id",
+        description="Police events from the Police open API, placed from their text.",
+    ),
+    LayerSpec(
+        "gazetteer", "Ortnamn", ("Point",),
+        (
+            Field("name", "text", "Namn", required=True),
+            Field("aliases", "list", "Andra namn", default=()),
+            Field("kind", "text", "Typ", default=""),
+            Field("precision_m", "float", "Lägesosäkerhet (m)", minimum=0, default=0.0),
+            Field("basis", "text", "Grund", choices=("stated", "estimated"), default="stated"),
+            Field("inside_municipality", "bool", "I kommunen", default=True),
+            Field("roads", "list", "Vägar", default=()),
+        ),
+        unique_field="name",
+        description="Place names used to place police events from their text.",
+    ),
+    LayerSpec(
+        "boundaries", "Kommungräns", ("Polygon", "MultiPolygon"),
+        (
+            Field("name", "text", "Namn", required=True),
+            Field("kommunkod", "text", "Kommunkod", pattern=r"^\d{4}$"),
+        ),
+        description="Municipal boundaries.",
+    ),
+)
+
+LAYERS: dict[str, LayerSpec] = {
+    s.name: LayerSpec(s.name, s.title_sv, s.geometry_types, s.fields + COMMON_FIELDS,
+                      s.unique_field, s.description)
+    for s in _SPECS
+}
+
+
+def layer_spec(name: str) -> LayerSpec:
+    """The spec of layer ``name``; raises ``UnknownLayer`` listing the valid names."""
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise UnknownLayer(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}") from None
+
+
+# --- value coercion -------------------------------------------------------------------------------
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, NaT and empty strings: the value was not given."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, (list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_datetime(value: Any) -> pd.Timestamp:
+    """Parse an ISO 8601 text or datetime to a UTC timestamp; naive values are Swedish local time."""
+    if isinstance(value, str):
+        text = value.strip()
+        # The Police API writes hours without a leading zero: "2023-03-22 7:28:40 +01:00".
+        text = re.sub(r"(\d{4}-\d{2}-\d{2})[ T](\d):", r"\1 0\2:", text)
+        ts = pd.Timestamp(text)
+    elif isinstance(value, (datetime, pd.Timestamp)):
+        ts = pd.Timestamp(value)
+    else:
+        raise ValueError(f"not a date/time: {value!r}")
+    if ts is pd.NaT:
+        raise ValueError(f"not a date/time: {value!r}")
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(LOCAL_TZ, ambiguous=False, nonexistent="shift_forward")
+    return ts.tz_convert("UTC")
+
+
+def _as_list(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return list(value.tolist())
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            parsed = json.loads(text)
+            if not isinstance(parsed, list):
+                raise ValueError("expected a list")
+            return parsed
+        return [part.strip() for part in re.split(r"[,;|]", text) if part.strip()]
+    raise ValueError(f"expected a list or comma-separated text, got {value!r}")
+
+
+def coerce_value(f: Field, value: Any) -> Any:
+    """Return ``value`` converted to the canonical Python type of field ``f``; raise ValueError."""
+    if is_missing(value):
+        if f.required:
+            raise ValueError("is required")
+        default = f.default
+        return list(default) if isinstance(default, tuple) else default
+    if f.kind == "text":
+        if isinstance(value, (dict, list)):
+            raise ValueError(f"expected text, got {type(value).__name__}")
+        out: Any = str(value).strip()
+        if f.choices and out not in f.choices:
+            raise ValueError(f"{out!r} is not one of {', '.join(f.choices)}")
+        if f.pattern and not re.fullmatch(f.pattern, out):
+            raise ValueError(f"{out!r} has the wrong form")
+    elif f.kind == "int":
+        if isinstance(value, bool):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        number = float(value)
+        if not math.isfinite(number) or number != int(number):
+            raise ValueError(f"expected a whole number, got {value!r}")
+        out = int(number)
+    elif f.kind == "float":
+        if isinstance(value, bool):
+            raise ValueError(f"expected a number, got {value!r}")
+        out = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        if not math.isfinite(out):
+            raise ValueError(f"expected a finite number, got {value!r}")
+    elif f.kind == "bool":
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in ("1", "true", "ja", "yes", "sant", "t", "y"):
+                out = True
+            elif text in ("0", "false", "nej", "no", "falskt", "f", "n"):
+                out = False
+            else:
+                raise ValueError(f"expected true or false, got {value!r}")
+        elif isinstance(value, (bool, int, float)) and value in (0, 1):
+            out = bool(value)
+        else:
+            raise ValueError(f"expected true or false, got {value!r}")
+    elif f.kind == "datetime":
+        out = parse_datetime(value)
+    elif f.kind == "list":
+        items = _as_list(value)
+        out = [str(item).strip() if not isinstance(item, (int, float)) else item for item in items]
+        if f.choices:
+            bad = [item for item in out if item not in f.choices]
+            if bad:
+                raise ValueError(f"{', '.join(map(str, bad))} not among {', '.join(f.choices)}")
+    elif f.kind == "json":
+        out = json.loads(value) if isinstance(value, str) else value
+    else:  # pragma: no cover - the spec table is fixed
+        raise AssertionError(f.kind)
+    if f.kind in ("int", "float"):
+        if f.minimum is not None and out < f.minimum:
+            raise ValueError(f"{out} is below the minimum {f.minimum:g}")
+        if f.maximum is not None and out > f.maximum:
+            raise ValueError(f"{out} is above the maximum {f.maximum:g}")
+    return out
+
+
+def coerce_record(spec: LayerSpec, values: dict[str, Any], *, where: str,
+                  partial: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """Coerce a mapping of field values for ``spec``; return (values, problems).
+
+    With ``partial`` (a PATCH) only the given fields are coerced and required ones may be absent.
+    Unknown keys are reported as problems so that typos do not vanish silently.
+    """
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for key in values:
+        if key not in spec.field_by_name and key not in SYSTEM_COLUMNS and key != "geometry":
+            problems.append(f"{where}: unknown field {key!r} for layer {spec.name}")
+    for f in spec.fields:
+        if partial and f.name not in values:
+            continue
+        try:
+            out[f.name] = coerce_value(f, values.get(f.name))
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            problems.append(f"{where}: field {f.name!r}: {exc}")
+    if spec.name == "unsafe_places" and out.get("category") in SENSITIVE_CATEGORIES:
+        out["sensitive"] = True
+    return out, problems
+
+
+def coerce_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
+                 ignore_unknown: bool = True) -> gpd.GeoDataFrame:
+    """Coerce every row of ``gdf`` to the layer's fields; raise ``ValidationFailed`` listing all
+    problems as "origin, feature i: field 'x': ..." (feature indexes count from 0)."""
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    records = gdf[columns].to_dict("records") if columns else [{} for _ in range(len(gdf))]
+    for i, raw in enumerate(records):
+        given = {k: v for k, v in raw.items() if k in spec.field_by_name}
+        if not ignore_unknown:
+            given.update({k: v for k, v in raw.items() if k not in spec.field_by_name})
+        values, errs = coerce_record(spec, given, where=f"{origin}, feature {i}")
+        rows.append(values)
+        problems.extend(errs)
+    if problems:
+        shown = problems[:20]
+        more = len(problems) - len(shown)
+        raise ValidationFailed(
+            f"{len(problems)} problem(s) in {origin}: " + "; ".join(shown)
+            + (f"; and {more} more" if more else ""),
+            problems,
+        )
+    frame = pd.DataFrame(rows, columns=spec.field_names, index=range(len(gdf)))
+    return gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)

@@ -1,0 +1,175 @@
+"""Make features fit for a layer: CRS, geometry checks and repair, Sweden's extent, field values.
+
+Everything that enters the store passes ``prepare_features``; it either returns a clean
+GeoDataFrame in EPSG:3006 or raises ``ImportRejected`` listing every problem with its feature index.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.crs import SWEDEN_BOUNDS_3006, SWEDEN_BOUNDS_WGS84, WORK_CRS
+from geo.errors import ImportRejected, ValidationFailed
+from geo.layers import LayerSpec, coerce_frame
+
+_POLYGONAL = {"Polygon", "MultiPolygon"}
+_LINEAR = {"LineString", "MultiLineString"}
+_TO_3006 = Transformer.from_crs("EPSG:4326", WORK_CRS, always_xy=True)
+
+
+def _inside(bounds: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    return (
+        (bounds[:, 0] >= box[0]) & (bounds[:, 1] >= box[1])
+        & (bounds[:, 2] <= box[2]) & (bounds[:, 3] <= box[3])
+    )
+
+
+def _first_xy(geom: shapely.Geometry) -> str:
+    coords = shapely.get_coordinates(geom)
+    return f"({coords[0][0]:.6g}, {coords[0][1]:.6g})" if len(coords) else "(no coordinates)"
+
+
+def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
+                     repair: bool = True) -> tuple[gpd.GeoSeries, list[str]]:
+    """Check and repair geometries; return (geometries in EPSG:3006, problems).
+
+    Rejects missing, empty and non-finite geometries and types the layer does not take; repairs
+    invalid polygons with ``make_valid`` keeping only their polygonal part; rejects what lies outside
+    Sweden and says when latitude and longitude look swapped or metres arrive without a CRS.
+    """
+    problems: list[str] = []
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    n = len(geoms)
+    where = [f"{origin}, feature {i}" for i in range(n)]
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    for i in np.flatnonzero(missing):
+        problems.append(f"{where[i]}: field 'geometry': missing or empty")
+    ok = ~missing
+    present = np.flatnonzero(ok)
+    coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
+    nonfinite = present[np.unique(owner[~np.isfinite(coords).all(axis=1)])]
+    for i in nonfinite:
+        problems.append(f"{where[i]}: field 'geometry': coordinates are NaN or infinite")
+    ok[nonfinite] = False
+    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    wrong = ok & ~np.isin(types, spec.geometry_types)
+    for i in np.flatnonzero(wrong):
+        problems.append(
+            f"{where[i]}: field 'geometry': {types[i]} is not allowed in {spec.name} "
+            f"(takes {', '.join(spec.geometry_types)})"
+        )
+    ok &= ~wrong
+    if problems and not ok.any():
+        return gpd.GeoSeries([], crs=WORK_CRS), problems
+
+    crs = gdf.crs
+    bounds = shapely.bounds(np.where(ok, geoms, None).astype(object))
+    if crs is None:
+        # No CRS declared: GeoJSON's default is WGS84, but metres mean SWEREF 99 TM was meant.
+        looks_metric = ok & (np.nanmax(np.abs(bounds), axis=1) > 360)
+        for i in np.flatnonzero(looks_metric):
+            problems.append(
+                f"{where[i]}: field 'geometry': coordinates {_first_xy(geoms[i])} look like metres "
+                "(SWEREF 99 TM?) but the file declares no CRS; declare it (e.g. --crs EPSG:3006)"
+            )
+        ok &= ~looks_metric
+        crs = "EPSG:4326"
+    series = gpd.GeoSeries(np.where(ok, geoms, None), crs=crs)
+    if series.crs.to_epsg() == 4326:
+        inside = _inside(bounds, SWEDEN_BOUNDS_WGS84)
+        swapped = _inside(bounds[:, [1, 0, 3, 2]], SWEDEN_BOUNDS_WGS84)
+        for i in np.flatnonzero(ok & ~inside):
+            hint = ("latitude and longitude look swapped (GeoJSON and WKT put longitude first)"
+                    if swapped[i] else "lies outside Sweden")
+            problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} {hint}")
+        ok &= inside
+    try:
+        work = series.to_crs(WORK_CRS)
+    except Exception as exc:  # pyproj raises several classes for unusable CRSs
+        raise ImportRejected(f"{origin}: cannot reproject from {series.crs} to {WORK_CRS}: {exc}")
+    wgeoms = np.asarray(work.values, dtype=object)
+    wbounds = shapely.bounds(np.where(ok, wgeoms, None).astype(object))
+    outside = ok & ~_inside(np.nan_to_num(wbounds, nan=0.0), SWEDEN_BOUNDS_3006)
+    for i in np.flatnonzero(outside):
+        problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} lies outside Sweden "
+                        f"(in {series.crs})")
+    ok &= ~outside
+
+    invalid = ok & ~shapely.is_valid(np.where(ok, wgeoms, None).astype(object))
+    for i in np.flatnonzero(invalid):
+        reason = shapely.is_valid_reason(wgeoms[i])
+        if not repair:
+            problems.append(f"{where[i]}: field 'geometry': invalid ({reason})")
+            continue
+        fixed = shapely.make_valid(wgeoms[i])
+        if types[i] in _POLYGONAL:
+            fixed = _keep_dimension(fixed, 2)
+        elif types[i] in _LINEAR:
+            fixed = _keep_dimension(fixed, 1)
+        if fixed is None or fixed.is_empty or fixed.geom_type not in spec.geometry_types:
+            problems.append(f"{where[i]}: field 'geometry': invalid ({reason}) and cannot be "
+                            "repaired")
+        else:
+            wgeoms[i] = fixed
+    return gpd.GeoSeries(wgeoms, crs=WORK_CRS), problems
+
+
+def _keep_dimension(geom: shapely.Geometry, dim: int) -> shapely.Geometry | None:
+    parts = [g for g in shapely.get_parts(geom) if shapely.get_dimensions(g) == dim]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts) if dim == 2 else shapely.line_merge(shapely.union_all(parts))
+    return merged
+
+
+def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
+                     provenance: str | None = None, source: str | None = None,
+                     repair: bool = True) -> gpd.GeoDataFrame:
+    """Return ``gdf`` ready for layer ``spec``: EPSG:3006, valid geometry, coerced fields.
+
+    ``provenance`` and ``source`` fill those fields where the features do not give them.
+    Raises ``ImportRejected`` naming every problem; nothing is partially accepted.
+    """
+    if len(gdf) == 0:
+        raise ImportRejected(f"{origin}: no features to import")
+    gdf = gdf.reset_index(drop=True)
+    geoms, problems = check_geometries(gdf, spec, origin=origin, repair=repair)
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    for name, value in (("provenance", provenance), ("source", source)):
+        if value is not None:
+            if name in attrs.columns:
+                attrs[name] = attrs[name].where(attrs[name].notna() & (attrs[name] != ""), value)
+            else:
+                attrs[name] = value
+    frame = gpd.GeoDataFrame(attrs, geometry=np.asarray(gdf.geometry.values), crs=gdf.crs)
+    try:
+        coerced = coerce_frame(spec, frame, origin=origin)
+    except ValidationFailed as exc:
+        problems.extend(exc.details)
+        coerced = None
+    if problems:
+        problems = sorted(set(problems), key=_feature_order)
+        shown = problems[:20]
+        more = len(problems) - len(shown)
+        raise ImportRejected(
+            f"{origin}: {len(problems)} problem(s), nothing imported: " + "; ".join(shown)
+            + (f"; and {more} more" if more else ""),
+            problems,
+        )
+    assert coerced is not None
+    return gpd.GeoDataFrame(coerced.drop(columns="geometry", errors="ignore"),
+                            geometry=geoms.values, crs=WORK_CRS)
+
+
+def _feature_order(problem: str) -> tuple[int, str]:
+    marker = ", feature "
+    if marker in problem:
+        tail = problem.split(marker, 1)[1]
+        digits = tail.split(":", 1)[0]
+        if digits.isdigit():
+            return int(digits), problem
+    return -1, problem

@@ -1,0 +1,5 @@
+"""The embedded SQLite store of every layer, and the accounts that may use it."""
+
+from store.store import Store
+
+__all__ = ["Store"]

@@ -1,0 +1,63 @@
+"""The SQLite schema, generated from the data model in ``geo.layers``, and its version."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text,
+)
+
+from geo.layers import LAYERS, LayerSpec
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta_table = Table(
+    "meta", metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users_table = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("role", Text, nullable=False),
+    Column("token_sha256", Text, nullable=False, unique=True),
+    Column("created_at", Text, nullable=False),
+)
+
+sessions_table = Table(
+    "sessions", metadata,
+    Column("id_sha256", Text, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", Text, nullable=False),
+)
+
+_SQL_TYPES = {
+    "text": Text, "int": Integer, "float": Float, "bool": Boolean,
+    "datetime": Text, "list": Text, "json": Text,
+}
+
+
+def _layer_table(spec: LayerSpec) -> Table:
+    columns = [
+        Column("id", Integer, primary_key=True),
+        Column("geometry", LargeBinary, nullable=False),  # WKB in EPSG:3006
+        Column("minx", Float, nullable=False),
+        Column("miny", Float, nullable=False),
+        Column("maxx", Float, nullable=False),
+        Column("maxy", Float, nullable=False),
+        Column("created_at", Text, nullable=False),
+        Column("updated_at", Text, nullable=False),
+        Column("version", Integer, nullable=False, default=1),
+    ]
+    for f in spec.fields:
+        columns.append(Column(f.name, _SQL_TYPES[f.kind](), nullable=not f.required,
+                              unique=(f.name == spec.unique_field)))
+    table = Table(spec.name, metadata, *columns)
+    Index(f"ix_{spec.name}_bbox", table.c.minx, table.c.maxx, table.c.miny, table.c.maxy)
+    return table
+
+
+layer_tables: dict[str, Table] = {name: _layer_table(spec) for name, spec in LAYERS.items()}

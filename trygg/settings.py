@@ -1,0 +1,40 @@
+"""The one settings object, read from ``TRYGG_*`` environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEMO_SECRET = "demo-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Trygg's settings. Pass it in (CLI option, FastAPI dependency); never import a global."""
+
+    model_config = SettingsConfigDict(env_prefix="TRYGG_", extra="ignore")
+
+    db: Path = Field(PROJECT_ROOT / "var" / "trygg.sqlite",
+                     description="Path of the SQLite store file.")
+    demo: bool = Field(False, description="Demo mode: one account per role, anonymous reading of "
+                                          "non-sensitive layers.")
+    secret: str = Field(DEMO_SECRET, description="Secret for signing session cookies; must be set "
+                                                  "outside demo mode.")
+    host: str = Field("127.0.0.1", description="Address `trygg serve` listens on.")
+    port: int = Field(8000, description="Port `trygg serve` listens on.")
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of the shipped datasets.")
+    session_hours: float = Field(12.0, description="Lifetime of a login session, in hours.")
+    max_upload_mb: float = Field(50.0, description="Largest file accepted by an API upload, MB.")
+    login_attempts_per_minute: int = Field(10, description="Failed logins allowed per client "
+                                                           "address per minute.")
+
+    @model_validator(mode="after")
+    def _no_demo_secret_in_production(self) -> "Settings":
+        if not self.demo and self.secret == DEMO_SECRET:
+            raise ValueError("TRYGG_SECRET must be set to a real secret outside demo mode "
+                             "(TRYGG_DEMO=1 allows the demo secret)")
+        if len(self.secret) < 16:
+            raise ValueError("TRYGG_SECRET must be at least 16 characters")
+        return self
