@@ -268,7 +268,7 @@ def _as_list(value: Any) -> list:
 def coerce_value(f: Field, value: Any) -> Any:
     """Return ``value`` converted to the canonical Python type of field ``f``; raise ValueError."""
     if is_missing(value):
-        if f.required:
+        if f.required and f.default is None:
             raise ValueError("is required")
         default = f.default
         return list(default) if isinstance(default, tuple) else default

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +30,11 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(10, description="Failed logins allowed per client "
                                                            "address per minute.")
 
-    @model_validator(mode="after")
-    def _no_demo_secret_in_production(self) -> "Settings":
+    def checked_secret(self) -> str:
+        """The secret for tokens and sessions; refuses the demo secret outside demo mode."""
         if not self.demo and self.secret == DEMO_SECRET:
             raise ValueError("TRYGG_SECRET must be set to a real secret outside demo mode "
                              "(TRYGG_DEMO=1 allows the demo secret)")
         if len(self.secret) < 16:
             raise ValueError("TRYGG_SECRET must be at least 16 characters")
-        return self
+        return self.secret

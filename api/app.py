@@ -1,0 +1,68 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.deps import current_user, get_store
+from api.errors import error_body, install_error_handlers
+from api.ratelimit import LoginLimiter
+from api.routes import layers, pages
+from store import Store
+from store.accounts import User, ensure_demo_users
+from trygg.settings import Settings
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+class Me(BaseModel):
+    name: str | None
+    role: str | None
+
+
+class Health(BaseModel):
+    status: str
+    schema_version: int
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app for ``settings`` (read from the environment when omitted)."""
+    settings = settings or Settings()
+    settings.checked_secret()
+    store = store or Store.open(settings.db)
+    if settings.demo:
+        ensure_demo_users(store, secret=settings.secret)
+    app = FastAPI(
+        title="Trygg",
+        description="Kartor och uppföljning för medborgarlöftet: riskvägar, trafikkontroller, "
+                    "fotpatrullering och otrygga platser. GeoJSON i WGS84 (RFC 7946).",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.login_limiter = LoginLimiter(settings.login_attempts_per_minute)
+    install_error_handlers(app)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.get("/api/health", tags=["system"], response_model=Health)
+    def health(store: Store = Depends(get_store)) -> Health:
+        return Health(status="ok", schema_version=store.schema_version)
+
+    @app.get("/api/me", tags=["system"], response_model=Me)
+    def me(user: User | None = Depends(current_user)) -> Me:
+        return Me(name=user.name if user else None, role=user.role if user else None)
+
+    app.include_router(layers.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

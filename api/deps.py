@@ -1,0 +1,58 @@
+"""FastAPI dependencies: settings, the store, the signed-in user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, HTTPException, Request
+
+from store import Store
+from store.accounts import User, user_for_session, user_for_token
+from trygg.settings import Settings
+
+SESSION_COOKIE = "trygg_session"
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def current_user(request: Request, settings: Settings = Depends(get_settings),
+                 store: Store = Depends(get_store)) -> User | None:
+    """The user of a Bearer token or a session cookie; None for an anonymous visitor.
+
+    A wrong token is an error (401), not a silent fall back to anonymous.
+    """
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = user_for_token(store, token.strip(), secret=settings.secret) \
+            if scheme.lower() == "bearer" else None
+        if user is None:
+            raise HTTPException(401, "invalid or unknown token",
+                                headers={"WWW-Authenticate": "Bearer"})
+        return user
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return user_for_session(store, session, secret=settings.secret) if session else None
+
+
+def role_of(user: User | None) -> str | None:
+    return user.role if user else None
+
+
+def require_roles(*roles: str) -> Callable[..., User]:
+    """A dependency that lets only ``roles`` through (401 anonymous, 403 other roles)."""
+
+    def check(user: User | None = Depends(current_user)) -> User:
+        if user is None:
+            raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+        if user.role not in roles:
+            raise HTTPException(403, f"role {user.role!r} may not do this; needs one of "
+                                     f"{', '.join(roles)}")
+        return user
+
+    return check

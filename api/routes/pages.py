@@ -1,0 +1,145 @@
+"""HTML pages: the Swedish start page, login and logout, and the overview map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SESSION_COOKIE, current_user, get_settings, get_store, role_of
+from api.permissions import may_read, sees_sensitive, without_sensitive
+from geo.layers import LAYERS, PROVENANCE_SV
+from maps.overview import overview_map
+from store import Store
+from store.accounts import (
+    DEMO_USERS, ROLE_SV, User, create_session, end_session, user_by_name, user_for_token,
+)
+from trygg.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+# The role views; each becomes a link once its page exists.
+VIEWS = [
+    ("/kartor/oversikt", "Översiktskarta", "alla lager med ursprung", "alla"),
+    ("/kartor/planering", "Planering av trafikkontroller",
+     "riskvägar, förslag på kontrollplatser och veckoplan", "planerare, admin"),
+    ("/kartor/tackning", "Täckning", "fotpatrullering i centrala Timrå och kontroller på "
+     "riskvägarna", "patrullchef, admin"),
+    ("/kartor/otrygga-platser", "Otrygga platser över tid",
+     "rapporter och händelser per månad, uppföljning av medborgarlöftet",
+     "råd, patrullchef, planerare, admin"),
+]
+
+
+def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
+    try:
+        return current_user(request, settings, store)
+    except HTTPException:
+        return None
+
+
+def _context(request: Request, user: User | None, **extra) -> dict:
+    return {"request": request, "user": user, "role_sv": ROLE_SV, **extra}
+
+
+@router.get("/", response_class=HTMLResponse)
+def start_page(request: Request, settings: Settings = Depends(get_settings),
+               store: Store = Depends(get_store)) -> HTMLResponse:
+    user = _page_user(request, settings, store)
+    paths = {getattr(r, "path", None) for r in request.app.routes}
+    views = [{"href": href, "title": title, "text": text, "roles": roles,
+              "available": href in paths} for href, title, text, roles in VIEWS]
+    layers = []
+    for name, spec in LAYERS.items():
+        if not (may_read(role_of(user), name) and (user or settings.demo)):
+            continue
+        gdf = store.read(name)
+        if not sees_sensitive(role_of(user)):
+            gdf = without_sensitive(name, gdf)
+        kinds = sorted(set(gdf["provenance"])) if len(gdf) else []
+        layers.append({"title": spec.title_sv, "count": f"{len(gdf):,}".replace(",", "\u00a0"),
+                       "provenance": ", ".join(PROVENANCE_SV[k] for k in kinds) or "–"})
+    accounts = [{"name": name, "role": role} for role, name in DEMO_USERS.items()]
+    return templates.TemplateResponse(request, "start.html", _context(
+        request, user, views=views, layers=layers, demo=settings.demo, demo_accounts=accounts))
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "login.html", _context(request, None))
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _signed_in(store: Store, settings: Settings, user: User) -> RedirectResponse:
+    session = create_session(store, user, secret=settings.secret, hours=settings.session_hours)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax",
+                        max_age=int(settings.session_hours * 3600))
+    return response
+
+
+@router.post("/logga-in")
+def login(request: Request, token: Annotated[str, Form()],
+          settings: Settings = Depends(get_settings),
+          store: Store = Depends(get_store)) -> Response:
+    limiter = request.app.state.login_limiter
+    client = _client(request)
+    if limiter.blocked(client):
+        return templates.TemplateResponse(request, "login.html", _context(
+            request, None, error="För många misslyckade försök. Vänta en minut."),
+            status_code=429)
+    user = user_for_token(store, token.strip(), secret=settings.secret)
+    if user is None:
+        limiter.failed(client)
+        return templates.TemplateResponse(request, "login.html", _context(
+            request, None, error="Okänd nyckel."), status_code=401)
+    limiter.succeeded(client)
+    return _signed_in(store, settings, user)
+
+
+@router.post("/logga-in/demo")
+def demo_login(role: Annotated[str, Form()], settings: Settings = Depends(get_settings),
+               store: Store = Depends(get_store)) -> Response:
+    """Demo mode only: sign in as the demo account of ``role``."""
+    if not settings.demo or role not in DEMO_USERS:
+        raise HTTPException(404, "demo login is only available in demo mode")
+    user = user_by_name(store, DEMO_USERS[role])
+    if user is None:
+        raise HTTPException(404, "demo accounts are missing; run trygg demo")
+    return _signed_in(store, settings, user)
+
+
+@router.post("/logga-ut")
+def logout(request: Request, settings: Settings = Depends(get_settings),
+           store: Store = Depends(get_store)) -> Response:
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        end_session(store, session, secret=settings.secret)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/kartor/oversikt", response_class=HTMLResponse)
+def overview_page(request: Request, settings: Settings = Depends(get_settings),
+                  store: Store = Depends(get_store)) -> Response:
+    user = _page_user(request, settings, store)
+    if user is None and not settings.demo:
+        return RedirectResponse("/logga-in", status_code=303)
+    role = role_of(user)
+    layers = {}
+    for name in ("boundaries", "patrol_zones", "risk_roads", "unsafe_places", "traffic_checks",
+                 "events", "gazetteer"):
+        if may_read(role, name):
+            gdf = store.read(name)
+            layers[name] = gdf if sees_sensitive(role) else without_sensitive(name, gdf)
+    html = overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()},
+                        links=[("/", "Startsida"), ("/docs", "API")])
+    return HTMLResponse(html)

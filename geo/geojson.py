@@ -1,0 +1,142 @@
+"""GeoJSON (RFC 7946) in and out: FeatureCollections in WGS84 with plain JSON property values."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import to_web
+from geo.errors import ImportRejected
+
+COORDINATE_DECIMALS = 7  # about 1 cm in WGS84
+_GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
+                   "MultiPolygon", "GeometryCollection"}
+
+
+def json_value(value: Any) -> Any:
+    """A property value as plain JSON: timestamps as ISO 8601, NaN/NA as null, numpy as Python."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_value(v) for v in value.tolist()]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _feature_texts(gdf: gpd.GeoDataFrame, id_column: str | None) -> list[str]:
+    web = to_web(gdf) if len(gdf) else gdf
+    geoms = np.asarray(web.geometry.values, dtype=object)
+    geoms = shapely.transform(geoms, lambda c: np.round(c, COORDINATE_DECIMALS))
+    geom_json = shapely.to_geojson(geoms)
+    prop_columns = [c for c in web.columns if c != web.geometry.name]
+    records = web[prop_columns].to_dict("records")
+    ids = list(web.index) if id_column == "index" else (
+        list(web[id_column]) if id_column else [None] * len(web))
+    parts = []
+    for fid, props, geom in zip(ids, records, geom_json):
+        head = '{"type":"Feature"'
+        if fid is not None:
+            head += ',"id":' + json.dumps(json_value(fid))
+        parts.append(head + ',"geometry":' + (geom if geom is not None else "null")
+                     + ',"properties":' + json.dumps({k: json_value(v) for k, v in props.items()},
+                                                     ensure_ascii=False) + "}")
+    return parts
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, *, id_column: str | None = "index",
+                       members: dict[str, Any] | None = None) -> str:
+    """Serialise ``gdf`` as an RFC 7946 FeatureCollection (WGS84) and return the JSON text.
+
+    ``id_column="index"`` uses the frame's index as each feature's ``id``; ``members`` are added
+    as top-level members (e.g. figures or a layer's provenance).
+    """
+    top = {"type": "FeatureCollection"}
+    top.update({k: json_value(v) for k, v in (members or {}).items()})
+    head = json.dumps(top, ensure_ascii=False)[:-1]
+    return head + ',"features":[' + ",".join(_feature_texts(gdf, id_column)) + "]}"
+
+
+def single_feature(gdf: gpd.GeoDataFrame) -> str:
+    """The first row of ``gdf`` as one GeoJSON Feature (WGS84), its index as the id."""
+    return _feature_texts(gdf.iloc[:1], "index")[0]
+
+
+def _geojson_crs(doc: dict[str, Any]) -> str | None:
+    """The CRS named by a legacy GeoJSON ``crs`` member (GDAL and QGIS still write it)."""
+    crs = doc.get("crs")
+    if not isinstance(crs, dict):
+        return None
+    name = (crs.get("properties") or {}).get("name", "")
+    if not isinstance(name, str) or not name:
+        return None
+    if "CRS84" in name:
+        return "EPSG:4326"
+    if "EPSG" in name:
+        return "EPSG:" + name.rstrip(":").split(":")[-1]
+    return name
+
+
+def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.GeoDataFrame:
+    """A GeoDataFrame from a parsed GeoJSON FeatureCollection, Feature or geometry.
+
+    The CRS is ``crs`` if given, else the legacy ``crs`` member, else none (the validator then
+    takes RFC 7946's WGS84 unless the coordinates are plainly metres). Problems name the feature.
+    """
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    elif isinstance(doc, dict) and doc.get("type") in _GEOMETRY_TYPES:
+        doc = {"type": "FeatureCollection",
+               "features": [{"type": "Feature", "geometry": doc, "properties": {}}]}
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+        raise ImportRejected(f"{origin}: not a GeoJSON FeatureCollection, Feature or geometry")
+    features = doc.get("features")
+    if not isinstance(features, list):
+        raise ImportRejected(f"{origin}: 'features' must be a list")
+    problems: list[str] = []
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    for i, feature in enumerate(features):
+        where = f"{origin}, feature {i}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(f"{where}: not a GeoJSON Feature")
+            continue
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            problems.append(f"{where}: field 'properties': must be an object")
+            continue
+        geometry = feature.get("geometry")
+        try:
+            geom = shapely.geometry.shape(geometry) if geometry else None
+        except Exception as exc:  # shapely raises several classes for malformed geometry
+            problems.append(f"{where}: field 'geometry': malformed ({exc})")
+            continue
+        rows.append(dict(props))
+        geoms.append(geom)
+    if problems:
+        raise ImportRejected(f"{origin}: {len(problems)} problem(s), nothing imported: "
+                             + "; ".join(problems[:20]), problems)
+    frame = pd.DataFrame(rows, index=range(len(rows)))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index),
+                            crs=crs or _geojson_crs(doc))

@@ -1,0 +1,152 @@
+"""The overview map: every layer a role may see, each labelled with its provenance."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.crs import to_web
+from maps.base import (
+    PROVENANCE_LABEL, add_header, add_legend, escaped_geojson, new_map, popup_table, render,
+)
+
+COLOURS = {
+    "boundaries": "#333333",
+    "risk_roads": "#d7301f",
+    "patrol_zones": "#2b8cbe",
+    "unsafe_places": "#8856a7",
+    "traffic_checks": "#31a354",
+    "events": "#fd8d3c",
+    "gazetteer": "#636363",
+}
+
+
+def _provenance(gdf: gpd.GeoDataFrame) -> str:
+    kinds = sorted(set(gdf["provenance"])) if len(gdf) else []
+    return ", ".join(PROVENANCE_LABEL.get(k, k) for k in kinds) or "tomt"
+
+
+def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
+                 links: list[tuple[str, str]] | None = None) -> str:
+    """HTML of a map of ``layers`` (name → GeoDataFrame in EPSG:3006, already filtered for the
+    viewer's role). Estimated places are drawn as uncertainty circles, never as exact pins, and
+    events placed only at municipality level are counted, not drawn."""
+    m = new_map()
+    legend: list[tuple[str, str]] = []
+    notes: list[str] = []
+
+    def group(name: str) -> folium.FeatureGroup:
+        gdf = layers[name]
+        label = f"{titles.get(name, name)} ({_provenance(gdf)})"
+        legend.append((COLOURS[name], label))
+        return folium.FeatureGroup(name=label, show=name != "gazetteer").add_to(m)
+
+    if "boundaries" in layers and len(layers["boundaries"]):
+        folium.GeoJson(
+            escaped_geojson(layers["boundaries"], ["name", "kommunkod"]),
+            style_function=lambda _f: {"color": COLOURS["boundaries"], "weight": 2,
+                                       "fill": False},
+            tooltip=folium.GeoJsonTooltip(["name"], aliases=["Kommun"]),
+        ).add_to(group("boundaries"))
+
+    if "patrol_zones" in layers and len(layers["patrol_zones"]):
+        folium.GeoJson(
+            escaped_geojson(layers["patrol_zones"],
+                            ["name", "target_minutes_per_week", "active_hours", "provenance"]),
+            style_function=lambda _f: {"color": COLOURS["patrol_zones"], "weight": 2,
+                                       "fillOpacity": 0.15},
+            tooltip=folium.GeoJsonTooltip(
+                ["name", "target_minutes_per_week", "active_hours", "provenance"],
+                aliases=["Område", "Mål (min/vecka)", "Aktiva timmar", "Ursprung"]),
+        ).add_to(group("patrol_zones"))
+
+    if "risk_roads" in layers and len(layers["risk_roads"]):
+        roads = layers["risk_roads"].copy()
+        roads["kategorier"] = roads["risk_categories"]
+        roads["geometri"] = roads["schematic"].map(
+            lambda s: "schematisk (ej verklig vägsträckning)" if s else "inmätt")
+        folium.GeoJson(
+            escaped_geojson(roads, ["name", "road_ref", "risk_weight", "kategorier", "geometri",
+                                    "provenance", "note"]),
+            style_function=lambda f: {"color": COLOURS["risk_roads"], "weight": 4,
+                                      "dashArray": "8 6" if "schematisk" in
+                                      f["properties"]["geometri"] else None},
+            tooltip=folium.GeoJsonTooltip(
+                ["name", "road_ref", "risk_weight", "kategorier", "geometri", "provenance"],
+                aliases=["Väg", "Vägnummer", "Riskvikt", "Riskkategorier", "Geometri",
+                         "Ursprung"]),
+        ).add_to(group("risk_roads"))
+        if roads["schematic"].fillna(False).any():
+            notes.append("Streckade vägar är schematiska: raka linjer genom orter, inte "
+                         "verkligt vägnät. Importera OSM eller NVDB för riktiga vägar.")
+
+    if "unsafe_places" in layers and len(layers["unsafe_places"]):
+        target = group("unsafe_places")
+        places = to_web(layers["unsafe_places"])
+        for _, row in places.iterrows():
+            point = row.geometry.representative_point()
+            folium.CircleMarker(
+                (point.y, point.x), radius=7, color=COLOURS["unsafe_places"], fill=True,
+                fill_opacity=0.7,
+                popup=folium.Popup(popup_table([
+                    ("Kategori", row["category"]), ("Beskrivning", row["description"]),
+                    ("Källa", row["report_source"]),
+                    ("Rapporterad", _date(row["reported_at"])),
+                    ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
+                    ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"])),
+                ]), max_width=320),
+            ).add_to(target)
+
+    if "traffic_checks" in layers and len(layers["traffic_checks"]):
+        _uncertain_points(group("traffic_checks"), layers["traffic_checks"],
+                          COLOURS["traffic_checks"], lambda r: [
+                              ("Kontroll", r["place"]), ("Status", r["status"]),
+                              ("Start", _date(r["start"])), ("Typ", r["kinds"]),
+                              ("Lägesosäkerhet", _metres(r["precision_m"])),
+                              ("Ursprung", PROVENANCE_LABEL.get(r["provenance"]))])
+
+    if "events" in layers and len(layers["events"]):
+        events = layers["events"]
+        unplaced = events["precision"] == "municipality"
+        if unplaced.any():
+            notes.append(f"{int(unplaced.sum())} av {len(events)} händelser har bara kommunen "
+                         "som plats och ritas inte ut.")
+        _uncertain_points(group("events"), events[~unplaced], COLOURS["events"], lambda r: [
+            ("Händelse", r["type"]), ("Tid", _date(r["time"], with_time=True)),
+            ("Plats (tolkad ur texten)", r["place"]), ("Sammanfattning", r["summary"]),
+            ("Lägesosäkerhet", _metres(r["precision_m"])), ("Ursprung", "Polisens händelser")])
+
+    if "gazetteer" in layers and len(layers["gazetteer"]):
+        _uncertain_points(group("gazetteer"), layers["gazetteer"], COLOURS["gazetteer"],
+                          lambda r: [("Ort", r["name"]), ("Grund", "angiven" if r["basis"] ==
+                                                          "stated" else "uppskattad"),
+                                     ("Lägesosäkerhet", _metres(r["precision_m"]))])
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    add_legend(m, "Lager och ursprung", legend, notes)
+    add_header(m, "Trygg – översiktskarta", links or [("/", "Startsida")])
+    return render(m, title="Trygg – översiktskarta")
+
+
+def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour: str,
+                      rows) -> None:
+    """Points as circles whose radius is their location uncertainty (at least 25 m)."""
+    web = to_web(gdf)
+    for _, row in web.iterrows():
+        radius = row.get("precision_m")
+        radius = 25.0 if radius is None or pd.isna(radius) else max(float(radius), 25.0)
+        folium.Circle((row.geometry.y, row.geometry.x), radius=radius, color=colour, weight=1,
+                      fill=True, fill_opacity=0.2,
+                      popup=folium.Popup(popup_table(rows(row)), max_width=320)).add_to(target)
+
+
+def _date(value, *, with_time: bool = False) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    local = pd.Timestamp(value).tz_convert("Europe/Stockholm")
+    return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def _metres(value) -> str | None:
+    return None if value is None or pd.isna(value) else f"± {float(value):,.0f} m".replace(",", " ")

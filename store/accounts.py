@@ -1,0 +1,124 @@
+"""Accounts, roles, API tokens and login sessions. Tokens and session ids are stored only as
+HMAC-SHA256 digests keyed with the server secret: a copy of the database does not let anyone in."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from geo.errors import ValidationFailed
+from store.schema import sessions_table, users_table
+from store.store import Store, utc_now
+
+ROLES = ("planerare", "patrullchef", "rad", "admin")
+ROLE_SV = {
+    "planerare": "Planerare (trafik)",
+    "patrullchef": "Patrullchef",
+    "rad": "Rådet för trygghet och hälsa",
+    "admin": "Administratör",
+}
+DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in account."""
+
+    id: int
+    name: str
+    role: str
+
+
+def _digest(secret: str, value: str) -> str:
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def add_user(store: Store, name: str, role: str, *, secret: str) -> str:
+    """Create an account and return its new API token (shown once, stored only as a digest)."""
+    name = name.strip()
+    if role not in ROLES:
+        raise ValidationFailed(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if not name or len(name) > 100:
+        raise ValidationFailed("name must be 1 to 100 characters")
+    token = secrets.token_urlsafe(32)
+    try:
+        with store.transaction() as conn:
+            conn.execute(insert(users_table).values(name=name, role=role,
+                                                    token_sha256=_digest(secret, token),
+                                                    created_at=utc_now()))
+    except IntegrityError:
+        raise ValidationFailed(f"user {name!r} already exists") from None
+    return token
+
+
+def list_users(store: Store) -> list[User]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(users_table).order_by(users_table.c.id)).mappings().all()
+    return [User(r["id"], r["name"], r["role"]) for r in rows]
+
+
+def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
+    """The account an API token belongs to, or None."""
+    if not token:
+        return None
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users_table).where(
+            users_table.c.token_sha256 == _digest(secret, token))).mappings().first()
+    return User(row["id"], row["name"], row["role"]) if row else None
+
+
+def user_by_name(store: Store, name: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users_table).where(users_table.c.name == name)).mappings().first()
+    return User(row["id"], row["name"], row["role"]) if row else None
+
+
+def ensure_demo_users(store: Store, *, secret: str) -> list[User]:
+    """Create one demo account per role if missing (demo mode only); return them."""
+    users = []
+    for role, name in DEMO_USERS.items():
+        user = user_by_name(store, name)
+        if user is None:
+            add_user(store, name, role, secret=secret)
+            user = user_by_name(store, name)
+        assert user is not None
+        users.append(user)
+    return users
+
+
+def create_session(store: Store, user: User, *, secret: str, hours: float) -> str:
+    """Start a login session for ``user``; return the session id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    expires = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=hours)).isoformat()
+    with store.transaction() as conn:
+        conn.execute(delete(sessions_table).where(sessions_table.c.expires_at < utc_now()))
+        conn.execute(insert(sessions_table).values(id_sha256=_digest(secret, session_id),
+                                                   user_id=user.id, expires_at=expires))
+    return session_id
+
+
+def user_for_session(store: Store, session_id: str, *, secret: str) -> User | None:
+    """The account of a live session, or None if unknown or expired."""
+    if not session_id:
+        return None
+    query = (select(users_table.c.id, users_table.c.name, users_table.c.role,
+                    sessions_table.c.expires_at)
+             .join(sessions_table, sessions_table.c.user_id == users_table.c.id)
+             .where(sessions_table.c.id_sha256 == _digest(secret, session_id)))
+    with store.engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None or row["expires_at"] < utc_now():
+        return None
+    return User(row["id"], row["name"], row["role"])
+
+
+def end_session(store: Store, session_id: str, *, secret: str) -> None:
+    with store.transaction() as conn:
+        conn.execute(delete(sessions_table).where(
+            sessions_table.c.id_sha256 == _digest(secret, session_id)))

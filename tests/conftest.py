@@ -1,0 +1,113 @@
+"""Shared fixtures: a real SQLite store in a temp folder, the app over real HTTP, tokens per role."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from store import Store
+from store.accounts import ROLES, add_user
+from store.demo import load_demo
+from trygg.settings import PROJECT_ROOT, Settings
+
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+SECRET = "test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(db=tmp_path / "trygg.sqlite", demo=False, secret=SECRET)
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Store]:
+    s = Store.open(settings.db)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file with the Timrå demo loaded once per test session; tests copy it."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    s = Store.open(path)
+    load_demo(s, PROJECT_ROOT / "data")
+    s.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_template: Path, settings: Settings) -> Iterator[Store]:
+    """A private copy of the demo store."""
+    import sqlite3
+
+    src = sqlite3.connect(demo_template)
+    dst = sqlite3.connect(settings.db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    s = Store.open(settings.db)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def tokens(store: Store) -> dict[str, str]:
+    """One account per role, with its API token."""
+    return {role: add_user(store, f"test-{role}", role, secret=SECRET) for role in ROLES}
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def client(settings: Settings, store: Store) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, store=store)) as c:
+        yield c
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """The app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_demo(tmp_path: Path, demo_store: Store, settings: Settings) -> Iterator[LiveServer]:
+    """The demo app in demo mode, served over real HTTP."""
+    demo_settings = settings.model_copy(update={"demo": True})
+    with LiveServer(create_app(demo_settings, store=demo_store)) as server:
+        yield server
