@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from typing import Any
 
 import geopandas as gpd
@@ -128,7 +129,9 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.
             continue
         geometry = feature.get("geometry")
         try:
-            geom = shapely.geometry.shape(geometry) if geometry else None
+            with warnings.catch_warnings():  # NaN coordinates are reported by the validator
+                warnings.simplefilter("ignore", RuntimeWarning)
+                geom = shapely.geometry.shape(geometry) if geometry else None
         except Exception as exc:  # shapely raises several classes for malformed geometry
             problems.append(f"{where}: field 'geometry': malformed ({exc})")
             continue

@@ -205,13 +205,7 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
                             f"{frame[column].iloc[i]!r} is not a number")
         return parsed
 
-    if lat and lon:
-        geoms = shapely.points(numbers(lon), numbers(lat))
-        used, file_crs = [lat, lon], crs or "EPSG:4326"
-    elif east and north:
-        geoms = shapely.points(numbers(east), numbers(north))
-        used, file_crs = [east, north], crs or WORK_CRS
-    elif wkt:
+    if wkt and (frame[wkt].str.strip() != "").all():
         geoms = []
         for i, value in enumerate(frame[wkt]):
             try:
@@ -219,7 +213,14 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
             except shapely.errors.GEOSException as exc:
                 problems.append(f"{path.name}, feature {i}: field {wkt!r}: not WKT ({exc})")
                 geoms.append(None)
-        used, file_crs = [wkt], crs or "EPSG:4326"
+        used = [c for c in (wkt, lat, lon) if c]
+        file_crs = crs or "EPSG:4326"
+    elif lat and lon:
+        geoms = shapely.points(numbers(lon), numbers(lat))
+        used, file_crs = [lat, lon], crs or "EPSG:4326"
+    elif east and north:
+        geoms = shapely.points(numbers(east), numbers(north))
+        used, file_crs = [east, north], crs or WORK_CRS
     else:
         raise ImportRejected(f"{path.name}: no coordinate columns; give lat/lon (WGS84), E/N "
                              "(SWEREF 99 TM) or a WKT column")
@@ -370,9 +371,12 @@ def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *
     elif fmt == "csv":
         web = gdf.to_crs("EPSG:4326")
         flat = _flat(spec, gdf).reset_index()
-        is_point = (web.geom_type == "Point").to_numpy()
-        flat["lat"] = np.where(is_point, web.geometry.y.where(is_point), np.nan).round(7)
-        flat["lon"] = np.where(is_point, web.geometry.x.where(is_point), np.nan).round(7)
+        geoms = np.asarray(web.geometry.values, dtype=object)
+        is_point = shapely.get_type_id(geoms) == 0
+        flat["lat"] = np.where(is_point, shapely.get_y(np.where(is_point, geoms, None)),
+                               np.nan).round(7)
+        flat["lon"] = np.where(is_point, shapely.get_x(np.where(is_point, geoms, None)),
+                               np.nan).round(7)
         flat["wkt"] = shapely.to_wkt(web.geometry.values, rounding_precision=7)
         flat = flat.map(neutralise_formula)
         flat.to_csv(path, index=False, encoding="utf-8")
