@@ -19,7 +19,9 @@ from geo.crs import to_web
 from geo.geojson import json_value
 
 STATIC = "/static/vendor"
-LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet/leaflet.js")]
+# folium's popups use jQuery; bootstrap and awesome-markers are left out (not used here).
+LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet/leaflet.js"),
+              ("jquery", f"{STATIC}/jquery/jquery.min.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
 TIMRA_CENTRE = (62.49, 17.36)  # lat, lon
 PROVENANCE_LABEL = {
@@ -32,8 +34,7 @@ PROVENANCE_LABEL = {
 
 def new_map(*, location: tuple[float, float] = TIMRA_CENTRE, zoom_start: int = 11) -> folium.Map:
     """A folium map with local Leaflet and OpenStreetMap tiles (which may fail to load)."""
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
-                   prefer_canvas=True)
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True)
     m.default_js = list(LEAFLET_JS)
     m.default_css = list(LEAFLET_CSS)
     folium.TileLayer(
@@ -83,7 +84,7 @@ def add_legend(m: folium.Map, title: str, items: Iterable[tuple[str, str]],
       <strong>{html.escape(title)}</strong>{rows}{extra}
     </div>
     <style>
-      .trygg-legend {{position:fixed; bottom:24px; left:12px; z-index:1000; background:#fff;
+      .trygg-legend {{position:fixed; bottom:56px; left:12px; z-index:1000; background:#fff;
         padding:8px 10px; border:1px solid #999; border-radius:4px; font:13px/1.4 sans-serif;
         max-width:320px; box-shadow:0 1px 4px rgba(0,0,0,.3)}}
       .trygg-legend .sw {{display:inline-block; width:14px; height:10px; margin-right:6px;

@@ -8,8 +8,11 @@ import pandas as pd
 
 from geo.crs import to_web
 from maps.base import (
-    PROVENANCE_LABEL, add_header, add_legend, escaped_geojson, new_map, popup_table, render,
+    PROVENANCE_LABEL, add_header, add_legend, esc, escaped_geojson, new_map, popup_table, render,
 )
+
+# Points less certain than this are counted in the legend, not drawn (they would cover the map).
+MAX_DRAWN_UNCERTAINTY_M = 5_000.0
 
 COLOURS = {
     "boundaries": "#333333",
@@ -99,8 +102,13 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
             ).add_to(target)
 
     if "traffic_checks" in layers and len(layers["traffic_checks"]):
-        _uncertain_points(group("traffic_checks"), layers["traffic_checks"],
-                          COLOURS["traffic_checks"], lambda r: [
+        checks = layers["traffic_checks"]
+        vague = checks["precision_m"].fillna(0) > MAX_DRAWN_UNCERTAINTY_M
+        if vague.any():
+            notes.append(f"{int(vague.sum())} av {len(checks)} trafikkontroller saknar känd "
+                         "plats och ritas inte ut.")
+        _uncertain_points(group("traffic_checks"), checks[~vague], COLOURS["traffic_checks"],
+                          lambda r: [
                               ("Kontroll", r["place"]), ("Status", r["status"]),
                               ("Start", _date(r["start"])), ("Typ", r["kinds"]),
                               ("Lägesosäkerhet", _metres(r["precision_m"])),
@@ -112,10 +120,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
         if unplaced.any():
             notes.append(f"{int(unplaced.sum())} av {len(events)} händelser har bara kommunen "
                          "som plats och ritas inte ut.")
-        _uncertain_points(group("events"), events[~unplaced], COLOURS["events"], lambda r: [
-            ("Händelse", r["type"]), ("Tid", _date(r["time"], with_time=True)),
-            ("Plats (tolkad ur texten)", r["place"]), ("Sammanfattning", r["summary"]),
-            ("Lägesosäkerhet", _metres(r["precision_m"])), ("Ursprung", "Polisens händelser")])
+        _event_places(group("events"), events[~unplaced])
 
     if "gazetteer" in layers and len(layers["gazetteer"]):
         _uncertain_points(group("gazetteer"), layers["gazetteer"], COLOURS["gazetteer"],
@@ -123,10 +128,34 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
                                                           "stated" else "uppskattad"),
                                      ("Lägesosäkerhet", _metres(r["precision_m"]))])
 
+    focus = [to_web(layers[n]) for n in ("risk_roads", "patrol_zones", "boundaries")
+             if n in layers and len(layers[n])]
+    if focus:
+        minx, miny, maxx, maxy = focus[0].total_bounds
+        m.fit_bounds([(miny, minx), (maxy, maxx)])
     folium.LayerControl(collapsed=False).add_to(m)
     add_legend(m, "Lager och ursprung", legend, notes)
     add_header(m, "Trygg – översiktskarta", links or [("/", "Startsida")])
     return render(m, title="Trygg – översiktskarta")
+
+
+def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None:
+    """One uncertainty circle per place named by events, listing its latest events."""
+    if events.empty:
+        return
+    web = to_web(events)
+    web = web.assign(_x=web.geometry.x.round(6), _y=web.geometry.y.round(6))
+    for (_x, _y, place), group_rows in web.groupby(["_x", "_y", "place"], sort=False):
+        latest = group_rows.sort_values("time", ascending=False)
+        radius = max(float(latest["precision_m"].max(skipna=True) or 0.0), 25.0)
+        rows = [("Plats (tolkad ur texten)", place), ("Antal händelser", len(latest)),
+                ("Lägesosäkerhet", _metres(radius))]
+        rows += [(_date(r["time"], with_time=True) or "", f"{r['type']}: {r['summary']}")
+                 for _, r in latest.head(8).iterrows()]
+        folium.Circle((_y, _x), radius=radius, color=COLOURS["events"], weight=1, fill=True,
+                      fill_opacity=0.08,
+                      tooltip=f"{esc(place)}: {len(latest)} händelser",
+                      popup=folium.Popup(popup_table(rows), max_width=360)).add_to(target)
 
 
 def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour: str,
@@ -137,7 +166,7 @@ def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour
         radius = row.get("precision_m")
         radius = 25.0 if radius is None or pd.isna(radius) else max(float(radius), 25.0)
         folium.Circle((row.geometry.y, row.geometry.x), radius=radius, color=colour, weight=1,
-                      fill=True, fill_opacity=0.2,
+                      fill=True, fill_opacity=0.1,
                       popup=folium.Popup(popup_table(rows(row)), max_width=320)).add_to(target)
 
 

@@ -57,6 +57,10 @@ def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
         elif f.kind in ("list", "json"):
             out[name] = None if value is None else json.dumps(value, ensure_ascii=False,
                                                                default=str)
+        elif value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+            out[name] = None
+        elif isinstance(value, np.generic):
+            out[name] = value.item()
         else:
             out[name] = value
     return out
