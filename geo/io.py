@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -58,18 +59,25 @@ def file_format(path: Path) -> str:
 
 
 def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None,
-                    source_layer: str | None = None) -> gpd.GeoDataFrame:
+                    source_layer: str | None = None,
+                    max_bytes: int | None = None) -> gpd.GeoDataFrame:
     """Read the features of ``path`` meant for layer ``spec``, in the file's own CRS.
 
     ``crs`` overrides a missing or wrong CRS; ``source_layer`` picks a layer of a multi-layer
-    GeoPackage. Raises ``ImportRejected`` naming the file for anything unreadable.
+    GeoPackage; a file larger than ``max_bytes`` is refused before it is read. Raises
+    ``ImportRejected`` naming the file for anything unreadable.
     """
     path = Path(path)
     origin = path.name
     if not path.is_file():
         raise ImportRejected(f"{path}: no such file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise ImportRejected(f"{origin}: the file is empty")
+    if max_bytes is not None and size > max_bytes:
+        raise ImportRejected(f"{origin}: {size / 1e6:,.0f} MB is more than the "
+                             f"{max_bytes / 1e6:,.0f} MB an import may be (TRYGG_MAX_IMPORT_MB); "
+                             "split the file or import it by area")
     fmt = file_format(path)
     if fmt == "geojson":
         gdf = _read_geojson(path, crs=crs)
@@ -107,7 +115,9 @@ def _read_geojson(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
 
 def _read_ogr(target: str, *, origin: str, layer: str | None) -> gpd.GeoDataFrame:
     try:
-        return pyogrio.read_dataframe(target, layer=layer)
+        with warnings.catch_warnings():  # GDAL's warnings about odd files; errors still raise
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(target, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ImportRejected(f"{origin}: cannot be read ({exc})") from None
     except Exception as exc:  # GDAL reports malformed files through several classes
@@ -116,7 +126,9 @@ def _read_ogr(target: str, *, origin: str, layer: str | None) -> gpd.GeoDataFram
 
 def _gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
     try:
-        layers = [str(name) for name, _ in pyogrio.list_layers(path)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
         raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
     if len(layers) <= 1:
@@ -242,10 +254,12 @@ def _read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     if points.empty:
         raise ImportRejected(f"{path.name}: holds no track points")
     points = points.sort_values(["track_fid", "track_seg_id", "track_seg_point_id"])
-    names = {}
-    tracks = _read_ogr(str(path), origin=path.name, layer="tracks")
-    for fid, name in zip(range(len(tracks)), tracks.get("name", pd.Series(dtype=str))):
-        names[fid] = name if isinstance(name, str) else ""
+    try:
+        tracks = pyogrio.read_dataframe(path, layer="tracks", columns=["name"],
+                                        read_geometry=False)
+    except Exception:  # names are a nicety; the points were readable
+        tracks = pd.DataFrame({"name": []})
+    names = {fid: name if isinstance(name, str) else "" for fid, name in enumerate(tracks["name"])}
     coords = shapely.get_coordinates(points.geometry.values)
     times = points["time"] if "time" in points else pd.Series(pd.NaT, index=points.index)
     rows, geoms = [], []
@@ -256,8 +270,7 @@ def _read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
         xy = coords[start:stop]
         geom = shapely.linestrings(xy) if len(xy) >= 2 else shapely.points(xy[0])
         timed = bool(seg_times.notna().all())
-        iso = [t.tz_convert("UTC").isoformat() for t in pd.to_datetime(seg_times, utc=True)] \
-            if timed else None
+        iso = _iso_utc(seg_times) if timed else None
         rows.append({
             "unit": names.get(int(keys[start][0]), ""),
             "kind": "fot",
@@ -267,6 +280,14 @@ def _read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
         })
         geoms.append(geom)
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
+
+
+def _iso_utc(times: pd.Series) -> list[str]:
+    """Timestamps as ISO 8601 text in UTC ("2024-03-01T18:00:00+00:00"), vectorised."""
+    utc = pd.to_datetime(times, utc=True)
+    fmt = "%Y-%m-%dT%H:%M:%S.%f+00:00" if (utc.dt.microsecond != 0).any() \
+        else "%Y-%m-%dT%H:%M:%S+00:00"
+    return utc.dt.strftime(fmt).tolist()
 
 
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')

@@ -70,7 +70,7 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
     bounds = shapely.bounds(np.where(ok, geoms, None).astype(object))
     if crs is None:
         # No CRS declared: GeoJSON's default is WGS84, but metres mean SWEREF 99 TM was meant.
-        looks_metric = ok & (np.nanmax(np.abs(bounds), axis=1) > 360)
+        looks_metric = ok & (np.abs(np.nan_to_num(bounds)).max(axis=1) > 360)
         for i in np.flatnonzero(looks_metric):
             problems.append(
                 f"{where[i]}: field 'geometry': coordinates {_first_xy(geoms[i])} look like metres "

@@ -33,7 +33,8 @@ class ImportResult:
 
 def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | None = None,
                       provenance: str | None = None, source: str | None = None,
-                      replace: bool = False, source_layer: str | None = None) -> ImportResult:
+                      replace: bool = False, source_layer: str | None = None,
+                      max_bytes: int | None = None) -> ImportResult:
     """Import every feature of ``path`` into ``layer``, or nothing (raises ``ImportRejected``).
 
     ``provenance`` and ``source`` fill features that do not state their own; the source defaults
@@ -41,7 +42,7 @@ def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | 
     """
     spec = layer_spec(layer)
     path = Path(path)
-    gdf = read_layer_file(path, spec, crs=crs, source_layer=source_layer)
+    gdf = read_layer_file(path, spec, crs=crs, source_layer=source_layer, max_bytes=max_bytes)
     source = source if source is not None else f"Importerad från {path.name}"
     if spec.unique_field and not replace:
         inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=provenance,

@@ -127,7 +127,8 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
     from store.imports import import_layer_file
 
     result = import_layer_file(_store(ctx), layer, file, crs=crs, provenance=provenance,
-                               source=source, replace=replace, source_layer=source_layer)
+                               source=source, replace=replace, source_layer=source_layer,
+                               max_bytes=int(_settings(ctx).max_import_mb * 1_000_000))
     verb = "ersatte lagret med" if result.replaced else "lade till"
     click.echo(f"{file.name}: {verb} {_number(result.inserted)} objekt i {layer}"
                + (f", uppdaterade {_number(result.updated)}" if result.updated else ""))

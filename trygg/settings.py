@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of the shipped datasets.")
     session_hours: float = Field(12.0, description="Lifetime of a login session, in hours.")
     max_upload_mb: float = Field(50.0, description="Largest file accepted by an API upload, MB.")
+    max_import_mb: float = Field(100.0, description="Largest file `trygg import` reads, MB.")
     login_attempts_per_minute: int = Field(10, description="Failed logins allowed per client "
                                                            "address per minute.")
 
