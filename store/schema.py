@@ -18,6 +18,14 @@ meta_table = Table(
     Column("value", Text, nullable=False),
 )
 
+# One counter per layer, raised in the same transaction as every write to that layer: readers
+# use it to know whether what they computed from the layer is still current.
+generations_table = Table(
+    "generations", metadata,
+    Column("layer", Text, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 users_table = Table(
     "users", metadata,
     Column("id", Integer, primary_key=True),

@@ -26,7 +26,7 @@ from geo.crs import WORK_CRS
 from geo.errors import Conflict, ImportRejected, NotFound, TryggError
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.validate import check_geometries, prepare_features
-from store.schema import SCHEMA_VERSION, layer_tables, meta_table, metadata
+from store.schema import SCHEMA_VERSION, generations_table, layer_tables, meta_table, metadata
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,29 @@ class Store:
                     f"store {str(self.path)!r} has schema version {row[0]}, newer than this "
                     f"Trygg's {SCHEMA_VERSION}; upgrade Trygg"
                 )
+
+    def generation(self, layer: str) -> int:
+        """A counter raised by every committed write to ``layer`` (0 for a layer never written)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(generations_table.c.n)
+                                 .where(generations_table.c.layer == layer)).scalar_one_or_none()
+        return int(value or 0)
+
+    def generations(self, layers: Iterable[str]) -> tuple[int, ...]:
+        """The generation of each of ``layers``, in order (for cache keys)."""
+        layers = list(layers)
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(select(generations_table.c.layer, generations_table.c.n)
+                                     .where(generations_table.c.layer.in_(layers))).all())
+        return tuple(int(rows.get(name, 0)) for name in layers)
+
+    @staticmethod
+    def _touch(conn: Connection, layer: str) -> None:
+        updated = conn.execute(sql_update(generations_table)
+                               .where(generations_table.c.layer == layer)
+                               .values(n=generations_table.c.n + 1))
+        if updated.rowcount == 0:
+            conn.execute(insert(generations_table).values(layer=layer, n=1))
 
     @property
     def schema_version(self) -> int:
@@ -225,6 +248,7 @@ class Store:
         rows = self._rows(spec, clean)
         table = layer_tables[layer]
         with self._conn(conn) as c:
+            self._touch(c, layer)
             if replace:
                 c.execute(sql_delete(table))
             if spec.unique_field:
@@ -277,6 +301,7 @@ class Store:
         inserted = updated = 0
         compare = [f.name for f in spec.fields] + ["geometry"]
         with self._conn(conn) as c:
+            self._touch(c, layer)
             existing = {}
             keys = [r[key] for r in rows]
             for start in range(0, len(keys), 500):
@@ -323,6 +348,7 @@ class Store:
         if problems:
             raise ImportRejected(f"{where}: " + "; ".join(problems), problems)
         with self.transaction() as c:
+            self._touch(c, layer)
             current = c.execute(select(table).where(table.c.id == feature_id)).mappings().first()
             if current is None:
                 raise NotFound(f"{where} does not exist")
@@ -341,6 +367,7 @@ class Store:
         """Delete one feature; raises ``NotFound``."""
         table = layer_tables[layer_spec(layer).name]
         with self.transaction() as c:
+            self._touch(c, layer)
             result = c.execute(sql_delete(table).where(table.c.id == feature_id))
             if result.rowcount == 0:
                 raise NotFound(f"{layer} {feature_id} does not exist")
@@ -348,6 +375,7 @@ class Store:
     def clear(self, layer: str, *, conn: Connection | None = None) -> None:
         """Delete every feature of ``layer``."""
         with self._conn(conn) as c:
+            self._touch(c, layer)
             c.execute(sql_delete(layer_tables[layer_spec(layer).name]))
 
     @contextmanager

@@ -186,3 +186,20 @@ def test_demo_login_refused_outside_demo_mode(client: TestClient) -> None:
 def test_production_refuses_demo_secret(tmp_path) -> None:
     with pytest.raises(ValueError, match="TRYGG_SECRET"):
         create_app(Settings(db=tmp_path / "x.sqlite", demo=False))
+
+
+def test_cached_layer_responses_follow_every_write(client: TestClient, tokens: dict[str, str],
+                                                   store: Store) -> None:
+    planner = auth(tokens["planerare"])
+    (fid,) = client.post("/api/layers/risk_roads", json=ROAD, headers=planner).json()["ids"]
+    first = client.get("/api/layers/risk_roads", headers=planner).json()
+    assert first["features"][0]["properties"]["risk_weight"] == 2
+    client.patch(f"/api/layers/risk_roads/{fid}", headers=planner,
+                 json={"properties": {"risk_weight": 7}})
+    assert client.get("/api/layers/risk_roads", headers=planner)\
+        .json()["features"][0]["properties"]["risk_weight"] == 7
+    other = Store.open(store.path)  # a write from another process, e.g. `trygg import`
+    other.update("risk_roads", fid, {"risk_weight": 8})
+    other.close()
+    assert client.get("/api/layers/risk_roads", headers=planner)\
+        .json()["features"][0]["properties"]["risk_weight"] == 8

@@ -1,0 +1,146 @@
+"""Load: drive the served demo app on 127.0.0.1 with 20 concurrent clients for a bounded time and
+number of requests; print requests per second and p50/p95/p99 latency per group of endpoints.
+
+Baseline in the same run: GET /api/health (the framework's floor); each group's p95 is printed as
+a ratio to it. Target: p95 under 200 ms for layer and coverage JSON at 20 concurrent clients.
+
+    .venv/bin/python bench/load.py [--seconds 30] [--clients 20] [--max-requests 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _groups(paths: set[str]) -> dict[str, list[str]]:
+    groups = {
+        "baseline /api/health": ["/api/health"],
+        "layer GeoJSON": ["/api/layers/risk_roads", "/api/layers/events",
+                          "/api/layers/unsafe_places", "/api/layers/traffic_checks",
+                          "/api/layers/patrol_zones"],
+        "map pages": ["/kartor/oversikt"],
+        "coverage JSON": [],
+    }
+    for page in ("/kartor/tackning", "/kartor/planering", "/kartor/otrygga-platser"):
+        if page in paths:
+            groups["map pages"].append(page)
+    if "/api/coverage/patrols" in paths:
+        groups["coverage JSON"].append("/api/coverage/patrols?from=2024-09-01&to=2024-11-30")
+    if "/api/coverage/checks" in paths:
+        groups["coverage JSON"].append("/api/coverage/checks?from=2023-01-01&to=2024-12-31")
+    return {name: urls for name, urls in groups.items() if urls}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--max-requests", type=int, default=20_000)
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="trygg-load-"))
+    env = {**os.environ, "TRYGG_DB": str(folder / "load.sqlite"), "TRYGG_DEMO": "1"}
+    subprocess.run([str(BIN / "trygg"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start")
+            time.sleep(0.1)
+        with httpx.Client(base_url=base) as c:
+            login = c.post("/logga-in/demo", data={"role": "admin"})
+            cookie = c.cookies.get("trygg_session")
+            paths = set(c.get("/openapi.json").json()["paths"])
+        for page in ("/kartor/tackning", "/kartor/planering", "/kartor/otrygga-platser"):
+            if httpx.get(base + page, cookies={"trygg_session": cookie}).status_code == 200:
+                paths.add(page)
+        groups = _groups(paths)
+        plan = [(name, url) for name, urls in groups.items() for url in urls]
+        latencies: dict[str, list[float]] = {name: [] for name in groups}
+        failures: dict[str, int] = {name: 0 for name in groups}
+        budget = threading.Semaphore(args.max_requests)
+        stop_at = time.monotonic() + args.seconds
+        lock = threading.Lock()
+
+        def client(seed: int) -> None:
+            rng = random.Random(seed)
+            with httpx.Client(base_url=base, timeout=30,
+                              cookies={"trygg_session": cookie} if login else None) as c:
+                while time.monotonic() < stop_at and budget.acquire(blocking=False):
+                    name, url = rng.choice(plan)
+                    start = time.perf_counter()
+                    response = c.get(url)
+                    elapsed = time.perf_counter() - start
+                    with lock:
+                        if response.status_code == 200:
+                            latencies[name].append(elapsed)
+                        else:
+                            failures[name] += 1
+
+        began = time.monotonic()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+    total = sum(len(v) for v in latencies.values())
+    print(f"load: {args.clients} clients, {wall:.1f} s, {total:,} ok requests, "
+          f"{total / wall:,.0f} req/s (client and server share this machine's "
+          f"{os.cpu_count()} cores)")
+    base_p95 = np.percentile(latencies["baseline /api/health"], 95) * 1000
+    print(f"{'group':<24}{'n':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+          f"{'p95/base':>10}{'fail':>6}")
+    for name, values in latencies.items():
+        if not values:
+            print(f"{name:<24}{0:>7}  (no successful requests, {failures[name]} failed)")
+            continue
+        ms = np.array(values) * 1000
+        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+        print(f"{name:<24}{len(ms):>7}{len(ms) / wall:>8.0f}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+              f"{p95 / base_p95:>10.1f}{failures[name]:>6}")
+    for name in ("layer GeoJSON", "coverage JSON"):
+        if latencies.get(name):
+            p95 = np.percentile(latencies[name], 95) * 1000
+            verdict = "meets" if p95 < 200 else "MISSES"
+            print(f"target p95 < 200 ms for {name}: {p95:.0f} ms, {verdict} it")
+
+
+if __name__ == "__main__":
+    main()
