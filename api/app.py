@@ -13,7 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from api.deps import current_user, get_store
+from api.cache import ResponseCache
 from api.errors import error_body, install_error_handlers
+from api.openapi import install_openapi
 from api.ratelimit import LoginLimiter
 from api.routes import layers, pages
 from store import Store
@@ -51,7 +53,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.settings = settings
     app.state.store = store
     app.state.login_limiter = LoginLimiter(settings.login_attempts_per_minute)
+    app.state.cache = ResponseCache()
     install_error_handlers(app)
+    install_openapi(app)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
