@@ -44,8 +44,16 @@ def new_map(*, location: tuple[float, float] = TIMRA_CENTRE, zoom_start: int = 1
     return m
 
 
+# folium renders a map's HTML and then compiles parts of it again as Jinja templates, so "{{"
+# in user text would be evaluated on the server (template injection). Braces become entities.
+_TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
 def esc(value: Any) -> str:
-    """Any value as HTML-escaped text ('' for missing)."""
+    """Any value as HTML-escaped text ('' for missing), with Jinja's braces neutralised.
+
+    Every user-entered text that reaches a folium map must pass through here (or through
+    ``popup_table``/``escaped_geojson``, which use it)."""
     value = json_value(value)
     if value is None:
         return ""
@@ -53,12 +61,12 @@ def esc(value: Any) -> str:
         value = ", ".join(map(str, value))
     if isinstance(value, float):
         value = f"{value:,.1f}".replace(",", "\u00a0")
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_TEMPLATE_CHARS)
 
 
 def popup_table(rows: Iterable[tuple[str, Any]]) -> str:
     """An HTML table of label/value pairs, every value escaped."""
-    body = "".join(f"<tr><th>{html.escape(label)}</th><td>{esc(value)}</td></tr>"
+    body = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>"
                    for label, value in rows if esc(value) != "")
     return f'<table class="trygg-popup">{body}</table>'
 
@@ -77,11 +85,11 @@ def add_legend(m: folium.Map, title: str, items: Iterable[tuple[str, str]],
     """A fixed legend box: coloured swatches with escaped labels and notes below."""
     rows = "".join(
         f'<div><span class="sw" style="background:{html.escape(colour)}"></span>'
-        f"{html.escape(label)}</div>" for colour, label in items)
-    extra = "".join(f'<div class="note">{html.escape(n)}</div>' for n in notes)
+        f"{esc(label)}</div>" for colour, label in items)
+    extra = "".join(f'<div class="note">{esc(n)}</div>' for n in notes)
     box = f"""
     <div id="trygg-legend" class="trygg-legend" role="region" aria-label="Teckenförklaring">
-      <strong>{html.escape(title)}</strong>{rows}{extra}
+      <strong>{esc(title)}</strong>{rows}{extra}
     </div>
     <style>
       .trygg-legend {{position:fixed; bottom:56px; left:12px; z-index:1000; background:#fff;
@@ -97,10 +105,9 @@ def add_legend(m: folium.Map, title: str, items: Iterable[tuple[str, str]],
 
 def add_header(m: folium.Map, title: str, links: Iterable[tuple[str, str]] = ()) -> None:
     """A title bar over the map with links back into the app."""
-    nav = " · ".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
-                     for href, text in links)
+    nav = " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
     bar = f"""
-    <div class="trygg-header"><strong>{html.escape(title)}</strong> <span>{nav}</span></div>
+    <div class="trygg-header"><strong>{esc(title)}</strong> <span>{nav}</span></div>
     <style>.trygg-header {{position:fixed; top:10px; left:60px; z-index:1000; background:#fff;
       padding:6px 12px; border-radius:4px; font:14px sans-serif; box-shadow:0 1px 4px
       rgba(0,0,0,.3)}}</style>"""
