@@ -17,11 +17,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: Chromium for page tests, GDAL's ogrinfo for GeoPackage checks.
+# Debian packages the tests need: Chromium for page tests, GDAL's ogrinfo for GeoPackage checks,
+# poppler-utils' pdftoppm for rendering the follow-up report's PDF.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -38,6 +40,7 @@ test: install system-deps
 	$(BIN)/pytest -n auto -q
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
 
 clean:

@@ -18,6 +18,12 @@ from api.errors import error_body, install_error_handlers
 from api.openapi import install_openapi
 from api.ratelimit import LoginLimiter
 from api.routes import layers, pages
+from api.routes import siting as siting_routes
+from api.routes import planning_page
+from api.routes import hotspots as hotspot_routes
+from api.routes import report as report_routes
+from api.routes import coverage as coverage_routes
+from api.routes import coverage_page
 from store import Store
 from store.accounts import User, ensure_demo_users
 from trygg.settings import Settings
@@ -72,6 +78,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     app.include_router(layers.router)
     app.include_router(pages.router)
+    app.include_router(siting_routes.router)
+    app.include_router(planning_page.router)
+    app.include_router(hotspot_routes.router)
+    app.include_router(report_routes.router)
+    app.include_router(coverage_routes.router)
+    app.include_router(coverage_page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger")
 

@@ -23,6 +23,10 @@ READ: dict[str, frozenset[str | None]] = {
     "events": ALL_ROLES | {None},
     "gazetteer": ALL_ROLES | {None},
     "boundaries": ALL_ROLES | {None},
+    "activities": ALL_ROLES,
+    "promise_actions": ALL_ROLES | {None},
+    "follow_up_reports": ALL_ROLES,
+    "candidate_sites": ALL_ROLES | {None},
 }
 WRITE: dict[str, frozenset[str]] = {
     "risk_roads": frozenset({"planerare", "admin"}),
@@ -33,6 +37,10 @@ WRITE: dict[str, frozenset[str]] = {
     "events": frozenset({"admin"}),
     "gazetteer": frozenset({"admin"}),
     "boundaries": frozenset({"admin"}),
+    "activities": frozenset({"planerare", "patrullchef", "admin"}),
+    "promise_actions": ALL_ROLES,
+    "follow_up_reports": frozenset({"admin"}),
+    "candidate_sites": frozenset({"planerare", "admin"}),
 }
 
 

@@ -39,7 +39,12 @@ UNSAFE_CATEGORIES = (
 SENSITIVE_CATEGORIES = frozenset({"vald_i_nara_relation", "sexualbrott"})
 REPORT_SOURCES = ("trygghetsvandring", "medborgardialog", "medborgare", "kommun", "polisen")
 CHECK_KINDS = ("hastighet", "nykterhet", "a_traktor", "allman")
+CANDIDATE_KINDS = ("rastficka", "parkering", "busshallplats", "annan")
 LOCATION_PRECISIONS = ("place", "locality", "municipality")
+ACTIVITY_KINDS = ("narkotikainsats", "informationstraff", "utbildning", "trafikinsats",
+                  "a_traktor_buskorning", "trygghetsvandring", "annat")
+ACTION_OWNERS = ("polisen", "kommunen", "timrabor")
+ACTION_STATUSES = ("planerad", "pagaende", "klar", "installd")
 
 FieldKind = Literal["text", "int", "float", "bool", "datetime", "list", "json"]
 
@@ -197,6 +202,56 @@ _SPECS = (
             Field("kommunkod", "text", "Kommunkod", pattern=r"^\d{4}$"),
         ),
         description="Municipal boundaries.",
+    ),
+    LayerSpec(
+        "activities", "Insatser och möten", ("Point", "Polygon", "MultiPolygon"),
+        (
+            Field("kind", "text", "Typ", required=True, choices=ACTIVITY_KINDS),
+            Field("date", "datetime", "Datum", required=True),
+            Field("place", "text", "Plats", default=""),
+            Field("audience", "text", "Målgrupp", default=""),
+            Field("commitment", "text", "Löfte", default=""),
+            Field("participants", "int", "Deltagare", minimum=0),
+            Field("description", "text", "Beskrivning", default=""),
+        ),
+        description="Operations and information meetings held for the medborgarlöfte.",
+    ),
+    LayerSpec(
+        "promise_actions", "Åtgärder i löftesregistret", ("Point", "Polygon", "MultiPolygon"),
+        (
+            Field("commitment", "text", "Löfte", required=True),
+            Field("what", "text", "Åtgärd", required=True),
+            Field("owner", "text", "Ansvarig", required=True, choices=ACTION_OWNERS),
+            Field("due", "datetime", "Klart senast"),
+            Field("status", "text", "Status", choices=ACTION_STATUSES, default="planerad"),
+            Field("done_at", "datetime", "Klar"),
+            Field("place", "text", "Plats eller område", default=""),
+            Field("note", "text", "Anteckning", default=""),
+        ),
+        description="The promise register: actions per commitment, placed at a place or zone.",
+    ),
+    LayerSpec(
+        "follow_up_reports", "Uppföljningsrapporter", ("Polygon", "MultiPolygon"),
+        (
+            Field("period_from", "datetime", "Från", required=True),
+            Field("period_to", "datetime", "Till", required=True),
+            Field("title", "text", "Rubrik", default=""),
+            Field("figures", "json", "Siffror"),
+            Field("actions", "json", "Åtgärder vid mötet"),
+            Field("cells", "json", "Rapporter per ruta"),
+        ),
+        description="Follow-up reports kept per council meeting (figures, actions, map cells); "
+                    "the geometry is the area the report covers.",
+    ),
+    LayerSpec(
+        "candidate_sites", "Möjliga kontrollplatser", ("Point",),
+        (
+            Field("name", "text", "Namn", required=True),
+            Field("kind", "text", "Typ", choices=CANDIDATE_KINDS, default="annan"),
+            Field("note", "text", "Anteckning", default=""),
+        ),
+        description="The planner's own places for traffic checks: lay-bys, parking places, "
+                    "bus bays.",
     ),
 )
 

@@ -24,6 +24,8 @@ DEMO_FILES = {
     "unsafe_places": "unsafe_places.geojson",
     "traffic_checks": "traffic_checks.geojson",
     "patrols": "patrols.geojson",
+    "activities": "activities_illustrative.geojson",
+    "promise_actions": "promise_actions_illustrative.geojson",
 }
 GAZETTEER_FILE = "gazetteer.json"
 EVENTS_FILE = "police_events_2023_2024.json"

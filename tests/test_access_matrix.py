@@ -7,16 +7,18 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routing import served_routes
 from store import Store
 from tests.conftest import auth
 from trygg.settings import Settings
 
 ROLES = (None, "planerare", "patrullchef", "rad", "admin")
 ALL = frozenset(ROLES) - {None}
+PATROL = frozenset({"patrullchef", "admin"})
+PLANNERS = frozenset({"planerare", "admin"})
 LAYERS = ("risk_roads", "patrol_zones", "unsafe_places", "patrols", "traffic_checks", "events",
           "gazetteer", "boundaries")
 READERS = {layer: ALL for layer in LAYERS} | {"patrols": frozenset({"patrullchef", "admin"})}
@@ -56,6 +58,30 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("POST", "/logga-in/demo"): (frozenset(ROLES), [{"data": {"role": "admin"}, "expect": 404}]),
     ("POST", "/logga-ut"): (frozenset(ROLES), [{}]),
     ("GET", "/kartor/oversikt"): (ALL, [{}]),
+    # Coverage (issue 3): patrol figures and the coverage map are for patrol leaders.
+    ("GET", "/api/coverage/patrols"): (PATROL, [{"query": "from=2024-11-01&to=2024-11-30"}]),
+    ("GET", "/api/coverage/checks"): (ALL, [{"query": "from=2024-01-01&to=2024-12-31"}]),
+    ("GET", "/kartor/tackning"): (PATROL, [{}]),
+    # Siting (issue 4): planners.
+    ("POST", "/api/siting/suggest"): (PLANNERS, [{"json": {"k": 2, "radius_m": 1500}}]),
+    ("POST", "/api/siting/schedule"): (PLANNERS, [{"json": {"week": "2024-W10", "seed": 1}}]),
+    ("POST", "/api/siting/snap"): (PLANNERS, [{"json": {"lon": 17.33, "lat": 62.49}}]),
+    ("GET", "/api/siting/planned.csv"): (ALL, [{}]),
+    ("GET", "/api/siting/planned.gpx"): (ALL, [{}]),
+    ("GET", "/kartor/planering"): (PLANNERS, [{}]),
+    # Unsafe places over time and the follow-up (issue 5): every role, aggregates for the council.
+    ("GET", "/api/hotspots"): (ALL, [{"query": "from=2024-01-01&to=2024-12-31"}]),
+    ("GET", "/kartor/otrygga-platser"): (ALL, [{}]),
+    ("GET", "/api/lofte"): (ALL, [{}]),
+    ("GET", "/api/lofte/atgarder"): (ALL, [{}]),
+    ("POST", "/api/lofte/atgarder"): (ALL, [{"json": {}}]),
+    ("PATCH", "/api/lofte/atgarder/{action_id}"): (ALL, [{"action_id": 999999, "json": {}}]),
+    ("DELETE", "/api/lofte/atgarder/{action_id}"): (ALL, [{"action_id": 999999}]),
+    ("GET", "/api/rapport"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31&format=json"}]),
+    ("POST", "/api/rapporter"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31"}]),
+    ("GET", "/api/rapporter"): (ALL, [{}]),
+    ("GET", "/api/rapporter/{report_id}"): (ALL, [{"report_id": 999999}]),
+    ("GET", "/kartor/lofte"): (ALL, [{}]),
     ("GET", "/docs"): (frozenset(ROLES), [{}]),
     ("GET", "/openapi.json"): (frozenset(ROLES), [{}]),
 }
@@ -67,17 +93,6 @@ def _may(method: str, path: str, call: dict) -> frozenset:
         return may
     layer = call["layer"]
     return frozenset(READERS[layer] if method == "GET" else WRITERS[layer])
-
-
-def _served_routes(app) -> set[tuple[str, str]]:
-    routes = set()
-    for route in app.routes:
-        methods = getattr(route, "methods", None)
-        if not methods or route.path.startswith(("/static", "/swagger-ui")):
-            continue
-        for method in methods - {"HEAD", "OPTIONS"}:
-            routes.add((method, route.path))
-    return routes
 
 
 @pytest.fixture
@@ -94,7 +109,7 @@ def matrix_client(demo_store: Store, settings: Settings):
 
 def test_every_served_route_is_in_the_matrix(matrix_client) -> None:
     app, _, _ = matrix_client
-    missing = sorted(_served_routes(app) - set(MATRIX))
+    missing = sorted(served_routes(app) - set(MATRIX))
     assert missing == [], f"routes with no access rule in this matrix: {missing}"
 
 
@@ -104,7 +119,9 @@ def test_every_route_for_every_role(matrix_client) -> None:
     for (method, template), (_, calls) in MATRIX.items():
         for call in calls:
             path = template.format(**{k: v for k, v in call.items()
-                                      if k in ("layer", "feature_id")})
+                                      if k in ("layer", "feature_id", "action_id", "report_id")})
+            if "query" in call:
+                path += "?" + call["query"]
             for role in ROLES:
                 headers = auth(tokens[role]) if role else {}
                 client.cookies.clear()

@@ -233,6 +233,242 @@ def users_list(ctx: click.Context) -> None:
         click.echo(f"{user.id:>4}  {user.name:<24} {user.role}")
 
 
+@cli.group("siting")
+def siting() -> None:
+    """Traffic-check siting: suggested sites and a randomised weekly plan."""
+
+
+def _siting_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options shared by ``siting suggest`` and ``siting schedule``."""
+    from geo.layers import RISK_CATEGORIES
+
+    options = [
+        click.option("--k", "k", type=int, default=5, show_default=True, help="Number of sites."),
+        click.option("--radius", "radius_m", type=float, default=1500.0, show_default=True,
+                     help="Coverage radius in metres."),
+        click.option("--category", "categories", multiple=True,
+                     type=click.Choice(list(RISK_CATEGORIES)), help="Risk category (repeatable)."),
+        click.option("--fixed", multiple=True, metavar="LON,LAT",
+                     help="A site fixed by the planner (WGS84; repeatable)."),
+        click.option("--spacing", "spacing_m", type=float, default=0.0,
+                     help="Least distance between chosen sites, metres."),
+        click.option("--rotation-weeks", type=int, default=0,
+                     help="Leave out sites of checks in the last N weeks."),
+        click.option("--rotation", type=click.Choice(["exclude", "penalise"]), default="exclude",
+                     help="Exclude recently used sites or penalise them."),
+        click.option("--hours", default=None, help="Time-of-day filter, e.g. 22-6 (local)."),
+        click.option("--method", type=click.Choice(["mip", "greedy"]), default="mip"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _fixed_points(values: tuple[str, ...]) -> list[tuple[float, float]]:
+    points = []
+    for text in values:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: write LON,LAT, e.g. 17.33,62.49",
+                                     param_hint="--fixed") from None
+        points.append((lon, lat))
+    return points
+
+
+@siting.command("suggest")
+@_siting_options
+@click.pass_context
+@domain_errors
+def siting_suggest(ctx: click.Context, fixed: tuple[str, ...], categories: tuple[str, ...],
+                   **options: Any) -> None:
+    """Print suggested sites as GeoJSON: one feature per site, the figures as top-level members."""
+    from store.siting import suggest
+
+    _, doc = suggest(_store(ctx), fixed=_fixed_points(fixed), categories=list(categories),
+                     **options)
+    click.echo(json.dumps(doc, ensure_ascii=False))
+
+
+@siting.command("schedule")
+@click.option("--week", required=True, help="ISO week, e.g. 2024-W10.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the draw.")
+@click.option("--checks", type=int, default=6, show_default=True, help="Checks in the week.")
+@click.option("--block-h", type=click.Choice(["1", "2", "3", "4", "6"]), default="2",
+              show_default=True, help="Length of a time block, hours.")
+@click.option("--max-per-site", type=int, default=2, show_default=True)
+@click.option("--available-hours", default="0-24", show_default=True,
+              help="The planner's available local hours each day, e.g. 6-24.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_siting_options
+@click.pass_context
+@domain_errors
+def siting_schedule(ctx: click.Context, week: str, seed: int, checks: int, block_h: str,
+                    max_per_site: int, available_hours: str, as_json: bool,
+                    fixed: tuple[str, ...], categories: tuple[str, ...], **options: Any) -> None:
+    """Draw a randomised weekly plan of checks (site × time block)."""
+    from store.siting import schedule
+
+    plan = schedule(_store(ctx), week=week, seed=seed, checks=checks, block_h=int(block_h),
+                    max_per_site=max_per_site, available_hours=available_hours,
+                    fixed=_fixed_points(fixed), categories=list(categories), **options)
+    if as_json:
+        click.echo(json.dumps(plan, ensure_ascii=False))
+        return
+    click.echo(f"Veckoplan {plan['week']} (slumpfrö {plan['seed']}): "
+               f"{len(plan['checks'])} kontroller")
+    for row in plan["checks"]:
+        click.echo(f"  {row['weekday']:<8} {row['block']:<6} {row['site_rank']}. {row['site']}"
+                   f"  ({row['lat']:.5f}, {row['lon']:.5f})")
+    click.echo(f"Planerade timmar: {100 * plan['hours_share_planned']:.1f} % av veckan, "
+               f"som bär {100 * plan['risk_share_planned']:.1f} % av risken.")
+    click.echo(f"  {'period':<24} {'planerat':>9} {'risk':>7}")
+    for row in plan["comparison"]:
+        click.echo(f"  {row['period']:<24} {100 * row['planned_share']:>8.1f}% "
+                   f"{100 * row['risk_share']:>6.1f}%")
+    for note in plan["notes"]:
+        click.echo(f"Obs: {note}")
+
+
+@cli.command("report")
+@click.option("--from", "first", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First day of the period (YYYY-MM-DD).")
+@click.option("--to", "last", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of the period, included.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the report to FILE.html or FILE.pdf.")
+@click.option("--keep", is_flag=True, help="Keep the report: the next report compares with it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+@domain_errors
+def report(ctx: click.Context, first: Any, last: Any, out: Path | None, keep: bool,
+           as_json: bool) -> None:
+    """The follow-up report of the medborgarlöfte for the council's meeting."""
+    from geo.promise import load_promise
+    from geo.report import report_figures
+    from maps.report import report_html, report_pdf
+    from store.reports import keep_report, make_report, promise_path
+
+    if out is not None and out.suffix.lower() not in (".html", ".pdf"):
+        raise click.BadParameter("the file must end in .html or .pdf", param_hint="--out")
+    store = _store(ctx)
+    made = make_report(store, load_promise(promise_path(_settings(ctx).data_dir)),
+                       first=first.date(), last=last.date())
+    if out is not None:
+        boundaries = store.read("boundaries")
+        if out.suffix.lower() == ".pdf":
+            out.write_bytes(report_pdf(made, boundaries))
+        else:
+            out.write_text(report_html(made, boundaries), encoding="utf-8")
+    if keep:
+        kept_id = keep_report(store, made)
+    if as_json:
+        click.echo(json.dumps(report_figures(made), ensure_ascii=False))
+        return
+    click.echo(f"Uppföljning {first.date()} – {last.date()}:")
+    for note in made.notes:
+        click.echo(f"  {note}")
+    for section in made.sections:
+        click.echo(f"  {section.commitment.short}: {section.summary}")
+    if out is not None:
+        click.echo(f"Skrev rapporten till {out}")
+    if keep:
+        click.echo(f"Rapporten är sparad (nummer {kept_id}).")
+
+
+@cli.group("coverage")
+def coverage() -> None:
+    """Täckning: fotpatrull i patrullområdena och trafikkontroller på riskvägarna."""
+
+
+def _iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} är inte ett datum (ÅÅÅÅ-MM-DD)") from None
+
+
+def _f(value: Any, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}".replace(",", "\u00a0")
+
+
+@coverage.command("patrols")
+@click.option("--from", "from_", callback=_iso_date, help="Första dag (ÅÅÅÅ-MM-DD).")
+@click.option("--to", callback=_iso_date, help="Sista dag (ÅÅÅÅ-MM-DD).")
+@click.option("--baseline-from", callback=_iso_date, help="Jämförelseperiodens första dag.")
+@click.option("--baseline-to", callback=_iso_date, help="Jämförelseperiodens sista dag.")
+@click.option("--reach-m", type=float, default=50.0, show_default=True,
+              help="Räckvidd från spåret för gatutäckning, meter.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv JSON (som API:t).")
+@click.pass_context
+@domain_errors
+def coverage_patrols(ctx: click.Context, from_, to, baseline_from, baseline_to,
+                     reach_m: float, as_json: bool) -> None:
+    """Fotpatrullens närvaro, besök, glapp och täckning per område (standard: de fyra senaste
+    veckorna med patruller)."""
+    from api.routes.coverage import patrol_report
+
+    report = patrol_report(_store(ctx), from_, to, baseline_from=baseline_from,
+                           baseline_to=baseline_to, reach_m=reach_m)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"Fotpatrull {report['period_from']} – {report['period_to']} "
+               f"({report['days']} dagar, {report['tracks_in_period']} pass, räckvidd "
+               f"{_f(report['reach_m'])} m)")
+    click.echo(f"{'Område':<26}{'min':>8}{'min/v':>8}{'mål/v':>7}{'mål %':>7}{'besök':>6}"
+               f"{'glapp h':>8}{'täckn %':>8}{'dos %':>7}{'ändr %':>8}")
+    for z in report["zones"]:
+        base = z["baseline"]
+        click.echo(f"{z['name'][:25]:<26}{_f(z['minutes']):>8}{_f(z['minutes_per_week']):>8}"
+                   f"{_f(z['target_minutes_per_week']):>7}{_f(z['target_pct']):>7}"
+                   f"{z['visits']:>6}{_f(z['longest_gap_h'], 1):>8}"
+                   f"{_f(z['coverage_pct'], 1):>8}{_f(z['dosage']['dosed_pct'], 1):>7}"
+                   f"{_f(base['change_pct'], 1) if base else '':>8}")
+    click.echo("min/v: närvaro per vecka; dos %: andel av aktiva timmar med högst 2 h mellan "
+               "besök på minst 10 min; ändr %: mot jämförelseperioden.")
+
+
+@coverage.command("checks")
+@click.option("--from", "from_", callback=_iso_date, help="Första dag (ÅÅÅÅ-MM-DD).")
+@click.option("--to", callback=_iso_date, help="Sista dag (ÅÅÅÅ-MM-DD).")
+@click.option("--radius-m", type=float, default=1000.0, show_default=True,
+              help="Avstånd från vägen som räknas, meter.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv JSON (som API:t).")
+@click.pass_context
+@domain_errors
+def coverage_checks(ctx: click.Context, from_, to, radius_m: float, as_json: bool) -> None:
+    """Trafikkontroller per riskväg och riskviktad täckning (standard: senaste 365 dagarna)."""
+    from api.routes.coverage import check_report
+
+    report = check_report(_store(ctx), from_, to, radius_m=radius_m)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"Trafikkontroller {report['period_from']} – {report['period_to']}: "
+               f"{report['checks_performed']} genomförda, {report['checks_at_risk_places']} vid "
+               f"riskvägar, {report['checks_elsewhere']} på annan plats, "
+               f"{report['checks_place_unknown']} med okänd plats (räknas inte)")
+    click.echo(f"{'Väg':<26}{'vikt':>6}{'kontr':>6}{'senast':>12}{'dagar':>7}{'täckt %':>8}"
+               f"{'kontr.':>7}{'utand.':>7}{'rattf.':>7}{'hast.':>7}")
+    for r in report["roads"]:
+        res = r["results"]
+        cells = "".join(f"{res[k]['total']}{'?' if res[k]['unknown'] else '':<1}".rjust(7)
+                        for k in ("checked", "breath_tests", "suspected_dui", "speeding"))
+        click.echo(f"{r['name'][:25]:<26}{_f(r['risk_weight']):>6}{r['checks']:>6}"
+                   f"{r['last_check'] or '–':>12}{_f(r['days_since_last']):>7}"
+                   f"{_f(r['covered_pct'], 1):>8}{cells}")
+    click.echo(f"Riskviktad väglängd inom {_f(report['radius_m'])} m från en kontroll: "
+               f"{_f(report['weighted_covered_pct'], 1)} %")
+    for c in report["categories"]:
+        click.echo(f"  {c['category']:<12} {c['roads']} vägar, {_f(c['covered_pct'], 1)} %")
+    click.echo("?: några kontroller rapporterade inte värdet (summan gäller de kända).")
+
+
 def main() -> None:
     cli(prog_name="trygg")
 

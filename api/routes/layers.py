@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import geopandas as gpd
 import shapely
-from fastapi import APIRouter, Body, Depends, File, Form, Header, HTTPException, Query, UploadFile
+from fastapi import (
+    APIRouter, Body, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile,
+)
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -20,6 +22,7 @@ from geo.crs import WEB_CRS, WORK_CRS
 from geo.errors import ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
 from geo.layers import LAYERS, PROVENANCE_SV, SYSTEM_COLUMNS, layer_spec
+from geo.privacy import scrub_frame
 from store import Store
 from store.accounts import User
 from store.imports import import_layer_file
@@ -72,7 +75,8 @@ def _writable(layer: str, user: User | None) -> User:
 
 
 def _visible(layer: str, gdf: gpd.GeoDataFrame, user: User | None) -> gpd.GeoDataFrame:
-    return gdf if sees_sensitive(role_of(user)) else without_sensitive(layer, gdf)
+    gdf = gdf if sees_sensitive(role_of(user)) else without_sensitive(layer, gdf)
+    return gdf if role_of(user) == "admin" else scrub_frame(layer, gdf)  # free text: admin only
 
 
 def _anonymous_allowed(user: User | None, settings: Settings) -> None:
@@ -108,7 +112,7 @@ def list_layers(user: User | None = Depends(current_user),
 
 @router.get("/{layer}", summary="Hämta ett lager som GeoJSON",
             responses={200: {"content": {GEOJSON: {}}}})
-def read_layer(layer: LayerName,
+def read_layer(layer: LayerName, request: Request,
                bbox: Annotated[str | None, Query(
                    description="minlon,minlat,maxlon,maxlat (WGS84)",
                    pattern=r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$")] = None,
@@ -125,12 +129,20 @@ def read_layer(layer: LayerName,
             raise ImportRejected(f"bbox {bbox!r}: min must not exceed max")
         window = tuple(gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=WEB_CRS)
                        .to_crs(WORK_CRS).total_bounds)
-    gdf = _visible(layer, store.read(layer, bbox=window), user)
-    spec = LAYERS[layer]
-    members = {"name": layer, "title": spec.title_sv,
-               "provenance": _provenance_counts(gdf),
-               "provenance_sv": {k: PROVENANCE_SV[k] for k in _provenance_counts(gdf)}}
-    return Response(feature_collection(gdf, members=members), media_type=GEOJSON)
+    sees_all = sees_sensitive(role_of(user))
+    is_admin = role_of(user) == "admin"
+
+    def render() -> str:
+        gdf = store.read(layer, bbox=window)
+        gdf = gdf if sees_all else without_sensitive(layer, gdf)
+        gdf = gdf if is_admin else scrub_frame(layer, gdf)  # free text: admin only
+        counts = _provenance_counts(gdf)
+        members = {"name": layer, "title": LAYERS[layer].title_sv, "provenance": counts,
+                   "provenance_sv": {k: PROVENANCE_SV[k] for k in counts}}
+        return feature_collection(gdf, members=members)
+
+    key = ("layer", layer, store.generation(layer), sees_all, is_admin, window)
+    return Response(request.app.state.cache.get_or_make(key, render), media_type=GEOJSON)
 
 
 def _features_in(body: Any, layer: str) -> gpd.GeoDataFrame:

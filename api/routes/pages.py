@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_COOKIE, current_user, get_settings, get_store, role_of
+from api.routing import served_routes
 from api.permissions import may_read, sees_sensitive, without_sensitive
 from geo.layers import LAYERS, PROVENANCE_SV
+from geo.privacy import scrub_frame
 from maps.overview import overview_map
 from store import Store
 from store.accounts import (
@@ -32,6 +34,9 @@ VIEWS = [
     ("/kartor/otrygga-platser", "Otrygga platser över tid",
      "rapporter och händelser per månad, uppföljning av medborgarlöftet",
      "råd, patrullchef, planerare, admin"),
+    ("/kartor/lofte", "Löftesregistret och uppföljningsrapporten",
+     "åtgärder per löfte, rapport till rådet för trygghet och hälsa (HTML/PDF)",
+     "råd, patrullchef, planerare, admin"),
 ]
 
 
@@ -50,7 +55,7 @@ def _context(request: Request, user: User | None, **extra) -> dict:
 def start_page(request: Request, settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> HTMLResponse:
     user = _page_user(request, settings, store)
-    paths = {getattr(r, "path", None) for r in request.app.routes}
+    paths = {path for method, path in served_routes(request.app) if method == "GET"}
     views = [{"href": href, "title": title, "text": text, "roles": roles,
               "available": href in paths} for href, title, text, roles in VIEWS]
     layers = []
@@ -134,12 +139,19 @@ def overview_page(request: Request, settings: Settings = Depends(get_settings),
     if user is None and not settings.demo:
         return RedirectResponse("/logga-in", status_code=303)
     role = role_of(user)
-    layers = {}
-    for name in ("boundaries", "patrol_zones", "risk_roads", "unsafe_places", "traffic_checks",
-                 "events", "gazetteer"):
-        if may_read(role, name):
+    names = [name for name in ("boundaries", "patrol_zones", "risk_roads", "unsafe_places",
+                               "traffic_checks", "events", "gazetteer") if may_read(role, name)]
+
+    def render() -> str:
+        layers = {}
+        for name in names:
             gdf = store.read(name)
             layers[name] = gdf if sees_sensitive(role) else without_sensitive(name, gdf)
-    html = overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()},
-                        links=[("/", "Startsida"), ("/docs", "API")])
-    return HTMLResponse(html)
+            if role != "admin":
+                layers[name] = scrub_frame(name, layers[name])
+        return overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()},
+                            links=[("/", "Startsida"), ("/docs", "API")])
+
+    key = ("overview", tuple(names), store.generations(names), sees_sensitive(role),
+           role == "admin")
+    return HTMLResponse(request.app.state.cache.get_or_make(key, render))

@@ -1,0 +1,233 @@
+"""``/api/coverage``: foot-patrol coverage of the patrol zones and traffic-check coverage of the
+risk roads, as JSON figures with GeoJSON (WGS84) per zone or road.
+
+Patrol coverage is for patrol leaders and admins (per zone and team, never a single trail);
+check coverage is for every role (and anonymous visitors in demo mode), like the layers it uses.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
+
+from api.deps import current_user, get_settings, get_store, require_roles
+from geo import check_coverage as checks_geo
+from geo import coverage as patrols_geo
+from geo.errors import ValidationFailed
+from geo.geojson import feature_collection
+from geo.periods import Period, make_period
+from store import Store
+from store.accounts import User
+from trygg.settings import Settings
+
+router = APIRouter(prefix="/api/coverage", tags=["täckning"])
+PATROL_ROLES = ("patrullchef", "admin")
+
+
+class BandOut(BaseModel):
+    band: str
+    daytype: str
+    minutes: float
+    visits: int
+    coverage_pct: float | None
+
+
+class WeekOut(BaseModel):
+    week: str
+    monday: str
+    days_in_period: int
+    minutes: float
+    visits: int
+    target_minutes: float
+    target_pct: float | None
+    target_met: bool
+
+
+class TeamOut(BaseModel):
+    unit: str
+    minutes: float
+    visits: int
+
+
+class BaselineOut(BaseModel):
+    period_from: str
+    period_to: str
+    minutes: float
+    minutes_per_week: float
+    visits: int
+    coverage_pct: float
+    change_minutes_per_week: float
+    change_pct: float | None
+
+
+class DosageOut(BaseModel):
+    min_visit_min: float
+    max_gap_h: float
+    long_visits: int
+    long_visit_pct: float | None
+    active_hours: str
+    active_h: float
+    dosed_h: float
+    dosed_pct: float | None
+
+
+class ZoneOut(BaseModel):
+    zone_id: int
+    name: str
+    priority: int | None
+    target_minutes_per_week: float
+    minutes: float
+    minutes_per_week: float
+    target_pct: float | None
+    visits: int
+    longest_gap_h: float
+    longest_gap_from: str
+    longest_gap_to: str
+    coverage_pct: float
+    coverage_basis: str
+    cell_m: float
+    bands: list[BandOut]
+    weeks: list[WeekOut]
+    teams: list[TeamOut]
+    dosage: DosageOut
+    baseline: BaselineOut | None
+
+
+class PatrolCoverageOut(BaseModel):
+    period_from: str
+    period_to: str
+    days: int
+    reach_m: float
+    visit_gap_min: float
+    tracks_in_period: int
+    tracks_without_times: int
+    zones: list[ZoneOut]
+    geojson: dict[str, Any]
+
+
+class ResultSumOut(BaseModel):
+    total: int
+    unknown: int
+
+
+class RoadOut(BaseModel):
+    road_id: int
+    name: str
+    risk_weight: float
+    risk_categories: list[str]
+    length_m: float
+    covered_m: float
+    covered_pct: float
+    checks: int
+    last_check: str | None
+    days_since_last: int | None
+    results: dict[str, ResultSumOut]
+    check_ids: list[int]
+
+
+class CategoryOut(BaseModel):
+    category: str
+    roads: int
+    weighted_length_m: float
+    covered_pct: float | None
+
+
+class CheckCoverageOut(BaseModel):
+    period_from: str
+    period_to: str
+    radius_m: float
+    checks_performed: int
+    checks_at_risk_places: int
+    checks_elsewhere: int
+    checks_place_unknown: int
+    checks_without_date: int
+    weighted_covered_pct: float | None
+    categories: list[CategoryOut]
+    roads: list[RoadOut]
+    unknown_place_ids: list[int]
+    geojson: dict[str, Any]
+
+
+def _period(first: date | None, last: date | None, default: Period, *, name: str) -> Period:
+    if first is None and last is None:
+        return default
+    if first is None or last is None:
+        raise ValidationFailed(f"invalid {name}: give both from and to, or neither")
+    return make_period(first, last, name=name)
+
+
+def patrol_report(store: Store, first: date | None, last: date | None, *,
+                  baseline_from: date | None = None, baseline_to: date | None = None,
+                  reach_m: float = patrols_geo.DEFAULT_REACH_M) -> dict[str, Any]:
+    """The patrol coverage figures and zone GeoJSON (shared by the API, the CLI and the map)."""
+    tracks = store.read("patrols")
+    zones = store.read("patrol_zones")
+    period = _period(first, last, patrols_geo.default_period(tracks), name="period")
+    baseline = None
+    if baseline_from is not None or baseline_to is not None:
+        baseline = _period(baseline_from, baseline_to, period, name="baseline")
+    result = patrols_geo.patrol_coverage(
+        tracks, zones, period=period, baseline=baseline,
+        streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m)
+    out = asdict(result)
+    out["geojson"] = json.loads(feature_collection(patrols_geo.zones_with_figures(result, zones)))
+    return out
+
+
+def check_report(store: Store, first: date | None, last: date | None, *,
+                 radius_m: float = checks_geo.DEFAULT_RADIUS_M) -> dict[str, Any]:
+    """The check coverage figures and road GeoJSON (shared by the API, the CLI and the map)."""
+    checks = store.read("traffic_checks")
+    roads = store.read("risk_roads")
+    period = _period(first, last, checks_geo.default_period(checks), name="period")
+    result = checks_geo.check_coverage(checks, roads, period=period, radius_m=radius_m)
+    out = asdict(result)
+    out["geojson"] = json.loads(feature_collection(checks_geo.roads_with_figures(result, roads)))
+    return out
+
+
+@router.get("/patrols", response_model=PatrolCoverageOut)
+def patrol_coverage(
+    from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
+    to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
+    baseline_from: date | None = Query(None, description="Jämförelseperiodens första dag."),
+    baseline_to: date | None = Query(None, description="Jämförelseperiodens sista dag."),
+    reach_m: float = Query(patrols_geo.DEFAULT_REACH_M, gt=0, le=1000,
+                           description="Räckvidd från spåret för gatutäckning, meter."),
+    _user: User = Depends(require_roles(*PATROL_ROLES)),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Foot-patrol presence, visits, gaps, street coverage and dosage per zone and team.
+
+    Without from/to: the four whole ISO weeks ending with the latest patrol.
+    """
+    return patrol_report(store, from_, to, baseline_from=baseline_from,
+                         baseline_to=baseline_to, reach_m=reach_m)
+
+
+def _may_see_checks(user: User | None = Depends(current_user),
+                    settings: Settings = Depends(get_settings)) -> User | None:
+    if user is None and not settings.demo:
+        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+@router.get("/checks", response_model=CheckCoverageOut)
+def check_coverage(
+    from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
+    to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
+    radius_m: float = Query(checks_geo.DEFAULT_RADIUS_M, gt=0, le=50_000,
+                            description="Avstånd från vägen som räknas, meter."),
+    _user: User | None = Depends(_may_see_checks),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Traffic checks per risk road, risk-weighted length covered, checks at risk places.
+
+    Without from/to: the 365 days ending with the latest check.
+    """
+    return check_report(store, from_, to, radius_m=radius_m)

@@ -1,0 +1,72 @@
+"""The coverage page ``/kartor/tackning`` (roles patrullchef and admin): foot-patrol coverage of
+the zones and traffic-check coverage of the risk roads on one map, for a chosen period."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import current_user, get_settings, get_store
+from api.routes.coverage import PATROL_ROLES, check_report, patrol_report
+from geo.coverage import presence_heat, track_vertices, tracks_in_period
+from geo.errors import TryggError
+from geo.periods import make_period
+from maps.coverage import coverage_map
+from store import Store
+from store.accounts import ROLE_SV, User
+from trygg.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
+    try:
+        return current_user(request, settings, store)
+    except HTTPException:
+        return None
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+@router.get("/kartor/tackning", response_class=HTMLResponse)
+def coverage_page(request: Request, from_: str | None = Query(None, alias="from"),
+                  to: str | None = Query(None), settings: Settings = Depends(get_settings),
+                  store: Store = Depends(get_store)) -> Response:
+    """Zones by street coverage, tracks, presence heat, risk roads by check coverage."""
+    user = _page_user(request, settings, store)
+    if user is None:  # patrol tracks: never for anonymous visitors, not even in demo mode
+        return RedirectResponse("/logga-in", status_code=303)
+    if user.role not in PATROL_ROLES:
+        role = ROLE_SV.get(user.role, user.role)
+        return HTMLResponse(
+            "<!doctype html><html lang=\"sv\"><meta charset=\"utf-8\"><title>Trygg</title>"
+            f"<p>Rollen {html.escape(role)} får inte se patrullernas täckning (patrullchef och "
+            "admin får det). <a href=\"/\">Till startsidan</a></p></html>", status_code=403)
+    first, last = _date(from_), _date(to)
+    notice = None
+    if (from_ or to) and (first is None or last is None):
+        notice = "Ogiltigt datum: ange båda datumen som ÅÅÅÅ-MM-DD. Visar standardperioden."
+        first = last = None
+    try:
+        patrols = patrol_report(store, first, last)
+    except TryggError as exc:
+        notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
+        patrols = patrol_report(store, None, None)
+    period = make_period(patrols["period_from"], patrols["period_to"])
+    checks = check_report(store, period.first, period.last)
+    tracks = store.read("patrols")
+    shown = tracks_in_period(tracks, period)
+    heat = presence_heat(track_vertices(shown)[0], period) if len(shown) else None
+    page = coverage_map(
+        patrols, checks, zones=store.read("patrol_zones"), tracks=shown, heat=heat,
+        checks=store.read("traffic_checks"), roads=store.read("risk_roads"), notice=notice,
+        links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")])
+    return HTMLResponse(page)

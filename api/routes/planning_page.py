@@ -1,0 +1,42 @@
+"""The planning page ``/kartor/planering`` (roles planerare and admin; anyone in demo mode)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import current_user, get_settings, get_store
+from maps.planning import planning_map
+from store import Store
+from store.accounts import ROLE_SV, User
+from trygg.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+PLANNERS = frozenset({"planerare", "admin"})
+
+
+def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
+    try:
+        return current_user(request, settings, store)
+    except HTTPException:
+        return None
+
+
+@router.get("/kartor/planering", response_class=HTMLResponse)
+def planning_page(request: Request, settings: Settings = Depends(get_settings),
+                  store: Store = Depends(get_store)) -> Response:
+    """Risk roads, candidate sites, suggested sites and the weekly plan on one map."""
+    user = _page_user(request, settings, store)
+    if user is None and not settings.demo:
+        return RedirectResponse("/logga-in", status_code=303)
+    if user is not None and user.role not in PLANNERS:
+        return templates.TemplateResponse(request, "planning_forbidden.html",
+                                          {"user": user, "role_sv": ROLE_SV}, status_code=403)
+    page = planning_map(store.read("risk_roads"), store.read("candidate_sites"),
+                        links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"),
+                               ("/docs", "API")])
+    return HTMLResponse(page)

@@ -1,0 +1,241 @@
+"""``/api/siting``: suggested traffic-check sites, a randomised weekly plan, snapping a clicked
+point to the risk roads, and the planned checks as CSV or GPX for the patrol."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.deps import current_user, get_settings, get_store, role_of
+from api.permissions import may_read
+from geo.io import write_layer_file
+from geo.layers import RISK_CATEGORIES, layer_spec
+from store import Store
+from store import siting as core
+from store.accounts import User
+from trygg.settings import Settings
+
+router = APIRouter(prefix="/api/siting", tags=["planering"])
+PLANNERS = frozenset({"planerare", "admin"})
+RiskCategory = Literal[RISK_CATEGORIES]  # type: ignore[valid-type]
+EMPTY_GPX = ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Trygg" '
+             'xmlns="http://www.topografix.com/GPX/1/1"></gpx>\n')
+HOURS_PATTERN = r"^\s*\d{1,2}\s*-\s*\d{1,2}\s*(,\s*\d{1,2}\s*-\s*\d{1,2}\s*)*$"
+
+
+class LonLat(BaseModel):
+    lon: float = Field(strict=True, ge=10.0, le=24.5, description="Longitude (WGS84)")
+    lat: float = Field(strict=True, ge=55.0, le=69.5, description="Latitude (WGS84)")
+
+
+class SuggestIn(BaseModel):
+    k: int = Field(5, strict=True, ge=1, le=100, description="Number of sites to choose")
+    radius_m: float = Field(1500.0, strict=True, gt=0, le=50_000,
+                            description="Coverage radius, metres")
+    categories: list[RiskCategory] = Field(default_factory=list, max_length=4,
+                                           description="Risk categories; empty means all")
+    fixed: list[LonLat] = Field(default_factory=list, max_length=50,
+                                description="Sites already fixed by the planner")
+    spacing_m: float = Field(0.0, strict=True, ge=0, le=50_000,
+                             description="Least distance between sites, metres")
+    rotation_weeks: int = Field(0, strict=True, ge=0, le=52,
+                                description="Sites of checks in the last N weeks are excluded "
+                                            "or penalised")
+    rotation: Literal["exclude", "penalise"] = "exclude"
+    rotation_penalty: float = Field(0.5, strict=True, ge=0, le=1,
+                                    description="Share of a recently used site's covered weight "
+                                                "lost")
+    as_of: date | None = Field(None, ge=date(2000, 1, 1), le=date(2099, 12, 31),
+                               description="Rotation counts back from this day (default today)")
+    hours: str | None = Field(None, max_length=60, pattern=HOURS_PATTERN,
+                              description="Time-of-day filter, local hours, e.g. '22-6'")
+    step_m: float = Field(500.0, strict=True, ge=50, le=10_000,
+                          description="Spacing of generated candidates along the roads, metres")
+    method: Literal["mip", "greedy"] = "mip"
+
+
+class PointGeometry(BaseModel):
+    type: Literal["Point"]
+    coordinates: list[float]
+
+
+class SiteProperties(BaseModel):
+    rank: int
+    name: str
+    kind: str
+    fixed: bool
+    candidate_id: int | None
+    weight_covered: float = Field(description="Risk weight within the radius of this site")
+    weight_assigned: float = Field(description="Covered weight nearest to this site (these "
+                                               "sum to covered_weight)")
+    share_assigned: float
+
+
+class SiteFeature(BaseModel):
+    type: Literal["Feature"]
+    geometry: PointGeometry
+    properties: SiteProperties
+
+
+class SuggestOut(BaseModel):
+    type: Literal["FeatureCollection"]
+    k: int
+    radius_m: float
+    categories: list[str]
+    hours: str | None
+    covered_weight: float = Field(description="Risk weight (weight × km) within the radius")
+    total_weight: float
+    covered_share: float = Field(description="Share of all risk weight covered (not of pieces)")
+    method: Literal["mip", "greedy"]
+    gap: float = Field(description="Upper bound on the relative gap to the optimum (0 = optimal)")
+    upper_bound: float
+    n_demand: int
+    n_candidates: int
+    schematic_roads: bool
+    notes: list[str]
+    features: list[SiteFeature]
+
+
+class ScheduleIn(SuggestIn):
+    week: str = Field(pattern=r"^20\d{2}-W(0[1-9]|[1-4]\d|5[0-3])$",
+                      description="ISO week, e.g. 2024-W10")
+    seed: int = Field(1, strict=True, ge=0, le=2**32 - 1)
+    checks: int = Field(6, strict=True, ge=1, le=84, description="Checks to plan in the week")
+    block_h: Literal[1, 2, 3, 4, 6] = 2
+    max_per_site: int = Field(2, strict=True, ge=1, le=84)
+    available_hours: str = Field("0-24", max_length=60, pattern=HOURS_PATTERN,
+                                 description="The planner's available local hours each day")
+    weekdays: list[Annotated[int, Field(strict=True, ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5, 6, 7], min_length=1, max_length=7,
+        description="Available weekdays, 1 = Monday")
+
+
+class PlannedCheck(BaseModel):
+    site_rank: int
+    site: str
+    lon: float
+    lat: float
+    weekday: str
+    block: str
+    start: str
+    end: str
+    block_risk_share: float
+
+
+class PeriodShare(BaseModel):
+    period: str
+    planned_share: float
+    risk_share: float
+
+
+class ScheduleOut(BaseModel):
+    week: str
+    seed: int
+    block_h: int
+    checks: list[PlannedCheck]
+    comparison: list[PeriodShare]
+    risk_share_planned: float = Field(description="Share of the week's risk in planned hours")
+    hours_share_planned: float = Field(description="Share of the week's hours planned")
+    profile_by_hour: list[float]
+    notes: list[str]
+    sites: SuggestOut
+
+
+class SnapIn(LonLat):
+    max_distance_m: float = Field(100.0, strict=True, gt=0, le=1000)
+
+
+class SnapOut(BaseModel):
+    lon: float
+    lat: float
+    distance_m: float
+    road_id: int
+    road: str
+
+
+def planner(user: User | None = Depends(current_user),
+            settings: Settings = Depends(get_settings)) -> User | None:
+    """Planners and admins; anonymous visitors too in demo mode (nothing is written)."""
+    if user is None:
+        if settings.demo:
+            return None
+        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    if user.role not in PLANNERS:
+        raise HTTPException(403, f"role {user.role!r} may not plan traffic checks; needs "
+                                 "planerare or admin")
+    return user
+
+
+def _suggest_options(body: SuggestIn) -> dict:
+    options = body.model_dump(exclude={"fixed"})
+    options["fixed"] = [(p.lon, p.lat) for p in body.fixed]
+    return {k: v for k, v in options.items() if k in SuggestIn.model_fields}
+
+
+@router.post("/suggest", summary="Föreslå kontrollplatser", response_model=SuggestOut)
+def suggest(body: SuggestIn, _user: User | None = Depends(planner),
+            store: Store = Depends(get_store)) -> SuggestOut:
+    """Choose k sites covering the most risk weight within the radius (exact MIP, CBC)."""
+    _, doc = core.suggest(store, **_suggest_options(body))
+    return SuggestOut.model_validate(doc)
+
+
+@router.post("/schedule", summary="Slumpa en veckoplan", response_model=ScheduleOut)
+def schedule(body: ScheduleIn, _user: User | None = Depends(planner),
+             store: Store = Depends(get_store)) -> ScheduleOut:
+    """Draw a week's checks (site × time block) weighted by site risk and the hour-of-week
+    risk profile of the traffic events; the seed makes it reproducible."""
+    plan = body.model_dump(include={"week", "seed", "checks", "block_h", "max_per_site",
+                                    "available_hours", "weekdays"})
+    doc = core.schedule(store, **plan, **_suggest_options(body))
+    return ScheduleOut.model_validate(doc)
+
+
+@router.post("/snap", summary="Flytta en punkt till närmaste riskväg", response_model=SnapOut)
+def snap(body: SnapIn, _user: User | None = Depends(planner),
+         store: Store = Depends(get_store)) -> SnapOut:
+    """The nearest point on a risk road within max_distance_m (422 if none)."""
+    return SnapOut(**core.snap(store, body.lon, body.lat, max_distance_m=body.max_distance_m))
+
+
+def _planned_file(fmt: str, user: User | None, settings: Settings, store: Store) -> Response:
+    if user is None and not settings.demo:
+        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    if not may_read(role_of(user), "traffic_checks"):
+        raise HTTPException(403, "your role may not read traffic checks")
+    checks = store.read("traffic_checks", where={"status": "planerad"})
+    checks = checks.sort_values("start", na_position="last")
+    media = {"csv": "text/csv; charset=utf-8", "gpx": "application/gpx+xml"}[fmt]
+    if fmt == "gpx" and checks.empty:  # GDAL cannot create a GPX layer with no features
+        return Response(EMPTY_GPX, media_type=media, headers={
+            "Content-Disposition": 'attachment; filename="planerade_kontroller.gpx"'})
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_layer_file(checks, layer_spec("traffic_checks"),
+                                Path(folder) / f"planerade_kontroller.{fmt}")
+        content = path.read_bytes()
+    return Response(content, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="planerade_kontroller.{fmt}"'})
+
+
+@router.get("/planned.csv", summary="Planerade kontroller som CSV",
+            responses={200: {"content": {"text/csv": {}}}})
+def planned_csv(user: User | None = Depends(current_user),
+                settings: Settings = Depends(get_settings),
+                store: Store = Depends(get_store)) -> Response:
+    """The planned traffic checks (status planerad) as CSV (WGS84 lat/lon)."""
+    return _planned_file("csv", user, settings, store)
+
+
+@router.get("/planned.gpx", summary="Planerade kontroller som GPX",
+            responses={200: {"content": {"application/gpx+xml": {}}}})
+def planned_gpx(user: User | None = Depends(current_user),
+                settings: Settings = Depends(get_settings),
+                store: Store = Depends(get_store)) -> Response:
+    """The planned traffic checks as GPX waypoints for a GPS."""
+    return _planned_file("gpx", user, settings, store)

@@ -1,0 +1,255 @@
+/* Unsafe places over time: a month slider, layers per category, grid / heat / trend /
+ * comparison / agreement views over the data embedded by the server (GET /api/hotspots).
+ * User text is only ever set with textContent, never as HTML. */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("hs-data").textContent);
+  var map = L.map("hs-map", { preferCanvas: false }).setView([62.49, 17.36], 12);
+  L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    maxZoom: 18, attribution: "© OpenStreetMap-bidragsgivare"
+  }).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+
+  var TREND_COLOURS = {
+    "new": "#b30000", "increasing": "#e34a33", "persistent": "#fc8d59",
+    "sporadic": "#fdcc8a", "decreasing": "#2c7fb8", "none": "#d9d9d9", "too_few": "#ffffff"
+  };
+  var AGREEMENT_COLOURS = { "båda": "#762a83", "bara upplevd": "#af8dc3", "bara registrerad": "#fdb863" };
+  var GROUP_COLOURS = ["#8856a7", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#e6ab02",
+                       "#a6761d", "#666666", "#1f78b4", "#fd8d3c"];
+
+  var state = { view: "grid", all: true, index: data.periods.length - 1, groups: {}, points: true };
+  if (data.boundary) {
+    L.geoJSON(data.boundary, { style: { color: "#333", weight: 2, fill: false }, interactive: false }).addTo(map);
+  }
+  var overlay = L.layerGroup().addTo(map);
+  var pointLayer = L.layerGroup().addTo(map);
+  var heat = null;
+
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function colourOf(group) {
+    var ids = data.groups.map(function (g) { return g.id; });
+    var i = ids.indexOf(group);
+    return GROUP_COLOURS[(i < 0 ? 0 : i) % GROUP_COLOURS.length];
+  }
+
+  // --- controls -----------------------------------------------------------------------------
+  var groupBox = document.getElementById("hs-groups");
+  data.groups.forEach(function (g) {
+    state.groups[g.id] = true;
+    var label = el("label");
+    var box = el("input");
+    box.type = "checkbox"; box.checked = true; box.value = g.id; box.className = "hs-group";
+    box.addEventListener("change", function () { state.groups[g.id] = box.checked; draw(); });
+    var swatch = el("span", "", "sw");
+    swatch.style.background = colourOf(g.id);
+    label.appendChild(box); label.appendChild(swatch); label.appendChild(document.createTextNode(" " + g.label));
+    groupBox.appendChild(label);
+  });
+  if (!data.groups.length) { groupBox.appendChild(el("div", "Inga lager med data för perioden.", "note")); }
+
+  var slider = document.getElementById("hs-slider");
+  slider.max = String(Math.max(0, data.periods.length - 1));
+  slider.value = String(state.index);
+  slider.addEventListener("input", function () { state.index = Number(slider.value); draw(); });
+  var allBox = document.getElementById("hs-all");
+  allBox.addEventListener("change", function () { state.all = allBox.checked; slider.disabled = state.all; draw(); });
+  document.querySelectorAll("input[name=view]").forEach(function (radio) {
+    radio.addEventListener("change", function () { state.view = radio.value; draw(); });
+  });
+  var pointsBox = document.getElementById("hs-points");
+  pointsBox.addEventListener("change", function () { state.points = pointsBox.checked; draw(); });
+
+  // --- helpers ------------------------------------------------------------------------------
+  function cellCount(props) {
+    var n = 0;
+    Object.keys(props.by_group).forEach(function (g) {
+      if (!state.groups[g]) { return; }
+      var series = props.by_group[g];
+      if (state.all) { series.forEach(function (v) { n += v; }); } else { n += series[state.index] || 0; }
+    });
+    return n;
+  }
+
+  function ring(geometry) {
+    return geometry.coordinates[0].map(function (c) { return [c[1], c[0]]; });
+  }
+
+  function table(rows) {
+    var t = el("table", null, "trygg-popup");
+    rows.forEach(function (r) {
+      if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
+      var tr = el("tr");
+      tr.appendChild(el("th", r[0]));
+      tr.appendChild(el("td", r[1]));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  function gridColour(n, max) {
+    var steps = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+    if (n <= 0) { return null; }
+    var i = Math.min(steps.length - 1, Math.floor((n / Math.max(1, max)) * steps.length - 1e-9));
+    return steps[Math.max(0, i)];
+  }
+
+  // --- views --------------------------------------------------------------------------------
+  function drawGrid() {
+    var counts = data.features.map(function (f) { return cellCount(f.properties); });
+    var max = Math.max.apply(null, [1].concat(counts));
+    data.features.forEach(function (f, i) {
+      var n = counts[i];
+      var colour = gridColour(n, max);
+      if (!colour) { return; }
+      L.polygon(ring(f.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.7 })
+        .bindPopup(table([["Antal", n], ["Hela perioden", f.properties.total + " (95 % intervall " +
+          f.properties.ci_low.toFixed(1) + "–" + f.properties.ci_high.toFixed(1) + ")"],
+          ["Trendklass", f.properties.trend_sv]]))
+        .addTo(overlay);
+    });
+    legend("Antal per ruta (" + data.cell_m + " m)", [
+      ["#fee5d9", "få"], ["#fb6a4a", "fler"], ["#a50f15", "flest (" + max + ")"]]);
+  }
+
+  function drawHeat() {
+    var pts = [];
+    data.features.forEach(function (f) {
+      var n = cellCount(f.properties);
+      if (n <= 0) { return; }
+      var c = ring(f.geometry);
+      pts.push([(c[0][0] + c[2][0]) / 2, (c[0][1] + c[2][1]) / 2, n]);
+    });
+    var max = Math.max.apply(null, [1].concat(pts.map(function (p) { return p[2]; })));
+    heat = L.heatLayer(pts, { radius: 30, blur: 20, max: max, minOpacity: 0.3 }).addTo(map);
+    legend("Värmekarta (täthet av rapporter och händelser)", [["#0000ff", "låg"], ["#00ff00", "medel"], ["#ff0000", "hög"]]);
+  }
+
+  function drawTrend() {
+    data.features.forEach(function (f) {
+      var p = f.properties;
+      L.polygon(ring(f.geometry), {
+        color: p.trend === "too_few" ? "#888" : "#333", weight: p.trend === "too_few" ? 1 : 0.7,
+        dashArray: p.trend === "too_few" ? "3 3" : null,
+        fillColor: TREND_COLOURS[p.trend], fillOpacity: p.trend === "too_few" ? 0.2 : 0.75
+      }).bindPopup(table([["Trendklass", p.trend_sv], ["Antal", p.total],
+        ["95 % intervall", p.ci_low.toFixed(1) + "–" + p.ci_high.toFixed(1)],
+        ["Första / andra halvan", p.first_half + " / " + p.second_half],
+        ["Mann–Kendall z (p)", p.mk_z + " (" + p.mk_p + ")"], ["Perioder som hot spot", p.hot_periods]]))
+        .addTo(overlay);
+    });
+    legend("Trendklasser", data.trend_classes.map(function (t) { return [TREND_COLOURS[t.id], t.label]; }));
+  }
+
+  function drawCompare() {
+    var c = data.comparison;
+    c.cells.forEach(function (cell) {
+      var colour = cell.change === "fler" ? "#d7301f" : cell.change === "färre" ? "#2c7fb8" :
+        cell.difference > 0 ? "#fdbb84" : cell.difference < 0 ? "#a6bddb" : "#eeeeee";
+      L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.75 })
+        .bindPopup(table([["Period 1", cell.first], ["Period 2", cell.second],
+          ["Skillnad", cell.difference], ["Bedömning", cell.change]])).addTo(overlay);
+    });
+    legend("Period 2 (" + c.second[0].slice(0, 10) + "–) mot period 1 (" + c.first[0].slice(0, 10) + "–)", [
+      ["#d7301f", "fler (säker skillnad)"], ["#fdbb84", "fler (kan vara slump)"],
+      ["#a6bddb", "färre (kan vara slump)"], ["#2c7fb8", "färre (säker skillnad)"]]);
+  }
+
+  function drawAgreement() {
+    data.felt_vs_recorded.forEach(function (cell) {
+      L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: AGREEMENT_COLOURS[cell.agreement], fillOpacity: 0.75 })
+        .bindPopup(table([["Upplevd (rapporter)", cell.felt], ["Registrerad (polisens händelser)", cell.recorded],
+          ["Bedömning", cell.agreement]])).addTo(overlay);
+    });
+    legend("Upplevd och registrerad otrygghet", Object.keys(AGREEMENT_COLOURS).map(function (k) { return [AGREEMENT_COLOURS[k], k]; }));
+  }
+
+  function drawSensitive() {
+    if (!data.sensitive) { return; }
+    data.sensitive.cells.forEach(function (cell) {
+      L.polygon(ring(cell.geometry), { color: "#000", weight: 1.5, dashArray: "6 4", fill: false })
+        .bindPopup(table([["Känsliga ärenden", cell.category_sv], ["Antal", cell.count],
+          ["Ruta", cell.cell_m + " m, minst " + cell.k + " ärenden"]])).addTo(overlay);
+    });
+  }
+
+  function drawPoints() {
+    if (!state.points) { return; }
+    var label = data.periods[state.index];
+    data.points.forEach(function (p) {
+      if (!state.groups[p.group]) { return; }
+      if (!state.all && p.period !== label) { return; }
+      L.circleMarker([p.lat, p.lon], { radius: 4, color: "#fff", weight: 1, fillColor: colourOf(p.group), fillOpacity: 0.9 })
+        .bindPopup(function () {
+          return table([["Kategori", p.group_sv], ["Beskrivning", p.description], ["Källa", p.source],
+            ["Datum", p.date], ["Status", p.status]]);
+        }).addTo(pointLayer);
+    });
+  }
+
+  var legendBox = document.getElementById("hs-legend");
+  function legend(title, items) {
+    legendBox.textContent = "";
+    legendBox.appendChild(el("strong", title));
+    items.forEach(function (item) {
+      var row = el("div");
+      var sw = el("span", "", "sw");
+      sw.style.background = item[0];
+      row.appendChild(sw); row.appendChild(document.createTextNode(" " + item[1]));
+      legendBox.appendChild(row);
+    });
+    if (data.sensitive && data.sensitive.cells.length) {
+      legendBox.appendChild(el("div", "Streckad svart ram: känsliga ärenden, bara rutor med minst k ärenden.", "note"));
+    }
+  }
+
+  function status() {
+    var box = document.getElementById("hs-status");
+    box.textContent = "";
+    box.appendChild(el("div", "Rapporter: " + data.status.reported + " (åtgärdade " + data.status.resolved +
+      ", öppna " + data.status.open + ")", "hs-strong"));
+    box.appendChild(el("div", "Ej placerade händelser (bara kommunen som plats): " + data.not_placed));
+    var notes = document.getElementById("hs-notes");
+    notes.textContent = "";
+    if (data.too_few) { notes.appendChild(el("p", "För få för att avgöra trender: " + data.too_few_reason + ".")); }
+    if (data.sensitive) {
+      notes.appendChild(el("p", "Känsliga ärenden: " + data.sensitive.total + " (" +
+        data.sensitive.suppressed_records + " i rutor med för få ärenden och " +
+        data.sensitive.never_mapped_records + " som aldrig kartläggs visas inte)."));
+    }
+    Object.keys(data.sources).forEach(function (k) {
+      data.sources[k].forEach(function (s) { notes.appendChild(el("p", "Källa: " + s)); });
+    });
+  }
+
+  function draw() {
+    overlay.clearLayers();
+    pointLayer.clearLayers();
+    if (heat) { map.removeLayer(heat); heat = null; }
+    document.getElementById("hs-period-label").textContent = state.all ?
+      "Alla månader (" + (data.periods[0] || "") + " – " + (data.periods[data.periods.length - 1] || "") + ")" :
+      "Månad: " + data.periods[state.index];
+    if (state.view === "grid") { drawGrid(); }
+    else if (state.view === "heat") { drawHeat(); }
+    else if (state.view === "trend") { drawTrend(); }
+    else if (state.view === "compare") { drawCompare(); }
+    else { drawAgreement(); }
+    drawSensitive();
+    drawPoints();
+    document.body.setAttribute("data-view", state.view);
+  }
+
+  var bounds = [];
+  data.features.forEach(function (f) { ring(f.geometry).forEach(function (c) { bounds.push(c); }); });
+  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
+  status();
+  draw();
+  window.tryggHotspots = { state: state, draw: draw, data: data };
+}());

@@ -1,0 +1,224 @@
+"""What one viewer sees of unsafe places over time: the hotspot analysis, the two-period
+comparison, felt against recorded safety, resolved and open reports and (for roles allowed) the
+points, with the privacy rules applied. The API's ``/api/hotspots`` and the page
+``/kartor/otrygga-platser`` both serve this, as plain JSON-ready values in WGS84."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.crs import to_web
+from geo.errors import ValidationFailed
+from geo.geojson import json_value
+from geo.grid import DEFAULT_CELL_M, cell_polygons
+from geo.hotspots import (
+    TREND_SV, Period, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
+    in_window, kernel_density, placed_only,
+)
+from geo.layers import PROVENANCE_SV, UNSAFE_CATEGORIES
+from geo.privacy import (
+    SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_cells, sensitive_mask,
+    without_sensitive,
+)
+
+EVENTS_GROUP = "polisens_handelser"
+CATEGORY_SV = {
+    "belysning": "Belysning", "narkotika": "Narkotika", "ungdomar": "Ungdomar", "vald": "Våld",
+    "vald_i_nara_relation": "Våld i nära relation", "sexualbrott": "Sexualbrott",
+    "trafik": "Trafik", "skadegorelse": "Skadegörelse", "annat": "Annat",
+    EVENTS_GROUP: "Polisens händelser",
+}
+LAYER_CHOICES = ("both", "unsafe_places", "events")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the viewer may see: sensitive points (police roles), unscrubbed text (admin)."""
+
+    sees_sensitive: bool
+    sees_raw_text: bool
+
+
+def _web_polygons(ids: pd.Index) -> list[dict]:
+    web = to_web(gpd.GeoDataFrame(geometry=cell_polygons(ids)))
+    coords = [np.round(np.asarray(g.exterior.coords), 6).tolist() for g in web.geometry]
+    return [{"type": "Polygon", "coordinates": [c]} for c in coords]
+
+
+def _web_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    if gdf.empty:
+        return np.zeros((0, 2))
+    web = to_web(gpd.GeoDataFrame(geometry=gdf.geometry.representative_point(), crs=gdf.crs))
+    return np.round(np.column_stack([web.geometry.x, web.geometry.y]), 6)
+
+
+def _local_date(values: pd.Series) -> list[str | None]:
+    t = pd.to_datetime(values, utc=True).dt.tz_convert("Europe/Stockholm")
+    return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in t]
+
+
+def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: Viewer,
+                 start: object, end: object, period: Period = "month",
+                 cell_m: float = DEFAULT_CELL_M, layer: str = "both",
+                 categories: list[str] | None = None, sources: list[str] | None = None,
+                 event_types: list[str] | None = None,
+                 compare: tuple[object, object, object, object] | None = None,
+                 extent: tuple[float, float, float, float] | None = None,
+                 sensitive_rules: dict[str, CategoryRule] | None = None,
+                 with_density: bool = False) -> dict:
+    """Everything the page and the API show for the filters, for ``viewer`` (see module doc)."""
+    if layer not in LAYER_CHOICES:
+        raise ValidationFailed(f"layer: {layer!r} is not one of {', '.join(LAYER_CHOICES)}")
+    bad = [c for c in categories or [] if c not in UNSAFE_CATEGORIES]
+    if bad:
+        raise ValidationFailed(f"category: {', '.join(bad)} not among "
+                               f"{', '.join(UNSAFE_CATEGORIES)}")
+    lo, hi = as_utc(start), as_utc(end)
+    if hi <= lo:
+        raise ValidationFailed(f"to: {end} is not after from: {start}")
+    # Filter by layer, category, source and type, then by time.
+    places = unsafe if layer != "events" else unsafe.iloc[0:0]
+    if categories and len(places):
+        places = places[places["category"].isin(categories)]
+    if sources and len(places):
+        places = places[places["report_source"].isin(sources)]
+    evs = events if layer != "unsafe_places" else events.iloc[0:0]
+    if event_types and len(evs):
+        evs = evs[evs["type"].fillna("").str.startswith(tuple(event_types))]
+    places = in_window(places, time_column="reported_at", start=lo, end=hi)
+    evs = in_window(evs, time_column="time", start=lo, end=hi)
+    evs, not_placed = placed_only(evs)
+
+    # Privacy: sensitive records leave as cells of at least k, or not at all.
+    sensitive_summary = None
+    if not viewer.sees_sensitive:
+        hidden_places = places[sensitive_mask("unsafe_places", places)]
+        hidden_events = evs[sensitive_mask("events", evs)]
+        places = without_sensitive("unsafe_places", places)
+        evs = without_sensitive("events", evs)
+        hidden = pd.concat([
+            gpd.GeoDataFrame({"category": hidden_places["category"].to_numpy()},
+                             geometry=hidden_places.geometry.values, crs=unsafe.crs),
+            gpd.GeoDataFrame({"category": [SENSITIVE_EVENT_CATEGORY] * len(hidden_events)},
+                             geometry=hidden_events.geometry.values, crs=unsafe.crs)])
+        hidden = gpd.GeoDataFrame(hidden, geometry="geometry", crs=unsafe.crs)
+        summary = sensitive_cells(hidden, rules=sensitive_rules)
+        sensitive_summary = {
+            "total": summary.total, "suppressed_records": summary.suppressed_records,
+            "never_mapped_records": summary.never_mapped_records,
+            "cells": [{"cell": cid, "category": row["category"],
+                       "category_sv": CATEGORY_SV.get(row["category"], row["category"]),
+                       "count": int(row["count"]), "cell_m": float(row["cell_m"]),
+                       "k": int(row["k"]), "geometry": geom}
+                      for (cid, row), geom in zip(summary.cells.iterrows(),
+                                                  _web_polygons(summary.cells.index))],
+        }
+    if not viewer.sees_raw_text:
+        places = scrub_frame("unsafe_places", places)
+
+    # Counts, trends and per-group monthly series on one grid.
+    records = gpd.GeoDataFrame(
+        {"time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
+                            pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
+         "group": list(places["category"]) + [EVENTS_GROUP] * len(evs)},
+        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
+    result = hotspot_analysis(records, time_column="time", start=lo, end=hi, period=period,
+                              cell_m=cell_m, extent=extent)
+    groups = sorted(set(records["group"])) if len(records) else []
+    by_group: dict[str, pd.DataFrame] = {}
+    for group in groups:
+        by_group[group] = grid_counts(records[records["group"] == group], time_column="time",
+                                      start=lo, end=hi, period=period, cell_m=cell_m)
+    cells = result.cells
+    features = []
+    for (cid, row), geom in zip(cells.iterrows(), _web_polygons(cells.index)):
+        features.append({"type": "Feature", "id": cid, "geometry": geom, "properties": {
+            "cell": cid, "total": int(row["total"]), "counts": row["counts"],
+            "by_group": {g: by_group[g].loc[cid].astype(int).tolist()
+                         for g in groups if cid in by_group[g].index},
+            "trend": row["trend"], "trend_sv": row["trend_sv"],
+            "mk_z": round(float(row["mk_z"]), 3), "mk_p": round(float(row["mk_p"]), 4),
+            "hot_periods": int(row["hot_periods"]),
+            "ci_low": round(float(row["ci_low"]), 2), "ci_high": round(float(row["ci_high"]), 2),
+            "first_half": int(row["first_half"]), "second_half": int(row["second_half"])}})
+
+    # Two periods: given, or the window's two halves.
+    if compare is None:
+        middle = lo + (hi - lo) / 2
+        compare = (lo, middle, middle, hi)
+    a0, a1, b0, b1 = (as_utc(v) for v in compare)
+    cmp = compare_periods(records, time_column="time", first=(a0, a1), second=(b0, b1),
+                          cell_m=cell_m) if len(records) else None
+    comparison = {"first": [a0.isoformat(), a1.isoformat()],
+                  "second": [b0.isoformat(), b1.isoformat()], "cells": []}
+    if cmp is not None:
+        for (cid, row), geom in zip(cmp.iterrows(), _web_polygons(cmp.index)):
+            comparison["cells"].append({"cell": cid, "first": int(row["first"]),
+                                        "second": int(row["second"]),
+                                        "difference": int(row["difference"]),
+                                        "p": round(float(row["p"]), 4), "change": row["change"],
+                                        "geometry": geom})
+    fvr = felt_vs_recorded(places, evs, cell_m=cell_m)
+    agreement = [{"cell": cid, "felt": int(row["felt"]), "recorded": int(row["recorded"]),
+                  "agreement": row["agreement"], "geometry": geom}
+                 for (cid, row), geom in zip(fvr.iterrows(), _web_polygons(fvr.index))]
+
+    # Points the viewer may see (sensitive ones only for police roles).
+    xy = _web_points(places)
+    points = [{"lon": float(x), "lat": float(y), "group": row["category"],
+               "group_sv": CATEGORY_SV.get(row["category"], row["category"]),
+               "layer": "unsafe_places", "description": row["description"] or "",
+               "source": row["report_source"], "date": date,
+               "period": label, "status": "åtgärdad" if row["status"] == "atgardad" else "öppen",
+               "provenance": row["provenance"]}
+              for (x, y), (_, row), date, label in zip(
+                  xy, places.iterrows(), _local_date(places["reported_at"]),
+                  _period_of(places["reported_at"], period))]
+    exy = _web_points(evs)
+    points += [{"lon": float(x), "lat": float(y), "group": EVENTS_GROUP,
+                "group_sv": CATEGORY_SV[EVENTS_GROUP], "layer": "events",
+                "description": f"{row['type']}: {row['summary'] or ''}".strip(),
+                "source": "Polisens öppna händelse-API", "date": date, "period": label,
+                "status": "", "provenance": row["provenance"]}
+               for (x, y), (_, row), date, label in zip(
+                   exy, evs.iterrows(), _local_date(evs["time"]), _period_of(evs["time"], period))]
+
+    resolved = int((places["status"] == "atgardad").sum()) if len(places) else 0
+    out = {
+        "type": "FeatureCollection", "features": features,
+        "periods": result.periods, "period": period, "cell_m": result.cell_m,
+        "records": result.records, "too_few": result.too_few,
+        "too_few_reason": result.too_few_reason, "not_placed": not_placed,
+        "groups": [{"id": g, "label": CATEGORY_SV.get(g, g)} for g in groups],
+        "trend_classes": [{"id": k, "label": v} for k, v in TREND_SV.items()],
+        "status": {"reported": int(len(places)), "resolved": resolved,
+                   "open": int(len(places)) - resolved},
+        "comparison": comparison, "felt_vs_recorded": agreement, "points": points,
+        "sensitive": sensitive_summary,
+        "sources": {
+            "unsafe_places": [f"Otrygga platser: {PROVENANCE_SV.get(k, k)} ({n} st)" for k, n in
+                              places["provenance"].value_counts().sort_index().items()]
+            if len(places) else [],
+            "events": ["Polisens händelser: verklig data från Polisens öppna händelse-API, "
+                       "plats tolkad ur texten"] if len(evs) or not_placed else []},
+    }
+    if with_density and len(records):
+        dens = kernel_density(records, bandwidth_m=max(cell_m, 300.0), cell_m=max(cell_m / 5,
+                                                                                  25.0))
+        web = to_web(gpd.GeoDataFrame(geometry=gpd.points_from_xy(dens["x"], dens["y"]),
+                                      crs=unsafe.crs))
+        out["density"] = [[round(float(lat), 6), round(float(lon), 6), round(float(d), 3)]
+                          for lon, lat, d in zip(web.geometry.x, web.geometry.y,
+                                                 dens["density"])]
+    return json_value(out)
+
+
+def _period_of(values: pd.Series, period: Period) -> list[str]:
+    if len(values) == 0:
+        return []
+    t = pd.to_datetime(values, utc=True).dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
+    return t.dt.to_period("M" if period == "month" else "Q").astype(str).tolist()

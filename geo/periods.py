@@ -1,0 +1,232 @@
+"""Reporting periods and time bands in Swedish local time (Europe/Stockholm).
+
+A ``Period`` is a run of whole local days, both ends included: 2024-09-02 – 2024-09-29 starts at
+local midnight of the 2nd and ends at local midnight after the 29th. Time bands are day 06–18,
+evening 18–24 and night 00–06 of the local calendar day; Saturday and Sunday are the weekend;
+weeks are ISO weeks (Monday first). All instants are float seconds since 1970-01-01 UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import ValidationFailed
+from geo.layers import LOCAL_TZ
+
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2100, 12, 31)
+MAX_DAYS = 5 * 366
+
+BANDS = ("dag", "kvall", "natt")  # 06–18, 18–24, 00–06
+BAND_SV = {"dag": "dag 06–18", "kvall": "kväll 18–24", "natt": "natt 00–06"}
+DAYTYPES = ("vardag", "helg")
+_BAND_STARTS_H = (0, 6, 18)  # boundary hours of the local day
+_BAND_OF_START = (2, 0, 1)  # index into BANDS for each boundary hour
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole local days ``first`` … ``last`` (both included)."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def weeks(self) -> float:
+        return self.days / 7.0
+
+    @property
+    def start_s(self) -> float:
+        """Local midnight starting ``first``, as UTC epoch seconds."""
+        return local_midnight_s(self.first)
+
+    @property
+    def end_s(self) -> float:
+        """Local midnight after ``last``, as UTC epoch seconds."""
+        return local_midnight_s(self.last + timedelta(days=1))
+
+    def label(self) -> str:
+        return f"{self.first.isoformat()} – {self.last.isoformat()}"
+
+
+def local_midnight_s(day: date) -> float:
+    """Epoch seconds of local midnight starting ``day`` (never ambiguous in Sweden)."""
+    return pd.Timestamp(day).tz_localize(LOCAL_TZ).timestamp()
+
+
+def make_period(first: date | str, last: date | str, *, name: str = "period") -> Period:
+    """A validated period; raise ``ValidationFailed`` naming ``name`` when the dates are wrong.
+
+    Dates are ISO 8601 (``2024-09-02``); ``first`` must not come after ``last``; both lie in
+    1900–2100 and the period is at most five years long.
+    """
+    problems: list[str] = []
+    days: list[date | None] = []
+    for label, value in (("from", first), ("to", last)):
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                problems.append(f"{name} {label}: {value!r} is not an ISO date (YYYY-MM-DD)")
+                value = None
+        if value is not None and not EARLIEST <= value <= LATEST:
+            problems.append(f"{name} {label}: {value.isoformat()} is outside "
+                            f"{EARLIEST.isoformat()} – {LATEST.isoformat()}")
+            value = None
+        days.append(value)
+    a, b = days
+    if a is not None and b is not None:
+        if a > b:
+            problems.append(f"{name}: from ({a.isoformat()}) is after to ({b.isoformat()})")
+        elif (b - a).days + 1 > MAX_DAYS:
+            problems.append(f"{name}: {(b - a).days + 1} days is longer than the limit of "
+                            f"{MAX_DAYS} days")
+    if problems:
+        raise ValidationFailed(f"invalid {name}: " + "; ".join(problems), problems)
+    assert a is not None and b is not None
+    return Period(a, b)
+
+
+def weeks_ending(last: date, *, n_weeks: int = 4) -> Period:
+    """The ``n_weeks`` whole ISO weeks ending with the week that holds ``last``."""
+    sunday = last + timedelta(days=6 - last.weekday())
+    return Period(sunday - timedelta(days=7 * n_weeks - 1), sunday)
+
+
+def local_date(t_s: float) -> date:
+    """The local calendar date of an instant."""
+    return pd.Timestamp(t_s, unit="s", tz="UTC").tz_convert(LOCAL_TZ).date()
+
+
+def local_text(t_s: float) -> str:
+    """An instant as local 'YYYY-MM-DD HH:MM'."""
+    return pd.Timestamp(t_s, unit="s", tz="UTC").tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class BandBoundaries:
+    """The local 00/06/18 boundaries around a period: ``t[k]`` starts a stretch of band
+    ``band[k]`` (index into BANDS) on a weekend day or not, in ISO week ``week[k]`` (index into
+    ``week_labels``, whose Mondays are ``week_mondays``)."""
+
+    t: np.ndarray
+    band: np.ndarray
+    weekend: np.ndarray
+    week: np.ndarray
+    week_labels: list[str]
+    week_mondays: list[date]
+
+    def locate(self, t_s: np.ndarray) -> np.ndarray:
+        """Index of the stretch holding each instant (−1 before the first boundary)."""
+        return np.searchsorted(self.t, t_s, side="right") - 1
+
+
+def band_boundaries(period: Period, *, margin_days: int = 2) -> BandBoundaries:
+    """Boundaries of the time bands from ``margin_days`` before the period to after it."""
+    days = pd.date_range(period.first - timedelta(days=margin_days),
+                         period.last + timedelta(days=margin_days), freq="D")
+    hours = np.array(_BAND_STARTS_H)
+    local = (np.repeat(days.values, len(hours))
+             + np.tile(hours * 3600, len(days)).astype("timedelta64[s]"))
+    utc = pd.DatetimeIndex(local).tz_localize(LOCAL_TZ, ambiguous="NaT",
+                                              nonexistent="shift_forward")
+    t = (utc.as_unit("s").asi8).astype(np.float64)
+    day_rep = pd.DatetimeIndex(np.repeat(days.values, len(hours)))
+    iso = day_rep.isocalendar()
+    labels_all = [f"{y}-W{w:02d}" for y, w in zip(iso["year"].tolist(), iso["week"].tolist())]
+    week_labels = sorted(set(labels_all))
+    index = {label: i for i, label in enumerate(week_labels)}
+    mondays = [date.fromisocalendar(int(lb[:4]), int(lb[6:]), 1) for lb in week_labels]
+    return BandBoundaries(
+        t=t,
+        band=np.tile(np.array(_BAND_OF_START), len(days)),
+        weekend=np.asarray(day_rep.day_of_week >= 5),
+        week=np.array([index[lb] for lb in labels_all], dtype=np.int64),
+        week_labels=week_labels,
+        week_mondays=mondays,
+    )
+
+
+def split_at_boundaries(a: np.ndarray, b: np.ndarray, bounds: BandBoundaries
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut intervals ``[a, b)`` at the band boundaries: (source index, start, end, stretch)."""
+    ia = bounds.locate(a)
+    ib = np.searchsorted(bounds.t, b, side="left") - 1
+    ib = np.maximum(ib, ia)
+    n = ib - ia + 1
+    src = np.repeat(np.arange(len(a)), n)
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    stretch = ia[src] + k
+    lo = np.where(k == 0, a[src], bounds.t[np.clip(stretch, 0, len(bounds.t) - 1)])
+    nxt = np.clip(stretch + 1, 0, len(bounds.t) - 1)
+    hi = np.where(k == n[src] - 1, b[src], bounds.t[nxt])
+    return src, lo, hi, stretch
+
+
+_HOURS_PART = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$")
+
+
+def parse_active_hours(text: str) -> list[tuple[int, int]]:
+    """``"10-2"`` → [(10, 26)]: local windows as (start hour, end hour), an end at or before the
+    start running past midnight; ``"6-9,15-1"`` → [(6, 9), (15, 25)]; ``"0-24"`` the whole day."""
+    windows = []
+    for part in (text or "0-24").split(","):
+        match = _HOURS_PART.match(part)
+        if not match:
+            raise ValidationFailed(f"active_hours: {text!r} has the wrong form (e.g. '10-2')")
+        h0, h1 = int(match.group(1)), int(match.group(2))
+        if not (0 <= h0 <= 24 and 0 <= h1 <= 24):
+            raise ValidationFailed(f"active_hours: {text!r}: hours lie in 0–24")
+        if h1 <= h0:
+            h1 += 24
+        windows.append((h0, h1))
+    return windows
+
+
+def active_intervals(text: str, period: Period) -> tuple[np.ndarray, np.ndarray]:
+    """The zone's active hours inside ``period`` as sorted, disjoint UTC intervals."""
+    windows = parse_active_hours(text)
+    days = pd.date_range(period.first - timedelta(days=1), period.last, freq="D")
+    starts, ends = [], []
+    for h0, h1 in windows:  # a handful of windows; each is vectorised over the days
+        for hours, out in ((h0, starts), (h1, ends)):
+            local = days + pd.to_timedelta(hours, unit="h")
+            utc = local.tz_localize(LOCAL_TZ, ambiguous=np.zeros(len(local), dtype=bool),
+                                    nonexistent="shift_forward")
+            out.append(utc.as_unit("s").asi8.astype(np.float64))
+    a = np.clip(np.concatenate(starts), period.start_s, period.end_s)
+    b = np.clip(np.concatenate(ends), period.start_s, period.end_s)
+    keep = b > a
+    return merge_intervals(a[keep], b[keep])
+
+
+def merge_intervals(a: np.ndarray, b: np.ndarray, *, gap_s: float = 0.0
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Union of intervals, also joining those less than ``gap_s`` apart; sorted."""
+    if len(a) == 0:
+        return a.astype(float), b.astype(float)
+    order = np.argsort(a, kind="stable")
+    a, b = a[order], b[order]
+    reach = np.maximum.accumulate(b)
+    new = np.r_[True, a[1:] > reach[:-1] + gap_s]
+    return a[new], np.maximum.reduceat(b, np.flatnonzero(new))
+
+
+def measure_before(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Total length of the sorted disjoint intervals ``[a, b)`` that lies before each ``x``."""
+    if len(a) == 0:
+        return np.zeros(len(x))
+    lengths = np.r_[0.0, np.cumsum(b - a)]
+    k = np.searchsorted(a, x, side="right") - 1
+    kk = np.clip(k, 0, len(a) - 1)
+    partial = np.clip(np.minimum(x, b[kk]) - a[kk], 0.0, None)
+    return np.where(k >= 0, lengths[kk] + partial, 0.0)

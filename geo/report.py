@@ -1,0 +1,572 @@
+"""The follow-up report of the medborgarlöfte for a meeting of rådet för trygghet och hälsa.
+
+``build_report`` turns the layers (already filtered for the council: no sensitive records) and the
+promise's commitments into one section per commitment: indicators for the period against the
+previous period of the same length, a monthly series, the features for the section's map and a
+summary line written from the numbers only. It opens with what changed since the last kept report:
+actions done, new and overdue, and the cells whose counts changed. Rendering is ``maps.report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.errors import ValidationFailed
+from geo.grid import DEFAULT_CELL_M, cell_ids, cell_indices
+from geo.hotspots import as_utc, in_window, period_labels, placed_only
+from geo.layers import LOCAL_TZ
+from geo.privacy import scrub_frame
+from geo.promise import (
+    Commitment, Promise, RegisterChanges, actions_snapshot, register_changes,
+)
+
+# Checks whose place is less certain than this are counted, never drawn.
+MAX_DRAWN_UNCERTAINTY_M = 5_000.0
+CHECK_RESULTS = {"checked": "kontrollerade", "breath_tests": "utandningsprov",
+                 "suspected_dui": "misstänkt rattfylleri", "speeding": "hastighetsöverträdelser",
+                 "other_offences": "övriga överträdelser"}
+ACTIVITY_SV = {"narkotikainsats": "insatser mot narkotika", "informationstraff":
+               "informationsträffar", "utbildning": "utbildningar", "trafikinsats":
+               "trafikinsatser", "a_traktor_buskorning": "insatser mot A-traktorer/buskörning",
+               "trygghetsvandring": "trygghetsvandringar", "annat": "övriga aktiviteter"}
+CHECK_KIND_SV = {"hastighet": "hastighet", "nykterhet": "nykterhet", "a_traktor": "A-traktorer",
+                 "allman": "allmän"}
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class ReportData:
+    """The layers a report reads, in EPSG:3006, already without sensitive records."""
+
+    unsafe_places: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame
+    activities: gpd.GeoDataFrame
+    traffic_checks: gpd.GeoDataFrame
+    actions: gpd.GeoDataFrame
+    patrol_zones: gpd.GeoDataFrame
+    risk_roads: gpd.GeoDataFrame
+    boundaries: gpd.GeoDataFrame
+    patrols: gpd.GeoDataFrame | None = None
+
+
+@dataclass
+class Indicator:
+    key: str
+    label: str
+    current: float | None  # None: not known for the period ("uppgift saknas")
+    previous: float | None
+    unit: str = "st"
+    source: str = ""
+    stock: bool = False  # a level at the period's end (open reports), not things that happened
+
+    @property
+    def known(self) -> bool:
+        return self.current is not None
+
+
+@dataclass
+class Section:
+    commitment: Commitment
+    indicators: list[Indicator]
+    months: list[str]
+    monthly: dict[str, list[float]]
+    summary: str
+    has_data: bool
+    map_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    title: str
+    start: pd.Timestamp
+    end: pd.Timestamp
+    previous_start: pd.Timestamp
+    previous_end: pd.Timestamp
+    sections: list[Section]
+    changes: RegisterChanges
+    map_changes: dict[str, Any]
+    cells: dict[str, int]
+    actions: list[dict[str, Any]]
+    has_data: bool
+    made_at: pd.Timestamp
+    notes: list[str] = field(default_factory=list)
+
+
+def previous_period(start: object, end: object) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period just before [start, end): as many whole calendar months when the period is
+    whole months (Swedish time), else as many local days."""
+    lo, hi = as_utc(start), as_utc(end)
+    if hi <= lo:
+        raise ValidationFailed(f"to: {end} is not after from: {start}")
+    a = lo.tz_convert(LOCAL_TZ).tz_localize(None)
+    b = hi.tz_convert(LOCAL_TZ).tz_localize(None)
+    if a == a.normalize() and b == b.normalize() and a.day == 1 and b.day == 1:
+        months = (b.year - a.year) * 12 + b.month - a.month
+        first = a - pd.DateOffset(months=months)
+    else:
+        first = a - pd.Timedelta(days=(b.normalize() - a.normalize()).days)
+    return first.tz_localize(LOCAL_TZ).tz_convert("UTC"), lo
+
+
+def _count(gdf: gpd.GeoDataFrame, column: str, lo: pd.Timestamp, hi: pd.Timestamp) -> int:
+    if gdf.empty:
+        return 0
+    return len(in_window(gdf, time_column=column, start=lo, end=hi))
+
+
+def _monthly(gdf: gpd.GeoDataFrame, column: str, months: list[str],
+             weights: str | None = None) -> list[float]:
+    if gdf.empty or not months:
+        return [0.0] * len(months)
+    t = pd.to_datetime(gdf[column], utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    label = t.dt.to_period("M").astype(str)
+    values = gdf[weights].astype(float) if weights else pd.Series(1.0, index=gdf.index)
+    series = values.groupby(label).sum()
+    return [float(series.get(m, 0.0)) for m in months]
+
+
+def _open_at(places: gpd.GeoDataFrame, at: pd.Timestamp) -> int:
+    """Reports made before ``at`` and not resolved by then."""
+    if places.empty:
+        return 0
+    reported = pd.to_datetime(places["reported_at"], utc=True)
+    resolved = pd.to_datetime(places["resolved_at"], utc=True)
+    return int(((reported < at) & (resolved.isna() | (resolved >= at))).sum())
+
+
+def _type_filter(events: gpd.GeoDataFrame, types: list[str] | None) -> gpd.GeoDataFrame:
+    if not types or events.empty:
+        return events
+    return events[events["type"].fillna("").str.startswith(tuple(types))]
+
+
+def _kinds_overlap(values: pd.Series, kinds: list[str] | None) -> pd.Series:
+    if not kinds:
+        return pd.Series(True, index=values.index)
+    wanted = set(kinds)
+    return values.map(lambda v: bool(wanted & set(v if isinstance(v, list) else [v])))
+
+
+# --- indicator groups -----------------------------------------------------------------------------
+
+def _unsafe(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
+            section: dict) -> None:
+    places = data.unsafe_places
+    if opts.get("categories") and not places.empty:
+        places = places[places["category"].isin(opts["categories"])]
+    src = "Otrygga platser (rapporter från trygghetsvandringar, dialoger och invånare)"
+    section["indicators"] += [
+        Indicator("unsafe_reported", "Rapporterade otrygga platser",
+                  _count(places, "reported_at", *period), _count(places, "reported_at", *before),
+                  source=src),
+        Indicator("unsafe_resolved", "Åtgärdade otrygga platser",
+                  _count(places, "resolved_at", *period), _count(places, "resolved_at", *before),
+                  source=src),
+        Indicator("unsafe_open", "Öppna otrygga platser vid periodens slut",
+                  _open_at(places, period[1]), _open_at(places, before[1]), source=src,
+                  stock=True),
+    ]
+    section["monthly"]["Rapporterade otrygga platser"] = _monthly(places, "reported_at", months)
+    section["map"]["unsafe_places"] = in_window(places, time_column="reported_at",
+                                                start=period[0], end=period[1]) \
+        if not places.empty else places
+
+
+def _events(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
+            section: dict) -> None:
+    events = _type_filter(data.events, opts.get("types"))
+    now = in_window(events, time_column="time", start=period[0], end=period[1]) \
+        if not events.empty else events
+    placed, unplaced = placed_only(now)
+    src = "Polisens öppna händelse-API (plats tolkad ur texten)"
+    label = "Polisens händelser" + (f" ({', '.join(opts['types'])})" if opts.get("types") else "")
+    section["indicators"].append(Indicator("events", label, len(now),
+                                           _count(events, "time", *before), source=src))
+    if len(now):
+        by_type = now["type"].value_counts()
+        for kind, n in by_type.head(6).items():
+            prev = _count(events[events["type"] == kind], "time", *before)
+            section["indicators"].append(Indicator(f"events:{kind}", f"– varav {kind}", int(n),
+                                                   prev, source=src))
+    if unplaced:
+        section["notes"].append(f"{unplaced} av periodens {len(now)} händelser har bara kommunen "
+                                "som plats: de räknas men ritas inte på kartan (ej placerade).")
+    section["monthly"][label] = _monthly(events, "time", months)
+    section["map"]["events"] = placed
+
+
+def _activities(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
+                section: dict, commitment: Commitment) -> None:
+    acts = data.activities
+    if not acts.empty:
+        mask = acts["commitment"].fillna("") == commitment.id
+        if opts.get("kinds"):
+            mask |= acts["kind"].isin(opts["kinds"])
+        acts = acts[mask]
+    kinds = opts.get("kinds") or (sorted(set(acts["kind"])) if not acts.empty else [])
+    src = "Insatser och möten (aktivitetslagret)"
+    for kind in kinds:
+        subset = acts[acts["kind"] == kind] if not acts.empty else acts
+        section["indicators"].append(Indicator(
+            f"activities:{kind}", _first_upper(ACTIVITY_SV.get(kind, kind)),
+            _count(subset, "date", *period), _count(subset, "date", *before), source=src))
+    if not acts.empty and acts["participants"].notna().any():
+        now = in_window(acts, time_column="date", start=period[0], end=period[1])
+        prev = in_window(acts, time_column="date", start=before[0], end=before[1])
+        section["indicators"].append(Indicator(
+            "activities:participants", "Deltagare i insatser och möten",
+            float(now["participants"].fillna(0).sum()), float(prev["participants"].fillna(0)
+                                                              .sum()), unit="personer",
+            source=src))
+    section["monthly"]["Insatser och möten"] = _monthly(acts, "date", months)
+    section["map"]["activities"] = in_window(acts, time_column="date", start=period[0],
+                                             end=period[1]) if not acts.empty else acts
+
+
+def _checks(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
+            section: dict, coverage: dict[str, Any]) -> None:
+    checks = data.traffic_checks
+    if not checks.empty:
+        checks = checks[(checks["status"] == "genomford")
+                        & _kinds_overlap(checks["kinds"], opts.get("kinds"))]
+    src = "Trafikkontroller (lagret traffic_checks)"
+    label = "Genomförda trafikkontroller" + (
+        f" ({', '.join(CHECK_KIND_SV.get(k, k) for k in opts['kinds'])})"
+        if opts.get("kinds") else "")
+    section["indicators"].append(Indicator("checks", label, _count(checks, "start", *period),
+                                           _count(checks, "start", *before), source=src))
+    now = in_window(checks, time_column="start", start=period[0], end=period[1]) \
+        if not checks.empty else checks
+    prev = in_window(checks, time_column="start", start=before[0], end=before[1]) \
+        if not checks.empty else checks
+    for column, text in CHECK_RESULTS.items():
+        cur = float(now[column].sum()) if len(now) and now[column].notna().any() else None
+        old = float(prev[column].sum()) if len(prev) and prev[column].notna().any() else None
+        if cur is not None or old is not None:
+            section["indicators"].append(Indicator(f"checks:{column}", f"– {text}", cur, old,
+                                                   source=src))
+    if len(now) and now[list(CHECK_RESULTS)].isna().all().all():
+        section["notes"].append("Kontrollernas resultat (antal kontrollerade, utandningsprov "
+                                "m.m.) saknas i källan för perioden.")
+    if not opts.get("kinds"):
+        for ind in coverage.get("checks", []):
+            section["indicators"].append(ind)
+    vague = now["precision_m"].fillna(0) > MAX_DRAWN_UNCERTAINTY_M if len(now) else None
+    if vague is not None and vague.any():
+        section["notes"].append(f"{int(vague.sum())} av periodens {len(now)} kontroller saknar "
+                                "känd plats och ritas inte ut.")
+        now = now[~vague]
+    section["monthly"][label] = _monthly(checks, "start", months)
+    section["map"]["traffic_checks"] = now
+    section["map"]["risk_roads"] = data.risk_roads
+
+
+def _foot_patrol(data: ReportData, section: dict, coverage: dict[str, Any],
+                 months: list[str]) -> None:
+    section["indicators"] += coverage.get("foot_patrol", [])
+    if "foot_patrol_monthly" in coverage:
+        section["monthly"]["Fotpatrull (minuter i de centrala zonerna)"] = \
+            coverage["foot_patrol_monthly"]
+    section["notes"] += coverage.get("foot_patrol_notes", [])
+    section["map"]["patrol_zones"] = data.patrol_zones
+
+
+# --- summary --------------------------------------------------------------------------------------
+
+def _number(value: float) -> str:
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def summary_line(indicators: list[Indicator]) -> str:
+    """One plain-Swedish sentence per commitment, made only from the indicators' numbers."""
+    parts = []
+    for ind in indicators:
+        if ind.label.startswith("–"):
+            continue
+        if ind.current is None:
+            parts.append(f"{ind.label}: uppgift saknas")
+            continue
+        unit = "" if ind.unit == "st" else f" {ind.unit}"
+        text = f"{ind.label}: {_number(ind.current)}{unit}"
+        if ind.previous is None:
+            text += " (föregående period: uppgift saknas)"
+        counted = ind.unit in ("st", "personer")
+        more, less, same = (("fler än", "färre än", "lika många som") if counted
+                            else ("högre än", "lägre än", "samma som"))
+        if ind.current > ind.previous:
+            text += f", {more} föregående period ({_number(ind.previous)})"
+        elif ind.current < ind.previous:
+            text += f", {less} föregående period ({_number(ind.previous)})"
+        else:
+            text += f", {same} föregående period"
+        parts.append(text)
+    if not parts:
+        return "Inga uppgifter för perioden."
+    return "; ".join(parts) + "."
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+def period_cells(data: ReportData, *, start: pd.Timestamp, end: pd.Timestamp,
+                 cell_m: float = DEFAULT_CELL_M) -> dict[str, int]:
+    """Reported unsafe places and placed events per cell in [start, end): the map a report
+    keeps, to compare with the next."""
+    frames = []
+    for gdf, column in ((data.unsafe_places, "reported_at"), (data.events, "time")):
+        if gdf.empty:
+            continue
+        inside = in_window(gdf, time_column=column, start=start, end=end)
+        if column == "time":
+            inside, _ = placed_only(inside)
+        if len(inside):
+            ix, iy = cell_indices(inside, cell_m=cell_m)
+            frames.append(pd.Series(cell_ids(ix, iy, cell_m=cell_m)))
+    if not frames:
+        return {}
+    counts = pd.concat(frames).value_counts()
+    return {str(k): int(v) for k, v in counts.sort_index().items()}
+
+
+def map_changes(now: dict[str, int], before: dict[str, int] | None) -> dict[str, Any]:
+    """Cells with more, fewer, new and gone records compared with the previous report's map."""
+    if before is None:
+        return {"compared": False}
+    keys = set(now) | set(before)
+    diff = {k: now.get(k, 0) - before.get(k, 0) for k in keys}
+    return {"compared": True,
+            "more": sorted(k for k, d in diff.items() if d > 0 and k in before),
+            "fewer": sorted(k for k, d in diff.items() if d < 0 and k in now),
+            "new": sorted(k for k in now if k not in before),
+            "gone": sorted(k for k in before if k not in now),
+            "total_now": int(sum(now.values())), "total_before": int(sum(before.values()))}
+
+
+def build_report(data: ReportData, promise: Promise, *, start: object, end: object,
+                 coverage: dict[str, Any] | None = None,
+                 previous_report: dict[str, Any] | None = None,
+                 cell_m: float = DEFAULT_CELL_M, at: object | None = None) -> Report:
+    """The follow-up report for [start, end) (see the module doc).
+
+    ``coverage`` holds the foot-patrol and traffic-check indicators computed by
+    ``geo.coverage`` (see ``coverage_indicators``); ``previous_report`` is the kept report of the
+    last meeting (its ``figures``, ``actions``, ``cells`` and ``made_at``).
+    """
+    lo, hi = as_utc(start), as_utc(end)
+    before = previous_period(lo, hi)
+    made_at = as_utc(at) if at is not None else pd.Timestamp.now(tz="UTC")
+    months = period_labels(lo, hi, period="month")
+    coverage = coverage or {}
+    data = ReportData(**{k: (scrub_frame(k, v) if isinstance(v, gpd.GeoDataFrame) else v)
+                         for k, v in vars(data).items()})
+    sections = []
+    for commitment in promise.commitments:
+        section: dict[str, Any] = {"indicators": [], "monthly": {}, "map": {}, "notes": []}
+        for key, opts in commitment.indicators.items():
+            if key == "unsafe_places":
+                _unsafe(data, opts, (lo, hi), before, months, section)
+            elif key == "events":
+                _events(data, opts, (lo, hi), before, months, section)
+            elif key == "activities":
+                _activities(data, opts, (lo, hi), before, months, section, commitment)
+            elif key == "traffic_checks":
+                _checks(data, opts, (lo, hi), before, months, section, coverage)
+            elif key == "foot_patrol":
+                _foot_patrol(data, section, coverage, months)
+        actions = data.actions[data.actions["commitment"] == commitment.id] \
+            if not data.actions.empty else data.actions
+        section["map"]["actions"] = actions
+        indicators = section["indicators"]
+        has_data = any((i.current or 0) > 0 or (i.previous or 0) > 0
+                       for i in indicators if not i.stock)
+        summary = summary_line(indicators) if has_data else "Inga uppgifter för perioden."
+        sections.append(Section(commitment, indicators, months, section["monthly"], summary,
+                                has_data, section["map"], section["notes"]))
+    previous_actions = previous_report.get("actions") if previous_report else None
+    changes = register_changes(data.actions, previous_actions, at=made_at,
+                               previous_at=previous_report.get("made_at")
+                               if previous_report else None)
+    cells = period_cells(data, start=lo, end=hi, cell_m=cell_m)
+    report = Report(
+        title=promise.title, start=lo, end=hi, previous_start=before[0],
+        previous_end=before[1], sections=sections, changes=changes,
+        map_changes=map_changes(cells, previous_report.get("cells") if previous_report
+                                else None),
+        cells=cells, actions=actions_snapshot(data.actions),
+        has_data=any((i.current or 0) > 0 for s in sections for i in s.indicators
+                     if not i.stock), made_at=made_at)
+    if not report.has_data:
+        report.notes.append("Det finns inga uppgifter för perioden "
+                            f"{local_date(lo)} – {local_date(hi, end=True)}: inga rapporter, "
+                            "händelser, insatser eller kontroller registrerade.")
+    return report
+
+
+def local_date(ts: pd.Timestamp, *, end: bool = False) -> str:
+    """A date in Swedish time; ``end`` shows an exclusive end as the last day included."""
+    local = ts.tz_convert(LOCAL_TZ)
+    if end:
+        local = local - pd.Timedelta(microseconds=1)
+    return local.strftime("%Y-%m-%d")
+
+
+def report_figures(report: Report) -> dict[str, Any]:
+    """The report's numbers as plain JSON: kept with the report and served by the API."""
+    return {
+        "title": report.title,
+        "from": report.start.isoformat(), "to": report.end.isoformat(),
+        "previous_from": report.previous_start.isoformat(),
+        "previous_to": report.previous_end.isoformat(),
+        "made_at": report.made_at.isoformat(),
+        "has_data": report.has_data,
+        "notes": report.notes,
+        "sections": [{
+            "commitment": s.commitment.id, "short": s.commitment.short,
+            "text": s.commitment.text, "owners": list(s.commitment.owners),
+            "summary": s.summary, "has_data": s.has_data, "notes": s.notes,
+            "indicators": [asdict(i) for i in s.indicators],
+            "months": s.months, "monthly": s.monthly,
+        } for s in report.sections],
+        "changes": {"done": report.changes.done, "new": report.changes.new,
+                    "overdue": report.changes.overdue,
+                    "previous_at": report.changes.previous_at},
+        "map_changes": report.map_changes,
+    }
+
+
+def indicator_value(figures: dict[str, Any], commitment: str, key: str) -> float | None:
+    """The current value of indicator ``key`` of ``commitment`` in ``report_figures`` output."""
+    for section in figures["sections"]:
+        if section["commitment"] == commitment:
+            for ind in section["indicators"]:
+                if ind["key"] == key:
+                    return ind["current"]
+    raise KeyError(f"{commitment}/{key}")
+
+
+# --- indicators from the coverage functions (geo.coverage) ----------------------------------------
+
+def _days(start: pd.Timestamp, end: pd.Timestamp) -> tuple[Any, Any]:
+    first = start.tz_convert(LOCAL_TZ).date()
+    last = (end.tz_convert(LOCAL_TZ) - pd.Timedelta(microseconds=1)).date()
+    return first, last
+
+
+def foot_patrol_figures(patrols: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, start: object,
+                        end: object) -> Any:
+    """``geo.coverage.patrol_coverage`` of the zones for the local days of [start, end)."""
+    from geo.coverage import patrol_coverage
+    from geo.periods import make_period
+
+    first, last = _days(as_utc(start), as_utc(end))
+    return patrol_coverage(patrols, zones, period=make_period(first, last))
+
+
+def check_figures(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: object,
+                  end: object) -> Any:
+    """``geo.check_coverage.check_coverage`` for the local days of [start, end)."""
+    from geo.check_coverage import check_coverage
+    from geo.periods import make_period
+
+    first, last = _days(as_utc(start), as_utc(end))
+    return check_coverage(checks, roads, period=make_period(first, last))
+
+
+def check_indicators(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: object,
+                     end: object) -> list[Indicator]:
+    """Traffic checks at the identified risk roads, from ``geo.check_coverage``, for the period
+    and the previous one."""
+    lo, hi = as_utc(start), as_utc(end)
+    before = previous_period(lo, hi)
+    now = check_figures(checks, roads, start=lo, end=hi)
+    old = check_figures(checks, roads, start=before[0], end=before[1])
+    src = "Trafikkontroller och riskvägar genom geo.check_coverage.check_coverage"
+    radius = f"{now.radius_m:g} m"
+    out = [
+        Indicator("checks_at_risk_places", f"Kontroller vid riskvägarna (inom {radius})",
+                  now.checks_at_risk_places, old.checks_at_risk_places, source=src),
+        Indicator("checks_elsewhere", "– kontroller på annan plats", now.checks_elsewhere,
+                  old.checks_elsewhere, source=src),
+        Indicator("checks_place_unknown", "– kontroller med okänd plats",
+                  now.checks_place_unknown, old.checks_place_unknown, source=src),
+        Indicator("checks_road_coverage", f"Riskviktad andel av riskvägarna inom {radius} från "
+                  "en kontroll", now.weighted_covered_pct, old.weighted_covered_pct, unit="%",
+                  source=src),
+    ]
+    old_roads = {r.road_id: r for r in old.roads}
+    for road in now.roads:
+        prev = old_roads.get(road.road_id)
+        out.append(Indicator(f"checks_road:{road.road_id}", f"– {road.name}: kontroller",
+                             road.checks, prev.checks if prev else None, source=src))
+    return out
+
+
+def coverage_indicators(data: ReportData, *, start: object, end: object) -> dict[str, Any]:
+    """Foot-patrol indicators for the report, computed by ``geo.coverage``: presence minutes in
+    the patrol zones of central Timrå and street coverage, for the period and the previous one,
+    and minutes per month."""
+    out: dict[str, Any] = {"foot_patrol": [], "foot_patrol_notes": [], "checks": []}
+    if not data.risk_roads.empty:
+        out["checks"] = check_indicators(data.traffic_checks, data.risk_roads, start=start,
+                                         end=end)
+    zones, patrols = data.patrol_zones, data.patrols
+    if zones.empty:
+        out["foot_patrol_notes"].append("Inga patrullområden finns: fotpatrulleringen kan inte "
+                                        "mätas.")
+        return out
+    if patrols is None:
+        out["foot_patrol_notes"].append("Patrullspåren är inte tillgängliga för rapporten.")
+        return out
+    lo, hi = as_utc(start), as_utc(end)
+    before = previous_period(lo, hi)
+    src = "Patrullspår (lagret patrols) genom geo.coverage.patrol_coverage"
+    now = foot_patrol_figures(patrols, zones, start=lo, end=hi)
+    old = foot_patrol_figures(patrols, zones, start=before[0], end=before[1])
+    out["foot_patrol"].append(Indicator(
+        "foot_patrol_minutes", "Fotpatrull i de centrala zonerna",
+        round(sum(z.minutes for z in now.zones), 1), round(sum(z.minutes for z in old.zones), 1),
+        unit="minuter", source=src))
+    if now.zones:
+        mean_now = round(sum(z.coverage_pct for z in now.zones) / len(now.zones), 1)
+        mean_old = round(sum(z.coverage_pct for z in old.zones) / len(old.zones), 1) \
+            if old.zones else None
+        out["foot_patrol"].append(Indicator(
+            "street_coverage", f"Täckning av zonerna inom {now.reach_m:g} m (medel av zonerna)",
+            mean_now, mean_old, unit="%", source=src))
+    old_by_id = {z.zone_id: z for z in old.zones}
+    for zone in now.zones:
+        prev = old_by_id.get(zone.zone_id)
+        out["foot_patrol"].append(Indicator(
+            f"foot_patrol_minutes:{zone.zone_id}", f"– {zone.name}: minuter", zone.minutes,
+            prev.minutes if prev else None, unit="minuter", source=src))
+    for zone in now.zones:
+        prev = old_by_id.get(zone.zone_id)
+        basis = "gatulängd" if zone.coverage_basis == "gatulangd" else "yta"
+        out["foot_patrol"].append(Indicator(
+            f"street_coverage:{zone.zone_id}",
+            f"– {zone.name}: täckning inom {now.reach_m:g} m ({basis}), %",
+            zone.coverage_pct, prev.coverage_pct if prev else None, unit="%", source=src))
+    months = period_labels(lo, hi, period="month")
+    monthly = []
+    for label in months:
+        month = pd.Period(label, freq="M")
+        m_lo = max(lo, as_utc(month.start_time))
+        m_hi = min(hi, as_utc((month + 1).start_time))
+        figures = foot_patrol_figures(patrols, zones, start=m_lo, end=m_hi)
+        monthly.append(round(sum(z.minutes for z in figures.zones), 1))
+    out["foot_patrol_monthly"] = monthly
+    if len(patrols) and (patrols["provenance"] == "simulated").any():
+        out["foot_patrol_notes"].append("Patrullspåren är (delvis) simulerade: siffrorna visar "
+                                        "hur uppföljningen fungerar, inte verklig patrullering.")
+    if now.tracks_without_times:
+        out["foot_patrol_notes"].append(f"{now.tracks_without_times} spår saknar tider och "
+                                        "räknas bara i täckningen, inte i minuterna.")
+    return out

@@ -1,0 +1,453 @@
+"""Traffic-check siting: tiny instances solved by hand, optimal = brute force, rotation, spacing,
+the time-of-day filter, the weekly plan, and the API and CLI over a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from geo.errors import ValidationFailed
+from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor, title_time
+from geo.schedule import week_start, weekly_plan
+from geo.siting import (
+    coverage_matrix, covered_weight, demand_pieces, generated_candidates, max_coverage,
+    snap_to_roads, suggest_sites,
+)
+from store import Store
+from tests.conftest import SECRET, auth
+from trygg.cli import cli
+
+X0, Y0 = 620_000.0, 6_930_000.0  # near Timrå in SWEREF 99 TM
+
+
+def roads_frame(lines: list[list[tuple[float, float]]], weights: list[float],
+                refs: list[str] | None = None,
+                categories: list[list[str]] | None = None) -> gpd.GeoDataFrame:
+    refs = refs or [f"R{i}" for i in range(len(lines))]
+    return gpd.GeoDataFrame(
+        {"name": [f"Väg {r}" for r in refs], "road_ref": refs, "risk_weight": weights,
+         "risk_categories": categories or [["hastighet"]] * len(lines),
+         "schematic": [False] * len(lines)},
+        geometry=[shapely.LineString([(X0 + x, Y0 + y) for x, y in line]) for line in lines],
+        index=pd.Index(range(1, len(lines) + 1), name="id"), crs="EPSG:3006")
+
+
+def solve(demand, weights, cands, *, radius_m, **options):
+    cover = coverage_matrix(np.asarray(demand, float), np.asarray(cands, float), radius_m=radius_m)
+    return cover, max_coverage(cover, np.asarray(weights, float), **options)
+
+
+# --- demand and candidates ------------------------------------------------------------------------
+
+def test_demand_pieces_are_at_most_100_m_and_weighted_by_risk_times_km() -> None:
+    roads = roads_frame([[(0, 0), (250, 0)], [(0, 1000), (100, 1000)]], [2.0, 5.0],
+                        categories=[["hastighet"], ["rattfylleri"]])
+    pieces = demand_pieces(roads)
+    first = pieces[pieces["road_id"] == 1]
+    assert len(first) == 3 and np.allclose(first["length_m"], 250 / 3)
+    assert np.allclose(first.geometry.x - X0, [250 / 6, 125, 250 - 250 / 6])
+    assert np.allclose(first["weight"], 2.0 * 250 / 3 / 1000)
+    assert pieces["weight"].sum() == pytest.approx(2.0 * 0.25 + 5.0 * 0.1)
+    only = demand_pieces(roads, categories=["rattfylleri"])
+    assert list(only["road_id"]) == [2] and only["weight"].sum() == pytest.approx(0.5)
+
+
+def test_generated_candidates_every_step_along_each_road() -> None:
+    roads = roads_frame([[(0, 0), (1200, 0)]], [1.0])
+    cands = generated_candidates(roads, step_m=500)
+    assert list(cands.geometry.x - X0) == [0, 500, 1000, 1200]
+
+
+def test_snap_to_the_nearest_risk_road_within_100_m() -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)], [(0, 500), (1000, 500)]], [1.0, 1.0])
+    snapped = snap_to_roads(shapely.Point(X0 + 300, Y0 + 80), roads)
+    assert snapped.road_id == 1 and snapped.distance_m == pytest.approx(80)
+    assert (snapped.point.x, snapped.point.y) == pytest.approx((X0 + 300, Y0))
+    with pytest.raises(ValidationFailed, match="no risk road within 100 m"):
+        snap_to_roads(shapely.Point(X0 + 300, Y0 + 250), roads)
+
+
+# --- the optimiser by hand ------------------------------------------------------------------------
+
+# Cluster A (3 × weight 1) around x = 0, cluster B (2 × weight 1) at x = 10 km.
+TWO_CLUSTERS = dict(demand=[(0, 0), (10, 0), (20, 0), (10_000, 0), (10_010, 0)],
+                    weights=[1, 1, 1, 1, 1], cands=[(10, 0), (10_005, 0), (5_000, 0)],
+                    radius_m=100)
+
+
+@pytest.mark.parametrize("method", ["mip", "greedy"])
+def test_two_clusters_k1_takes_the_heavier_and_k2_takes_both(method: str) -> None:
+    _, one = solve(**TWO_CLUSTERS, k=1, method=method)
+    assert list(one.chosen) == [0] and one.covered_weight == 3
+    _, two = solve(**TWO_CLUSTERS, k=2, method=method)
+    assert sorted(two.chosen) == [0, 1] and two.covered_weight == 5
+    assert two.gap == pytest.approx(0.0)
+
+
+def test_a_fixed_site_stays_in_and_counts_towards_k() -> None:
+    _, sol = solve(**TWO_CLUSTERS, k=1, fixed=[1])
+    assert list(sol.chosen) == [1] and sol.covered_weight == 2
+    _, sol = solve(**TWO_CLUSTERS, k=2, fixed=[2])  # a useless fixed site
+    assert sorted(sol.chosen) == [0, 2] and sol.covered_weight == 3
+
+
+def test_spacing_forces_a_worse_second_site() -> None:
+    # A (5) at x=0, A' (4) 150 m away, B (1) 5 km away; radius 100 m.
+    case = dict(demand=[(0, 0), (150, 0), (5_000, 0)], weights=[5, 4, 1],
+                cands=[(0, 0), (150, 0), (5_000, 0)], radius_m=100)
+    _, free = solve(**case, k=2)
+    assert sorted(free.chosen) == [0, 1] and free.covered_weight == 9
+    cxy = np.array(case["cands"], float)
+    from geo.siting import _spacing_pairs
+    pairs = _spacing_pairs(cxy, 1_000)
+    assert pairs.tolist() == [[0, 1]]
+    for method in ("mip", "greedy"):
+        _, spaced = solve(**case, k=2, spacing_pairs=pairs, method=method)
+        assert sorted(spaced.chosen) == [0, 2] and spaced.covered_weight == 6
+
+
+def test_bad_optimiser_input_is_refused() -> None:
+    with pytest.raises(ValidationFailed, match="k must be at least 1"):
+        solve(**TWO_CLUSTERS, k=0)
+    with pytest.raises(ValidationFailed, match="fixed sites are more than k"):
+        solve(**TWO_CLUSTERS, k=1, fixed=[0, 1])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_optimal_equals_brute_force_on_random_small_instances(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    demand = rng.uniform(0, 3_000, (25, 2))
+    weights = rng.integers(1, 20, 25).astype(float)
+    cands = rng.uniform(0, 3_000, (9, 2))
+    k = int(rng.integers(1, 4))
+    spacing = float(rng.choice([0.0, 800.0, 2000.0]))
+    from geo.siting import _spacing_cliques, _spacing_pairs
+    pairs = _spacing_pairs(cands, spacing)
+    cliques = _spacing_cliques(cands, spacing, demand)  # must never cut off a feasible set
+    cover, sol = solve(demand, weights, cands, radius_m=700, k=k, spacing_pairs=pairs,
+                       spacing_cliques=cliques)
+    close = {tuple(p) for p in pairs.tolist()}
+    best = max(covered_weight(cover, weights, combo)
+               for size in range(1, k + 1) for combo in itertools.combinations(range(9), size)
+               if not any((a, b) in close for a, b in itertools.combinations(combo, 2)))
+    assert sol.method == "mip" and sol.covered_weight == pytest.approx(best)
+    _, greedy = solve(demand, weights, cands, radius_m=700, k=k, spacing_pairs=pairs,
+                      method="greedy")
+    assert greedy.covered_weight <= best + 1e-9
+    assert greedy.upper_bound >= best - 1e-9  # the reported bound really bounds the optimum
+    assert greedy.gap == pytest.approx((greedy.upper_bound - greedy.objective)
+                                       / greedy.upper_bound)
+
+
+# --- suggestions with rotation, shares, time of day ----------------------------------------------
+
+def rotation_case():
+    roads = roads_frame([[(0, 0), (1000, 0)], [(0, 5000), (1000, 5000)]], [10.0, 1.0])
+    # Radius 600 m: A's middle (500 m) covers all of A (10); an end covers 6 pieces (6).
+    return roads
+
+
+def checks_at(x: float, y: float, start: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"start": [pd.Timestamp(start, tz="UTC")], "precision_m": [0.0]},
+                            geometry=[shapely.Point(X0 + x, Y0 + y)], crs="EPSG:3006")
+
+
+def test_rotation_excludes_the_best_site_used_last_week() -> None:
+    roads = rotation_case()
+    base = suggest_sites(roads, k=1, radius_m=600)
+    assert base.covered_weight == pytest.approx(10.0)
+    assert base.sites.geometry.x[0] - X0 == pytest.approx(500)
+    recent = checks_at(500, 0, "2024-03-01")
+    rotated = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
+                            as_of=pd.Timestamp("2024-03-08", tz="UTC"))
+    assert rotated.covered_weight == pytest.approx(6.0)
+    assert rotated.sites.geometry.x[0] - X0 in (pytest.approx(0), pytest.approx(1000))
+    assert "were excluded" in rotated.notes[0]
+    old = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=1,
+                        as_of=pd.Timestamp("2024-04-08", tz="UTC"))
+    assert old.covered_weight == pytest.approx(10.0)
+
+
+def test_rotation_penalty_trades_covered_weight_against_predictability() -> None:
+    roads = rotation_case()
+    recent = checks_at(500, 0, "2024-03-01")
+    as_of = pd.Timestamp("2024-03-08", tz="UTC")
+    # Penalty 0.5 × 10 = 5: middle scores 5 < an end's 6 → an end.
+    strong = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
+                           rotation="penalise", rotation_penalty=0.5, as_of=as_of)
+    assert strong.covered_weight == pytest.approx(6.0)
+    # Penalty 0.3 × 10 = 3: middle scores 7 > 6 → the middle stays.
+    mild = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
+                         rotation="penalise", rotation_penalty=0.3, as_of=as_of)
+    assert mild.covered_weight == pytest.approx(10.0)
+
+
+def test_covered_share_is_of_weight_not_of_pieces() -> None:
+    # A 100 m road of weight 100 (one piece, 10 units) and a 1 km road of weight 1 (10 pieces).
+    roads = roads_frame([[(0, 0), (100, 0)], [(0, 3000), (1000, 3000)]], [100.0, 1.0])
+    s = suggest_sites(roads, k=1, radius_m=60)
+    assert s.total_weight == pytest.approx(11.0)
+    assert s.covered_weight == pytest.approx(10.0)
+    assert s.covered_share == pytest.approx(10 / 11)  # spopt's perc_cov would say 1/11
+
+
+def test_suggest_refuses_bad_input_with_clear_messages() -> None:
+    roads = rotation_case()
+    with pytest.raises(ValidationFailed, match="k must be at least 1"):
+        suggest_sites(roads, k=0, radius_m=600)
+    with pytest.raises(ValidationFailed, match="radius_m must be positive"):
+        suggest_sites(roads, k=1, radius_m=0)
+    with pytest.raises(ValidationFailed, match="there are no risk roads"):
+        suggest_sites(roads.iloc[:0], k=1, radius_m=600)
+    with pytest.raises(ValidationFailed, match="no risk roads with risk weight for a_traktor"):
+        suggest_sites(roads, k=1, radius_m=600, categories=["a_traktor"])
+
+
+def events_frame(rows: list[tuple[str, str, str, str]]) -> gpd.GeoDataFrame:
+    """(type, title, road, precision) rows; published = the title's time + 1 h (2024)."""
+    return gpd.GeoDataFrame(
+        {"type": [r[0] for r in rows], "name": [r[1] for r in rows],
+         "time": [pd.Timestamp("2024-12-31 23:00", tz="UTC")] * len(rows),
+         "road": [r[2] or None for r in rows], "precision": [r[3] for r in rows]},
+        geometry=[shapely.Point(X0, Y0 + 100_000)] * len(rows), crs="EPSG:3006")
+
+
+def test_title_time_is_the_local_time_in_the_event_title() -> None:
+    t = title_time("22 mars 06:50, Trafikolycka, Timrå", pd.Timestamp("2023-03-22 06:28:40Z"))
+    assert t.isoformat() == "2023-03-22T06:50:00+01:00"
+    t = title_time("31 december 23:10, Rattfylleri, Timrå", pd.Timestamp("2024-01-01 01:00Z"))
+    assert t.year == 2023
+
+
+def test_time_of_day_filter_moves_sites_to_the_roads_risky_at_night() -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)], [(0, 5000), (1000, 5000)]], [3.0, 2.0],
+                        refs=["E4", "331"])
+    events = events_frame([("Rattfylleri", "5 mars 23:10, Rattfylleri, Timrå", "331", "locality"),
+                           ("Rattfylleri", "6 mars 01:30, Rattfylleri, Timrå", "331", "locality"),
+                           ("Trafikolycka", "7 mars 12:00, Trafikolycka, Timrå", "E4",
+                            "municipality")])
+    factor = road_hour_factor(roads, events, hours_mask("22-6"), prior_events=0.0)
+    assert factor.to_dict() == {1: 0.0, 2: 1.0}
+    day = suggest_sites(roads, k=1, radius_m=600)
+    night = suggest_sites(roads, k=1, radius_m=600, road_factor=factor)
+    assert day.sites.geometry.y[0] - Y0 == pytest.approx(0)  # E4, weight 3
+    assert night.sites.geometry.y[0] - Y0 == pytest.approx(5000)  # 331 at night
+    # With the prior, a road without night events keeps some night risk.
+    shrunk = road_hour_factor(roads, events, hours_mask("22-6"), prior_events=3.0)
+    assert 0 < shrunk[1] < shrunk[2] < 1
+
+
+def test_hours_mask_wraps_midnight_and_rejects_nonsense() -> None:
+    assert np.flatnonzero(hours_mask("22-2")).tolist() == [0, 1, 22, 23]
+    assert hours_mask("0-24").all()
+    with pytest.raises(ValidationFailed, match="not a range"):
+        hours_mask("kväll")
+
+
+# --- the weekly plan ------------------------------------------------------------------------------
+
+def plan_sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"rank": [1, 2], "name": ["A", "B"], "weight_covered": [3.0, 1.0]},
+                            geometry=[shapely.Point(X0, Y0), shapely.Point(X0 + 5000, Y0)],
+                            crs="EPSG:3006")
+
+
+def test_week_start_is_monday_local_time() -> None:
+    assert week_start("2024-W10").isoformat() == "2024-03-04T00:00:00+01:00"
+    with pytest.raises(ValidationFailed, match="YYYY-Www"):
+        week_start("2024-10")
+
+
+def test_weekly_plan_is_reproducible_capped_and_inside_available_hours() -> None:
+    profile = np.full(168, 1 / 168)
+    available = np.tile(hours_mask("18-24"), 7)
+    kwargs = dict(week="2024-W10", checks=8, max_per_site=4, available=available)
+    a = weekly_plan(plan_sites(), profile, seed=1, **kwargs)
+    b = weekly_plan(plan_sites(), profile, seed=1, **kwargs)
+    c = weekly_plan(plan_sites(), profile, seed=2, **kwargs)
+    assert a.checks.equals(b.checks) and not a.checks.equals(c.checks)
+    assert len(a.checks) == 8 and (a.checks["site_rank"].value_counts() <= 4).all()
+    assert a.checks["start"].is_unique  # one check at a time
+    hours = pd.to_datetime(a.checks["start"].str[:19]).dt.hour
+    assert hours.isin([18, 20, 22]).all()
+    assert a.hours_share_planned == pytest.approx(16 / 168)
+    assert a.comparison["planned_share"].sum() == pytest.approx(1.0)
+    assert a.comparison["risk_share"].sum() == pytest.approx(1.0)
+
+
+def test_weekly_plan_follows_the_risk_profile_and_stops_at_the_cap() -> None:
+    profile = np.zeros(168)
+    profile[[22, 23]] = 0.5  # all risk on Monday 22–24
+    plan = weekly_plan(plan_sites(), profile + 1e-12, week="2024-W10", seed=3, checks=1)
+    assert plan.checks["block"].tolist() == ["22–24"] and plan.checks["weekday"][0] == "måndag"
+    capped = weekly_plan(plan_sites(), np.full(168, 1 / 168), week="2024-W10", seed=3,
+                         checks=5, max_per_site=2)
+    assert len(capped.checks) == 4 and "only 4 of 5" in capped.notes[0]
+
+
+def test_profile_from_night_events_puts_more_risk_at_night() -> None:
+    events = events_frame([("Rattfylleri", f"{d} mars 23:30, Rattfylleri, Timrå", "", "locality")
+                           for d in range(4, 9)])
+    night = np.tile(hours_mask("22-2"), 7)  # 1/6 of the week
+    # Without a prior: a Gaussian (σ = 2 h) around 23:30 puts about 0.67 of its mass in 22–02.
+    raw = hour_of_week_profile(events, prior_events=0.0)
+    assert raw.sum() == pytest.approx(1.0)
+    assert 0.6 < raw[night].sum() < 0.75
+    # The default prior of 10 uniform pseudo-events: (5 × raw + 10 × 1/6) / 15.
+    profile = hour_of_week_profile(events)
+    assert (profile > 0).all()
+    assert profile[night].sum() == pytest.approx((5 * raw[night].sum() + 10 / 6) / 15)
+
+
+# --- API and CLI over a real store ----------------------------------------------------------------
+
+@pytest.fixture
+def siting_store(store: Store) -> Store:
+    roads = rotation_case().reset_index(drop=True)
+    roads["provenance"] = "illustrative"
+    store.insert("risk_roads", roads)
+    return store
+
+
+def test_api_suggest_returns_geojson_with_figures(client: TestClient, tokens: dict[str, str],
+                                                  siting_store: Store) -> None:
+    r = client.post("/api/siting/suggest", json={"k": 1, "radius_m": 600},
+                    headers=auth(tokens["planerare"]))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["type"] == "FeatureCollection" and doc["method"] == "mip"
+    assert doc["covered_weight"] == pytest.approx(10.0)
+    assert doc["covered_share"] == pytest.approx(10 / 11, abs=1e-6)
+    (feature,) = doc["features"]
+    assert feature["properties"]["weight_assigned"] == pytest.approx(10.0)
+    lon, lat = feature["geometry"]["coordinates"]
+    back = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs("EPSG:3006")[0]
+    assert (back.x - X0, back.y - Y0) == pytest.approx((500, 0), abs=0.05)
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"k": 0}, "body.k"),
+    ({"k": 1, "radius_m": 0}, "body.radius_m"),
+    ({"k": 1, "radius_m": -5}, "body.radius_m"),
+    ({"k": 1, "categories": ["nonsense"]}, "body.categories"),
+])
+def test_api_bad_input_is_422_naming_the_field(client: TestClient, tokens: dict[str, str],
+                                               siting_store: Store, body: dict,
+                                               message: str) -> None:
+    r = client.post("/api/siting/suggest", json=body, headers=auth(tokens["planerare"]))
+    assert r.status_code == 422 and message in r.json()["error"]
+    assert isinstance(r.json()["details"], list)
+
+
+def test_api_without_risk_roads_is_422(client: TestClient, tokens: dict[str, str]) -> None:
+    r = client.post("/api/siting/suggest", json={"k": 1}, headers=auth(tokens["admin"]))
+    assert r.status_code == 422
+    assert "there are no risk roads" in r.json()["error"]
+
+
+def test_api_roles(client: TestClient, tokens: dict[str, str], siting_store: Store) -> None:
+    assert client.post("/api/siting/suggest", json={"k": 1}).status_code == 401
+    assert client.post("/api/siting/suggest", json={"k": 1},
+                       headers=auth(tokens["rad"])).status_code == 403
+    assert client.post("/api/siting/suggest", json={"k": 1},
+                       headers=auth(tokens["admin"])).status_code == 200
+
+
+def test_api_snap_and_schedule(client: TestClient, tokens: dict[str, str],
+                               siting_store: Store) -> None:
+    h = auth(tokens["planerare"])
+    click = gpd.GeoSeries([shapely.Point(X0 + 300, Y0 + 40)], crs="EPSG:3006").to_crs(4326)[0]
+    r = client.post("/api/siting/snap", json={"lon": click.x, "lat": click.y}, headers=h)
+    assert r.status_code == 200 and r.json()["distance_m"] == pytest.approx(40, abs=0.1)
+    far = gpd.GeoSeries([shapely.Point(X0 + 300, Y0 + 2000)], crs="EPSG:3006").to_crs(4326)[0]
+    r = client.post("/api/siting/snap", json={"lon": far.x, "lat": far.y}, headers=h)
+    assert r.status_code == 422 and "no risk road within 100 m" in r.json()["error"]
+    body = {"k": 2, "radius_m": 600, "week": "2024-W10", "seed": 1, "checks": 3}
+    first = client.post("/api/siting/schedule", json=body, headers=h)
+    assert first.status_code == 200, first.text
+    again = client.post("/api/siting/schedule", json=body, headers=h)
+    assert first.json()["checks"] == again.json()["checks"] and len(first.json()["checks"]) == 3
+    bad = client.post("/api/siting/schedule", json=dict(body, week="2021-W53"), headers=h)
+    assert bad.status_code == 422 and "2021 has no week 53" in bad.json()["error"]
+
+
+def test_planned_checks_export_as_csv_and_gpx(client: TestClient, tokens: dict[str, str],
+                                              siting_store: Store) -> None:
+    h = auth(tokens["planerare"])
+    empty = client.get("/api/siting/planned.gpx", headers=h)
+    assert empty.status_code == 200 and "<gpx" in empty.text
+    check = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [17.33, 62.49]},
+             "properties": {"status": "planerad", "start": "2024-03-05T22:00",
+                            "kinds": ["nykterhet"], "place": "=Rastficka E4"}}
+    done = dict(check, properties=dict(check["properties"], status="genomford", place="Klar"))
+    assert client.post("/api/layers/traffic_checks", json=check, headers=h).status_code == 201
+    assert client.post("/api/layers/traffic_checks", json=done, headers=h).status_code == 201
+    r = client.get("/api/siting/planned.csv", headers=h)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [row["place"] for row in rows] == ["'=Rastficka E4"]  # formula neutralised
+    assert rows[0]["start"] == "2024-03-05T21:00:00+00:00" and rows[0]["kinds"] == "nykterhet"
+    gpx = client.get("/api/siting/planned.gpx", headers=h)
+    assert gpx.status_code == 200 and gpx.text.count("<wpt") == 1 and "Klar" not in gpx.text
+
+
+def test_candidate_sites_layer_is_used_by_the_optimiser(client: TestClient,
+                                                        tokens: dict[str, str],
+                                                        siting_store: Store) -> None:
+    spot = gpd.GeoSeries([shapely.Point(X0 + 480, Y0 + 30)], crs="EPSG:3006").to_crs(4326)[0]
+    lay_by = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [spot.x, spot.y]},
+              "properties": {"name": "Rastficka <b>norr</b>", "kind": "rastficka"}}
+    h = auth(tokens["planerare"])
+    assert client.post("/api/layers/candidate_sites", json=lay_by, headers=h).status_code == 201
+    assert client.post("/api/layers/candidate_sites", json=lay_by,
+                       headers=auth(tokens["patrullchef"])).status_code == 403
+    doc = client.post("/api/siting/suggest", json={"k": 1, "radius_m": 600, "step_m": 1000},
+                      headers=h).json()
+    # Generated candidates at 0 and 1000 m cover 6 each; the lay-by at 480 m covers all 10.
+    assert doc["features"][0]["properties"]["name"] == "Rastficka <b>norr</b>"
+    assert doc["features"][0]["properties"]["kind"] == "rastficka"
+    assert doc["covered_weight"] == pytest.approx(10.0)
+    page = client.get("/kartor/planering", headers=h).text
+    # The tooltip text is HTML-escaped (then JSON-escaped by folium): never markup.
+    assert "Rastficka \\u0026lt;b\\u0026gt;norr" in page and "<b>norr</b>" not in page
+
+
+def test_planning_page_roles(client: TestClient, tokens: dict[str, str],
+                             siting_store: Store) -> None:
+    r = client.get("/kartor/planering", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/logga-in"
+    r = client.get("/kartor/planering", headers=auth(tokens["rad"]))
+    assert r.status_code == 403
+    r = client.get("/kartor/planering", headers=auth(tokens["planerare"]))
+    assert r.status_code == 200
+    assert "/static/planning.js" in r.text and "cdn" not in r.text.lower()
+    assert "Riskvikt 1" in r.text and "Riskvikt 10" in r.text
+    start = client.get("/", headers=auth(tokens["planerare"]))
+    assert 'href="/kartor/planering"' in start.text  # the start page links to the view
+
+
+def test_cli_suggest_prints_geojson_and_schedule_a_table(siting_store: Store, settings,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRYGG_DB", str(settings.db))
+    monkeypatch.setenv("TRYGG_SECRET", SECRET)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["siting", "suggest", "--k", "1", "--radius", "600"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.output)
+    assert len(doc["features"]) == 1 and doc["covered_weight"] == pytest.approx(10.0)
+    out = runner.invoke(cli, ["siting", "schedule", "--week", "2024-W10", "--seed", "1",
+                              "--k", "2", "--radius", "600", "--checks", "3"])
+    assert out.exit_code == 0, out.output
+    assert "Veckoplan 2024-W10 (slumpfrö 1): 3 kontroller" in out.output
+    bad = runner.invoke(cli, ["siting", "suggest", "--k", "0"])
+    assert bad.exit_code == 1 and "k must be at least 1" in bad.output
