@@ -340,6 +340,9 @@ def _read_osm(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
 # --- export ---------------------------------------------------------------------------------------
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EMPTY_GPX = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+             '<gpx version="1.1" creator="Trygg" xmlns="http://www.topografix.com/GPX/1/1">'
+             "</gpx>\n")
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -404,6 +407,9 @@ def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *
     else:
         web = gdf.to_crs("EPSG:4326")
         web = web[web.geom_type == "Point"]
+        if web.empty:  # GDAL cannot create a GPX layer without features
+            path.write_text(EMPTY_GPX, encoding="utf-8")
+            return path
         name = web.get("place", web.get("name", pd.Series("", index=web.index)))
         out = gpd.GeoDataFrame({"name": [f"{spec.title_sv} {i}: {n}" for i, n in
                                          zip(web.index, name.fillna(""))]},

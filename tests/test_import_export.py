@@ -298,3 +298,9 @@ def test_csv_export_neutralises_formulas(tmp_path: Path, store: Store) -> None:
     out = tmp_path / "ut.csv"
     export_layer_file(store, "risk_roads", out)
     assert "'=HYPERLINK" in out.read_text(encoding="utf-8")
+
+
+def test_gpx_export_of_an_empty_layer_is_a_valid_gpx(tmp_path: Path, store: Store) -> None:
+    out = tmp_path / "tom.gpx"
+    assert export_layer_file(store, "traffic_checks", out) == 0
+    assert pyogrio.read_dataframe(out, layer="waypoints").empty

@@ -24,8 +24,6 @@ from trygg.settings import Settings
 router = APIRouter(prefix="/api/siting", tags=["planering"])
 PLANNERS = frozenset({"planerare", "admin"})
 RiskCategory = Literal[RISK_CATEGORIES]  # type: ignore[valid-type]
-EMPTY_GPX = ('<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="Trygg" '
-             'xmlns="http://www.topografix.com/GPX/1/1"></gpx>\n')
 HOURS_PATTERN = r"^\s*\d{1,2}\s*-\s*\d{1,2}\s*(,\s*\d{1,2}\s*-\s*\d{1,2}\s*)*$"
 
 
@@ -212,9 +210,6 @@ def _planned_file(fmt: str, user: User | None, settings: Settings, store: Store)
     checks = store.read("traffic_checks", where={"status": "planerad"})
     checks = checks.sort_values("start", na_position="last")
     media = {"csv": "text/csv; charset=utf-8", "gpx": "application/gpx+xml"}[fmt]
-    if fmt == "gpx" and checks.empty:  # GDAL cannot create a GPX layer with no features
-        return Response(EMPTY_GPX, media_type=media, headers={
-            "Content-Disposition": 'attachment; filename="planerade_kontroller.gpx"'})
     with tempfile.TemporaryDirectory() as folder:
         path = write_layer_file(checks, layer_spec("traffic_checks"),
                                 Path(folder) / f"planerade_kontroller.{fmt}")
