@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request
 
+from api.cache import ResponseCache
 from store import Store
 from store.accounts import User, user_for_session, user_for_token
 from trygg.settings import Settings
@@ -19,6 +20,11 @@ def get_settings(request: Request) -> Settings:
 
 def get_store(request: Request) -> Store:
     return request.app.state.store
+
+
+def get_cache(request: Request) -> ResponseCache:
+    """The app's cache of rendered responses (keyed by layer generations)."""
+    return request.app.state.cache
 
 
 def current_user(request: Request, settings: Settings = Depends(get_settings),

@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.deps import current_user, get_settings, get_store, require_roles
+from api.cache import ResponseCache
+from api.deps import current_user, get_cache, get_settings, get_store, require_roles
 from geo import check_coverage as checks_geo
 from geo import coverage as patrols_geo
 from geo.errors import ValidationFailed
@@ -27,6 +29,9 @@ from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/coverage", tags=["täckning"])
 PATROL_ROLES = ("patrullchef", "admin")
+# The layers each figure is computed from: a write to any of them makes a cached answer stale.
+PATROL_LAYERS = ("patrols", "patrol_zones", "risk_roads")
+CHECK_LAYERS = ("traffic_checks", "risk_roads")
 
 
 class BandOut(BaseModel):
@@ -201,13 +206,18 @@ def patrol_coverage(
                            description="Räckvidd från spåret för gatutäckning, meter."),
     _user: User = Depends(require_roles(*PATROL_ROLES)),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+    cache: ResponseCache = Depends(get_cache),
+) -> Response:
     """Foot-patrol presence, visits, gaps, street coverage and dosage per zone and team.
 
     Without from/to: the four whole ISO weeks ending with the latest patrol.
     """
-    return patrol_report(store, from_, to, baseline_from=baseline_from,
-                         baseline_to=baseline_to, reach_m=reach_m)
+    key = ("coverage/patrols", from_, to, baseline_from, baseline_to, reach_m,
+           store.generations(PATROL_LAYERS))
+    body = cache.get_or_make(key, lambda: PatrolCoverageOut.model_validate(patrol_report(
+        store, from_, to, baseline_from=baseline_from, baseline_to=baseline_to,
+        reach_m=reach_m)).model_dump_json())
+    return Response(body, media_type="application/json")
 
 
 def _may_see_checks(user: User | None = Depends(current_user),
@@ -225,9 +235,13 @@ def check_coverage(
                             description="Avstånd från vägen som räknas, meter."),
     _user: User | None = Depends(_may_see_checks),
     store: Store = Depends(get_store),
-) -> dict[str, Any]:
+    cache: ResponseCache = Depends(get_cache),
+) -> Response:
     """Traffic checks per risk road, risk-weighted length covered, checks at risk places.
 
     Without from/to: the 365 days ending with the latest check.
     """
-    return check_report(store, from_, to, radius_m=radius_m)
+    key = ("coverage/checks", from_, to, radius_m, store.generations(CHECK_LAYERS))
+    body = cache.get_or_make(key, lambda: CheckCoverageOut.model_validate(check_report(
+        store, from_, to, radius_m=radius_m)).model_dump_json())
+    return Response(body, media_type="application/json")
