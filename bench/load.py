@@ -58,13 +58,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="trygg-load-"))
     env = {**os.environ, "TRYGG_DB": str(folder / "load.sqlite"), "TRYGG_DEMO": "1"}
     subprocess.run([str(BIN / "trygg"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
-    server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port),
+                               "--workers", str(args.workers)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -121,7 +123,8 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
     total = sum(len(v) for v in latencies.values())
-    print(f"load: {args.clients} clients, {wall:.1f} s, {total:,} ok requests, "
+    print(f"load: {args.clients} clients, {args.workers} server workers, {wall:.1f} s, "
+          f"{total:,} ok requests, "
           f"{total / wall:,.0f} req/s (client and server share this machine's "
           f"{os.cpu_count()} cores)")
     base_p95 = np.percentile(latencies["baseline /api/health"], 95) * 1000

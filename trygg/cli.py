@@ -74,17 +74,29 @@ def _secret(ctx: click.Context) -> str:
 @cli.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1,
+              help="Worker processes (each with its own cache); about one per core.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the app (http://127.0.0.1:8000)."""
+    import os
+
     import uvicorn
 
     from api.app import create_app
 
     settings = _settings(ctx)
     _secret(ctx)
-    app = create_app(settings)
-    uvicorn.run(app, host=host or settings.host, port=port or settings.port, log_level="info")
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    os.environ["TRYGG_DB"] = str(settings.db)  # each worker builds the app from the environment
+    from store import Store
+
+    Store.open(settings.db).close()  # create or check the store once, before the workers start
+    uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
+                log_level="info")
 
 
 @cli.command("demo")

@@ -36,6 +36,10 @@ def _date(text: str | None) -> date | None:
         return None
 
 
+# The layers the page is drawn from: a write to any of them makes a cached page stale.
+PAGE_LAYERS = ("patrols", "patrol_zones", "risk_roads", "traffic_checks")
+
+
 @router.get("/kartor/tackning", response_class=HTMLResponse)
 def coverage_page(request: Request, from_: str | None = Query(None, alias="from"),
                   to: str | None = Query(None), settings: Settings = Depends(get_settings),
@@ -55,18 +59,22 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
     if (from_ or to) and (first is None or last is None):
         notice = "Ogiltigt datum: ange båda datumen som ÅÅÅÅ-MM-DD. Visar standardperioden."
         first = last = None
-    try:
-        patrols = patrol_report(store, first, last)
-    except TryggError as exc:
-        notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
-        patrols = patrol_report(store, None, None)
-    period = make_period(patrols["period_from"], patrols["period_to"])
-    checks = check_report(store, period.first, period.last)
-    tracks = store.read("patrols")
-    shown = tracks_in_period(tracks, period)
-    heat = presence_heat(track_vertices(shown)[0], period) if len(shown) else None
-    page = coverage_map(
-        patrols, checks, zones=store.read("patrol_zones"), tracks=shown, heat=heat,
-        checks=store.read("traffic_checks"), roads=store.read("risk_roads"), notice=notice,
-        links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")])
-    return HTMLResponse(page)
+
+    def render() -> str:
+        nonlocal notice
+        try:
+            patrols = patrol_report(store, first, last)
+        except TryggError as exc:
+            notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
+            patrols = patrol_report(store, None, None)
+        period = make_period(patrols["period_from"], patrols["period_to"])
+        checks = check_report(store, period.first, period.last)
+        shown = tracks_in_period(store.read("patrols"), period)
+        heat = presence_heat(track_vertices(shown)[0], period) if len(shown) else None
+        return coverage_map(
+            patrols, checks, zones=store.read("patrol_zones"), tracks=shown, heat=heat,
+            checks=store.read("traffic_checks"), roads=store.read("risk_roads"), notice=notice,
+            links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")])
+
+    key = ("page/tackning", first, last, notice, store.generations(PAGE_LAYERS))
+    return HTMLResponse(request.app.state.cache.get_or_make(key, render))

@@ -233,11 +233,18 @@ def hotspots_page(request: Request, settings: Settings = Depends(get_settings),
         raise HTTPException(403, f"role {user.role!r} may not see this page")
     role = role_of(user)
     start, end = default_window(store)
-    view = view_for(store, role, start=start, end=end)
-    boundaries = store.read("boundaries")
-    view["boundary"] = json.loads(boundaries.to_crs("EPSG:4326").geometry.to_json()) \
-        if len(boundaries) else None
+
+    def data() -> str:
+        view = view_for(store, role, start=start, end=end)
+        boundaries = store.read("boundaries")
+        view["boundary"] = json.loads(boundaries.to_crs("EPSG:4326").geometry.to_json()) \
+            if len(boundaries) else None
+        return _safe_json(view)
+
+    # What a role sees depends only on whether it sees sensitive records and raw text.
+    key = ("page/otrygga-platser", start, end, sees_sensitive(role), role == "admin",
+           store.generations(("unsafe_places", "events", "boundaries")))
     return templates.TemplateResponse(request, "hotspots.html", {
         "request": request, "user": user, "role_sv": ROLE_SV, "start": start.isoformat(),
-        "end": end.isoformat(), "data_json": _safe_json(view),
+        "end": end.isoformat(), "data_json": request.app.state.cache.get_or_make(key, data),
         "sees_sensitive": sees_sensitive(role)})

@@ -36,7 +36,11 @@ def planning_page(request: Request, settings: Settings = Depends(get_settings),
     if user is not None and user.role not in PLANNERS:
         return templates.TemplateResponse(request, "planning_forbidden.html",
                                           {"user": user, "role_sv": ROLE_SV}, status_code=403)
-    page = planning_map(store.read("risk_roads"), store.read("candidate_sites"),
-                        links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"),
-                               ("/docs", "API")])
-    return HTMLResponse(page)
+
+    def render() -> str:
+        return planning_map(store.read("risk_roads"), store.read("candidate_sites"),
+                            links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"),
+                                   ("/docs", "API")])
+
+    key = ("page/planering", store.generations(("risk_roads", "candidate_sites")))
+    return HTMLResponse(request.app.state.cache.get_or_make(key, render))
