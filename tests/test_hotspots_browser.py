@@ -45,12 +45,17 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     assert page.evaluate("window.tryggHotspots.data.points.length") == 2
     assert markers.count() >= 2
     # Markers are drawn after the grid cells: the last two paths are the points.
+    text = ""
     for i in range(markers.count() - 2, markers.count()):
         markers.nth(i).click(force=True)
-        page.wait_for_selector(".leaflet-popup-content")
+        try:  # the popup opens asynchronously; an older popup may still be on screen
+            page.wait_for_function("(document.querySelector('.leaflet-popup-content') || "
+                                   "{innerText: ''}).innerText.includes('Belysning')",
+                                   timeout=3000)
+        except Exception:
+            continue
         text = page.locator(".leaflet-popup-content").inner_text()
-        if "Belysning" in text:
-            break
+        break
     assert '<img src=x onerror="alert(1)"><script>alert(2)</script>&amp; "Ö"' in text
     assert page.locator(".leaflet-popup-content img").count() == 0
     assert page.locator(".leaflet-popup-content script").count() == 0
@@ -63,8 +68,8 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     slider = page.locator("#hs-slider")
     slider.fill(str(page.evaluate("window.tryggHotspots.data.periods.indexOf('2024-05')")))
     assert "2024-05" in page.locator("#hs-period-label").inner_text()
-    page.wait_for_timeout(100)
-    assert page.locator("path.leaflet-interactive").count() == 2  # its cell and its point
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length == 2",
+                           timeout=5000)  # its cell and its point
     assert log.errors == [] and log.dialogs == []
     page.close()
 
