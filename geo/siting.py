@@ -158,7 +158,9 @@ def snap_to_roads(point: shapely.Point, roads: gpd.GeoDataFrame, *,
                                "closer to a risk road")
     row = int(idx[1, 0])
     line = roads.geometry.values[row]
-    snapped = shapely.line_interpolate_point(line, shapely.line_locate_point(line, point))
+    # The nearest point itself: locating then interpolating along a MultiLineString can land
+    # on the end of the part before the nearest one (they share the same distance along).
+    snapped = shapely.get_point(shapely.shortest_line(line, point), 0)
     return Snapped(snapped, float(dist[0]), int(roads.index[row]), str(roads["name"].iloc[row]))
 
 
