@@ -46,6 +46,15 @@ def current_user(request: Request, settings: Settings = Depends(get_settings),
     return user_for_session(store, session, secret=settings.secret) if session else None
 
 
+def page_user(request: Request, settings: Settings, store: Store) -> User | None:
+    """The signed-in user of a page, or None: on a page a bad token or cookie means "not
+    signed in" (the page offers the login) rather than an error."""
+    try:
+        return current_user(request, settings, store)
+    except HTTPException:
+        return None
+
+
 def role_of(user: User | None) -> str | None:
     return user.role if user else None
 

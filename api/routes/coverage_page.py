@@ -6,27 +6,21 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import current_user, get_settings, get_store
+from api.deps import get_settings, get_store, page_user
 from api.routes.coverage import PATROL_ROLES, check_report, patrol_report
 from geo.coverage import presence_heat, track_vertices, tracks_in_period
 from geo.errors import TryggError
 from geo.periods import make_period
 from maps.coverage import coverage_map
 from store import Store
-from store.accounts import ROLE_SV, User
+from store.accounts import ROLE_SV
 from trygg.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
-
-def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
-    try:
-        return current_user(request, settings, store)
-    except HTTPException:
-        return None
 
 
 def _date(text: str | None) -> date | None:
@@ -45,7 +39,7 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
                   to: str | None = Query(None), settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
     """Zones by street coverage, tracks, presence heat, risk roads by check coverage."""
-    user = _page_user(request, settings, store)
+    user = page_user(request, settings, store)
     if user is None:  # patrol tracks: never for anonymous visitors, not even in demo mode
         return RedirectResponse("/logga-in", status_code=303)
     if user.role not in PATROL_ROLES:

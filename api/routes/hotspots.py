@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from api.deps import current_user, get_settings, get_store, role_of
+from api.deps import current_user, get_settings, get_store, page_user, role_of
 from api.permissions import sees_sensitive
 from geo.hotspot_view import Viewer, hotspot_view
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
@@ -223,10 +223,7 @@ def _safe_json(value: dict) -> str:
 @router.get("/kartor/otrygga-platser", response_class=HTMLResponse, include_in_schema=False)
 def hotspots_page(request: Request, settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
-    try:
-        user = current_user(request, settings, store)
-    except HTTPException:
-        user = None
+    user = page_user(request, settings, store)
     if user is None and not settings.demo:
         return RedirectResponse("/logga-in", status_code=303)
     if user is not None and user.role not in VIEW_ROLES:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SESSION_COOKIE, current_user, get_settings, get_store, role_of
+from api.deps import SESSION_COOKIE, get_settings, get_store, page_user, role_of
 from api.routing import served_routes
 from api.permissions import may_read, sees_sensitive, without_sensitive
 from geo.layers import LAYERS, PROVENANCE_SV
@@ -40,12 +40,6 @@ VIEWS = [
 ]
 
 
-def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
-    try:
-        return current_user(request, settings, store)
-    except HTTPException:
-        return None
-
 
 def _context(request: Request, user: User | None, **extra) -> dict:
     return {"request": request, "user": user, "role_sv": ROLE_SV, **extra}
@@ -54,7 +48,7 @@ def _context(request: Request, user: User | None, **extra) -> dict:
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> HTMLResponse:
-    user = _page_user(request, settings, store)
+    user = page_user(request, settings, store)
     paths = {path for method, path in served_routes(request.app) if method == "GET"}
     views = [{"href": href, "title": title, "text": text, "roles": roles,
               "available": href in paths} for href, title, text, roles in VIEWS]
@@ -135,7 +129,7 @@ def logout(request: Request, settings: Settings = Depends(get_settings),
 @router.get("/kartor/oversikt", response_class=HTMLResponse)
 def overview_page(request: Request, settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
-    user = _page_user(request, settings, store)
+    user = page_user(request, settings, store)
     if user is None and not settings.demo:
         return RedirectResponse("/logga-in", status_code=303)
     role = role_of(user)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import current_user, get_settings, get_store
+from api.deps import get_settings, get_store, page_user
 from maps.planning import planning_map
 from store import Store
-from store.accounts import ROLE_SV, User
+from store.accounts import ROLE_SV
 from trygg.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -19,18 +19,12 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "
 PLANNERS = frozenset({"planerare", "admin"})
 
 
-def _page_user(request: Request, settings: Settings, store: Store) -> User | None:
-    try:
-        return current_user(request, settings, store)
-    except HTTPException:
-        return None
-
 
 @router.get("/kartor/planering", response_class=HTMLResponse)
 def planning_page(request: Request, settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
     """Risk roads, candidate sites, suggested sites and the weekly plan on one map."""
-    user = _page_user(request, settings, store)
+    user = page_user(request, settings, store)
     if user is None and not settings.demo:
         return RedirectResponse("/logga-in", status_code=303)
     if user is not None and user.role not in PLANNERS:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from api.deps import current_user, get_settings, get_store, role_of
+from api.deps import current_user, get_settings, get_store, page_user, role_of
 from api.permissions import may_read, may_write
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
@@ -335,10 +335,7 @@ def kept_one(report_id: int, user: User | None = Depends(current_user),
 @router.get("/kartor/lofte", response_class=HTMLResponse, include_in_schema=False)
 def register_page(request: Request, settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
-    try:
-        user = current_user(request, settings, store)
-    except HTTPException:
-        user = None
+    user = page_user(request, settings, store)
     if user is None and not settings.demo:
         return RedirectResponse("/logga-in", status_code=303)
     if user is not None and user.role not in REPORT_ROLES:
