@@ -66,7 +66,7 @@ def main() -> None:
     subprocess.run([str(BIN / "trygg"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
     server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port),
-                               "--workers", str(args.workers)], env=env,
+                               "--workers", str(args.workers), "--no-access-log"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -89,6 +89,12 @@ def main() -> None:
                 paths.add(page)
         groups = _groups(paths)
         plan = [(name, url) for name, urls in groups.items() for url in urls]
+        # Warm up: every worker renders each page and figure once (steady state is measured).
+        with httpx.Client(base_url=base, timeout=60,
+                          cookies={"trygg_session": cookie} if login else None) as c:
+            for _ in range(3 * args.workers):
+                for _name, url in plan:
+                    c.get(url)
         latencies: dict[str, list[float]] = {name: [] for name in groups}
         failures: dict[str, int] = {name: 0 for name in groups}
         budget = threading.Semaphore(args.max_requests)

@@ -76,8 +76,10 @@ def _secret(ctx: click.Context) -> str:
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=1,
               help="Worker processes (each with its own cache); about one per core.")
+@click.option("--access-log/--no-access-log", default=True, help="Log every request.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int,
+          access_log: bool) -> None:
     """Serve the app (http://127.0.0.1:8000)."""
     import os
 
@@ -89,14 +91,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) 
     _secret(ctx)
     host, port = host or settings.host, port or settings.port
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                    access_log=access_log)
         return
     os.environ["TRYGG_DB"] = str(settings.db)  # each worker builds the app from the environment
     from store import Store
 
     Store.open(settings.db).close()  # create or check the store once, before the workers start
     uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                log_level="info")
+                log_level="info", access_log=access_log)
 
 
 @cli.command("demo")
