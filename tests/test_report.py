@@ -223,3 +223,12 @@ def test_summary_line_is_made_from_the_numbers_only() -> None:
                     "lika många som föregående period; Informationsträffar: 1, färre än "
                     "föregående period (3); Resultat: uppgift saknas.")
     assert summary_line([]) == "Inga uppgifter för perioden."
+
+
+def test_register_form_opens_on_the_newest_three_months(demo_store) -> None:
+    from datetime import date
+
+    from api.routes.report import default_report_period
+
+    # The demo's newest record is a police event of 27 December 2024.
+    assert default_report_period(demo_store) == (date(2024, 10, 1), date(2024, 12, 31))

@@ -4,7 +4,7 @@ commitments and its register of actions (``/api/lofte``), and the register page 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -345,10 +345,27 @@ def register_page(request: Request, settings: Settings = Depends(get_settings),
     actions = actions_out(store, role) if may_read(role, "promise_actions") else []
     by_commitment = {c.id: [a for a in actions if a.commitment == c.id] for c in p.commitments}
     zones = list(store.read("patrol_zones")["name"])
-    today = date.today()
+    first, last = default_report_period(store)
     return templates.TemplateResponse(request, "promise.html", {
         "request": request, "user": user, "role_sv": ROLE_SV, "promise": p,
         "actions": by_commitment, "zones": zones, "owners": OWNER_SV, "statuses": STATUS_SV,
         "can_write": user is not None and may_write(role, "promise_actions"),
-        "reports": kept_reports(store), "today": today.isoformat(),
-        "default_from": date(today.year, 1, 1).isoformat()})
+        "reports": kept_reports(store), "today": last.isoformat(),
+        "default_from": first.isoformat()})
+
+
+def default_report_period(store: Store) -> tuple[date, date]:
+    """The three whole months ending with the month of the newest record (events, reports,
+    checks, activities), so the form opens on a period that has data; today if there is none."""
+    newest = None
+    for layer, column in (("events", "time"), ("unsafe_places", "reported_at"),
+                          ("traffic_checks", "start"), ("activities", "date")):
+        values = store.read(layer)[column].dropna()
+        if len(values):
+            day = values.max().tz_convert("Europe/Stockholm").date()
+            newest = day if newest is None or day > newest else newest
+    newest = newest or date.today()
+    last = (newest.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month = newest.month - 2
+    first = date(newest.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    return first, last
