@@ -111,3 +111,11 @@ def live_demo(tmp_path: Path, demo_store: Store, settings: Settings) -> Iterator
     demo_settings = settings.model_copy(update={"demo": True})
     with LiveServer(create_app(demo_settings, store=demo_store)) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, for the page tests of one module."""
+    from tests.browser import launched_browser
+
+    yield from launched_browser()

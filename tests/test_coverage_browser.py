@@ -7,12 +7,12 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.conftest import LiveServer
-from tests.test_pages_browser import PageLog, browser  # noqa: F401  (fixture)
+from tests.browser import PageLog
 
 pytestmark = pytest.mark.browser
 
 
-def test_coverage_page_for_the_patrol_leader(browser: Browser,  # noqa: F811
+def test_coverage_page_for_the_patrol_leader(browser: Browser,
                                              live_demo: LiveServer) -> None:
     page = browser.new_page()
     log = PageLog(page, live_demo.url)
@@ -47,7 +47,7 @@ def test_coverage_page_for_the_patrol_leader(browser: Browser,  # noqa: F811
     page.close()
 
 
-def test_coverage_page_refuses_the_council(browser: Browser,  # noqa: F811
+def test_coverage_page_refuses_the_council(browser: Browser,
                                            live_demo: LiveServer) -> None:
     page = browser.new_page()
     page.goto(live_demo.url + "/", wait_until="load")

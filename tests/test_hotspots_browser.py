@@ -13,7 +13,7 @@ from api.app import create_app
 from store import Store
 from tests.conftest import LiveServer
 from tests.test_hotspots import SECRET_TEXT, _load, _place
-from tests.test_pages_browser import browser, open_page  # noqa: F401 - the browser fixture
+from tests.browser import open_page
 from trygg.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def hostile_server(tmp_path: Path, settings: Settings, store: Store):
 
 
 def test_hostile_description_shows_as_text_and_sensitive_stays_out(
-        browser: Browser, hostile_server: LiveServer) -> None:  # noqa: F811
+        browser: Browser, hostile_server: LiveServer) -> None:  
     page, log = open_page(browser, hostile_server, "/kartor/otrygga-platser")
     page.wait_for_selector(".leaflet-container")
     assert SECRET_TEXT not in page.content()
@@ -74,7 +74,7 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     page.close()
 
 
-def test_register_page_and_report_open(browser: Browser, live_demo: LiveServer  # noqa: F811
+def test_register_page_and_report_open(browser: Browser, live_demo: LiveServer  
                                        ) -> None:
     page, log = open_page(browser, live_demo, "/")
     page.click("text=Logga in som demo-rad")

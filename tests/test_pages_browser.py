@@ -3,59 +3,13 @@ tiles failing to load as they do offline: no console errors, no page errors."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import open_page
 from tests.conftest import LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.browser
-TILE_HOSTS = ("tile.openstreetmap.org",)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is needed; make test installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
-class PageLog:
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self._console(m))
-        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        # Tiles come from the internet in real use: here they fail, as in CI.
-        page.route("**/*", lambda route: route.abort() if any(
-            h in route.request.url for h in TILE_HOSTS) or not route.request.url.startswith(
-            base_url) else route.continue_())
-
-    def _console(self, message) -> None:
-        text = message.text
-        location = message.location.get("url", "") if message.location else ""
-        if any(h in text or h in location for h in TILE_HOSTS):
-            return  # a failed tile is expected offline
-        if "Failed to load resource" in text and "tile" in location:
-            return
-        self.errors.append(f"console: {text} ({location})")
-
-
-def open_page(browser: Browser, server: LiveServer, path: str) -> tuple[Page, PageLog]:
-    page = browser.new_page()
-    log = PageLog(page, server.url)
-    response = page.goto(server.url + path, wait_until="load")
-    assert response is not None and response.ok, f"{path}: {response and response.status}"
-    return page, log
-
 
 def test_start_page_and_docs_have_no_console_errors(browser: Browser, live_demo: LiveServer
                                                     ) -> None:

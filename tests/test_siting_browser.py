@@ -4,28 +4,15 @@ plan is drawn. Tiles fail to load, as offline; no console errors, page errors or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import open_page
 from tests.conftest import LiveServer
-from tests.test_pages_browser import CHROMIUM, open_page
 
 pytestmark = pytest.mark.browser
 # A point on the schematic E4 between Birsta and Timrå, away from the suggested sites.
 ON_E4 = (62.46583, 17.33208)  # lat, lon
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is needed; make test installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(

@@ -15,7 +15,7 @@ from api.app import create_app
 from store import Store
 from store.accounts import add_user
 from tests.conftest import SECRET, LiveServer
-from tests.test_pages_browser import PageLog, browser  # noqa: F401  (the browser fixture)
+from tests.browser import PageLog
 from trygg.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -92,7 +92,7 @@ def xss_server(demo_store: Store, settings: Settings) -> Iterator[tuple[LiveServ
 
 
 @pytest.mark.parametrize("role", [None, "planerare", "patrullchef", "rad", "admin"])
-def test_xss_corpus_never_runs_on_any_page(browser: Browser,  # noqa: F811
+def test_xss_corpus_never_runs_on_any_page(browser: Browser,
                                            xss_server: tuple[LiveServer, str],
                                            role: str | None) -> None:
     server, _ = xss_server

@@ -1,0 +1,58 @@
+"""Headless Chromium for page tests: Debian's /usr/bin/chromium through Playwright (never a
+downloaded browser), map tiles failing as they do offline, console errors and dialogs recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+TILE_HOSTS = ("tile.openstreetmap.org",)
+
+
+def launched_browser() -> Iterator[Browser]:
+    """Chromium started headless with the flags a closed network needs."""
+    assert CHROMIUM.exists(), "Debian's chromium is needed; make test installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+class PageLog:
+    """What a page reported: console errors (failed tiles excepted) and dialogs."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: m.type == "error" and self._console(m))
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        # Tiles come from the internet in real use: here they fail, as in CI.
+        page.route("**/*", lambda route: route.abort() if any(
+            h in route.request.url for h in TILE_HOSTS) or not route.request.url.startswith(
+            base_url) else route.continue_())
+
+    def _console(self, message) -> None:
+        text = message.text
+        location = message.location.get("url", "") if message.location else ""
+        if any(h in text or h in location for h in TILE_HOSTS):
+            return  # a failed tile is expected offline
+        if "Failed to load resource" in text and "tile" in location:
+            return
+        self.errors.append(f"console: {text} ({location})")
+
+
+def open_page(browser: Browser, server: LiveServer, path: str) -> tuple[Page, PageLog]:
+    """A new page at ``path`` of ``server``, checked to have loaded, with its log."""
+    page = browser.new_page()
+    log = PageLog(page, server.url)
+    response = page.goto(server.url + path, wait_until="load")
+    assert response is not None and response.ok, f"{path}: {response and response.status}"
+    return page, log
