@@ -36,7 +36,8 @@ XSS = [
 ]
 VIVSTA = [17.32583, 62.48694]
 PAGES = ["/", "/kartor/oversikt", "/kartor/tackning", "/kartor/planering",
-         "/kartor/otrygga-platser", "/kartor/lofte"]
+         "/kartor/otrygga-platser", "/kartor/lofte",
+         "/api/rapport?from=2024-10-01&to=2024-12-31&format=html"]
 # Pages a role may open (others answer 403 or send to login, tested in test_access_matrix.py).
 PAGE_ROLES = {
     "/kartor/tackning": {"patrullchef", "admin"},
