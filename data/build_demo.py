@@ -44,6 +44,7 @@ from geo.events import parse_events, read_events  # noqa: E402
 from geo.gazetteer import gazetteer_roads, read_gazetteer  # noqa: E402
 from geo.geocode import geocode_events  # noqa: E402
 from geo.layers import LOCAL_TZ, layer_spec  # noqa: E402
+from geo.riskprofile import title_time  # noqa: E402
 from geo.schematic import schematic_roads  # noqa: E402
 from geo.simulate import simulate_foot_patrols  # noqa: E402
 
@@ -77,10 +78,6 @@ _STREET_RE = re.compile(
     r"(?<!\w)(?:(?:Södra|Norra|Östra|Västra|Stora|Lilla|Gamla)\s+)?"
     r"(?!länsväg|riksväg|europaväg)\w+(?:gatan|vägen|gränd|stigen|allén)(?!\w)",
     re.IGNORECASE)
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-     "oktober", "november", "december"))}
-_NAME_TIME_RE = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -429,24 +426,8 @@ def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
 # --- traffic checks -------------------------------------------------------------------------------
 
 def name_time(name: str, published: pd.Timestamp) -> pd.Timestamp:
-    """The time in an event's title ("20 november 09.58, …"), in UTC; the year is the
-    publication's (the year before when that would put it after the publication).
-    Falls back to ``published``."""
-    found = _NAME_TIME_RE.match(name or "")
-    if not found or found.group(2).casefold() not in _MONTHS:
-        return published
-    day, month = int(found.group(1)), _MONTHS[found.group(2).casefold()]
-    hour, minute = int(found.group(3)), int(found.group(4))
-    local_pub = published.tz_convert(LOCAL_TZ)
-    for year in (local_pub.year, local_pub.year - 1):
-        try:
-            ts = pd.Timestamp(year=year, month=month, day=day, hour=hour, minute=minute)
-        except ValueError:
-            return published
-        ts = ts.tz_localize(LOCAL_TZ, ambiguous=True, nonexistent="shift_forward")
-        if ts <= published + pd.Timedelta(hours=1):
-            return ts.tz_convert("UTC")
-    return published
+    """The time in an event's title ("20 november 09.58, …"), in UTC (see ``title_time``)."""
+    return title_time(name, published).tz_convert("UTC")
 
 
 def check_kinds(text: str) -> list[str]:

@@ -45,10 +45,14 @@ class CrsMismatch(TryggError, ValueError):
     """A GeoDataFrame in the wrong coordinate reference system for the function called."""
 
 
-def collect(problems: list[str], message: str, *, limit: int = 20) -> None:
-    """Raise ``ValidationFailed`` listing all ``problems`` (at most ``limit`` shown) if any."""
+def collect(problems: list[str], message: str, *, error: type[TryggError] = ValidationFailed,
+            limit: int = 20) -> None:
+    """Raise ``error`` listing all ``problems`` (at most ``limit`` in the text) if there are any.
+
+    Every problem stays in the error's ``details``; the message reads "MESSAGE: p1; p2; and N more".
+    """
     if problems:
         shown = problems[:limit]
         more = len(problems) - len(shown)
         text = message + ": " + "; ".join(shown) + (f"; and {more} more" if more else "")
-        raise ValidationFailed(text, problems)
+        raise error(text, problems)

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.errors import ImportRejected
+from geo.errors import ImportRejected, collect
 from geo.layers import is_missing, parse_datetime
 
 LIVE_FEED_URL = "https://polisen.se/api/events"
@@ -130,14 +130,8 @@ def parse_events(raw: list[dict[str, Any]], *, origin: str) -> pd.DataFrame:
         row, errs = _parse_event(event, where)
         rows.append(row)
         problems.extend(errs)
-    if problems:
-        shown = problems[:_MAX_PROBLEMS_SHOWN]
-        more = len(problems) - len(shown)
-        raise ImportRejected(
-            f"{len(problems)} problem(s) in {origin}: " + "; ".join(shown)
-            + (f"; and {more} more" if more else ""),
-            problems,
-        )
+    collect(problems, f"{len(problems)} problem(s) in {origin}", error=ImportRejected,
+            limit=_MAX_PROBLEMS_SHOWN)
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     return frame.astype({
         "event_id": "int64", "time": "datetime64[ns, UTC]", "gps_lat": "float64",

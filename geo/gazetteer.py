@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import SWEDEN_BOUNDS_WGS84, WEB_CRS, WORK_CRS
-from geo.errors import ImportRejected, ValidationFailed
+from geo.errors import ImportRejected, ValidationFailed, collect
 from geo.layers import coerce_frame, layer_spec
 
 GAZETTEER_LAYER = "gazetteer"
@@ -123,14 +123,7 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
         gdf = coerce_frame(layer_spec(GAZETTEER_LAYER), raw, origin=origin)
     except ValidationFailed as exc:
         problems.extend(p.replace(", feature ", ", place ") for p in exc.details)
-    if problems:
-        shown = problems[:20]
-        more = len(problems) - len(shown)
-        raise ImportRejected(
-            f"{len(problems)} problem(s) in {origin}: " + "; ".join(shown)
-            + (f"; and {more} more" if more else ""),
-            problems,
-        )
+    collect(problems, f"{len(problems)} problem(s) in {origin}", error=ImportRejected)
     gdf = gdf.to_crs(WORK_CRS)
     gdf.attrs[_ABOUT_ATTR] = doc.get("about", "")
     gdf.attrs[_ROADS_ATTR] = copy.deepcopy(roads)

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import to_web
-from geo.errors import ImportRejected
+from geo.errors import ImportRejected, collect
 
 COORDINATE_DECIMALS = 7  # about 1 cm in WGS84
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
@@ -137,9 +137,8 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.
             continue
         rows.append(dict(props))
         geoms.append(geom)
-    if problems:
-        raise ImportRejected(f"{origin}: {len(problems)} problem(s), nothing imported: "
-                             + "; ".join(problems[:20]), problems)
+    collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+            error=ImportRejected)
     frame = pd.DataFrame(rows, index=range(len(rows)))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index),
                             crs=crs or _geojson_crs(doc))

@@ -22,7 +22,7 @@ import pyogrio
 import shapely
 
 from geo.crs import WORK_CRS
-from geo.errors import ImportRejected
+from geo.errors import ImportRejected, collect
 from geo.geojson import feature_collection, frame_from_geojson, json_value
 from geo.layers import LayerSpec
 
@@ -236,9 +236,8 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     else:
         raise ImportRejected(f"{path.name}: no coordinate columns; give lat/lon (WGS84), E/N "
                              "(SWEREF 99 TM) or a WKT column")
-    if problems:
-        raise ImportRejected(f"{path.name}: {len(problems)} problem(s), nothing imported: "
-                             + "; ".join(problems[:20]), problems)
+    collect(problems, f"{path.name}: {len(problems)} problem(s), nothing imported",
+            error=ImportRejected)
     attrs = frame.drop(columns=used)
     attrs.columns = [c.strip() for c in attrs.columns]
     return gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=attrs.index),

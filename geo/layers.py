@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import UnknownLayer, ValidationFailed
+from geo.errors import UnknownLayer, collect
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 
@@ -421,13 +421,6 @@ def coerce_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
         values, errs = coerce_record(spec, given, where=f"{origin}, feature {i}")
         rows.append(values)
         problems.extend(errs)
-    if problems:
-        shown = problems[:20]
-        more = len(problems) - len(shown)
-        raise ValidationFailed(
-            f"{len(problems)} problem(s) in {origin}: " + "; ".join(shown)
-            + (f"; and {more} more" if more else ""),
-            problems,
-        )
+    collect(problems, f"{len(problems)} problem(s) in {origin}")
     frame = pd.DataFrame(rows, columns=spec.field_names, index=range(len(gdf)))
     return gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)

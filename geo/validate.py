@@ -13,7 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.crs import SWEDEN_BOUNDS_3006, SWEDEN_BOUNDS_WGS84, WORK_CRS
-from geo.errors import ImportRejected, ValidationFailed
+from geo.errors import ImportRejected, ValidationFailed, collect
 from geo.layers import LayerSpec, coerce_frame
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -153,13 +153,8 @@ def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
         coerced = None
     if problems:
         problems = sorted(set(problems), key=_feature_order)
-        shown = problems[:20]
-        more = len(problems) - len(shown)
-        raise ImportRejected(
-            f"{origin}: {len(problems)} problem(s), nothing imported: " + "; ".join(shown)
-            + (f"; and {more} more" if more else ""),
-            problems,
-        )
+        collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+                error=ImportRejected)
     assert coerced is not None
     return gpd.GeoDataFrame(coerced.drop(columns="geometry", errors="ignore"),
                             geometry=geoms.values, crs=WORK_CRS)

@@ -23,7 +23,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
-from geo.errors import Conflict, ImportRejected, NotFound, TryggError
+from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.validate import check_geometries, prepare_features
 from store.schema import SCHEMA_VERSION, generations_table, layer_tables, meta_table, metadata
@@ -281,9 +281,8 @@ class Store:
         for i, k in enumerate(keys):
             if k in existing:
                 problems.append(f"{origin}, feature {i}: field {key!r}: {k!r} already exists")
-        if problems:
-            raise ImportRejected(f"{origin}: {len(problems)} problem(s), nothing imported: "
-                                 + "; ".join(problems[:20]), problems)
+        collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+                error=ImportRejected)
 
     def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
                provenance: str | None = None, source: str | None = None,
