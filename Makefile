@@ -1,21 +1,32 @@
-# Trygg: `make run` serves the Timrå demo, `make test` runs the whole suite.
+# Trygg: `make run` serves the Timrå demo, `make test` runs the whole suite with lint and type checks.
+# Installs come from uv.lock (`uv sync --frozen`); PYTHON picks the interpreter (3.11 to 3.13), and
+# each interpreter gets its own environment: .venv for python3, .venv-python3.13 for PYTHON=python3.13.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= $(if $(filter python3,$(PYTHON)),.venv,.venv-$(notdir $(PYTHON)))
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
 export TRYGG_DB ?= $(CURDIR)/var/trygg.sqlite
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+SYNC = $(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
-.PHONY: run install test system-deps bench demo clean
+.PHONY: run install install-test test check system-deps bench demo lock clean
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+# uv itself, pinned, in a small environment of its own (so `uv sync` never removes it).
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
+install: $(UV)
+	$(SYNC)
 
-install: $(STAMP)
+install-test: $(UV)
+	$(SYNC) --extra test
+
+# Re-resolve the lock file after changing pyproject.toml (for every supported Python at once).
+lock: $(UV)
+	$(UV) lock
 
 # Debian packages the tests need: Chromium for page tests, GDAL's ogrinfo for GeoPackage checks,
 # poppler-utils' pdftoppm for rendering the follow-up report's PDF.
@@ -36,12 +47,17 @@ demo: install
 run: install demo
 	TRYGG_DEMO=1 $(BIN)/trygg serve
 
-test: install system-deps
+# Lint and type checks; part of `make test`.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: install-test system-deps check
 	$(BIN)/pytest -n auto -q
 
-bench: install
-	$(BIN)/pip install --quiet -e ".[test,bench]"
+bench: $(UV)
+	$(SYNC) --extra test --extra bench
 	@for script in bench/*.py; do [ -e "$$script" ] || continue; echo "== $$script"; $(BIN)/python "$$script"; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf .venv .venv-* .tools var .pytest_cache .mypy_cache .ruff_cache

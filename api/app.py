@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from swagger_ui_bundle import swagger_ui_path
 
 from api.deps import current_user, get_store
 from api.cache import ResponseCache
@@ -53,7 +52,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         description="Kartor och uppföljning för medborgarlöftet: riskvägar, trafikkontroller, "
                     "fotpatrullering och otrygga platser. GeoJSON i WGS84 (RFC 7946).",
         version="0.1.0",
-        docs_url=None,  # served below with Swagger UI from the package, not a CDN
+        docs_url=None,  # served below with the vendored Swagger UI, not a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -85,13 +84,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(coverage_routes.router)
     app.include_router(coverage_page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
                                    title="Trygg – API",
-                                   swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/swagger-ui/favicon-32x32.png")
+                                   swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png")
     return app

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 
-import httpx
+import httpx2 as httpx
 
 from api.app import create_app
 from store import Store
