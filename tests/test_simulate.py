@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -94,12 +93,10 @@ def test_walks_start_mostly_in_the_evening_and_at_weekends(zones):
     assert 1.0 < hours.median() < 3.0 and hours.max() < 6.0
 
 
-def test_a_month_of_1_hz_pings_is_millions_in_seconds(zones):
-    began = time.perf_counter()
+def test_a_month_of_1_hz_pings_is_millions(zones):
+    # How fast this is belongs to bench/patrol_coverage.py, not to a test.
     p = _pings(zones, ping_interval_s=1.0, shifts_per_week=80)
-    elapsed = time.perf_counter() - began
     assert len(p.t) >= 2_000_000
-    assert elapsed < 15.0
     assert p.x.dtype == np.float64 and p.track.dtype == np.int64
 
 
