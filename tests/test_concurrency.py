@@ -25,7 +25,7 @@ def test_twenty_writers_lose_no_update(settings: Settings, store: Store,
                                        tokens: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {tokens['planerare']}"}
     with LiveServer(create_app(settings, store=store)) as server:
-        with httpx.Client(base_url=server.url, headers=headers) as c:
+        with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
             (road_id,) = c.post("/api/layers/risk_roads", json=ROAD).json()["ids"]
         increments = [0] * WRITERS
         conflicts = [0] * WRITERS
@@ -34,7 +34,7 @@ def test_twenty_writers_lose_no_update(settings: Settings, store: Store,
         deadline = time.monotonic() + SECONDS
 
         def writer(w: int) -> None:
-            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as c:
+            with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
                 while time.monotonic() < deadline:
                     current = c.get(f"/api/layers/risk_roads/{road_id}").json()
                     props = current["properties"]
