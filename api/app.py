@@ -14,8 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.deps import current_user, get_store
 from api.cache import ResponseCache
 from api.errors import error_body, install_error_handlers
+from api.limits import BodyLimitMiddleware
 from api.openapi import install_openapi
 from api.ratelimit import LoginLimiter
+from api.security import SecurityMiddleware
 from api.routes import layers, pages
 from api.routes import siting as siting_routes
 from api.routes import planning_page
@@ -23,6 +25,7 @@ from api.routes import hotspots as hotspot_routes
 from api.routes import report as report_routes
 from api.routes import coverage as coverage_routes
 from api.routes import coverage_page
+from maps.base import NONCE_PLACEHOLDER
 from store import Store
 from store.accounts import User, ensure_demo_users
 from trygg.settings import Settings
@@ -61,6 +64,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.cache = ResponseCache()
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)  # body size, JSON depth
+    app.add_middleware(SecurityMiddleware, settings=settings)  # headers, CSP nonce, CSRF
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -87,9 +92,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
                                    title="Trygg – API",
                                    swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
                                    swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png")
+        # Its inline start-up script gets the response's CSP nonce (api.security).
+        html = bytes(page.body).decode().replace("<script", f'<script nonce="{NONCE_PLACEHOLDER}"')
+        return HTMLResponse(html)
     return app

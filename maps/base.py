@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.crs import to_web
 from geo.geojson import json_value
@@ -24,6 +27,9 @@ LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet/leaflet.js"),
               ("jquery", f"{STATIC}/jquery/jquery.min.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
 TIMRA_CENTRE = (62.49, 17.36)  # lat, lon
+# Filled in per response by api.security (the CSP nonce of inline scripts, the CSRF token).
+NONCE_PLACEHOLDER = "__trygg_nonce__"
+CSRF_PLACEHOLDER = "__trygg_csrf__"
 PROVENANCE_LABEL = {
     "real": "verklig data",
     "derived": "härledd ur verklig data",
@@ -62,6 +68,59 @@ def esc(value: Any) -> str:
     if isinstance(value, float):
         value = f"{value:,.1f}".replace(",", "\u00a0")
     return html.escape(str(value), quote=True).translate(_TEMPLATE_CHARS)
+
+
+# Characters re-encoded inside JavaScript string literals: "<", ">" and "&" so no text can close
+# the <script> element or open a comment, U+2028/9 (line breaks in older engines), the braces
+# (folium compiles script text as Jinja once more), backtick and "$" (inert in a "..." literal,
+# but harmless to encode should the text ever reach a template literal).
+_JS_UNSAFE = {ord(c): f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029{}`$"}
+# A string token of json.dumps output (object braces outside strings are structure and stay).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def js_literal(value: Any) -> str:
+    """``value`` as JSON that is safe anywhere inside an inline ``<script>``: strings become
+    double-quoted literals with backslashes, quotes, ``<``, ``>``, ``&``, braces, backticks,
+    ``$`` and U+2028/9 encoded as escapes. The one way text from Python enters script text."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return _JSON_STRING.sub(lambda m: m.group(0).translate(_JS_UNSAFE), text)
+
+
+def json_island(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` data island (read with JSON.parse):
+    nothing in it can close the element or be read as markup or a template."""
+    return js_literal(value)
+
+
+class _Bound(MacroElement):
+    """A Leaflet popup or tooltip bound to its parent layer, with its HTML passed as a JSON
+    string literal: never spliced into a template literal as folium's Popup and Tooltip do."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content }}, {{ this.options }});
+        {% endmacro %}
+        """)
+
+    def __init__(self, method: str, content_html: str, options: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "Bound"
+        self.method = method
+        self.content = js_literal(content_html)
+        self.options = js_literal(options)
+
+
+def popup(content_html: str, *, max_width: int = 320) -> MacroElement:
+    """A popup of ``content_html`` (already escaped markup, e.g. from ``popup_table``) for
+    ``layer.add_child(...)``. Use this, never ``folium.Popup``."""
+    return _Bound("bindPopup", content_html, {"maxWidth": max_width})
+
+
+def tooltip(content_html: str, *, sticky: bool = True) -> MacroElement:
+    """A tooltip of ``content_html`` (already escaped markup, e.g. ``esc(name) + ...``) for
+    ``layer.add_child(...)``. Use this, never ``folium.Tooltip`` or a ``tooltip=`` string."""
+    return _Bound("bindTooltip", content_html, {"sticky": sticky})
 
 
 def popup_table(rows: Iterable[tuple[str, Any]]) -> str:
@@ -117,5 +176,11 @@ def add_header(m: folium.Map, title: str, links: Iterable[tuple[str, str]] = ())
 def render(m: folium.Map, *, title: str) -> str:
     """The map's full HTML page with a Swedish language tag and title."""
     m.get_root().title = title
-    page = m.get_root().render()
+    root = m.get_root()
+    root.header.add_child(folium.Element(f'<meta name="csrf-token" content="{CSRF_PLACEHOLDER}">'),
+                          name="trygg_csrf")
+    page = root.render()
+    # Every <script> here is the app's own: user text is escaped, so it holds no "<". The
+    # security middleware swaps the placeholder for the response's CSP nonce.
+    page = page.replace("<script", f'<script nonce="{NONCE_PLACEHOLDER}"')
     return page.replace("<html>", '<html lang="sv">', 1)

@@ -15,7 +15,9 @@ from folium.plugins import HeatMap
 from geo.check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
 from geo.periods import make_period
-from maps.base import PROVENANCE_LABEL, add_header, add_legend, esc, new_map, popup_table, render
+from maps.base import (
+    PROVENANCE_LABEL, add_header, add_legend, esc, new_map, popup, popup_table, render, tooltip,
+)
 
 HEAT_JS = ("leaflet-heat.js", "/static/vendor/leaflet-heat/leaflet-heat.js")
 # Coverage classes (lower bound in %, colour, label): red for little, green for much.
@@ -190,10 +192,9 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any], *,
             style_function=lambda _f, c=colour: {"color": "#333", "weight": 2,
                                                  "fillColor": c, "fillOpacity": 0.45,
                                                  "className": "trygg-zone"},
-            tooltip=f"{esc(fig['name'])}: {_num(fig['coverage_pct'], ' %', 1)} täckt, "
-                    f"{_num(fig['minutes'], ' min')}",
-            popup=folium.Popup(_zone_popup(fig), max_width=420),
-        ).add_to(zone_group)
+        ).add_child(tooltip(f"{esc(fig['name'])}: {_num(fig['coverage_pct'], ' %', 1)} täckt, "
+                            f"{_num(fig['minutes'], ' min')}")).add_child(
+            popup(_zone_popup(fig), max_width=420)).add_to(zone_group)
 
     # Tracks of the period (teams, for the patrol leader), simplified for the page.
     if len(tracks):
@@ -230,10 +231,9 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any], *,
             shapely.geometry.mapping(row.geometry),
             style_function=lambda _f, c=coverage_colour(fig["covered_pct"]), d=dashed: {
                 "color": c, "weight": 6, "opacity": 0.9, "dashArray": "8 6" if d else None},
-            tooltip=f"{esc(fig['name'])}: {fig['checks']} kontroller, "
-                    f"{_num(fig['covered_pct'], ' %', 1)} av längden täckt",
-            popup=folium.Popup(_road_popup(fig), max_width=380),
-        ).add_to(road_group)
+        ).add_child(tooltip(f"{esc(fig['name'])}: {fig['checks']} kontroller, "
+                            f"{_num(fig['covered_pct'], ' %', 1)} av längden täckt")).add_child(
+            popup(_road_popup(fig), max_width=380)).add_to(road_group)
     if roads["schematic"].fillna(False).astype(bool).any() if "schematic" in roads else False:
         notes.append("Streckade vägar är schematiska (raka linjer genom orter): täckt längd är "
                      "ungefärlig.")
@@ -250,12 +250,11 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any], *,
         folium.CircleMarker(
             (row.geometry.y, row.geometry.x), radius=7, color=CHECK_COLOUR, fill=True,
             fill_opacity=0.8,
-            popup=folium.Popup(popup_table([
-                ("Kontroll", row["place"]), ("Start", when), ("Typ", row["kinds"]),
-                ("Lägesosäkerhet", _num(row.get("precision_m"), " m")),
-                ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"]))]),
-                max_width=320),
-        ).add_to(check_group)
+        ).add_child(popup(popup_table([
+            ("Kontroll", row["place"]), ("Start", when), ("Typ", row["kinds"]),
+            ("Lägesosäkerhet", _num(row.get("precision_m"), " m")),
+            ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"]))]),
+            max_width=320)).add_to(check_group)
     if unknown:
         notes.append(f"{len(unknown)} kontroller under perioden har okänd plats (osäkerhet över "
                      f"{_num(checks_report['radius_m'], ' m')}) och ritas inte ut.")

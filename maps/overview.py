@@ -8,7 +8,8 @@ import pandas as pd
 
 from geo.crs import to_web
 from maps.base import (
-    PROVENANCE_LABEL, add_header, add_legend, esc, escaped_geojson, new_map, popup_table, render,
+    PROVENANCE_LABEL, add_header, add_legend, esc, escaped_geojson, new_map, popup, popup_table,
+    render, tooltip,
 )
 
 # Points less certain than this are counted in the legend, not drawn (they would cover the map).
@@ -92,14 +93,13 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
             folium.CircleMarker(
                 (point.y, point.x), radius=7, color=COLOURS["unsafe_places"], fill=True,
                 fill_opacity=0.7,
-                popup=folium.Popup(popup_table([
-                    ("Kategori", row["category"]), ("Beskrivning", row["description"]),
-                    ("Källa", row["report_source"]),
-                    ("Rapporterad", _date(row["reported_at"])),
-                    ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
-                    ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"])),
-                ]), max_width=320),
-            ).add_to(target)
+            ).add_child(popup(popup_table([
+                ("Kategori", row["category"]), ("Beskrivning", row["description"]),
+                ("Källa", row["report_source"]),
+                ("Rapporterad", _date(row["reported_at"])),
+                ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
+                ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"])),
+            ]), max_width=320)).add_to(target)
 
     if "traffic_checks" in layers and len(layers["traffic_checks"]):
         checks = layers["traffic_checks"]
@@ -154,8 +154,8 @@ def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None
                  for _, r in latest.head(8).iterrows()]
         folium.Circle((_y, _x), radius=radius, color=COLOURS["events"], weight=1, fill=True,
                       fill_opacity=0.08,
-                      tooltip=f"{esc(place)}: {len(latest)} händelser",
-                      popup=folium.Popup(popup_table(rows), max_width=360)).add_to(target)
+                      ).add_child(tooltip(f"{esc(place)}: {len(latest)} händelser")).add_child(
+            popup(popup_table(rows), max_width=360)).add_to(target)
 
 
 def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour: str,
@@ -167,7 +167,7 @@ def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour
         radius = 25.0 if radius is None or pd.isna(radius) else max(float(radius), 25.0)
         folium.Circle((row.geometry.y, row.geometry.x), radius=radius, color=colour, weight=1,
                       fill=True, fill_opacity=0.1,
-                      popup=folium.Popup(popup_table(rows(row)), max_width=320)).add_to(target)
+                      ).add_child(popup(popup_table(rows(row)), max_width=320)).add_to(target)
 
 
 def _date(value, *, with_time: bool = False) -> str | None:

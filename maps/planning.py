@@ -4,15 +4,15 @@ snaps clicks to the roads, saves planned checks and draws a weekly plan."""
 
 from __future__ import annotations
 
-import json
-
 import folium
 import geopandas as gpd
 import numpy as np
 
 from geo.crs import to_web
 from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
-from maps.base import add_header, add_legend, esc, escaped_geojson, new_map, render
+from maps.base import (
+    add_header, add_legend, esc, escaped_geojson, json_island, new_map, render,
+)
 
 ROAD_COLOURS = ("#fed976", "#fd8d3c", "#e31a1c", "#800026")  # low → high risk weight
 CANDIDATE_COLOUR = "#2b8cbe"
@@ -160,9 +160,8 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
               "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic}
     root = m.get_root()
     root.html.add_child(folium.Element(_panel(schematic)))
-    # JSON inside <script> must not contain "</": json.dumps escapes nothing, so replace it.
     root.html.add_child(folium.Element(
-        '<script id="planning-config" type="application/json">'
-        + json.dumps(config).replace("</", "<\\/") + "</script>"
+        '<script id="planning-config" type="application/json">' + json_island(config)
+        + "</script>"
         + '<script src="/static/planning.js" defer></script>'))
     return render(m, title="Trygg – planering av trafikkontroller")

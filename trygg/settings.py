@@ -28,8 +28,16 @@ class Settings(BaseSettings):
     session_hours: float = Field(12.0, description="Lifetime of a login session, in hours.")
     max_upload_mb: float = Field(50.0, description="Largest file accepted by an API upload, MB.")
     max_import_mb: float = Field(100.0, description="Largest file `trygg import` reads, MB.")
-    login_attempts_per_minute: int = Field(10, description="Failed logins allowed per client "
-                                                           "address per minute.")
+    login_attempts_per_minute: int = Field(10, description="Failed sign-ins (login form or "
+                                           "Bearer token) allowed per client address per minute.")
+    max_body_mb: float = Field(5.0, description="Largest request body other than a file upload, "
+                                                "MB (uploads: TRYGG_MAX_UPLOAD_MB).")
+    trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies "
+                                 "whose X-Forwarded-For `trygg serve` believes; empty: none.")
+    public_url: str | None = Field(None, description="The address users open, e.g. "
+                                   "https://trygg.example.se: the origin allowed to send "
+                                   "browser writes (CSRF check); https marks the session "
+                                   "cookie Secure.")
 
     def checked_secret(self) -> str:
         """The secret for tokens and sessions; refuses the demo secret outside demo mode."""

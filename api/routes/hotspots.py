@@ -18,6 +18,7 @@ from api.deps import current_user, get_settings, get_store, page_user, role_of
 from api.permissions import sees_sensitive
 from geo.hotspot_view import Viewer, hotspot_view
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
+from maps.base import json_island
 from store import Store
 from store.accounts import ROLE_SV, User
 from trygg.settings import Settings
@@ -216,8 +217,7 @@ def hotspots(
 
 def _safe_json(value: dict) -> str:
     """JSON for a <script type="application/json"> block: no text can close the element."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return json_island(value)
 
 
 @router.get("/kartor/otrygga-platser", response_class=HTMLResponse, include_in_schema=False)

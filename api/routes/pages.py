@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import SESSION_COOKIE, get_settings, get_store, page_user, role_of
 from api.routing import served_routes
+from api.security import secure_cookies
 from api.permissions import may_read, sees_sensitive, without_sensitive
 from geo.layers import LAYERS, PROVENANCE_SV
 from geo.privacy import scrub_frame
@@ -80,6 +81,7 @@ def _signed_in(store: Store, settings: Settings, user: User) -> RedirectResponse
     session = create_session(store, user, secret=settings.secret, hours=settings.session_hours)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="lax",
+                        secure=secure_cookies(settings),
                         max_age=int(settings.session_hours * 3600))
     return response
 
@@ -122,7 +124,8 @@ def logout(request: Request, settings: Settings = Depends(get_settings),
     if session:
         end_session(store, session, secret=settings.secret)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
+                           secure=secure_cookies(settings))
     return response
 
 

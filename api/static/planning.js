@@ -22,8 +22,13 @@
   function pct(x) { return (100 * x).toLocaleString("sv-SE", {maximumFractionDigits: 1}) + " %"; }
   function num(x) { return Number(x).toLocaleString("sv-SE", {maximumFractionDigits: 1}); }
 
+  // The session's CSRF token (api/security.py fills the meta tag); sent with every request.
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = csrfMeta ? csrfMeta.content : "";
   async function api(path, options) {
-    const response = await fetch(path, Object.assign({credentials: "same-origin"}, options || {}));
+    const opts = Object.assign({credentials: "same-origin"}, options || {});
+    opts.headers = Object.assign({"X-CSRF-Token": csrfToken}, opts.headers || {});
+    const response = await fetch(path, opts);
     let body = null;
     try { body = await response.json(); } catch (e) { body = null; }
     if (!response.ok) {

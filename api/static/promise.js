@@ -9,10 +9,17 @@
     message.className = isError ? "error" : "note";
   }
 
+  // The session's CSRF token (api/security.py fills the meta tag); sent with every write.
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
   function call(path, method, body) {
     return fetch(path, {
       method: method, credentials: "same-origin",
-      headers: body ? { "Content-Type": "application/json" } : {},
+      headers: Object.assign({ "X-CSRF-Token": csrfToken() },
+        body ? { "Content-Type": "application/json" } : {}),
       body: body ? JSON.stringify(body) : undefined
     }).then(function (response) {
       return response.json().catch(function () { return null; }).then(function (data) {
