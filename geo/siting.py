@@ -6,12 +6,14 @@ midpoint and weighted by its road's risk weight × its length in km. Candidates 
 own places (lay-bys, parking places, bus bays) plus points generated along the risk roads. The
 optimiser works on sparse coverage sets from a spatial index (never a dense distance matrix):
 
-* exactly, as a mixed-integer programme solved by CBC through PuLP, after a presolve that drops
-  demand nobody can cover, removes demand the fixed sites already cover, folds demand covered by
-  a single candidate into that candidate's objective and merges demand with identical coverage
-  sets;
-* or greedily (the fallback when the solver is missing or runs out of time), reporting an upper
-  bound on the optimum from the greedy run itself, so the gap is known.
+* exactly, as a mixed-integer programme solved by HiGHS (``scipy.optimize.milp``), after a
+  presolve that drops demand nobody can cover, removes demand the fixed sites already cover,
+  folds demand covered by a single candidate into that candidate's objective and merges demand
+  with identical coverage sets;
+* or greedily, reporting an upper bound on the optimum from the greedy run itself, so the gap
+  is known. The greedy answer is also the fallback whenever the exact solver fails in any way
+  (an exception, infeasible, no solution within the time limit, another status): a note says
+  why, and no solver failure ever reaches the caller as an exception.
 
 All geometry is in EPSG:3006 (metres).
 """
@@ -22,16 +24,17 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import sparse
+from scipy import optimize, sparse
 
 from geo.crs import WORK_CRS, require_work_crs
 from geo.errors import ValidationFailed, collect
+from geo.layers import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +113,8 @@ def generated_candidates(roads: gpd.GeoDataFrame, *, step_m: float = CANDIDATE_S
     dist[last] = lengths[line][last]
     points = shapely.line_interpolate_point(parts[line], dist)
     names = roads["name"].astype(str).to_numpy()[owner[line]]
-    out = gpd.GeoDataFrame({"name": [f"{nm}, {d / 1000:.1f} km" for nm, d in zip(names, dist)],
+    labels = [f"{nm}, {d / 1000:.1f} km" for nm, d in zip(names, dist, strict=True)]
+    out = gpd.GeoDataFrame({"name": labels,
                             "kind": "genererad", "road_id": roads.index.to_numpy()[owner[line]],
                             "candidate_id": pd.array([pd.NA] * len(points), dtype="Int64")},
                            geometry=gpd.GeoSeries(points, crs=WORK_CRS))
@@ -248,8 +252,25 @@ def _spacing_cliques(candidate_xy: np.ndarray, spacing_m: float,
     return cliques
 
 
-def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
-                 fixed: Sequence[int] = (), excluded: Sequence[int] = (),
+@dataclass(frozen=True)
+class _Problem:
+    """A checked siting problem: ``allowed`` already excludes the excluded candidates and the
+    neighbours of fixed sites; ``penalty`` is per candidate; ``pairs`` and ``cliques`` are the
+    spacing rows (candidate indices)."""
+
+    coverage: sparse.csr_matrix
+    weights: np.ndarray
+    k: int
+    fixed: np.ndarray
+    allowed: np.ndarray
+    penalty: np.ndarray
+    pairs: np.ndarray
+    cliques: tuple[np.ndarray, ...]
+
+
+def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,  # noqa: PLR0913
+                 fixed: Sequence[int] | np.ndarray = (),
+                 excluded: Sequence[int] | np.ndarray = (),
                  penalty: np.ndarray | None = None, spacing_pairs: np.ndarray | None = None,
                  spacing_cliques: Sequence[np.ndarray] = (), method: Method = "mip",
                  time_limit_s: float = 60.0) -> Solution:
@@ -258,8 +279,13 @@ def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
 
     ``fixed`` candidates are always chosen (they count towards k), ``excluded`` never;
     ``spacing_pairs`` (rows a, b) may not both be chosen; ``spacing_cliques`` (sets of which at
-    most one may be chosen, implied by the pairs) only tighten the MIP. ``method="mip"`` solves exactly with CBC
-    and falls back to the greedy method if the solver fails or hits ``time_limit_s``.
+    most one may be chosen, implied by the pairs) only tighten the MIP.
+
+    ``method="mip"`` solves exactly with HiGHS within ``time_limit_s``. If HiGHS stops at the
+    time limit with a feasible solution, the better of it and the greedy one is returned with
+    the tighter of their bounds; if HiGHS fails in any other way (raises, reports infeasible or
+    another status, or has no solution in time) the greedy solution is returned. Either way a
+    note says what happened and ``gap`` bounds the distance to the optimum.
     """
     weights = np.asarray(weights, dtype=float)
     n_dem, n_cand = coverage.shape
@@ -279,25 +305,37 @@ def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
         allowed[pairs[is_fixed[pairs[:, 0]], 1]] = False
         allowed[pairs[is_fixed[pairs[:, 1]], 0]] = False
     allowed[fixed_ix] = True
-    notes: list[str] = []
-    if method == "mip":
-        try:
-            sol = _solve_mip(coverage, weights, k=k, fixed=fixed_ix, allowed=allowed,
-                             penalty=penalty, pairs=pairs, cliques=spacing_cliques,
-                             time_limit_s=time_limit_s)
-            if sol is not None:
-                return sol
-            notes.append("the MIP solver found no proven optimum in time; greedy result shown")
-        except ImportError:  # pragma: no cover - PuLP is a dependency
-            notes.append("PuLP is not installed; greedy result shown")
-    sol = _greedy(coverage, weights, k=k, fixed=fixed_ix, allowed=allowed, penalty=penalty,
-                  pairs=pairs)
-    sol.notes = notes + sol.notes
-    return sol
+
+    problem = _Problem(coverage, weights, k, fixed_ix, allowed, penalty, pairs,
+                       tuple(spacing_cliques))
+    if method != "mip":
+        return _greedy(problem)
+    try:
+        exact = _solve_mip(problem, time_limit_s=time_limit_s)
+    except Exception as exc:  # any solver failure → the greedy answer, never an error
+        reason = str(exc) if isinstance(exc, SolverFailed) else \
+            f"the solver raised {type(exc).__name__}: {exc}"
+        log.warning("exact siting solver failed, greedy fallback: %s", reason)
+        greedy = _greedy(problem)
+        greedy.notes.append(f"The exact solver (HiGHS) gave no result: {reason}. The greedy "
+                            f"result is shown, at most {greedy.gap:.1%} below the optimum.")
+        return greedy
+    if exact.gap == 0.0:
+        return exact
+    # Stopped by the time limit with a feasible solution: the better answer, the tighter bound.
+    greedy = _greedy(problem)
+    best = exact if exact.objective >= greedy.objective else greedy
+    best.upper_bound = max(min(exact.upper_bound, greedy.upper_bound), best.objective)
+    best.gap = _gap(best.objective, best.upper_bound)
+    which = "its best solution" if best is exact else "the greedy result (better than its best)"
+    best.notes.append(f"The exact solver (HiGHS) reached the time limit of {time_limit_s:g} s "
+                      f"before proving optimality; {which} is shown, at most {best.gap:.1%} "
+                      "below the optimum.")
+    return best
 
 
 def covered_weight(coverage: sparse.csr_matrix, weights: np.ndarray,
-                   chosen: Sequence[int]) -> float:
+                   chosen: Sequence[int] | np.ndarray) -> float:
     """The weight of demand covered by at least one of ``chosen``."""
     if len(chosen) == 0:
         return 0.0
@@ -324,38 +362,50 @@ def _row_signatures(matrix: sparse.csr_matrix) -> np.ndarray:
     return group.ravel()
 
 
-def cbc_solver(*, time_limit_s: float = 60.0, options: Sequence[str] = ()):
-    """CBC through PuLP, proving optimality (relative gap 0): the CBC binary bundled with PuLP
-    3 when present, else a ``cbc`` on the PATH (PuLP 4's ``pulp[cbc]``)."""
-    import os
-
-    import pulp
-    from pulp.apis import coin_api
-
-    bundled = getattr(coin_api, "pulp_cbc_path", None)
-    path = bundled if bundled and os.path.exists(bundled) else None
-    if path and not os.access(path, os.X_OK):
-        os.chmod(path, 0o755)
-    return pulp.COIN_CMD(path=path, msg=False, timeLimit=time_limit_s, gapRel=0.0,
-                         options=list(options))
+class SolverFailed(RuntimeError):
+    """The exact solver gave no usable solution (the caller falls back to the greedy one)."""
 
 
-def _solve_mip(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int, fixed: np.ndarray,
-               allowed: np.ndarray, penalty: np.ndarray, pairs: np.ndarray,
-               cliques: Sequence[np.ndarray], time_limit_s: float) -> Solution | None:
-    import pulp
+MIP_REL_GAP = 0.0  # prove optimality (HiGHS also stops at an absolute gap of 1e-6)
 
+
+def _stack_rows(blocks: Sequence[tuple[sparse.coo_matrix, float]], n_cols: int
+                ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Row blocks ``A_i x <= b_i`` stacked into one sparse matrix and its upper bounds."""
+    kept = [(a, b) for a, b in blocks if a.shape[0]]
+    if not kept:
+        return sparse.csr_matrix((0, n_cols)), np.empty(0)
+    matrix = sparse.vstack([a for a, _ in kept], format="csr")
+    upper = np.concatenate([np.full(a.shape[0], b, dtype=float) for a, b in kept])
+    return matrix, upper
+
+
+def _incidence(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int
+               ) -> sparse.coo_matrix:
+    return sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
+
+
+def _solve_mip(problem: _Problem, *, time_limit_s: float) -> Solution:
+    """The exact MCLP with HiGHS (``scipy.optimize.milp``) after the presolve.
+
+    Returns a proven optimum (gap 0) or, when the time limit stops HiGHS with a feasible
+    solution, that solution with HiGHS's bound and gap. Raises :class:`SolverFailed` when HiGHS
+    gives no usable solution (infeasible, no solution within the time limit, another status or
+    a solution that breaks the constraints)."""
+    coverage, weights, k, fixed = problem.coverage, problem.weights, problem.k, problem.fixed
+    allowed, penalty, pairs = problem.allowed, problem.penalty, problem.pairs
     n_cand = coverage.shape[1]
     free = allowed.copy()
     free[fixed] = False
+    free_ix = np.flatnonzero(free)  # column j of sub is candidate free_ix[j]
     # Presolve: demand already covered by a fixed site, or coverable by no free site, leaves.
     covered_fixed = np.asarray(coverage[:, fixed].sum(axis=1)).ravel() > 0 if len(fixed) \
         else np.zeros(coverage.shape[0], dtype=bool)
-    sub = coverage[~covered_fixed][:, np.flatnonzero(free)].tocsr()
+    fixed_weight = float(weights[covered_fixed].sum())
+    sub = coverage[~covered_fixed][:, free_ix].tocsr()
     w = weights[~covered_fixed]
     live = (np.diff(sub.indptr) > 0) & (w > 0)
     sub, w = sub[live], w[live]
-    free_ix = np.flatnonzero(free)  # column j of sub is candidate free_ix[j]
     # Merge demand with identical coverage sets.
     group = _row_signatures(sub)
     n_groups = int(group.max()) + 1 if len(group) else 0
@@ -370,51 +420,79 @@ def _solve_mip(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int, fixe
                        minlength=len(free_ix)) - penalty[free_ix]
     multi = np.flatnonzero(~single)
     k_free = k - len(fixed)
+    n_x, n_y = len(free_ix), len(multi)
+    if n_x == 0 or k_free == 0:
+        total = covered_weight(coverage, weights, fixed)
+        return Solution(fixed.astype(int), total, total, "mip", 0.0, total)
 
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    x = [prob.add_variable(f"x{j}", cat=pulp.LpBinary) for j in range(len(free_ix))]
-    y = [prob.add_variable(f"y{g}", lowBound=0, upBound=1) for g in range(len(multi))]
-    prob += pulp.LpAffineExpression(
-        [(x[j], float(coef[j])) for j in range(len(x)) if coef[j] != 0]
-        + [(y[i], float(gw[g])) for i, g in enumerate(multi)])
-    indptr, indices = gsub.indptr, gsub.indices
-    for i, g in enumerate(multi):
-        cols = indices[indptr[g]:indptr[g + 1]]
-        prob += pulp.LpAffineExpression([(y[i], 1.0)] + [(x[j], -1.0) for j in cols]) <= 0
-    if len(x):
-        prob += pulp.LpAffineExpression([(v, 1.0) for v in x]) <= k_free
+    # Variables: x (a binary per free candidate), then y (a covered share per multi group).
+    # y_g <= sum of x over the group's candidates, i.e. [-M | I] (x, y) <= 0.
+    cover_rows = sparse.hstack([-gsub[multi].astype(float), sparse.identity(n_y)]).tocoo()
     position = np.full(n_cand, -1)
-    position[free_ix] = np.arange(len(free_ix))
-    if len(pairs):
-        pa, pb = position[pairs[:, 0]], position[pairs[:, 1]]
-        for a, b in zip(pa[(pa >= 0) & (pb >= 0)], pb[(pa >= 0) & (pb >= 0)]):
-            prob += x[a] + x[b] <= 1
-    for clique in cliques:
-        members = position[clique]
-        members = members[members >= 0]
-        if len(members) >= 3:
-            prob += pulp.LpAffineExpression([(x[j], 1.0) for j in members]) <= 1
-    # With spacing rows CBC's preprocessing strengthens thousands of rows again and again and
-    # its heuristics stall, while the relaxation (tightened by the cliques) is nearly integral:
-    # 8 s → 0.2 s on the demo with 9.4 km spacing.
-    options = ("preprocess off", "heuristics off") if len(pairs) else ()
-    solver = cbc_solver(time_limit_s=time_limit_s, options=options)
-    status = prob.solve(solver) if len(x) else pulp.LpStatusOptimal
-    if len(x) and (pulp.LpStatus[status] != "Optimal" or prob.sol_status != 1):
-        return None
-    picked = free_ix[[j for j, v in enumerate(x) if (v.value() or 0) > 0.5]]
+    position[free_ix] = np.arange(n_x)
+    pa, pb = (position[pairs[:, 0]], position[pairs[:, 1]]) if len(pairs) \
+        else (np.empty(0, dtype=int), np.empty(0, dtype=int))
+    both = (pa >= 0) & (pb >= 0)
+    pa, pb = pa[both], pb[both]
+    pair_rows = _incidence(np.repeat(np.arange(len(pa)), 2), np.column_stack([pa, pb]).ravel(),
+                           len(pa), n_x + n_y)
+    members = [m[m >= 0] for m in (position[np.asarray(c, dtype=int)] for c in problem.cliques)]
+    members = [m for m in members if len(m) >= 3]
+    sizes = np.array([len(m) for m in members], dtype=int)
+    clique_rows = _incidence(np.repeat(np.arange(len(members)), sizes),
+                             np.concatenate(members) if members else np.empty(0, dtype=int),
+                             len(members), n_x + n_y)
+    count_row = _incidence(np.zeros(n_x, dtype=int), np.arange(n_x), 1, n_x + n_y)
+    matrix, upper = _stack_rows([(cover_rows, 0.0), (count_row, float(k_free)),
+                                 (pair_rows, 1.0), (clique_rows, 1.0)], n_x + n_y)
+    c = -np.concatenate([coef, gw[multi]])
+    integrality = np.concatenate([np.ones(n_x), np.zeros(n_y)])
+    res = optimize.milp(
+        c, integrality=integrality, bounds=optimize.Bounds(0.0, 1.0),
+        constraints=optimize.LinearConstraint(matrix, -np.inf, upper),
+        options={"time_limit": float(time_limit_s), "mip_rel_gap": MIP_REL_GAP,
+                 "disp": False, "presolve": True})
+    status = int(res.status)
+    x = None if res.x is None else np.asarray(res.x, dtype=float)
+    has_x = x is not None and x.shape == (n_x + n_y,) and bool(np.isfinite(x).all())
+    if status == 2:
+        raise SolverFailed("HiGHS reported the model infeasible")
+    if status == 1 and not has_x:
+        raise SolverFailed(f"HiGHS found no feasible solution within the time limit of "
+                           f"{time_limit_s:g} s")
+    if status not in (0, 1) or not has_x:
+        raise SolverFailed(f"HiGHS stopped without a solution (status {status}: {res.message})")
+    assert x is not None
+    take = x[:n_x] > 0.5
+    if take.sum() > k_free or (take[pa] & take[pb]).any():
+        raise SolverFailed("HiGHS returned a solution that breaks the constraints")
+    picked = free_ix[take]
     chosen = np.concatenate([fixed, picked]).astype(int)
     total = covered_weight(coverage, weights, chosen)
     objective = total - float(penalty[picked].sum())
-    log.info("MIP: %d demand rows → %d groups (%d single), %d candidates, objective %.3f",
-             coverage.shape[0], n_groups, int(single.sum()), len(x), objective)
-    return Solution(chosen, total, objective, "mip", 0.0, objective)
+    log.info("MIP: %d demand rows → %d groups (%d single), %d candidates, %d rows, status %d, "
+             "objective %.3f", coverage.shape[0], n_groups, int(single.sum()), n_x,
+             matrix.shape[0], status, objective)
+    if status == 0:
+        return Solution(chosen, total, objective, "mip", 0.0, objective)
+    dual = res.mip_dual_bound
+    bound = fixed_weight - float(dual) if dual is not None and np.isfinite(dual) else math.inf
+    bound = max(bound, objective)
+    return Solution(chosen, total, objective, "mip", _gap(objective, bound), bound)
 
 
-def _greedy(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int, fixed: np.ndarray,
-            allowed: np.ndarray, penalty: np.ndarray, pairs: np.ndarray) -> Solution:
+def _gap(objective: float, upper_bound: float) -> float:
+    """Relative gap between an objective and an upper bound on the optimum (0 when proven)."""
+    if not math.isfinite(upper_bound):
+        return math.inf
+    return 0.0 if upper_bound <= 0 else max(0.0, (upper_bound - objective) / upper_bound)
+
+
+def _greedy(problem: _Problem) -> Solution:
     """Greedy selection with an online upper bound: for any set S reached,
     OPT ≤ cov(S) + the k largest positive (gain − penalty) of the other allowed candidates."""
+    coverage, weights, k, fixed = problem.coverage, problem.weights, problem.k, problem.fixed
+    allowed, penalty, pairs = problem.allowed, problem.penalty, problem.pairs
     csc = coverage.tocsc()
     by_cand = coverage.T.tocsr()  # candidate × demand
     uncovered = np.ones(coverage.shape[0], dtype=bool)
@@ -459,8 +537,7 @@ def _greedy(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int, fixed: 
     total = float(weights[~uncovered].sum())
     objective = total - float(penalty[picked[len(fixed):]].sum())
     best_bound = max(best_bound, objective)
-    gap = 0.0 if best_bound <= 0 else (best_bound - objective) / best_bound
-    return Solution(picked, total, objective, "greedy", gap, best_bound)
+    return Solution(picked, total, objective, "greedy", _gap(objective, best_bound), best_bound)
 
 
 # --- the planner's question -----------------------------------------------------------------------
@@ -481,18 +558,32 @@ class Suggestion:
     notes: list[str]
 
 
-def recently_used(candidates: gpd.GeoDataFrame, checks: gpd.GeoDataFrame | None, *,
-                  since: pd.Timestamp, within_m: float = 300.0,
-                  max_precision_m: float = 1000.0) -> np.ndarray:
-    """Positions of candidates within ``within_m`` of a traffic check (planned or performed)
-    starting at or after ``since``; checks placed less precisely than ``max_precision_m`` are
-    ignored (they say nothing about the site)."""
+def rotation_checks(checks: gpd.GeoDataFrame | None, *, since: pd.Timestamp,
+                    until: pd.Timestamp | None = None,
+                    max_precision_m: float = 1000.0) -> gpd.GeoDataFrame:
+    """The traffic checks that count for rotation: starting at or after ``since`` and strictly
+    before ``until`` (when given; checks planned for later have not happened and do not count),
+    placed at least as precisely as ``max_precision_m`` (a vaguer place says nothing about the
+    site). Checks without a start time do not count."""
     if checks is None or checks.empty:
-        return np.empty(0, dtype=int)
+        return gpd.GeoDataFrame(geometry=gpd.GeoSeries([], crs=WORK_CRS))
     require_work_crs(checks, "traffic_checks")
     start = pd.to_datetime(checks["start"], utc=True)
-    precise = checks["precision_m"].fillna(0).to_numpy(dtype=float) <= max_precision_m
-    recent = checks[(start >= since).fillna(False).to_numpy() & precise]
+    keep = start >= since
+    if until is not None:
+        keep = keep & (start < until)
+    precision = checks["precision_m"] if "precision_m" in checks else pd.Series(0.0, checks.index)
+    keep = keep.fillna(False).to_numpy(dtype=bool) & \
+        (precision.fillna(0).to_numpy(dtype=float) <= max_precision_m)
+    return checks[keep]
+
+
+def recently_used(candidates: gpd.GeoDataFrame, checks: gpd.GeoDataFrame | None, *,
+                  since: pd.Timestamp, until: pd.Timestamp | None = None,
+                  within_m: float = 300.0, max_precision_m: float = 1000.0) -> np.ndarray:
+    """Positions of candidates within ``within_m`` of a traffic check that counts for rotation
+    (see :func:`rotation_checks`: from ``since`` to strictly before ``until``)."""
+    recent = rotation_checks(checks, since=since, until=until, max_precision_m=max_precision_m)
     if recent.empty:
         return np.empty(0, dtype=int)
     cand_ix, _ = shapely.STRtree(np.asarray(recent.geometry.values, dtype=object)).query(
@@ -501,7 +592,24 @@ def recently_used(candidates: gpd.GeoDataFrame, checks: gpd.GeoDataFrame | None,
     return np.unique(cand_ix)
 
 
-def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,
+def _rotation_note(n_checks: int, n_sites: int, *, weeks: int, as_of: pd.Timestamp,
+                   rotation: RotationMode, radius_m: float, penalty: float) -> str:
+    """What rotation did, in figures: the checks used, the window, and the sites affected."""
+    local = as_of.tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    checks = f"{n_checks} traffic check{'' if n_checks == 1 else 's'}"
+    window = f"in the {weeks} week{'' if weeks == 1 else 's'} before {local}"
+    if n_checks == 0:
+        return f"Rotation: no traffic checks {window}; no candidate sites were affected."
+    sites = f"{n_sites} candidate site{'' if n_sites == 1 else 's'} within {radius_m:g} m"
+    verb = "were excluded" if rotation == "exclude" else \
+        f"were penalised ({penalty:g} × the weight each covers alone)"
+    if n_sites == 0:
+        return (f"Rotation: {checks} {window} were used; no free candidate site lies within "
+                f"{radius_m:g} m of them.")
+    return f"Rotation: {checks} {window} were used; {sites} of them {verb}."
+
+
+def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,  # noqa: PLR0913
                   categories: Sequence[str] = (), own_candidates: gpd.GeoDataFrame | None = None,
                   fixed_points: Sequence[shapely.Point] = (), spacing_m: float = 0.0,
                   checks: gpd.GeoDataFrame | None = None, rotation_weeks: int = 0,
@@ -513,10 +621,12 @@ def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,
     """Suggest ``k`` traffic-check sites covering the most risk weight within ``radius_m``.
 
     ``fixed_points`` (EPSG:3006) are kept as sites; ``spacing_m`` is the least distance between
-    chosen sites; sites within ``rotation_radius_m`` of a check of the last ``rotation_weeks``
-    weeks (before ``as_of``, default now) are excluded or, with ``rotation="penalise"``, lose
-    ``rotation_penalty`` × the weight they cover alone. ``road_factor`` scales each road's weight
-    (the time-of-day filter). The covered share is of all risk **weight**, not of pieces.
+    chosen sites; sites within ``rotation_radius_m`` of a check of the ``rotation_weeks`` weeks
+    before ``as_of`` (default now; only checks starting strictly before it count, so planned
+    future checks do not) are excluded or, with ``rotation="penalise"``, lose
+    ``rotation_penalty`` × the weight they cover alone; a note says how many checks were used.
+    ``road_factor`` scales each road's weight (the time-of-day filter). The covered share is of
+    all risk **weight**, not of pieces.
     """
     problems = []
     if k <= 0:
@@ -559,18 +669,18 @@ def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,
     if rotation_weeks > 0:
         now = pd.Timestamp.now(tz="UTC") if as_of is None else pd.Timestamp(as_of)
         now = now.tz_localize("UTC") if now.tzinfo is None else now
-        used = recently_used(cands, checks, since=now - pd.Timedelta(weeks=rotation_weeks),
-                             within_m=rotation_radius_m)
+        since = now - pd.Timedelta(weeks=rotation_weeks)
+        recent = rotation_checks(checks, since=since, until=now)
+        used = recently_used(cands, recent, since=since, until=now, within_m=rotation_radius_m)
         used = np.setdiff1d(used, fixed_ix)
         if rotation == "exclude":
             excluded = used
         else:
             penalty = np.zeros(len(cands))
             penalty[used] = rotation_penalty * solo[used]
-        if len(used):
-            verb = "excluded" if rotation == "exclude" else "penalised"
-            notes.append(f"{len(used)} candidate sites used in the last {rotation_weeks} weeks "
-                         f"were {verb}")
+        notes.append(_rotation_note(len(recent), len(used), weeks=rotation_weeks, as_of=now,
+                                    rotation=rotation, radius_m=rotation_radius_m,
+                                    penalty=rotation_penalty))
     sol = max_coverage(cover, weights, k=k, fixed=fixed_ix, excluded=excluded, penalty=penalty,
                        spacing_pairs=_spacing_pairs(cxy, spacing_m),
                        spacing_cliques=_spacing_cliques(cxy, spacing_m, dxy), method=method,
@@ -596,12 +706,12 @@ def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,
 
 
 def suggestion_geojson(s: Suggestion, *, radius_m: float, k: int,
-                       categories: Sequence[str] = ()) -> dict:
+                       categories: Sequence[str] = ()) -> dict[str, Any]:
     """The suggestion as a GeoJSON FeatureCollection (WGS84): one feature per chosen site and
     the figures as top-level members."""
     web = s.sites.to_crs("EPSG:4326")
     features = []
-    for (_, row), geom in zip(web.iterrows(), web.geometry.values):
+    for (_, row), geom in zip(web.iterrows(), web.geometry.values, strict=True):
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(geom.x, 7), round(geom.y, 7)]},
