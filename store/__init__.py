@@ -1,5 +1,5 @@
 """The embedded SQLite store of every layer, and the accounts that may use it."""
 
-from store.store import Store
+from store.store import Store, StoreVersionError
 
-__all__ = ["Store"]
+__all__ = ["Store", "StoreVersionError"]

@@ -1,4 +1,8 @@
-"""The SQLite schema, generated from the data model in ``geo.layers``, and its version."""
+"""The schema the store code expects, generated from the data model in ``geo.layers``.
+
+Files on disk get it from the migrations in ``store/migrations/versions``: a change here needs a
+new revision there (``tests/test_migrations.py`` fails until the two agree).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,6 @@ from sqlalchemy import (
 )
 
 from geo.layers import LAYERS, LayerSpec
-
-SCHEMA_VERSION = 1
 
 metadata = MetaData()
 

@@ -23,16 +23,15 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
-from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
+from geo.errors import Conflict, ImportRejected, NotFound, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.validate import check_geometries, prepare_features
-from store.schema import SCHEMA_VERSION, generations_table, layer_tables, meta_table, metadata
+from store.migrations.runner import StoreVersionError, Upgrade, revision_number, upgrade
+from store.schema import generations_table, layer_tables
 
 log = logging.getLogger(__name__)
 
-
-class StoreVersionError(TryggError, RuntimeError):
-    """The store file was written by a newer version of Trygg."""
+__all__ = ["Store", "StoreVersionError", "utc_now"]
 
 
 def utc_now() -> str:
@@ -69,17 +68,20 @@ def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """All layers of one SQLite file. Open it with ``Store.open(path)``."""
 
-    def __init__(self, engine: Engine, path: Path) -> None:
+    def __init__(self, engine: Engine, path: Path, *, upgraded: Upgrade | None = None) -> None:
         self.engine = engine
         self.path = path
+        self.upgraded = upgraded  # what opening did to the schema (None: nothing to do)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     @classmethod
     def open(cls, path: str | Path) -> "Store":
-        """Open (creating if needed) the store at ``path``, checking and setting its schema version."""
+        """Open the store at ``path``: a new file is created at the newest schema, an older one
+        is backed up beside itself and upgraded (``store.migrations``), a newer one raises
+        ``StoreVersionError``."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        done = upgrade(path)
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
                                                                    "check_same_thread": False})
 
@@ -98,26 +100,10 @@ class Store:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        store = cls(engine, path)
-        store._ensure_schema()
-        return store
+        return cls(engine, path, upgraded=done if done.changed else None)
 
     def close(self) -> None:
         self.engine.dispose()
-
-    def _ensure_schema(self) -> None:
-        with self.engine.begin() as conn:
-            metadata.create_all(conn)
-            row = conn.execute(select(meta_table.c.value)
-                               .where(meta_table.c.key == "schema_version")).first()
-            if row is None:
-                conn.execute(insert(meta_table).values(key="schema_version",
-                                                       value=str(SCHEMA_VERSION)))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise StoreVersionError(
-                    f"store {str(self.path)!r} has schema version {row[0]}, newer than this "
-                    f"Trygg's {SCHEMA_VERSION}; upgrade Trygg"
-                )
 
     def generation(self, layer: str) -> int:
         """A counter raised by every committed write to ``layer`` (0 for a layer never written)."""
@@ -144,9 +130,16 @@ class Store:
 
     @property
     def schema_version(self) -> int:
+        """The store's schema revision as an integer (revision ``"0002"`` is 2)."""
         with self.engine.connect() as conn:
-            return int(conn.execute(select(meta_table.c.value)
-                                    .where(meta_table.c.key == "schema_version")).scalar_one())
+            return revision_number(conn.execute(text("SELECT version_num FROM alembic_version"))
+                                   .scalar_one())
+
+    @property
+    def revision(self) -> str:
+        """The store's schema revision, e.g. ``"0002"``."""
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

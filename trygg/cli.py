@@ -78,6 +78,7 @@ def _secret(ctx: click.Context) -> str:
               help="Worker processes (each with its own cache); about one per core.")
 @click.option("--access-log/--no-access-log", default=True, help="Log every request.")
 @click.pass_context
+@domain_errors
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int,
           access_log: bool) -> None:
     """Serve the app (http://127.0.0.1:8000)."""
@@ -246,6 +247,44 @@ def users_list(ctx: click.Context) -> None:
 
     for user in list_users(_store(ctx)):
         click.echo(f"{user.id:>4}  {user.name:<24} {user.role}")
+
+
+@cli.group("db")
+def db() -> None:
+    """Databasens schema: versionen och uppgradering (en säkerhetskopia görs först)."""
+
+
+@db.command("current")
+@click.pass_context
+@domain_errors
+def db_current(ctx: click.Context) -> None:
+    """Show the store's schema revision and the newest this Trygg knows."""
+    from store.migrations.runner import current_revision, head_revision, needs_upgrade
+
+    path = _settings(ctx).db
+    found, head = current_revision(path), head_revision()
+    if found is None:
+        click.echo(f"{path}: ny databas (ingen schemaversion), denna Trygg: {head}")
+    else:
+        state = "äldre, uppgraderas när den öppnas" if needs_upgrade(path) else "aktuell"
+        click.echo(f"{path}: schemaversion {found} ({state}), denna Trygg: {head}")
+
+
+@db.command("upgrade")
+@click.pass_context
+@domain_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade the store to this Trygg's schema, first backing it up beside itself."""
+    from store.migrations.runner import upgrade
+
+    done = upgrade(_settings(ctx).db)
+    if done.from_revision is None:
+        click.echo(f"{done.path}: ny databas skapad med schemaversion {done.to_revision}")
+    elif not done.changed:
+        click.echo(f"{done.path}: schemaversion {done.to_revision} är redan aktuell")
+    else:
+        click.echo(f"{done.path}: uppgraderad från schemaversion {done.from_revision} till "
+                   f"{done.to_revision}; säkerhetskopia: {done.backup}")
 
 
 @cli.group("siting")
