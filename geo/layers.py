@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -147,7 +148,8 @@ _SPECS = (
     LayerSpec(
         "traffic_checks", "Trafikkontroller", ("Point",),
         (
-            Field("status", "text", "Status", choices=("planerad", "genomford"), default="planerad"),
+            Field("status", "text", "Status", choices=("planerad", "genomford"),
+                  default="planerad"),
             Field("start", "datetime", "Start"),
             Field("end", "datetime", "Slut"),
             Field("kinds", "list", "Typ av kontroll", choices=CHECK_KINDS, default=()),
@@ -287,7 +289,7 @@ def is_missing(value: Any) -> bool:
 
 
 def parse_datetime(value: Any) -> pd.Timestamp:
-    """Parse an ISO 8601 text or datetime to a UTC timestamp; naive values are Swedish local time."""
+    """Parse an ISO 8601 text or datetime to a UTC timestamp; naive ones are Swedish local time."""
     if isinstance(value, str):
         text = value.strip()
         # The Police API writes hours without a leading zero: "2023-03-22 7:28:40 +01:00".
@@ -297,14 +299,14 @@ def parse_datetime(value: Any) -> pd.Timestamp:
         ts = pd.Timestamp(value)
     else:
         raise ValueError(f"not a date/time: {value!r}")
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ValueError(f"not a date/time: {value!r}")
     if ts.tzinfo is None:
         ts = ts.tz_localize(LOCAL_TZ, ambiguous=False, nonexistent="shift_forward")
     return ts.tz_convert("UTC")
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if isinstance(value, (list, tuple)):
         return list(value)
     if hasattr(value, "tolist") and not isinstance(value, str):
@@ -320,6 +322,72 @@ def _as_list(value: Any) -> list:
     raise ValueError(f"expected a list or comma-separated text, got {value!r}")
 
 
+def _coerce_text(f: Field, value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    out = str(value).strip()
+    if f.choices and out not in f.choices:
+        raise ValueError(f"{out!r} is not one of {', '.join(f.choices)}")
+    if f.pattern and not re.fullmatch(f.pattern, out):
+        raise ValueError(f"{out!r} has the wrong form")
+    return out
+
+
+def _coerce_int(_f: Field, value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(number)
+
+
+def _coerce_float(_f: Field, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    out = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    if not math.isfinite(out):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return out
+
+
+_TRUE_WORDS = frozenset({"1", "true", "ja", "yes", "sant", "t", "y"})
+_FALSE_WORDS = frozenset({"0", "false", "nej", "no", "falskt", "f", "n"})
+
+
+def _coerce_bool(_f: Field, value: Any) -> bool:
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE_WORDS:
+            return True
+        if text in _FALSE_WORDS:
+            return False
+    elif isinstance(value, (bool, int, float)) and value in (0, 1):
+        return bool(value)
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _coerce_list(f: Field, value: Any) -> list[Any]:
+    items = _as_list(value)
+    out = [str(item).strip() if not isinstance(item, (int, float)) else item for item in items]
+    if f.choices:
+        bad = [item for item in out if item not in f.choices]
+        if bad:
+            raise ValueError(f"{', '.join(map(str, bad))} not among {', '.join(f.choices)}")
+    return out
+
+
+def _coerce_json(_f: Field, value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+_COERCERS: dict[str, Callable[[Field, Any], Any]] = {
+    "text": _coerce_text, "int": _coerce_int, "float": _coerce_float, "bool": _coerce_bool,
+    "datetime": lambda _f, value: parse_datetime(value), "list": _coerce_list,
+    "json": _coerce_json,
+}
+
+
 def coerce_value(f: Field, value: Any) -> Any:
     """Return ``value`` converted to the canonical Python type of field ``f``; raise ValueError."""
     if is_missing(value):
@@ -327,53 +395,7 @@ def coerce_value(f: Field, value: Any) -> Any:
             raise ValueError("is required")
         default = f.default
         return list(default) if isinstance(default, tuple) else default
-    if f.kind == "text":
-        if isinstance(value, (dict, list)):
-            raise ValueError(f"expected text, got {type(value).__name__}")
-        out: Any = str(value).strip()
-        if f.choices and out not in f.choices:
-            raise ValueError(f"{out!r} is not one of {', '.join(f.choices)}")
-        if f.pattern and not re.fullmatch(f.pattern, out):
-            raise ValueError(f"{out!r} has the wrong form")
-    elif f.kind == "int":
-        if isinstance(value, bool):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        number = float(value)
-        if not math.isfinite(number) or number != int(number):
-            raise ValueError(f"expected a whole number, got {value!r}")
-        out = int(number)
-    elif f.kind == "float":
-        if isinstance(value, bool):
-            raise ValueError(f"expected a number, got {value!r}")
-        out = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
-        if not math.isfinite(out):
-            raise ValueError(f"expected a finite number, got {value!r}")
-    elif f.kind == "bool":
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text in ("1", "true", "ja", "yes", "sant", "t", "y"):
-                out = True
-            elif text in ("0", "false", "nej", "no", "falskt", "f", "n"):
-                out = False
-            else:
-                raise ValueError(f"expected true or false, got {value!r}")
-        elif isinstance(value, (bool, int, float)) and value in (0, 1):
-            out = bool(value)
-        else:
-            raise ValueError(f"expected true or false, got {value!r}")
-    elif f.kind == "datetime":
-        out = parse_datetime(value)
-    elif f.kind == "list":
-        items = _as_list(value)
-        out = [str(item).strip() if not isinstance(item, (int, float)) else item for item in items]
-        if f.choices:
-            bad = [item for item in out if item not in f.choices]
-            if bad:
-                raise ValueError(f"{', '.join(map(str, bad))} not among {', '.join(f.choices)}")
-    elif f.kind == "json":
-        out = json.loads(value) if isinstance(value, str) else value
-    else:  # pragma: no cover - the spec table is fixed
-        raise AssertionError(f.kind)
+    out = _COERCERS[f.kind](f, value)
     if f.kind in ("int", "float"):
         if f.minimum is not None and out < f.minimum:
             raise ValueError(f"{out} is below the minimum {f.minimum:g}")
