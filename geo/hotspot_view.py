@@ -5,24 +5,26 @@ points, with the privacy rules applied. The API's ``/api/hotspots`` and the page
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from geo.crs import to_web
 from geo.errors import ValidationFailed
 from geo.geojson import json_value
 from geo.grid import DEFAULT_CELL_M, cell_polygons
+from geo.disclosure import entered_by_viewers, fixed_table, release
 from geo.hotspots import (
     TREND_SV, Period, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
-    in_window, kernel_density, placed_only,
+    in_window, inside_area, kernel_density, placed_only, study_area,
 )
 from geo.layers import PROVENANCE_SV, UNSAFE_CATEGORIES
 from geo.privacy import (
-    SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_cells, sensitive_mask,
-    without_sensitive,
+    SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_mask, without_sensitive,
 )
 
 EVENTS_GROUP = "polisens_handelser"
@@ -33,6 +35,7 @@ CATEGORY_SV = {
     EVENTS_GROUP: "Polisens händelser",
 }
 LAYER_CHOICES = ("both", "unsafe_places", "events")
+OUTSIDE_SV = "{n} poster utanför kommunen ignorerades"
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,15 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                  compare: tuple[object, object, object, object] | None = None,
                  extent: tuple[float, float, float, float] | None = None,
                  sensitive_rules: dict[str, CategoryRule] | None = None,
-                 with_density: bool = False) -> dict:
-    """Everything the page and the API show for the filters, for ``viewer`` (see module doc)."""
+                 with_density: bool = False, boundary: BaseGeometry | None = None,
+                 trusted_accounts: Collection[str] = (), as_of: object | None = None) -> dict:
+    """Everything the page and the API show for the filters, for ``viewer`` (see module doc).
+
+    ``boundary`` (EPSG:3006, the union of the municipality boundaries) is the study area:
+    records outside it are left out everywhere and counted. Viewers who do not see sensitive
+    records get them only from the fixed table of ``geo.disclosure`` (whole quarters up to
+    ``as_of``, fixed cells), where records entered through the API by accounts other than
+    ``trusted_accounts`` never lift a cell over k."""
     if layer not in LAYER_CHOICES:
         raise ValidationFailed(f"layer: {layer!r} is not one of {', '.join(LAYER_CHOICES)}")
     bad = [c for c in categories or [] if c not in UNSAFE_CATEGORIES]
@@ -93,30 +103,19 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     evs = in_window(evs, time_column="time", start=lo, end=hi)
     evs, not_placed = placed_only(evs)
 
-    # Privacy: sensitive records leave as cells of at least k, or not at all.
+    # Privacy: sensitive records leave only as released figures of the one fixed table.
     sensitive_summary = None
     if not viewer.sees_sensitive:
-        hidden_places = places[sensitive_mask("unsafe_places", places)]
-        hidden_events = evs[sensitive_mask("events", evs)]
         places = without_sensitive("unsafe_places", places)
         evs = without_sensitive("events", evs)
-        hidden = pd.concat([
-            gpd.GeoDataFrame({"category": hidden_places["category"].to_numpy()},
-                             geometry=hidden_places.geometry.values, crs=unsafe.crs),
-            gpd.GeoDataFrame({"category": [SENSITIVE_EVENT_CATEGORY] * len(hidden_events)},
-                             geometry=hidden_events.geometry.values, crs=unsafe.crs)])
-        hidden = gpd.GeoDataFrame(hidden, geometry="geometry", crs=unsafe.crs)
-        summary = sensitive_cells(hidden, rules=sensitive_rules)
-        sensitive_summary = {
-            "total": summary.total, "suppressed_records": summary.suppressed_records,
-            "never_mapped_records": summary.never_mapped_records,
-            "cells": [{"cell": cid, "category": row["category"],
-                       "category_sv": CATEGORY_SV.get(row["category"], row["category"]),
-                       "count": int(row["count"]), "cell_m": float(row["cell_m"]),
-                       "k": int(row["k"]), "geometry": geom}
-                      for (cid, row), geom in zip(summary.cells.iterrows(),
-                                                  _web_polygons(summary.cells.index))],
-        }
+        sensitive_summary = _sensitive_release(
+            unsafe, events, start=lo, end=hi, categories=categories, boundary=boundary,
+            rules=sensitive_rules, trusted_accounts=trusted_accounts, as_of=as_of)
+    # The study area: records outside the municipality change nothing, they are counted.
+    places, outside_places = inside_area(places, boundary)
+    evs, outside_events = inside_area(evs, boundary)
+    outside = outside_places + outside_events
+    area = study_area(boundary, cell_m=cell_m) if boundary is not None else None
     if not viewer.sees_raw_text:
         places = scrub_frame("unsafe_places", places)
 
@@ -127,7 +126,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
          "group": list(places["category"]) + [EVENTS_GROUP] * len(evs)},
         geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
     result = hotspot_analysis(records, time_column="time", start=lo, end=hi, period=period,
-                              cell_m=cell_m, extent=extent)
+                              cell_m=cell_m, extent=extent, area=area)
     groups = sorted(set(records["group"])) if len(records) else []
     by_group: dict[str, pd.DataFrame] = {}
     for group in groups:
@@ -198,7 +197,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
         "status": {"reported": int(len(places)), "resolved": resolved,
                    "open": int(len(places)) - resolved},
         "comparison": comparison, "felt_vs_recorded": agreement, "points": points,
-        "sensitive": sensitive_summary,
+        "sensitive": sensitive_summary, "outside_ignored": outside,
+        "notes": [OUTSIDE_SV.format(n=outside)] if outside else [],
         "sources": {
             "unsafe_places": [f"Otrygga platser: {PROVENANCE_SV.get(k, k)} ({n} st)" for k, n in
                               places["provenance"].value_counts().sort_index().items()]
@@ -215,6 +215,34 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                           for lon, lat, d in zip(web.geometry.x, web.geometry.y,
                                                  dens["density"])]
     return json_value(out)
+
+
+def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, start: object,
+                       end: object, categories: list[str] | None,
+                       boundary: BaseGeometry | None, rules: dict[str, CategoryRule] | None,
+                       trusted_accounts: Collection[str], as_of: object | None) -> dict:
+    """The released figures of the sensitive records of both layers (all of them in the study
+    area, whatever the request's window, category, source or layer) for the window's quarters."""
+    places = unsafe[sensitive_mask("unsafe_places", unsafe)] if len(unsafe) else unsafe
+    evs = events[sensitive_mask("events", events)] if len(events) else events
+    sources = places["source"] if "source" in places else pd.Series([None] * len(places))
+    records = gpd.GeoDataFrame({
+        "category": list(places["category"]) + [SENSITIVE_EVENT_CATEGORY] * len(evs),
+        "time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
+                           pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
+        "entered_by_viewer": np.concatenate([
+            entered_by_viewers(sources.reset_index(drop=True),
+                               trusted_accounts=trusted_accounts),
+            np.zeros(len(evs), dtype=bool)])},
+        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
+    records, _ = inside_area(records, boundary)  # outside: not counted, not said
+    table = fixed_table(records, rules=rules, as_of=as_of)
+    out = release(table, start=start, end=end, categories=categories or None)
+    out["cells"] = [dict(c, category_sv=CATEGORY_SV.get(c["category"], c["category"]),
+                         geometry=geom)
+                    for c, geom in zip(out["cells"], _web_polygons(
+                        pd.Index([c["cell"] for c in out["cells"]])), strict=True)]
+    return out
 
 
 def _period_of(values: pd.Series, period: Period) -> list[str]:
