@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import Depends, HTTPException, Request
 
 from api.cache import ResponseCache
+from api.ratelimit import client_address
 from store import Store
 from store.accounts import User, user_for_session, user_for_token
 from trygg.settings import Settings
@@ -35,11 +36,18 @@ def current_user(request: Request, settings: Settings = Depends(get_settings),
     """
     header = request.headers.get("authorization", "")
     if header:
+        limiter = request.app.state.login_limiter  # wrong tokens count like failed logins
+        client = client_address(request)
+        if limiter.blocked(client):
+            raise HTTPException(429, "too many failed sign-ins from this address; wait and "
+                                     "try again", headers={"Retry-After":
+                                                           str(limiter.retry_after(client))})
         scheme, _, token = header.partition(" ")
         user = user_for_token(store, token.strip(), secret=settings.secret) \
             if scheme.lower() == "bearer" else None
         if user is None:
-            raise HTTPException(401, "invalid or unknown token",
+            limiter.failed(client)
+            raise HTTPException(401, "invalid, expired or revoked token",
                                 headers={"WWW-Authenticate": "Bearer"})
         return user
     session = request.cookies.get(SESSION_COOKIE, "")

@@ -1,14 +1,54 @@
-"""One JSON error shape for every domain error: ``{"error": ..., "details": [...]}``."""
+"""One JSON error shape for every domain error: ``{"error": ..., "details": [...]}``.
+
+Faults of the machine (a full disk, a read-only store, a busy database) are 503 with a message
+that says so (``fault_message``, also used by the CLI); anything else unexpected is a 500 in the
+same shape, never a traceback or plain text.
+"""
 
 from __future__ import annotations
+
+import errno
+import logging
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from geo.errors import Conflict, NotFound, TryggError, UnknownLayer
 
 STATUS = {NotFound: 404, UnknownLayer: 404, Conflict: 409}
+log = logging.getLogger(__name__)
+
+_DISK_FULL = "the disk is full: nothing was written; free space and try again"
+_READ_ONLY = ("the store is read-only (file, folder or file system): nothing can be written; "
+              "check the permissions of the store file and its folder (SQLite needs to create "
+              "the -wal and -shm files next to it)")
+# SQLite's messages (sqlite3_errstr) of the faults a user can do something about.
+_SQLITE_FAULTS = (
+    ("database or disk is full", _DISK_FULL),
+    ("disk i/o error", "the disk failed a read or write (it may be full or failing): nothing "
+                       "was written"),
+    ("readonly database", _READ_ONLY),
+    ("unable to open database file", "the store cannot be opened or created: check that its "
+                                     "folder exists and is writable (SQLite needs to create the "
+                                     "-wal and -shm files next to it) and the disk is not full"),
+    ("database is locked", "the store is busy with another writer; try again in a moment"),
+)
+_OS_FAULTS = {errno.ENOSPC: _DISK_FULL, errno.EDQUOT: "the disk quota is used up: nothing was "
+              "written", errno.EROFS: _READ_ONLY, errno.EACCES: _READ_ONLY, errno.EPERM: _READ_ONLY}
+
+
+def fault_message(exc: BaseException) -> str | None:
+    """A clear sentence for a full disk, a read-only store or a busy database; None otherwise."""
+    if isinstance(exc, (DBAPIError, sqlite3.Error)):
+        text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+        return next((message for marker, message in _SQLITE_FAULTS if marker in text), None)
+    if isinstance(exc, OSError) and exc.errno in _OS_FAULTS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return _OS_FAULTS[exc.errno] + where
+    return None
 
 
 def error_body(message: str, details: list[str] | None = None) -> dict:
@@ -28,3 +68,21 @@ def install_error_handlers(app: FastAPI) -> None:
         details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         return JSONResponse(error_body("invalid request: " + "; ".join(details), details),
                             status_code=422)
+
+    async def _fault(_request: Request, exc: Exception) -> JSONResponse:
+        message = fault_message(exc)
+        if message is None:
+            log.exception("unexpected %s", type(exc).__name__, exc_info=exc)
+            return JSONResponse(error_body("internal error; the server log has the details"),
+                                status_code=500)
+        log.error("fault: %s (%s)", message, exc)
+        return JSONResponse(error_body(message), status_code=503, headers={"Retry-After": "60"})
+
+    app.add_exception_handler(DBAPIError, _fault)
+    app.add_exception_handler(OSError, _fault)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected %s", type(exc).__name__, exc_info=exc)
+        return JSONResponse(error_body("internal error; the server log has the details"),
+                            status_code=500)

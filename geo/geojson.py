@@ -4,18 +4,89 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from geo.crs import to_web
 from geo.errors import ImportRejected, collect
 
 COORDINATE_DECIMALS = 7  # about 1 cm in WGS84
+# json's C parser recurses once per nesting level: 100,000 levels crash it (RecursionError).
+# GeoJSON needs about 8 (a MultiPolygon in a FeatureCollection); JSON properties add a few.
+MAX_JSON_DEPTH = 64
+MAX_FEATURES = 200_000  # features one document or file may hold
+_STEP = np.zeros(256, dtype=np.int8)  # +1 opens, -1 closes, 2 marks a quote
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
+_STEP[ord('"')] = 2
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+
+
+class JsonDepthScanner:
+    """The deepest nesting of a JSON text fed in chunks, without parsing it.
+
+    Vectorised with numpy (a third of the time ``json.loads`` takes on the same text): escapes
+    are blanked, quotes toggle the in-string state and brackets outside strings move the depth.
+    Malformed JSON is left to the parser; only the depth is measured.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.max_depth = 0
+        self._in_string = False
+        self._carry = b""
+
+    def feed(self, chunk: bytes) -> int:
+        """Scan the next ``chunk``; return the deepest nesting seen so far."""
+        data = self._carry + chunk
+        if b"\\" in data:
+            data = _ESCAPE.sub(b"__", data)
+        self._carry = b""
+        if data.endswith(b"\\"):  # an escape split across chunks: finish it with the next
+            data, self._carry = data[:-1], b"\\"
+        if not data:
+            return self.max_depth
+        steps = _STEP[np.frombuffer(data, dtype=np.uint8)]
+        steps = steps[steps != 0]  # only quotes and brackets matter
+        if not len(steps):
+            return self.max_depth
+        is_quote = steps == 2
+        in_string = (np.cumsum(is_quote, dtype=np.int32) % 2 == 1) ^ self._in_string
+        moves = np.where(in_string | is_quote, 0, steps).astype(np.int32)
+        levels = self.depth + np.cumsum(moves)
+        self.max_depth = max(self.max_depth, int(levels.max()))
+        self.depth = int(levels[-1])
+        self._in_string = bool(in_string[-1])
+        return self.max_depth
+
+
+def json_depth(text: bytes | str) -> int:
+    """The deepest nesting of brackets and braces in a JSON text (strings ignored)."""
+    scanner = JsonDepthScanner()
+    return scanner.feed(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def check_json_depth(depth: int, *, origin: str, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Raise ``ImportRejected`` naming the limit if ``depth`` is deeper than ``max_depth``."""
+    if depth > max_depth:
+        raise ImportRejected(f"{origin}: JSON nested {depth:,} levels deep; at most {max_depth} "
+                             "are allowed (GeoJSON needs about 8)")
+
+
+def loads_bounded(text: str, *, origin: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """``json.loads`` after a cheap depth check, so deep nesting is a clear error, not a crash."""
+    check_json_depth(json_depth(text), origin=origin, max_depth=max_depth)
+    try:
+        return json.loads(text)
+    except RecursionError:  # only if max_depth was set above the interpreter's limit
+        raise ImportRejected(f"{origin}: JSON nested too deep to read") from None
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                    "MultiPolygon", "GeometryCollection"}
 
@@ -56,7 +127,7 @@ def _feature_texts(gdf: gpd.GeoDataFrame, id_column: str | None) -> list[str]:
     ids = list(web.index) if id_column == "index" else (
         list(web[id_column]) if id_column else [None] * len(web))
     parts = []
-    for fid, props, geom in zip(ids, records, geom_json):
+    for fid, props, geom in zip(ids, records, geom_json, strict=True):
         head = '{"type":"Feature"'
         if fid is not None:
             head += ',"id":' + json.dumps(json_value(fid))
@@ -92,18 +163,32 @@ def _geojson_crs(doc: dict[str, Any]) -> str | None:
     name = (crs.get("properties") or {}).get("name", "")
     if not isinstance(name, str) or not name:
         return None
+    if len(name) > 200:
+        raise ImportRejected("member 'crs': the name is longer than 200 characters")
     if "CRS84" in name:
         return "EPSG:4326"
     if "EPSG" in name:
-        return "EPSG:" + name.rstrip(":").split(":")[-1]
+        name = "EPSG:" + name.rstrip(":").split(":")[-1]
+    return checked_crs(name, origin="member 'crs'")
+
+
+def checked_crs(name: str, *, origin: str) -> str:
+    """``name`` if pyproj knows it as a CRS, else ``ImportRejected`` naming it."""
+    try:
+        pyproj.CRS.from_user_input(name)
+    except (pyproj.exceptions.CRSError, TypeError, ValueError):
+        raise ImportRejected(f"{origin}: {name[:80]!r} is not a known coordinate reference "
+                             "system; use e.g. EPSG:3006 or EPSG:4326") from None
     return name
 
 
-def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.GeoDataFrame:
+def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None,
+                       max_features: int = MAX_FEATURES) -> gpd.GeoDataFrame:
     """A GeoDataFrame from a parsed GeoJSON FeatureCollection, Feature or geometry.
 
     The CRS is ``crs`` if given, else the legacy ``crs`` member, else none (the validator then
-    takes RFC 7946's WGS84 unless the coordinates are plainly metres). Problems name the feature.
+    takes RFC 7946's WGS84 unless the coordinates are plainly metres). Problems name the feature;
+    more than ``max_features`` features are refused before any is looked at.
     """
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
@@ -115,6 +200,16 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.
     features = doc.get("features")
     if not isinstance(features, list):
         raise ImportRejected(f"{origin}: 'features' must be a list")
+    if len(features) > max_features:
+        raise ImportRejected(f"{origin}: {len(features):,} features; at most {max_features:,} "
+                             "may come in one document (split it)")
+    if crs is not None:
+        crs = checked_crs(crs, origin=origin)
+    else:
+        try:
+            crs = _geojson_crs(doc)
+        except ImportRejected as exc:
+            raise ImportRejected(f"{origin}: {exc.message}") from None
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
@@ -140,5 +235,4 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None) -> gpd.
     collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
             error=ImportRejected)
     frame = pd.DataFrame(rows, index=range(len(rows)))
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index),
-                            crs=crs or _geojson_crs(doc))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=crs)

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 import warnings
 import zipfile
 from pathlib import Path
@@ -23,7 +24,9 @@ import shapely
 
 from geo.crs import WORK_CRS
 from geo.errors import ImportRejected, collect
-from geo.geojson import feature_collection, frame_from_geojson, json_value
+from geo.geojson import (
+    MAX_FEATURES, checked_crs, feature_collection, frame_from_geojson, json_value, loads_bounded,
+)
 from geo.layers import LayerSpec
 
 FORMATS = {
@@ -34,6 +37,10 @@ EXPORT_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".
                   ".gpx": "gpx"}
 MAX_UNZIPPED_BYTES = 1_000_000_000  # a zipped Shapefile may expand to at most 1 GB
 MAX_ZIP_RATIO = 200  # and no member may expand more than this (zip bombs expand ~1000x)
+MAX_CSV_COLUMNS = 500  # a layer has about 20 fields; 100,000 columns took pandas 35 s and 1 GB
+# Triggers GDAL itself writes into a GeoPackage (spatial index, feature counts, tile checks).
+_GPKG_TRIGGERS = re.compile(r"^(gpkg_\w+|rtree_\w+_(insert|update\d*|delete)"
+                            r"|trigger_(insert|delete)_feature_count_\w+)$")
 # OSM highway values that carry motor traffic: candidates for risk roads.
 MOTOR_HIGHWAYS = frozenset({
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
@@ -79,6 +86,8 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
                              f"{max_bytes / 1e6:,.0f} MB an import may be (TRYGG_MAX_IMPORT_MB); "
                              "split the file or import it by area")
     fmt = file_format(path)
+    if crs is not None:
+        crs = checked_crs(crs, origin=origin)
     if fmt == "geojson":
         gdf = _read_geojson(path, crs=crs)
     elif fmt == "csv":
@@ -88,9 +97,12 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     elif fmt == "osm":
         gdf = _read_osm(path, spec)
     elif fmt == "shapefile":
-        gdf = _read_ogr(_shapefile_target(path), origin=origin, layer=source_layer)
+        gdf = _read_ogr(_shapefile_target(path), origin=origin, layer=source_layer,
+                        max_features=MAX_FEATURES)
     else:
-        gdf = _read_ogr(str(path), origin=origin, layer=source_layer or _gpkg_layer(path, spec))
+        _check_gpkg(path)
+        gdf = _read_ogr(str(path), origin=origin, layer=source_layer or _gpkg_layer(path, spec),
+                        max_features=MAX_FEATURES)
     if crs is not None and fmt not in ("geojson", "csv"):
         gdf = gdf.set_crs(crs, allow_override=True)
     if len(gdf) == 0:
@@ -106,22 +118,60 @@ def _read_geojson(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
         raise ImportRejected(f"{path.name}: GeoJSON must be UTF-8 (RFC 7946); byte {exc.start} "
                              "is not") from None
     try:
-        doc = json.loads(text)
+        doc = loads_bounded(text, origin=path.name)
     except json.JSONDecodeError as exc:
         raise ImportRejected(f"{path.name}: not valid JSON at line {exc.lineno}, column "
                              f"{exc.colno}: {exc.msg}") from None
     return frame_from_geojson(doc, origin=path.name, crs=crs)
 
 
-def _read_ogr(target: str, *, origin: str, layer: str | None) -> gpd.GeoDataFrame:
+def _read_ogr(target: str, *, origin: str, layer: str | None,
+              max_features: int | None = None) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings():  # GDAL's warnings about odd files; errors still raise
             warnings.simplefilter("ignore", RuntimeWarning)
+            if max_features is not None:
+                count = int(pyogrio.read_info(target, layer=layer)["features"])
+                if count > max_features:
+                    raise ImportRejected(f"{origin}: {count:,} features; at most "
+                                         f"{max_features:,} may come in one file (split it)")
             return pyogrio.read_dataframe(target, layer=layer)
+    except ImportRejected:
+        raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ImportRejected(f"{origin}: cannot be read ({exc})") from None
     except Exception as exc:  # GDAL reports malformed files through several classes
         raise ImportRejected(f"{origin}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _check_gpkg(path: Path) -> None:
+    """Refuse a GeoPackage whose layers are views or that carries triggers of its own.
+
+    A view can expand a 100 kB file into millions of rows (and run SQL while GDAL reads it);
+    triggers are code. The file is inspected read-only with SQLite before GDAL opens it.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
+    try:
+        objects = conn.execute("SELECT type, name FROM sqlite_master "
+                               "WHERE type IN ('view', 'trigger')").fetchall()
+        tables = [str(r[0]) for r in conn.execute("SELECT table_name FROM gpkg_contents")]
+    except sqlite3.Error as exc:
+        raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
+    finally:
+        conn.close()
+    views = {str(name) for kind, name in objects if kind == "view"}
+    layer_views = [t for t in tables if t in views]
+    if layer_views:
+        raise ImportRejected(f"{path.name}: layer {layer_views[0]!r} is a view, not a table; "
+                             "Trygg imports only stored features (export the view as a table)")
+    triggers = [str(name) for kind, name in objects
+                if kind == "trigger" and not _GPKG_TRIGGERS.match(str(name))]
+    if triggers:
+        raise ImportRejected(f"{path.name}: holds trigger {triggers[0]!r}; Trygg does not import "
+                             "GeoPackages with triggers of their own (save a plain copy)")
 
 
 def _gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
@@ -192,8 +242,22 @@ def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _check_csv_shape(text: str, origin: str) -> None:
+    """Refuse more columns than ``MAX_CSV_COLUMNS`` or rows than ``MAX_FEATURES``, cheaply."""
+    header = text[:1_000_000].split("\n", 1)[0]
+    columns = 1 + max(header.count(sep) for sep in (",", ";", "\t"))
+    if columns > MAX_CSV_COLUMNS:
+        raise ImportRejected(f"{origin}: the header has {columns:,} columns; at most "
+                             f"{MAX_CSV_COLUMNS} are allowed")
+    rows = text.count("\n")
+    if rows > MAX_FEATURES + 1:
+        raise ImportRejected(f"{origin}: {rows:,} rows; at most {MAX_FEATURES:,} may come in one "
+                             "file (split it)")
+
+
 def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     text = _decode_text(path.read_bytes(), path.name)
+    _check_csv_shape(text, path.name)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         sep = dialect.delimiter
@@ -264,7 +328,7 @@ def _read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     rows, geoms = [], []
     keys = points[["track_fid", "track_seg_id"]].to_numpy()
     breaks = np.flatnonzero(np.any(np.diff(keys, axis=0) != 0, axis=1)) + 1
-    for start, stop in zip(np.r_[0, breaks], np.r_[breaks, len(points)]):
+    for start, stop in zip(np.r_[0, breaks], np.r_[breaks, len(points)], strict=True):
         seg_times = times.iloc[start:stop]
         xy = coords[start:stop]
         geom = shapely.linestrings(xy) if len(xy) >= 2 else shapely.points(xy[0])
@@ -319,7 +383,7 @@ def _read_osm(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     tags = [parse_other_tags(t) for t in lines.get("other_tags", [None] * len(lines))]
     refs = [t.get("ref", "").replace(" ", "").split(";")[0] or None for t in tags]
     names = [n if isinstance(n, str) and n else (r or h) for n, r, h in
-             zip(lines["name"], refs, lines["highway"])]
+             zip(lines["name"], refs, lines["highway"], strict=True)]
     frame = pd.DataFrame({
         "name": names,
         "road_ref": refs,
@@ -411,7 +475,7 @@ def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *
             return path
         name = web.get("place", web.get("name", pd.Series("", index=web.index)))
         out = gpd.GeoDataFrame({"name": [f"{spec.title_sv} {i}: {n}" for i, n in
-                                         zip(web.index, name.fillna(""))]},
+                                         zip(web.index, name.fillna(""), strict=True)]},
                                geometry=web.geometry.values, crs="EPSG:4326")
         if path.exists():
             path.unlink()
