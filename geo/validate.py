@@ -33,18 +33,17 @@ def _first_xy(geom: shapely.Geometry) -> str:
     return f"({coords[0][0]:.6g}, {coords[0][1]:.6g})" if len(coords) else "(no coordinates)"
 
 
-def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
-                     repair: bool = True) -> tuple[gpd.GeoSeries, list[str]]:
-    """Check and repair geometries; return (geometries in EPSG:3006, problems).
+def _masked(geoms: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """``geoms`` as an object array with None where ``ok`` is false."""
+    out = np.full(len(geoms), None, dtype=object)
+    out[ok] = geoms[ok]
+    return out
 
-    Rejects missing, empty and non-finite geometries and types the layer does not take; repairs
-    invalid polygons with ``make_valid`` keeping only their polygonal part; rejects what lies outside
-    Sweden and says when latitude and longitude look swapped or metres arrive without a CRS.
-    """
+
+def _shape_problems(geoms: np.ndarray, types: np.ndarray, spec: LayerSpec,
+                    where: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Missing, empty, non-finite and wrongly typed geometries: (ok mask, problems)."""
     problems: list[str] = []
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    n = len(geoms)
-    where = [f"{origin}, feature {i}" for i in range(n)]
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
         problems.append(f"{where[i]}: field 'geometry': missing or empty")
@@ -55,19 +54,20 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
     for i in nonfinite:
         problems.append(f"{where[i]}: field 'geometry': coordinates are NaN or infinite")
     ok[nonfinite] = False
-    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
     wrong = ok & ~np.isin(types, spec.geometry_types)
     for i in np.flatnonzero(wrong):
         problems.append(
             f"{where[i]}: field 'geometry': {types[i]} is not allowed in {spec.name} "
             f"(takes {', '.join(spec.geometry_types)})"
         )
-    ok &= ~wrong
-    if problems and not ok.any():
-        return gpd.GeoSeries([], crs=WORK_CRS), problems
+    return ok & ~wrong, problems
 
-    crs = gdf.crs
-    bounds = shapely.bounds(np.where(ok, geoms, None).astype(object))
+
+def _to_work_crs(geoms: np.ndarray, ok: np.ndarray, crs: object, *, origin: str,
+                 where: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Reproject to EPSG:3006 and keep what lies in Sweden: (geometries, ok mask, problems)."""
+    problems: list[str] = []
+    bounds = shapely.bounds(_masked(geoms, ok))
     if crs is None:
         # No CRS declared: GeoJSON's default is WGS84, but metres mean SWEREF 99 TM was meant.
         looks_metric = ok & (np.abs(np.nan_to_num(bounds)).max(axis=1) > 360)
@@ -76,9 +76,9 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
                 f"{where[i]}: field 'geometry': coordinates {_first_xy(geoms[i])} look like metres "
                 "(SWEREF 99 TM?) but the file declares no CRS; declare it (e.g. --crs EPSG:3006)"
             )
-        ok &= ~looks_metric
+        ok = ok & ~looks_metric
         crs = "EPSG:4326"
-    series = gpd.GeoSeries(np.where(ok, geoms, None), crs=crs)
+    series = gpd.GeoSeries(_masked(geoms, ok), crs=crs)
     if series.crs.to_epsg() == 4326:
         inside = _inside(bounds, SWEDEN_BOUNDS_WGS84)
         swapped = _inside(bounds[:, [1, 0, 3, 2]], SWEDEN_BOUNDS_WGS84)
@@ -86,20 +86,26 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
             hint = ("latitude and longitude look swapped (GeoJSON and WKT put longitude first)"
                     if swapped[i] else "lies outside Sweden")
             problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} {hint}")
-        ok &= inside
+        ok = ok & inside
     try:
         work = series.to_crs(WORK_CRS)
     except Exception as exc:  # pyproj raises several classes for unusable CRSs
-        raise ImportRejected(f"{origin}: cannot reproject from {series.crs} to {WORK_CRS}: {exc}")
+        raise ImportRejected(
+            f"{origin}: cannot reproject from {series.crs} to {WORK_CRS}: {exc}") from exc
     wgeoms = np.asarray(work.values, dtype=object)
-    wbounds = shapely.bounds(np.where(ok, wgeoms, None).astype(object))
+    wbounds = shapely.bounds(_masked(wgeoms, ok))
     outside = ok & ~_inside(np.nan_to_num(wbounds, nan=0.0), SWEDEN_BOUNDS_3006)
     for i in np.flatnonzero(outside):
         problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} lies outside Sweden "
                         f"(in {series.crs})")
-    ok &= ~outside
+    return wgeoms, ok & ~outside, problems
 
-    invalid = ok & ~shapely.is_valid(np.where(ok, wgeoms, None).astype(object))
+
+def _repair(wgeoms: np.ndarray, ok: np.ndarray, types: np.ndarray, spec: LayerSpec, *,
+            where: list[str], repair: bool) -> list[str]:
+    """Repair invalid geometries in place (polygons stay polygons, lines lines); the problems."""
+    problems: list[str] = []
+    invalid = ok & ~shapely.is_valid(_masked(wgeoms, ok))
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(wgeoms[i])
         if not repair:
@@ -115,6 +121,27 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
                             "repaired")
         else:
             wgeoms[i] = fixed
+    return problems
+
+
+def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
+                     repair: bool = True) -> tuple[gpd.GeoSeries, list[str]]:
+    """Check and repair geometries; return (geometries in EPSG:3006, problems).
+
+    Rejects missing, empty and non-finite geometries and types the layer does not take; repairs
+    invalid polygons with ``make_valid`` keeping only their polygonal part; rejects what lies
+    outside Sweden and says when latitude and longitude look swapped or metres arrive without a
+    CRS.
+    """
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    where = [f"{origin}, feature {i}" for i in range(len(geoms))]
+    types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
+    ok, problems = _shape_problems(geoms, types, spec, where)
+    if problems and not ok.any():
+        return gpd.GeoSeries([], crs=WORK_CRS), problems
+    wgeoms, ok, crs_problems = _to_work_crs(geoms, ok, gdf.crs, origin=origin, where=where)
+    problems += crs_problems
+    problems += _repair(wgeoms, ok, types, spec, where=where, repair=repair)
     return gpd.GeoSeries(wgeoms, crs=WORK_CRS), problems
 
 
