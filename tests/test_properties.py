@@ -479,7 +479,7 @@ def test_demand_pieces_cut_every_road_into_short_weighted_pieces(roads, piece_m,
     pieces = demand_pieces(roads, categories=cats, piece_m=piece_m)
     assert (pieces["length_m"] <= piece_m + 1e-6).all()
     assert (pieces["weight"] >= 0).all()
-    wanted = [i for i, c in zip(roads.index, roads["risk_categories"])
+    wanted = [i for i, c in zip(roads.index, roads["risk_categories"], strict=True)
               if not cats or set(c) & set(cats)]
     assert set(pieces["road_id"]) == {i for i in wanted if roads.length[i] > 0}
     for road_id, group in pieces.groupby("road_id"):
@@ -639,9 +639,10 @@ def suggest_cases(draw):
     step_m = draw(st.sampled_from([250.0, 500.0, 1000.0]))
     cats = draw(st.lists(st.sampled_from(RISK_CATEGORIES), max_size=1))
     n_checks = draw(st.integers(0, 3)) if rotation_weeks else 0
+    # Days 1–19 of October around as_of (the 10th): checks from the 10th on are planned, not done.
     checks = gpd.GeoDataFrame(
         {"status": "genomford",
-         "start": pd.to_datetime(["2024-10-0%dT10:00:00+02:00" % draw(st.integers(1, 9))
+         "start": pd.to_datetime([f"2024-10-{draw(st.integers(1, 19)):02d}T10:00:00+02:00"
                                   for _ in range(n_checks)], utc=True),
          "precision_m": [draw(st.sampled_from([None, 10.0, 5000.0])) for _ in range(n_checks)]},
         geometry=[shapely.Point(E0 + draw(st.integers(-3000, 3000)),
@@ -663,10 +664,15 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
                           categories=cats)
         return
     fixed_close = any(a.distance(b) < spacing for a, b in itertools.combinations(fixed, 2))
+    as_of = pd.Timestamp("2024-10-10T00:00:00Z")
     kwargs = dict(k=k, radius_m=radius, fixed_points=fixed, spacing_m=spacing, step_m=step_m,
                   categories=cats,
                   checks=checks, rotation_weeks=rotation_weeks, rotation=rotation,
-                  as_of=pd.Timestamp("2024-10-10T00:00:00Z"))
+                  as_of=as_of)
+    # Rotation counts the precise checks of the 2 weeks strictly before as_of, no others.
+    counted = checks[((checks["precision_m"].fillna(0) <= 1000)
+                      & (checks["start"] >= as_of - pd.Timedelta(weeks=2))
+                      & (checks["start"] < as_of)).to_numpy()] if len(checks) else checks
     if fixed_close:
         with pytest.raises(ValidationFailed, match="closer than the minimum spacing"):
             suggest_sites(roads, **kwargs)
@@ -680,7 +686,7 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
         # Fixed sites come first, all of them, where they were given.
         assert list(sites["fixed"][:len(fixed)]) == [True] * len(fixed)
         assert not sites["fixed"][len(fixed):].any()
-        for p, g in zip(fixed, sites.geometry.values[:len(fixed)]):
+        for p, g in zip(fixed, sites.geometry.values[:len(fixed)], strict=True):
             assert p.equals(g)
         xy = shapely.get_coordinates(np.asarray(sites.geometry.values))
         for a, b in itertools.combinations(range(len(xy)), 2):
@@ -694,15 +700,24 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
         assert (sites["weight_assigned"] <= sites["weight_covered"] + 1e-9).all()
         assert s.gap >= -1e-9 and s.upper_bound >= s.covered_weight - 1e-6 or \
             rotation == "penalise"
-        if rotation_weeks and rotation == "exclude" and len(checks):
-            recent = checks[(checks["precision_m"].fillna(0) <= 1000).to_numpy()]
+        if rotation_weeks:
+            (note,) = [n for n in s.notes if n.startswith("Rotation: ")]
+            n = len(counted)
+            assert (f"{n} traffic check" in note) if n else ("no traffic checks" in note)
+        if rotation_weeks and rotation == "exclude" and len(counted):
             free = sites[~sites["fixed"].to_numpy()]
-            if len(recent) and len(free):
+            if len(free):
                 d = shapely.distance(np.asarray(free.geometry.values)[:, None],
-                                     np.asarray(recent.geometry.values)[None, :])
+                                     np.asarray(counted.geometry.values)[None, :])
                 assert (d > 300.0 - 1e-6).all()
     if rotation_weeks == 0 or rotation == "exclude":
         assert results["greedy"].covered_weight <= results["mip"].covered_weight + 1e-6
+    if rotation_weeks and len(counted) < len(checks):
+        # Checks outside the window (planned, at as_of, too old, imprecise) change nothing.
+        only = suggest_sites(roads, method="mip", **dict(kwargs, checks=counted))
+        assert only.notes == results["mip"].notes
+        if rotation == "exclude":  # (penalised ties may cover different weights)
+            assert only.covered_weight == pytest.approx(results["mip"].covered_weight, abs=1e-6)
 
 
 # --- weekly plan ----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Traffic-check siting: tiny instances solved by hand, optimal = brute force, rotation, spacing,
-the time-of-day filter, the weekly plan, and the API and CLI over a real SQLite store."""
+"""Traffic-check siting: tiny instances solved by hand, optimal = brute force, every way the exact
+solver can fail (each falls back to the greedy answer with its gap and a note), rotation,
+spacing, the time-of-day filter, the weekly plan, and the API and CLI over a real SQLite
+store."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.optimize
 import shapely
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
@@ -21,7 +24,7 @@ from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor, 
 from geo.schedule import week_start, weekly_plan
 from geo.siting import (
     coverage_matrix, covered_weight, demand_pieces, generated_candidates, max_coverage,
-    snap_to_roads, suggest_sites,
+    recently_used, rotation_checks, snap_to_roads, suggest_sites,
 )
 from store import Store
 from tests.conftest import SECRET, auth
@@ -149,6 +152,128 @@ def test_optimal_equals_brute_force_on_random_small_instances(seed: int) -> None
                                        / greedy.upper_bound)
 
 
+# --- every way the exact solver can fail falls back to the greedy answer --------------------------
+
+# Greedy's trap on a line (radius 160 m): the middle site covers most alone (5.5), so greedy takes
+# it and then one side (7.5); the optimum is both sides (8). Greedy's own bound is 9.5.
+TRAP = dict(demand=[(0, 0), (150, 0), (300, 0), (450, 0), (600, 0)],
+            weights=[2, 2, 1.5, 2, 2], cands=[(75, 0), (300, 0), (525, 0)], radius_m=160)
+TRAP_GREEDY_GAP = (9.5 - 7.5) / 9.5
+
+REAL_MILP = scipy.optimize.milp
+
+
+def test_the_exact_solver_escapes_greedys_trap_and_reports_no_gap() -> None:
+    _, exact = solve(**TRAP, k=2)
+    assert exact.method == "mip" and sorted(exact.chosen) == [0, 2]
+    assert exact.covered_weight == pytest.approx(8.0) and exact.gap == 0.0
+    assert exact.upper_bound == pytest.approx(8.0) and exact.notes == []
+    _, greedy = solve(**TRAP, k=2, method="greedy")
+    assert sorted(greedy.chosen) == [0, 1] and greedy.covered_weight == pytest.approx(7.5)
+    assert greedy.upper_bound == pytest.approx(9.5)
+    assert greedy.gap == pytest.approx(TRAP_GREEDY_GAP)
+
+
+def failed(status: int, message: str, x: np.ndarray | None = None,
+           dual: float | None = None) -> scipy.optimize.OptimizeResult:
+    """A result as ``scipy.optimize.milp`` gives it when HiGHS does not succeed."""
+    return scipy.optimize.OptimizeResult(status=status, message=message, success=False, x=x,
+                                         fun=None, mip_node_count=0, mip_dual_bound=dual,
+                                         mip_gap=None)
+
+
+def _raises(c, **kwargs):
+    raise RuntimeError("HiGHS crashed")
+
+
+def _infeasible(c, **kwargs):
+    return failed(2, "The problem is infeasible. (HiGHS Status 8: model_status is Infeasible)")
+
+
+def _time_limit_without_solution(c, **kwargs):
+    return failed(1, "Time limit reached. (HiGHS Status 13: model_status is Time limit reached)")
+
+
+def _other_status(c, **kwargs):
+    return failed(4, "HiGHS did something unexpected")
+
+
+def _nan_solution(c, **kwargs):
+    return scipy.optimize.OptimizeResult(failed(0, "Optimal"), x=np.full(len(c), np.nan))
+
+
+def _breaks_the_constraints(c, **kwargs):  # all three sites for k = 2
+    return scipy.optimize.OptimizeResult(failed(0, "Optimal"), x=np.ones(len(c)))
+
+
+@pytest.mark.parametrize("fake, reason", [
+    (_raises, "the solver raised RuntimeError: HiGHS crashed"),
+    (_infeasible, "HiGHS reported the model infeasible"),
+    (_time_limit_without_solution, "HiGHS found no feasible solution within the time limit of 7 s"),
+    (_other_status, "HiGHS stopped without a solution (status 4: HiGHS did something unexpected)"),
+    (_nan_solution, "HiGHS stopped without a solution (status 0: Optimal)"),
+    (_breaks_the_constraints, "HiGHS returned a solution that breaks the constraints"),
+])
+def test_any_solver_failure_falls_back_to_greedy_with_its_gap_and_a_note(
+        monkeypatch: pytest.MonkeyPatch, fake, reason: str) -> None:
+    calls: list[dict] = []
+
+    def recording(c, **kwargs):
+        calls.append(kwargs)
+        return fake(c, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "milp", recording)
+    _, sol = solve(**TRAP, k=2, time_limit_s=7)
+    assert len(calls) == 1 and calls[0]["options"]["time_limit"] == 7
+    assert calls[0]["options"]["mip_rel_gap"] == 0.0
+    assert sol.method == "greedy" and sorted(sol.chosen) == [0, 1]
+    assert sol.covered_weight == pytest.approx(7.5)
+    assert sol.upper_bound == pytest.approx(9.5) and sol.gap == pytest.approx(TRAP_GREEDY_GAP)
+    assert sol.notes == [f"The exact solver (HiGHS) gave no result: {reason}. The greedy result "
+                         "is shown, at most 21.1% below the optimum."]
+
+
+def test_time_limit_with_a_solution_keeps_it_with_highs_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def stopped_early(c, **kwargs):  # the optimum, but not proven: HiGHS's bound is 8.5
+        res = REAL_MILP(c, **kwargs)
+        return scipy.optimize.OptimizeResult(res, status=1, success=False,
+                                             mip_dual_bound=-8.5)
+
+    monkeypatch.setattr(scipy.optimize, "milp", stopped_early)
+    _, sol = solve(**TRAP, k=2, time_limit_s=7)
+    assert sol.method == "mip" and sorted(sol.chosen) == [0, 2]
+    assert sol.upper_bound == pytest.approx(8.5) and sol.gap == pytest.approx(0.5 / 8.5)
+    assert sol.notes == ["The exact solver (HiGHS) reached the time limit of 7 s before proving "
+                         "optimality; its best solution is shown, at most 5.9% below the "
+                         "optimum."]
+
+
+def test_time_limit_with_a_worse_solution_than_greedy_shows_greedy_under_the_tighter_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def poor_incumbent(c, **kwargs):  # only the left site (4), bound 9
+        x = np.zeros(len(c))
+        x[0] = 1.0
+        return failed(1, "Time limit reached", x=x, dual=-9.0)
+
+    monkeypatch.setattr(scipy.optimize, "milp", poor_incumbent)
+    _, sol = solve(**TRAP, k=2, time_limit_s=7)
+    assert sol.method == "greedy" and sol.covered_weight == pytest.approx(7.5)
+    assert sol.upper_bound == pytest.approx(9.0) and sol.gap == pytest.approx(1.5 / 9.0)
+    assert "the greedy result (better than its best) is shown, at most 16.7% below" in \
+        sol.notes[0]
+
+
+def test_a_real_time_limit_never_raises() -> None:
+    """HiGHS with (almost) no time: whatever it manages, the answer is feasible and bounded."""
+    rng = np.random.default_rng(7)
+    demand, cands = rng.uniform(0, 20_000, (3_000, 2)), rng.uniform(0, 20_000, (300, 2))
+    cover, sol = solve(demand, rng.lognormal(0, 1, 3_000), cands, radius_m=1_500, k=10,
+                       time_limit_s=1e-6)
+    assert len(sol.chosen) <= 10 and sol.gap >= 0 and sol.upper_bound >= sol.objective
+    assert sol.method == "greedy" or sol.gap == 0.0 or "time limit" in sol.notes[0]
+
+
 # --- suggestions with rotation, shares, time of day ----------------------------------------------
 
 def rotation_case():
@@ -172,7 +297,9 @@ def test_rotation_excludes_the_best_site_used_last_week() -> None:
                             as_of=pd.Timestamp("2024-03-08", tz="UTC"))
     assert rotated.covered_weight == pytest.approx(6.0)
     assert rotated.sites.geometry.x[0] - X0 in (pytest.approx(0), pytest.approx(1000))
-    assert "were excluded" in rotated.notes[0]
+    assert rotated.notes[0] == ("Rotation: 1 traffic check in the 2 weeks before 2024-03-08 "
+                                "01:00 (local time) was used; 1 candidate site within 300 m of "
+                                "it was excluded.")
     old = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=1,
                         as_of=pd.Timestamp("2024-04-08", tz="UTC"))
     assert old.covered_weight == pytest.approx(10.0)
@@ -190,6 +317,41 @@ def test_rotation_penalty_trades_covered_weight_against_predictability() -> None
     mild = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
                          rotation="penalise", rotation_penalty=0.3, as_of=as_of)
     assert mild.covered_weight == pytest.approx(10.0)
+
+
+def test_rotation_counts_only_checks_strictly_before_as_of() -> None:
+    roads = rotation_case()
+    as_of = pd.Timestamp("2024-03-08", tz="UTC")
+    planned = checks_at(500, 0, "2024-03-09")  # planned for tomorrow: has not happened
+    at = checks_at(500, 0, "2024-03-08")  # at as_of itself: not before it
+    old = checks_at(500, 0, "2024-02-20")  # more than 2 weeks before
+    not_yet = pd.concat([planned, at, old])
+    s = suggest_sites(roads, k=1, radius_m=600, checks=not_yet, rotation_weeks=2, as_of=as_of)
+    assert s.covered_weight == pytest.approx(10.0)  # the best site stays
+    assert s.notes == ["Rotation: no traffic checks in the 2 weeks before 2024-03-08 01:00 "
+                       "(local time), so no candidate sites were excluded."]
+    just_before = checks_at(500, 0, "2024-03-07 23:59:59")
+    nowhere = checks_at(500, 2500, "2024-03-01")  # near no candidate site
+    used = pd.concat([not_yet, just_before, nowhere])
+    s = suggest_sites(roads, k=1, radius_m=600, checks=used, rotation_weeks=2, as_of=as_of)
+    assert s.covered_weight == pytest.approx(6.0)
+    assert s.notes == ["Rotation: 2 traffic checks in the 2 weeks before 2024-03-08 01:00 "
+                       "(local time) were used; 1 candidate site within 300 m of them was "
+                       "excluded."]
+    s = suggest_sites(roads, k=1, radius_m=600, checks=nowhere, rotation_weeks=1,
+                      rotation="penalise", as_of=as_of)
+    assert s.notes == ["Rotation: 1 traffic check in the 1 week before 2024-03-08 01:00 (local "
+                       "time) was used; no free candidate site lies within 300 m of it."]
+    s = suggest_sites(roads, k=1, radius_m=600, checks=used, rotation_weeks=2,
+                      rotation="penalise", rotation_penalty=0.3, as_of=as_of)
+    assert s.notes[0].endswith("1 candidate site within 300 m of them was penalised (each "
+                               "loses 0.3 × the weight it covers alone).")
+    since = as_of - pd.Timedelta(weeks=2)
+    assert len(rotation_checks(used, since=since, until=as_of)) == 2
+    assert len(rotation_checks(used, since=since)) == 4  # without an end: at and planned too
+    cands = generated_candidates(roads)
+    assert recently_used(cands, planned, since=since, until=as_of).size == 0
+    assert recently_used(cands, planned, since=since).tolist() == [1]
 
 
 def test_covered_share_is_of_weight_not_of_pieces() -> None:
@@ -317,6 +479,19 @@ def siting_store(store: Store) -> Store:
     roads["provenance"] = "illustrative"
     store.insert("risk_roads", roads)
     return store
+
+
+def test_api_suggest_falls_back_to_greedy_when_the_solver_fails(
+        client: TestClient, tokens: dict[str, str], siting_store: Store,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scipy.optimize, "milp", _raises)
+    r = client.post("/api/siting/suggest", json={"k": 1, "radius_m": 600},
+                    headers=auth(tokens["planerare"]))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["method"] == "greedy" and doc["covered_weight"] == pytest.approx(10.0)
+    assert doc["gap"] == 0.0  # greedy is optimal for k = 1 and its bound proves it
+    assert any("the solver raised RuntimeError: HiGHS crashed" in n for n in doc["notes"])
 
 
 def test_api_suggest_returns_geojson_with_figures(client: TestClient, tokens: dict[str, str],
