@@ -596,17 +596,20 @@ def _rotation_note(n_checks: int, n_sites: int, *, weeks: int, as_of: pd.Timesta
                    rotation: RotationMode, radius_m: float, penalty: float) -> str:
     """What rotation did, in figures: the checks used, the window, and the sites affected."""
     local = as_of.tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-    checks = f"{n_checks} traffic check{'' if n_checks == 1 else 's'}"
-    window = f"in the {weeks} week{'' if weeks == 1 else 's'} before {local}"
+    window = f"in the {weeks} week{'' if weeks == 1 else 's'} before {local} (local time)"
+    done = "excluded" if rotation == "exclude" else "penalised"
     if n_checks == 0:
-        return f"Rotation: no traffic checks {window}; no candidate sites were affected."
-    sites = f"{n_sites} candidate site{'' if n_sites == 1 else 's'} within {radius_m:g} m"
-    verb = "were excluded" if rotation == "exclude" else \
-        f"were penalised ({penalty:g} × the weight each covers alone)"
+        return f"Rotation: no traffic checks {window}, so no candidate sites were {done}."
+    checks = "1 traffic check" if n_checks == 1 else f"{n_checks} traffic checks"
+    used = f"Rotation: {checks} {window} {'was' if n_checks == 1 else 'were'} used"
+    them = "it" if n_checks == 1 else "them"
     if n_sites == 0:
-        return (f"Rotation: {checks} {window} were used; no free candidate site lies within "
-                f"{radius_m:g} m of them.")
-    return f"Rotation: {checks} {window} were used; {sites} of them {verb}."
+        return f"{used}; no free candidate site lies within {radius_m:g} m of {them}."
+    sites = "1 candidate site" if n_sites == 1 else f"{n_sites} candidate sites"
+    how = "" if rotation == "exclude" else \
+        f" (each loses {penalty:g} × the weight it covers alone)"
+    return (f"{used}; {sites} within {radius_m:g} m of {them} "
+            f"{'was' if n_sites == 1 else 'were'} {done}{how}.")
 
 
 def suggest_sites(roads: gpd.GeoDataFrame, *, k: int, radius_m: float,  # noqa: PLR0913
