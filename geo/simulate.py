@@ -14,6 +14,7 @@ layer (one LineString per walk) on top of it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -78,14 +79,15 @@ def _zone_weights(zones: gpd.GeoDataFrame) -> np.ndarray:
     """Visit probabilities: by target minutes per week if given, else by priority (1 highest)."""
     n = len(zones)
     if "target_minutes_per_week" in zones:
-        w = pd.to_numeric(zones["target_minutes_per_week"], errors="coerce").to_numpy(float)
+        w: np.ndarray = pd.to_numeric(zones["target_minutes_per_week"],
+                                      errors="coerce").to_numpy(float)
         if np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0:
-            return w / w.sum()
+            return w / float(w.sum())
     if "priority" in zones:
-        p = pd.to_numeric(zones["priority"], errors="coerce").to_numpy(float)
+        p: np.ndarray = pd.to_numeric(zones["priority"], errors="coerce").to_numpy(float)
         if np.isfinite(p).all() and (p > 0).all():
             w = 1.0 / p
-            return w / w.sum()
+            return w / float(w.sum())
     return np.full(n, 1.0 / n)
 
 
@@ -113,11 +115,169 @@ def _walk_starts(rng: np.random.Generator, start: pd.Timestamp, end: pd.Timestam
     local = pd.DatetimeIndex(days[day_idx]) + pd.to_timedelta(np.round(hours * 3600.0), unit="s")
     utc = local.tz_localize(LOCAL_TZ, ambiguous=np.ones(m, dtype=bool),
                             nonexistent="shift_forward").tz_convert("UTC")
-    secs = (utc - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
-    secs = np.asarray(secs, dtype=np.float64)
+    secs = np.asarray((utc - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1),
+                      dtype=np.float64)
     lo, hi = start.timestamp(), end.timestamp()
     secs = secs[(secs >= lo) & (secs < hi)][:n]
     return np.sort(secs)
+
+
+@dataclass(frozen=True)
+class WalkModel:
+    """How one simulated foot-patrol walk behaves."""
+
+    walk_speed_mps: float = 1.3
+    gps_noise_m: float = 5.0
+    dwell_min: tuple[float, float] = (10.0, 40.0)
+    visits_per_walk: tuple[int, int] = (2, 5)
+    pause_probability: float = 0.08
+    pause_min: tuple[float, float] = (1.0, 5.0)
+
+
+class _Visits(NamedTuple):
+    """Zone visits of all walks, in walk order."""
+
+    walk: np.ndarray  # the walk of each visit
+    first_of_walk: np.ndarray  # bool: the first visit of its walk
+    zone: np.ndarray  # the zone visited
+    per_walk: np.ndarray  # visits per walk
+
+
+def _draw_visits(rng: np.random.Generator, n_walks: int, n_zones: int, zone_p: np.ndarray,
+                 walk: WalkModel) -> _Visits:
+    """2..5 visits per walk, consecutive visits in different zones where possible."""
+    lo_v, hi_v = walk.visits_per_walk
+    n_visits = rng.integers(lo_v, hi_v + 1, size=n_walks)
+    visit_walk = np.repeat(np.arange(n_walks), n_visits)
+    first_of_walk = np.r_[True, visit_walk[1:] != visit_walk[:-1]]
+    zone = rng.choice(n_zones, size=len(visit_walk), p=zone_p)
+    if n_zones > 1:
+        for _ in range(3):  # re-draw repeats by shifting to another zone (vectorised)
+            repeat = ~first_of_walk & (zone == np.r_[-1, zone[:-1]])
+            if not repeat.any():
+                break
+            zone[repeat] = (zone[repeat] + rng.integers(1, n_zones, repeat.sum())) % n_zones
+    return _Visits(visit_walk, first_of_walk, zone, n_visits)
+
+
+class _Paths(NamedTuple):
+    """The walked path inside each visit: breakpoints, truncated at the visit's dwell time."""
+
+    wp: np.ndarray  # (n_vis, k+1, 2) waypoints
+    bp_t: np.ndarray  # (n_vis, 2k+1) breakpoint times, visit-relative
+    bp_xy: np.ndarray  # (n_vis, 2k+1, 2) breakpoint positions
+    n_keep: np.ndarray  # breakpoints kept before the dwell time
+    end_t: np.ndarray  # visit duration, seconds
+    end_xy: np.ndarray  # where the visit ends
+
+
+def _visit_paths(rng: np.random.Generator, pools: np.ndarray, visits: _Visits,
+                 walk_speed: np.ndarray, walk: WalkModel) -> _Paths:
+    """Legs inside each visit: random waypoints, walked at a noisy speed, truncated at dwell."""
+    n_vis, k = len(visits.walk), _MAX_LEGS
+    pick = rng.integers(0, _POOL_SIZE, size=(n_vis, k + 1))
+    wp = pools[visits.zone[:, None], pick]  # (n_vis, k+1, 2)
+    step = np.linalg.norm(np.diff(wp, axis=1), axis=2)  # (n_vis, k)
+    speed = walk_speed[visits.walk][:, None] * np.clip(rng.normal(1.0, 0.08, (n_vis, k)),
+                                                       0.75, 1.3)
+    move_s = step / speed
+    pause_s = np.where(rng.random((n_vis, k)) < walk.pause_probability,
+                       rng.uniform(walk.pause_min[0] * 60, walk.pause_min[1] * 60, (n_vis, k)),
+                       0.0)
+    dwell_s = rng.uniform(walk.dwell_min[0] * 60, walk.dwell_min[1] * 60, n_vis)
+    # Breakpoints of a visit: wp0 at 0, then per leg (arrive at wp j+1, leave wp j+1 after pause).
+    arrive = np.cumsum(move_s + pause_s, axis=1) - pause_s
+    leave = arrive + pause_s
+    bp_t = np.concatenate([np.zeros((n_vis, 1)), np.stack([arrive, leave], 2).reshape(n_vis, -1)],
+                          axis=1)
+    bp_xy = np.concatenate([wp[:, :1], np.repeat(wp[:, 1:], 2, axis=1)], axis=1)
+    # Truncate at the dwell time: keep breakpoints before it, then one interpolated at it.
+    n_keep = (bp_t < dwell_s[:, None]).sum(axis=1)  # >= 1 (the first breakpoint is at 0)
+    cut = np.minimum(n_keep, bp_t.shape[1] - 1)
+    rows = np.arange(n_vis)
+    t_a, t_b = bp_t[rows, cut - 1], bp_t[rows, cut]
+    end_t = np.minimum(dwell_s, t_b)
+    frac = np.where(t_b > t_a, (end_t - t_a) / np.where(t_b > t_a, t_b - t_a, 1.0), 0.0)
+    end_xy = bp_xy[rows, cut - 1] + frac[:, None] * (bp_xy[rows, cut] - bp_xy[rows, cut - 1])
+    return _Paths(wp, bp_t, bp_xy, n_keep, end_t, end_xy)
+
+
+class _Breakpoints(NamedTuple):
+    """All walks' breakpoints flattened, with walk-relative times."""
+
+    x: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+    walk: np.ndarray
+    walk_len: np.ndarray  # duration of each walk, seconds
+
+
+def _breakpoints(rng: np.random.Generator, visits: _Visits, paths: _Paths,
+                 walk_speed: np.ndarray) -> _Breakpoints:
+    """Join the visits of each walk by transits (via a bent midpoint) and flatten them."""
+    wp, end_xy, n_vis = paths.wp, paths.end_xy, len(visits.walk)
+    prev_end = np.r_[[[np.nan, np.nan]], end_xy[:-1]]
+    has_transit = ~visits.first_of_walk
+    vec = wp[:, 0] - prev_end
+    dist = np.linalg.norm(vec, axis=1)
+    normal = np.column_stack([-vec[:, 1], vec[:, 0]]) / np.where(dist > 0, dist, 1.0)[:, None]
+    mid = prev_end + 0.5 * vec + normal * rng.normal(0, 0.08, n_vis)[:, None] * dist[:, None]
+    leg1 = np.linalg.norm(mid - prev_end, axis=1)
+    leg2 = np.linalg.norm(wp[:, 0] - mid, axis=1)
+    transit_speed = walk_speed[visits.walk] * np.clip(rng.normal(1.05, 0.05, n_vis), 0.9, 1.25)
+    transit_s = np.where(has_transit, (leg1 + leg2) / transit_speed, 0.0)
+    mid_s = np.where(has_transit, leg1 / transit_speed, 0.0)
+
+    # Visit start offsets within the walk: cumulative (transit + visit) per walk.
+    block = transit_s + paths.end_t
+    block_cum = np.cumsum(block)
+    walk_first_visit = np.flatnonzero(visits.first_of_walk)
+    walk_base = np.repeat(block_cum[walk_first_visit] - block[walk_first_visit], visits.per_walk)
+    visit_t0 = block_cum - block - walk_base + transit_s  # arrival in the zone, walk-relative
+    walk_len = np.add.reduceat(block, walk_first_visit)
+
+    # Per visit: [transit midpoint], kept breakpoints, end point.
+    n_keep, bp_t, bp_xy = paths.n_keep, paths.bp_t, paths.bp_xy
+    n_bp = has_transit.astype(np.int64) + n_keep + 1
+    bp_visit = np.repeat(np.arange(n_vis), n_bp)
+    pos = np.arange(n_bp.sum()) - np.repeat(np.cumsum(n_bp) - n_bp, n_bp)  # index within visit
+    shift_mid = has_transit[bp_visit].astype(np.int64)
+    is_mid = pos < shift_mid
+    j = pos - shift_mid  # index into the visit's breakpoints; == n_keep for the end point
+    is_end = j == n_keep[bp_visit]
+    jj = np.clip(j, 0, bp_t.shape[1] - 1)
+    fx = np.where(is_end, end_xy[bp_visit, 0], bp_xy[bp_visit, jj, 0])
+    fy = np.where(is_end, end_xy[bp_visit, 1], bp_xy[bp_visit, jj, 1])
+    ft = np.where(is_end, paths.end_t[bp_visit], bp_t[bp_visit, jj]) + visit_t0[bp_visit]
+    fx = np.where(is_mid, mid[bp_visit, 0], fx)
+    fy = np.where(is_mid, mid[bp_visit, 1], fy)
+    ft = np.where(is_mid, visit_t0[bp_visit] - transit_s[bp_visit] + mid_s[bp_visit], ft)
+    return _Breakpoints(fx, fy, ft, visits.walk[bp_visit], walk_len)
+
+
+def _sample_pings(bp: _Breakpoints, n_walks: int, dt: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pings every ``dt`` seconds along the breakpoints: (virtual time, x, y, walk, rel. time).
+
+    Walks are laid end to end on one "virtual" time axis so one searchsorted serves them all.
+    """
+    gap = 2 * dt + 2 * _NOISE_KNOT_S
+    walk_off = np.cumsum(bp.walk_len + gap) - (bp.walk_len + gap)
+    vt_bp = bp.t + walk_off[bp.walk]
+    n_ping = np.floor(bp.walk_len / dt).astype(np.int64) + 1
+    ping_walk = np.repeat(np.arange(n_walks), n_ping)
+    rel = (np.arange(n_ping.sum()) - np.repeat(np.cumsum(n_ping) - n_ping, n_ping)) * dt
+    vt = rel + walk_off[ping_walk]
+    seg = np.searchsorted(vt_bp, vt, side="right") - 1
+    walk_bp_first = np.flatnonzero(np.r_[True, bp.walk[1:] != bp.walk[:-1]])
+    walk_bp_last = np.r_[walk_bp_first[1:], len(bp.walk)] - 1
+    seg = np.clip(seg, walk_bp_first[ping_walk], walk_bp_last[ping_walk] - 1)
+    t_lo, t_hi = vt_bp[seg], vt_bp[seg + 1]
+    span = t_hi - t_lo
+    w = np.clip(np.where(span > 0, (vt - t_lo) / np.where(span > 0, span, 1.0), 0.0), 0.0, 1.0)
+    x = bp.x[seg] + w * (bp.x[seg + 1] - bp.x[seg])
+    y = bp.y[seg] + w * (bp.y[seg + 1] - bp.y[seg])
+    return vt, x, y, ping_walk, rel
 
 
 def simulate_ping_arrays(
@@ -128,12 +288,7 @@ def simulate_ping_arrays(
     seed: int,
     ping_interval_s: float = 30.0,
     shifts_per_week: float = 5.0,
-    walk_speed_mps: float = 1.3,
-    gps_noise_m: float = 5.0,
-    dwell_min: tuple[float, float] = (10.0, 40.0),
-    visits_per_walk: tuple[int, int] = (2, 5),
-    pause_probability: float = 0.08,
-    pause_min: tuple[float, float] = (1.0, 5.0),
+    walk: WalkModel = WalkModel(),
 ) -> PingArrays:
     """Simulate foot-patrol pings in ``zones`` (EPSG:3006 polygons) between ``start`` and ``end``.
 
@@ -141,7 +296,8 @@ def simulate_ping_arrays(
     5 h), so pings ≈ walks × 7,700 s / ``ping_interval_s``: two million 1 Hz pings in a month
     take about 60 walks a week (80 give ≈ 2.6 million in about a second). Naive ``start``/``end``
     are Swedish local time; pings at or after ``end`` are dropped. The result depends only on
-    the arguments (``seed`` included). Walks ignore the zones' ``active_hours``.
+    the arguments (``seed`` included). Walks ignore the zones' ``active_hours``. ``walk``
+    describes how one walk behaves.
     """
     zones = require_work_crs(zones, "zones")
     if len(zones) == 0:
@@ -161,113 +317,18 @@ def simulate_ping_arrays(
     if n_walks == 0:
         return empty
     pools = _zone_point_pools(polygons, rng)
-    n_zones = len(polygons)
-
-    # --- zone visits: 2..5 per walk, consecutive visits in different zones where possible ----
-    lo_v, hi_v = visits_per_walk
-    n_visits = rng.integers(lo_v, hi_v + 1, size=n_walks)
-    visit_walk = np.repeat(np.arange(n_walks), n_visits)
-    n_vis = len(visit_walk)
-    first_of_walk = np.r_[True, visit_walk[1:] != visit_walk[:-1]]
-    zone = rng.choice(n_zones, size=n_vis, p=_zone_weights(zones))
-    if n_zones > 1:
-        for _ in range(3):  # re-draw repeats by shifting to another zone (vectorised)
-            repeat = ~first_of_walk & (zone == np.r_[-1, zone[:-1]])
-            if not repeat.any():
-                break
-            zone[repeat] = (zone[repeat] + rng.integers(1, n_zones, repeat.sum())) % n_zones
-
-    # --- legs inside each visit: random waypoints, walked at a noisy speed, truncated at dwell --
-    walk_speed = np.clip(rng.normal(walk_speed_mps, 0.1, n_walks), 0.9, 1.7)
-    k = _MAX_LEGS
-    pick = rng.integers(0, _POOL_SIZE, size=(n_vis, k + 1))
-    wp = pools[zone[:, None], pick]  # (n_vis, k+1, 2)
-    step = np.linalg.norm(np.diff(wp, axis=1), axis=2)  # (n_vis, k)
-    speed = walk_speed[visit_walk][:, None] * np.clip(rng.normal(1.0, 0.08, (n_vis, k)), 0.75, 1.3)
-    move_s = step / speed
-    pause_s = np.where(rng.random((n_vis, k)) < pause_probability,
-                       rng.uniform(pause_min[0] * 60, pause_min[1] * 60, (n_vis, k)), 0.0)
-    dwell_s = rng.uniform(dwell_min[0] * 60, dwell_min[1] * 60, n_vis)
-    # Breakpoints of a visit: wp0 at 0, then per leg (arrive at wp j+1, leave wp j+1 after pause).
-    arrive = np.cumsum(move_s + pause_s, axis=1) - pause_s
-    leave = arrive + pause_s
-    bp_t = np.concatenate([np.zeros((n_vis, 1)), np.stack([arrive, leave], 2).reshape(n_vis, -1)],
-                          axis=1)
-    bp_xy = np.concatenate([wp[:, :1], np.repeat(wp[:, 1:], 2, axis=1)], axis=1)
-    # Truncate at the dwell time: keep breakpoints before it, then one interpolated at it.
-    keep = bp_t < dwell_s[:, None]
-    n_keep = keep.sum(axis=1)  # >= 1 (the first breakpoint is at 0)
-    cut = np.minimum(n_keep, bp_t.shape[1] - 1)
-    rows = np.arange(n_vis)
-    t_a, t_b = bp_t[rows, cut - 1], bp_t[rows, cut]
-    end_t = np.minimum(dwell_s, t_b)
-    frac = np.where(t_b > t_a, (end_t - t_a) / np.where(t_b > t_a, t_b - t_a, 1.0), 0.0)
-    end_xy = bp_xy[rows, cut - 1] + frac[:, None] * (bp_xy[rows, cut] - bp_xy[rows, cut - 1])
-    visit_len = end_t  # duration of each visit, seconds
-
-    # --- transits: from the end of one visit to the start of the next, via a bent midpoint ------
-    prev_end = np.r_[[[np.nan, np.nan]], end_xy[:-1]]
-    has_transit = ~first_of_walk
-    vec = wp[:, 0] - prev_end
-    dist = np.linalg.norm(vec, axis=1)
-    normal = np.column_stack([-vec[:, 1], vec[:, 0]]) / np.where(dist > 0, dist, 1.0)[:, None]
-    mid = prev_end + 0.5 * vec + normal * rng.normal(0, 0.08, n_vis)[:, None] * dist[:, None]
-    leg1 = np.linalg.norm(mid - prev_end, axis=1)
-    leg2 = np.linalg.norm(wp[:, 0] - mid, axis=1)
-    transit_speed = walk_speed[visit_walk] * np.clip(rng.normal(1.05, 0.05, n_vis), 0.9, 1.25)
-    transit_s = np.where(has_transit, (leg1 + leg2) / transit_speed, 0.0)
-    mid_s = np.where(has_transit, leg1 / transit_speed, 0.0)
-
-    # Visit start offsets within the walk: cumulative (transit + visit) per walk.
-    block = transit_s + visit_len
-    block_cum = np.cumsum(block)
-    walk_first_visit = np.flatnonzero(first_of_walk)
-    walk_base = np.repeat(block_cum[walk_first_visit] - block[walk_first_visit], n_visits)
-    visit_t0 = block_cum - block - walk_base + transit_s  # arrival in the zone, walk-relative
-    walk_len = np.add.reduceat(block, walk_first_visit)
-
-    # --- flatten breakpoints: per visit [transit midpoint], kept breakpoints, end point ----------
-    n_bp = has_transit.astype(np.int64) + n_keep + 1
-    bp_visit = np.repeat(rows, n_bp)
-    pos = np.arange(n_bp.sum()) - np.repeat(np.cumsum(n_bp) - n_bp, n_bp)  # index within visit
-    shift_mid = has_transit[bp_visit].astype(np.int64)
-    is_mid = pos < shift_mid
-    j = pos - shift_mid  # index into the visit's breakpoints; == n_keep for the end point
-    is_end = j == n_keep[bp_visit]
-    jj = np.clip(j, 0, bp_t.shape[1] - 1)
-    fx = np.where(is_end, end_xy[bp_visit, 0], bp_xy[bp_visit, jj, 0])
-    fy = np.where(is_end, end_xy[bp_visit, 1], bp_xy[bp_visit, jj, 1])
-    ft = np.where(is_end, end_t[bp_visit], bp_t[bp_visit, jj]) + visit_t0[bp_visit]
-    fx = np.where(is_mid, mid[bp_visit, 0], fx)
-    fy = np.where(is_mid, mid[bp_visit, 1], fy)
-    ft = np.where(is_mid, visit_t0[bp_visit] - transit_s[bp_visit] + mid_s[bp_visit], ft)
-    bp_walk = visit_walk[bp_visit]
-
-    # Walks laid end to end on one "virtual" time axis so one searchsorted serves them all.
-    dt = float(ping_interval_s)
-    gap = 2 * dt + 2 * _NOISE_KNOT_S
-    walk_off = np.cumsum(walk_len + gap) - (walk_len + gap)
-    vt_bp = ft + walk_off[bp_walk]
-    n_ping = np.floor(walk_len / dt).astype(np.int64) + 1
-    ping_walk = np.repeat(np.arange(n_walks), n_ping)
-    rel = (np.arange(n_ping.sum()) - np.repeat(np.cumsum(n_ping) - n_ping, n_ping)) * dt
-    vt = rel + walk_off[ping_walk]
-    seg = np.searchsorted(vt_bp, vt, side="right") - 1
-    walk_bp_first = np.flatnonzero(np.r_[True, bp_walk[1:] != bp_walk[:-1]])
-    walk_bp_last = np.r_[walk_bp_first[1:], len(bp_walk)] - 1
-    seg = np.clip(seg, walk_bp_first[ping_walk], walk_bp_last[ping_walk] - 1)
-    t_lo, t_hi = vt_bp[seg], vt_bp[seg + 1]
-    span = t_hi - t_lo
-    w = np.clip(np.where(span > 0, (vt - t_lo) / np.where(span > 0, span, 1.0), 0.0), 0.0, 1.0)
-    x = fx[seg] + w * (fx[seg + 1] - fx[seg])
-    y = fy[seg] + w * (fy[seg + 1] - fy[seg])
+    visits = _draw_visits(rng, n_walks, len(polygons), _zone_weights(zones), walk)
+    walk_speed = np.clip(rng.normal(walk.walk_speed_mps, 0.1, n_walks), 0.9, 1.7)
+    paths = _visit_paths(rng, pools, visits, walk_speed, walk)
+    bp = _breakpoints(rng, visits, paths, walk_speed)
+    vt, x, y, ping_walk, rel = _sample_pings(bp, n_walks, float(ping_interval_s))
 
     # GPS error: independent draws every _NOISE_KNOT_S seconds, linearly interpolated (variance
     # restored by sqrt(3/2)), so the error drifts smoothly instead of jumping ping to ping.
-    if gps_noise_m > 0:
+    if walk.gps_noise_m > 0:
         n_knots = int(np.ceil(vt[-1] / _NOISE_KNOT_S)) + 2
         knots_t = np.arange(n_knots) * _NOISE_KNOT_S
-        scale = gps_noise_m * np.sqrt(1.5)
+        scale = walk.gps_noise_m * np.sqrt(1.5)
         x = x + np.interp(vt, knots_t, rng.normal(0, scale, n_knots))
         y = y + np.interp(vt, knots_t, rng.normal(0, scale, n_knots))
 
@@ -282,7 +343,7 @@ def _assign_units(t0: np.ndarray, t1: np.ndarray, n_units: int) -> list[str]:
     when all ``n_units`` are out)."""
     free_at: list[float] = [-np.inf] * max(n_units, 1)
     names: list[str] = []
-    for a, b in zip(t0.tolist(), t1.tolist()):
+    for a, b in zip(t0.tolist(), t1.tolist(), strict=True):
         idx = next((i for i, f in enumerate(free_at) if f <= a), None)
         if idx is None:
             free_at.append(-np.inf)
@@ -307,17 +368,17 @@ def simulate_foot_patrols(
     ping_interval_s: float = 30.0,
     shifts_per_week: float = 5,
     n_units: int = 2,
-    **options: float | tuple[float, float],
+    walk: WalkModel = WalkModel(),
 ) -> gpd.GeoDataFrame:
     """The ``patrols`` layer of simulated foot patrols in ``zones`` (EPSG:3006), one row per walk.
 
     Columns: geometry (LineString, a vertex per ping), unit (team name, never a person),
     kind "fot", start/end (UTC), times (ISO 8601 UTC per vertex), provenance "simulated" and
-    source (generator and seed). ``options`` go to ``simulate_ping_arrays``.
+    source (generator and seed). ``walk`` goes to ``simulate_ping_arrays``.
     """
-    pings = simulate_ping_arrays(  # type: ignore[arg-type]
+    pings = simulate_ping_arrays(
         zones, start=start, end=end, seed=seed, ping_interval_s=ping_interval_s,
-        shifts_per_week=shifts_per_week, **options)
+        shifts_per_week=shifts_per_week, walk=walk)
     columns = ["unit", "kind", "start", "end", "times", "provenance", "source"]
     if len(pings.t) == 0:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WORK_CRS)
