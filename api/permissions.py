@@ -6,9 +6,12 @@ Roles: planerare (traffic planners), patrullchef (patrol leaders), rad (the coun
 
 from __future__ import annotations
 
-from geo.privacy import without_sensitive
+import geopandas as gpd
 
-__all__ = ["may_read", "may_write", "sees_sensitive", "without_sensitive"]
+from geo.privacy import scrub_frame, without_sensitive
+
+__all__ = ["may_read", "may_write", "sees_planned_checks", "sees_raw_text", "sees_sensitive",
+           "viewer_frame", "without_sensitive"]
 
 POLICE_ROLES = frozenset({"planerare", "patrullchef", "admin"})
 ALL_ROLES = frozenset({"planerare", "patrullchef", "rad", "admin"})
@@ -53,5 +56,24 @@ def may_write(role: str | None, layer: str) -> bool:
 
 
 def sees_sensitive(role: str | None) -> bool:
-    """Only police roles see sensitive records as points."""
+    """Only police roles see sensitive records as points (and planned traffic checks)."""
     return role in POLICE_ROLES
+
+
+def sees_planned_checks(role: str | None) -> bool:
+    """Planned traffic checks (status planerad: when, where, what) are planned police
+    operations: planerare, patrullchef and admin only. ``without_sensitive`` drops them for
+    everyone else, so this is the same set as ``sees_sensitive``."""
+    return role in POLICE_ROLES
+
+
+def sees_raw_text(role: str | None) -> bool:
+    """Free text unscrubbed (personnummer, phone numbers, e-mail left in): admin only."""
+    return role == "admin"
+
+
+def viewer_frame(layer: str, gdf: gpd.GeoDataFrame, role: str | None) -> gpd.GeoDataFrame:
+    """``gdf`` as ``role`` may see it: the records it may not read dropped, free text scrubbed.
+    Every answer that carries records (reads and writes alike) goes through this."""
+    gdf = gdf if sees_sensitive(role) else without_sensitive(layer, gdf)
+    return gdf if sees_raw_text(role) else scrub_frame(layer, gdf)

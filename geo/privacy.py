@@ -1,28 +1,41 @@
 """What counts as sensitive: records that never leave the server as points for the council or
-the public (violence in close relationships, sexual offences)."""
+the public (violence in close relationships, sexual offences, planned traffic checks), and the
+scrubbing of personal data (personnummer, phone numbers, e-mail) out of every free-text field."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo.grid import cell_ids, cell_indices, check_cell_size
+from geo.layers import LAYERS, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS
 
 # Police event types about sexual offences: public on polisen.se as text, but never as points
 # outside the police roles.
 SENSITIVE_EVENT_PREFIXES = ("Våldtäkt", "Sexualbrott", "Sexuellt ofredande")
 
 
+PLANNED_CHECK_STATUS = "planerad"  # planned police operations: police roles only
+
+
 def without_sensitive(layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Drop the records of ``layer`` that are sensitive."""
+    """Drop the records of ``layer`` that only the police roles may read: sensitive unsafe
+    places, sensitive police events and planned traffic checks (when, where, what)."""
     if layer == "unsafe_places" and "sensitive" in gdf:
-        return gdf[~gdf["sensitive"].fillna(False).astype(bool)]
+        sensitive = gdf["sensitive"].fillna(False).astype(bool)
+        if "category" in gdf:
+            sensitive |= gdf["category"].isin(SENSITIVE_CATEGORIES)
+        return gdf[~sensitive]
     if layer == "events" and "type" in gdf:
         return gdf[~gdf["type"].fillna("").str.startswith(SENSITIVE_EVENT_PREFIXES)]
+    if layer == "traffic_checks" and "status" in gdf:
+        return gdf[gdf["status"].fillna(PLANNED_CHECK_STATUS) != PLANNED_CHECK_STATUS]
     return gdf
 
 
@@ -97,34 +110,119 @@ def sensitive_cells(records: gpd.GeoDataFrame, *, category_column: str = "catego
                           never_mapped_records=never, total=len(records))
 
 
-_PERSONNUMMER = re.compile(r"(?<![\d-])(?:19|20)?\d{6}\s?[-+]?\s?\d{4}(?![\d-])")
+# --- scrubbing personal data out of free text -------------------------------------------------
+# Invisible characters (zero-width spaces and joiners, soft hyphens, direction marks, BOM) carry
+# no meaning in the text but split a number so a pattern would miss it: they are removed first.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180e"
+                        "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+                        "\uffa0]+")
+_DASH = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"  # hyphens, en/em dashes
+_SPACE = "\\s\u00a0\u2007\u202f"  # \s and the no-break spaces
+# Dates and clock times look like number groups: they are masked before the patterns run, so
+# "2024-10-01–2024-12-31" or "kl. 08.00-10.00" is never taken for a phone number.
+_DATE_OR_TIME = re.compile(
+    rf"(?<!\d)(?:19|20)\d\d[{_DASH}/.](?:0[1-9]|1[0-2])[{_DASH}/.](?:0[1-9]|[12]\d|3[01])"
+    rf"(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?(?!\d)"
+    rf"|(?<!\d)(?:0?[1-9]|[12]\d|3[01])[./](?:0?[1-9]|1[0-2])[./](?:19|20)\d\d(?!\d)"
+    rf"|(?<![\d.:{_DASH}])(?:[01]?\d|2[0-3])[.:][0-5]\d(?![\d]|[.:]\d)")
+_PERSONNUMMER = re.compile(
+    rf"(?<![\d{_DASH}])(?:19|20)?\d{{6}}[{_SPACE}]?[+{_DASH}]?[{_SPACE}]?\d{{4}}(?![\d])")
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_PHONE = re.compile(r"(?<![\w+])(?:\+46|0046|0)[\s-]?\(?\d{1,3}\)?(?:[\s-]?\d){5,8}(?!\d)")
+# A Swedish phone number: +46 / 0046 (an optional "(0)" after it) or a trunk 0 (optionally in
+# parentheses), then 6 to 11 digits in groups split by spaces, dashes, dots, slashes or
+# parentheses: 070-123 45 67, 070.123.45.67, (070) 123 45 67, +46 (0)70-123 45 67.
+_PHONE_SEP = (rf"(?:[{_SPACE}]?[{_DASH}./][{_SPACE}]?|[{_SPACE}]?\)[{_SPACE}]?"
+              rf"|[{_SPACE}]?\(|[{_SPACE}])?")
+_PHONE = re.compile(
+    rf"(?<![\w+])(?:(?:\+[{_SPACE}]?|00)46[{_SPACE}{_DASH}]*(?:\([{_SPACE}]?0[{_SPACE}]?\))?"
+    rf"[{_SPACE}{_DASH}]*|\(?0)\d(?:{_PHONE_SEP}\d){{5,10}}(?!\w)")
+# Nothing to scrub without an "@" or six digits close together (a fast path for most text).
+_CANDIDATE = re.compile(r"@|\d(?:\D{0,6}\d){5}")
+_MASK_BASE = 0xF0000  # supplementary private-use code points stand in for masked dates
 SCRUBBED = {"personnummer": "[personnummer borttaget]", "email": "[e-post borttagen]",
             "phone": "[telefonnummer borttaget]"}
 
 
+@lru_cache(maxsize=65_536)
+def _scrub(text: str) -> str:
+    if not _CANDIDATE.search(text):
+        return text
+    out = _INVISIBLE.sub("", text)
+    masked: list[str] = []
+
+    def mask(match: re.Match[str]) -> str:
+        masked.append(match.group(0))
+        return chr(_MASK_BASE + len(masked) - 1)
+
+    out = _DATE_OR_TIME.sub(mask, out)
+    out = _EMAIL.sub(SCRUBBED["email"], out)
+    out = _PERSONNUMMER.sub(SCRUBBED["personnummer"], out)
+    out = _PHONE.sub(SCRUBBED["phone"], out)
+    for i, original in enumerate(masked):
+        out = out.replace(chr(_MASK_BASE + i), original)
+    return out
+
+
 def scrub_text(text: str | None) -> str:
     """``text`` with Swedish personal identity numbers, e-mail addresses and phone numbers
-    replaced by a marker saying what was removed."""
+    replaced by a marker saying what was removed. Dashes of any kind, invisible separators,
+    dots, spaces and parentheses do not hide a number; dates, clock times, road numbers and
+    counts are left as they are."""
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
-    out = _PERSONNUMMER.sub(SCRUBBED["personnummer"], str(text))
-    out = _EMAIL.sub(SCRUBBED["email"], out)
-    return _PHONE.sub(SCRUBBED["phone"], out)
+    return _scrub(str(text))
 
 
-# Free-text fields entered by residents or officers, per layer.
-FREE_TEXT_FIELDS = {"unsafe_places": ("description",), "activities": ("description",),
-                    "promise_actions": ("what", "note")}
+def scrub_value(value: Any) -> Any:
+    """``value`` with every text in it scrubbed: a text, or the texts inside lists and mappings
+    (JSON fields); numbers, dates and missing values unchanged."""
+    if isinstance(value, str):
+        return _scrub(value)
+    if isinstance(value, (list, tuple)):
+        return [scrub_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub_value(v) for k, v in value.items()}
+    return value
+
+
+# Fields that are never free text, per layer: enumerations (fields with choices), numbers,
+# booleans, dates and ids, and the few texts whose pattern the data model fixes. Every other
+# column is free text and is scrubbed for every role but admin, so a new text field is scrubbed
+# without anyone having to remember it.
+_NON_TEXT_KINDS = frozenset({"int", "float", "bool", "datetime"})
+_STRUCTURED_TEXT: dict[str, frozenset[str]] = {
+    "patrol_zones": frozenset({"active_hours"}),  # "0-24", pattern-checked
+    "boundaries": frozenset({"kommunkod"}),  # four digits, pattern-checked
+    "patrols": frozenset({"times"}),  # ISO timestamps, one per vertex
+}
+ALWAYS_NOT_FREE_TEXT = frozenset({*SYSTEM_COLUMNS, "provenance", "geometry"})
+NOT_FREE_TEXT: dict[str, frozenset[str]] = {
+    name: frozenset({f.name for f in spec.fields if f.kind in _NON_TEXT_KINDS or f.choices}
+                    | _STRUCTURED_TEXT.get(name, frozenset()) | ALWAYS_NOT_FREE_TEXT)
+    for name, spec in LAYERS.items()
+}
+
+
+def free_text_columns(layer: str, gdf: pd.DataFrame) -> list[str]:
+    """The columns of ``gdf`` that may hold free text: every column holding objects (texts,
+    lists, JSON) that the allowlist ``NOT_FREE_TEXT`` of ``layer`` does not name. A frame of an
+    unknown layer has only the common columns allowed."""
+    allowed = NOT_FREE_TEXT.get(layer, ALWAYS_NOT_FREE_TEXT)
+    geometry = getattr(gdf, "_geometry_column_name", None)
+    return [c for c in gdf.columns
+            if c not in allowed and c != geometry
+            and (pd.api.types.is_object_dtype(gdf[c].dtype)
+                 or pd.api.types.is_string_dtype(gdf[c].dtype))]
 
 
 def scrub_frame(layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of ``gdf`` with the layer's free-text fields scrubbed (see ``scrub_text``)."""
-    columns = [c for c in FREE_TEXT_FIELDS.get(layer, ()) if c in gdf.columns]
-    if not columns:
+    """A copy of ``gdf`` with every free-text column scrubbed (see ``free_text_columns`` and
+    ``scrub_text``); texts inside lists and JSON values too."""
+    columns = free_text_columns(layer, gdf)
+    if not columns or gdf.empty:
         return gdf
     out = gdf.copy()
     for column in columns:
-        out[column] = np.array([scrub_text(v) for v in out[column]], dtype=object)
+        out[column] = np.array([scrub_value(v) for v in out[column]] + [None],
+                               dtype=object)[:-1]
     return out

@@ -100,6 +100,19 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
+# The layer each frame of ``ReportData`` is read from, where the names differ.
+DATA_LAYERS = {"actions": "promise_actions"}
+
+
+def scrubbed(data: ReportData) -> ReportData:
+    """``data`` with every free-text field of every frame scrubbed by its layer's rule
+    (``geo.privacy.scrub_frame``): the report, its HTML and PDF and the kept copy hold no
+    personnummer, phone numbers or e-mail addresses, whatever a frame is called here."""
+    return ReportData(**{k: (scrub_frame(DATA_LAYERS.get(k, k), v)
+                             if isinstance(v, gpd.GeoDataFrame) else v)
+                         for k, v in vars(data).items()})
+
+
 def previous_period(start: object, end: object) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The period just before [start, end): as many whole calendar months when the period is
     whole months (Swedish time), else as many local days."""
@@ -365,8 +378,7 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
     made_at = as_utc(at) if at is not None else pd.Timestamp.now(tz="UTC")
     months = period_labels(lo, hi, period="month")
     coverage = coverage or {}
-    data = ReportData(**{k: (scrub_frame(k, v) if isinstance(v, gpd.GeoDataFrame) else v)
-                         for k, v in vars(data).items()})
+    data = scrubbed(data)
     sections = []
     for commitment in promise.commitments:
         section: dict[str, Any] = {"indicators": [], "monthly": {}, "map": {}, "notes": []}

@@ -13,7 +13,7 @@ import shapely
 
 from geo.crs import WEB_CRS, WORK_CRS
 from geo.errors import NotFound, ValidationFailed
-from geo.privacy import without_sensitive
+from geo.privacy import scrub_value, without_sensitive
 from geo.promise import Promise
 from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures
 from store.store import Store
@@ -23,7 +23,8 @@ REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "pro
 
 
 def report_data(store: Store, *, with_patrols: bool = True) -> ReportData:
-    """The layers of a report for the council: sensitive records left out."""
+    """The layers of a report for the council: sensitive records and planned traffic checks
+    left out (``without_sensitive``); ``build_report`` scrubs the free text."""
     frames = {name: without_sensitive(name, store.read(name)) for name in REPORT_LAYERS}
     return ReportData(
         unsafe_places=frames["unsafe_places"], events=frames["events"],
@@ -42,12 +43,14 @@ def _area(store: Store) -> shapely.Geometry:
 
 
 def keep_report(store: Store, report: Report) -> int:
-    """Keep ``report`` (figures, register snapshot and map cells); return its id."""
-    figures = report_figures(report)
+    """Keep ``report`` (figures, register snapshot and map cells); return its id. What is kept
+    is scrubbed text only (``build_report`` scrubs its frames; scrubbed again here)."""
+    figures = scrub_value(report_figures(report))
     frame = gpd.GeoDataFrame({
         "period_from": [report.start], "period_to": [report.end],
         "title": [f"Uppföljning {figures['from'][:10]} – {figures['to'][:10]}"],
-        "figures": [figures], "actions": [report.actions], "cells": [report.cells],
+        "figures": [figures], "actions": [scrub_value(report.actions)],
+        "cells": [report.cells],
         "provenance": ["derived"], "source": ["trygg report (härledd ur lagren)"],
     }, geometry=[_area(store)], crs=WORK_CRS)
     return store.insert("follow_up_reports", frame, origin="report")[0]
@@ -66,13 +69,14 @@ def kept_reports(store: Store) -> list[dict[str, Any]]:
 
 
 def kept_report(store: Store, report_id: int) -> dict[str, Any]:
-    """One kept report's figures, actions and cells; raises ``NotFound``."""
+    """One kept report's figures, actions and cells, their text scrubbed (reports kept before
+    scrubbing covered every field are scrubbed as they are read); raises ``NotFound``."""
     gdf = store.read("follow_up_reports", ids=[report_id])
     if gdf.empty:
         raise NotFound(f"report {report_id} does not exist")
     row = gdf.iloc[0]
-    figures = row["figures"] or {}
-    return {"id": report_id, "figures": figures, "actions": row["actions"] or [],
+    figures = scrub_value(row["figures"] or {})
+    return {"id": report_id, "figures": figures, "actions": scrub_value(row["actions"] or []),
             "cells": row["cells"] or {}, "made_at": figures.get("made_at", row["created_at"])}
 
 

@@ -4,6 +4,7 @@ the completeness test, so new routes must declare who may use them."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -19,6 +20,7 @@ ROLES = (None, "planerare", "patrullchef", "rad", "admin")
 ALL = frozenset(ROLES) - {None}
 PATROL = frozenset({"patrullchef", "admin"})
 PLANNERS = frozenset({"planerare", "admin"})
+POLICE = frozenset({"planerare", "patrullchef", "admin"})  # read sensitive and planned records
 LAYERS = ("risk_roads", "patrol_zones", "unsafe_places", "patrols", "traffic_checks", "events",
           "gazetteer", "boundaries")
 READERS = {layer: ALL for layer in LAYERS} | {"patrols": frozenset({"patrullchef", "admin"})}
@@ -66,8 +68,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("POST", "/api/siting/suggest"): (PLANNERS, [{"json": {"k": 2, "radius_m": 1500}}]),
     ("POST", "/api/siting/schedule"): (PLANNERS, [{"json": {"week": "2024-W10", "seed": 1}}]),
     ("POST", "/api/siting/snap"): (PLANNERS, [{"json": {"lon": 17.33, "lat": 62.49}}]),
-    ("GET", "/api/siting/planned.csv"): (ALL, [{}]),
-    ("GET", "/api/siting/planned.gpx"): (ALL, [{}]),
+    # Planned checks are planned police operations (issue 16): police roles only.
+    ("GET", "/api/siting/planned.csv"): (POLICE, [{}]),
+    ("GET", "/api/siting/planned.gpx"): (POLICE, [{}]),
     ("GET", "/kartor/planering"): (PLANNERS, [{}]),
     # Unsafe places over time and the follow-up (issue 5): every role, aggregates for the council.
     ("GET", "/api/hotspots"): (ALL, [{"query": "from=2024-01-01&to=2024-12-31"}]),
@@ -163,3 +166,257 @@ def test_tokens_and_sessions_are_stored_only_as_digests(matrix_client, demo_stor
     con.close()
     for secret in [*tokens.values(), session]:
         assert secret not in dumped and secret.encode() not in raw
+
+
+# --- records some roles may not read: writes answer as reads do (issue 16) ---------------------
+
+PNR, PHONE, MAIL = "850312-1234", "070-123 45 67", "anna.s@example.se"
+SECRET_TEXT = f"Ring {PHONE} eller mejla {MAIL}, pnr {PNR}"
+VIVSTA = [17.32583, 62.48694]
+
+
+def _hidden_records(client: TestClient, tokens: dict) -> list[tuple[str, int]]:
+    """Fresh records only the police roles may read, made through the API: a sexual-offence
+    place, a violence-in-close-relationship place and a planned traffic check, all carrying
+    personal data in their free text."""
+    out = []
+    for category in ("sexualbrott", "vald_i_nara_relation"):
+        made = client.post("/api/layers/unsafe_places", headers=auth(tokens["admin"]), json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": VIVSTA},
+            "properties": {"category": category, "description": SECRET_TEXT,
+                           "reported_at": "2024-10-27"}})
+        assert made.status_code == 201, made.text
+        out.append(("unsafe_places", made.json()["ids"][0]))
+    made = client.post("/api/layers/traffic_checks", headers=auth(tokens["planerare"]), json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": VIVSTA},
+        "properties": {"status": "planerad", "start": "2025-03-14T21:00:00+01:00",
+                       "end": "2025-03-14T23:00:00+01:00", "kinds": ["nykterhet"],
+                       "place": f"Vivsta, kontakt {PHONE}"}})
+    assert made.status_code == 201, made.text
+    out.append(("traffic_checks", made.json()["ids"][0]))
+    return out
+
+
+def _call(client: TestClient, role, method: str, path: str, **kwargs):
+    token = kwargs.pop("token", None)
+    headers = {**(auth(token) if role else {}), **kwargs.pop("headers", {})}
+    client.cookies.clear()
+    return client.request(method, path, headers=headers, **kwargs)
+
+
+WRITES = [
+    ("PATCH", {"json": {"properties": {}}}),
+    ("PATCH", {"json": {"properties": {"category": "annat", "sensitive": False}}}),
+    ("PATCH", {"json": {"properties": {"status": "genomford", "place": "x"}}}),
+    ("PATCH", {"json": {"properties": {}}, "headers": {"If-Match": '"1"'}}),
+    ("PATCH", {"json": {"properties": {"version": 99}}}),
+    ("DELETE", {}),
+]
+
+
+def test_writes_to_records_a_role_may_not_read_answer_as_a_read(matrix_client,
+                                                                 demo_store: Store) -> None:
+    """PATCH and DELETE of real sensitive ids and real planned-check ids as anonymous and the
+    council answer exactly what a read of the same id (or of a missing id) answers: no body, no
+    version, nothing changed in the store."""
+    _, client, tokens = matrix_client
+    hidden = _hidden_records(client, tokens)
+    demo_sensitive = demo_store.read("unsafe_places")
+    demo_sensitive = [int(i) for i in demo_sensitive.index[demo_sensitive["sensitive"]
+                                                           .fillna(False).astype(bool)]]
+    assert demo_sensitive, "the demo has a sensitive place"
+    hidden += [("unsafe_places", i) for i in demo_sensitive]
+    before = demo_store.dump()
+    wrong = []
+    for role in (None, "rad"):
+        token = tokens.get(role)
+        for layer, fid in hidden:
+            path = f"/api/layers/{layer}/{fid}"
+            read = _call(client, role, "GET", path, token=token)
+            missing = _call(client, role, "GET", f"/api/layers/{layer}/999999", token=token)
+            if role is None:
+                assert read.status_code == 401
+            else:
+                assert read.status_code == 404, (role, path, read.text)
+                assert read.json()["error"] == missing.json()["error"].replace("999999",
+                                                                               str(fid))
+            for method, kwargs in WRITES:
+                got = _call(client, role, method, path, token=token, **kwargs)
+                gone = _call(client, role, method, f"/api/layers/{layer}/999999", token=token,
+                             **kwargs)
+                text = got.text
+                if got.status_code != gone.status_code or \
+                        text != gone.text.replace("999999", str(fid)):
+                    wrong.append(f"{method} {path} {kwargs} as {role}: {got.status_code} "
+                                 f"{text!r}; a missing id gives {gone.status_code}")
+                if role == "rad" and layer == "unsafe_places" and got.status_code != 404:
+                    wrong.append(f"{method} {path} as rad: {got.status_code}, not 404 as GET")
+                for leak in (PNR, PHONE, MAIL, "version", "sexualbrott",
+                             "vald_i_nara_relation", "planerad", "coordinates"):
+                    if leak in text:
+                        wrong.append(f"{method} {path} as {role}: answer shows {leak!r}")
+    assert wrong == []
+    assert demo_store.dump() == before, "a refused write changed the store"
+
+
+def test_police_roles_write_hidden_records_and_get_filtered_bodies(matrix_client,
+                                                                   demo_store: Store) -> None:
+    """planerare, patrullchef and admin read these records, so they may write them: PATCH
+    answers the record as a GET would (scrubbed but for admin), a stale version 409s, DELETE
+    removes it."""
+    _, client, tokens = matrix_client
+    for role in ("planerare", "patrullchef", "admin"):
+        token = tokens[role]
+        for layer, fid in _hidden_records(client, tokens):
+            path = f"/api/layers/{layer}/{fid}"
+            read = _call(client, role, "GET", path, token=token)
+            assert read.status_code == 200, (role, path, read.text)
+            assert role in WRITERS[layer]
+            patched = _call(client, role, "PATCH", path, token=token,
+                            json={"properties": {}})
+            assert patched.status_code == 200, (role, path, patched.text)
+            props, got = read.json()["properties"], patched.json()["properties"]
+            assert got["version"] == props["version"] + 1
+            assert {k: v for k, v in got.items() if k not in ("version", "updated_at")} == \
+                {k: v for k, v in props.items() if k not in ("version", "updated_at")}
+            text = patched.text
+            if role == "admin":
+                assert PHONE in text
+            else:
+                assert PHONE not in text and PNR not in text and MAIL not in text
+                assert "[telefonnummer borttaget]" in text
+            stale = _call(client, role, "PATCH", path, token=token, json={"properties": {}},
+                          headers={"If-Match": f'"{props["version"]}"'})
+            assert stale.status_code == 409
+            assert _call(client, role, "DELETE", path, token=token).status_code == 204
+            assert demo_store.read(layer, ids=[fid]).empty
+            assert _call(client, role, "GET", path, token=token).status_code == 404
+
+
+def _place(client: TestClient, token: str, **props) -> int:
+    made = client.post("/api/layers/unsafe_places", headers=auth(token), json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": VIVSTA},
+        "properties": {"category": "belysning", "reported_at": "2024-10-27",
+                       "description": "Trasig lampa", **props}})
+    assert made.status_code == 201, made.text
+    return int(made.json()["ids"][0])
+
+
+def test_only_police_roles_make_a_place_sensitive(matrix_client, demo_store: Store) -> None:
+    _, client, tokens = matrix_client
+    fid = _place(client, tokens["rad"])
+    path = f"/api/layers/unsafe_places/{fid}"
+    before = demo_store.dump()["unsafe_places"]
+    for props in ({"category": "sexualbrott"}, {"category": "vald_i_nara_relation"},
+                  {"sensitive": True}, {"sensitive": "ja", "category": "annat"}):
+        refused = _call(client, "rad", "PATCH", path, token=tokens["rad"],
+                        json={"properties": props})
+        assert refused.status_code == 403, (props, refused.text)
+    assert demo_store.dump()["unsafe_places"] == before
+    same = _call(client, "rad", "PATCH", path, token=tokens["rad"],
+                 json={"properties": {"sensitive": False, "category": "annat"}})
+    assert same.status_code == 200 and same.json()["properties"]["category"] == "annat"
+    # A police role may; then the council no longer reads, changes or deletes it.
+    made = _call(client, "patrullchef", "PATCH", path, token=tokens["patrullchef"],
+                 json={"properties": {"category": "vald_i_nara_relation"}})
+    assert made.status_code == 200 and made.json()["properties"]["sensitive"] is True
+    for method in ("GET", "PATCH", "DELETE"):
+        got = _call(client, "rad", method, path, token=tokens["rad"],
+                    json={"properties": {"category": "annat", "sensitive": False}}
+                    if method == "PATCH" else None)
+        assert got.status_code == 404, (method, got.text)
+    assert not demo_store.read("unsafe_places", ids=[fid]).empty
+    # Replacing a layer that holds records the council cannot read is refused.
+    replaced = client.post("/api/layers/unsafe_places/import", headers=auth(tokens["rad"]),
+                           data={"replace": "true"}, files={"file": (
+                               "ny.geojson", b'{"type": "FeatureCollection", "features": []}',
+                               "application/geo+json")})
+    assert replaced.status_code == 403
+    assert not demo_store.read("unsafe_places", ids=[fid]).empty
+
+
+def test_planned_checks_are_for_police_roles_everywhere(matrix_client, demo_store: Store,
+                                                        settings: Settings) -> None:
+    """A planned check (date, time, place) reaches planerare, patrullchef and admin only: the
+    layer, one feature, the layer list's counts, the overview map, planned.csv/gpx and the
+    check coverage figures; anonymous visitors get none of it even in demo mode."""
+    app, client, tokens = matrix_client
+    coverage_before = _call(client, "rad", "GET", "/api/coverage/checks",
+                            token=tokens["rad"]).json()
+    _, _, check = _hidden_records(client, tokens)
+    fid = check[1]
+    secret_place = "Vivsta, kontakt"
+    counts = {}
+    for role in ("planerare", "patrullchef", "rad", "admin"):
+        token = tokens[role]
+        layer = _call(client, role, "GET", "/api/layers/traffic_checks", token=token).json()
+        ids = [f["id"] for f in layer["features"]]
+        listed = {i["name"]: i["count"] for i in _call(client, role, "GET", "/api/layers",
+                                                       token=token).json()}
+        counts[role] = listed["traffic_checks"]
+        page = _call(client, role, "GET", "/kartor/oversikt", token=token).text
+        csv = _call(client, role, "GET", "/api/siting/planned.csv", token=token)
+        gpx = _call(client, role, "GET", "/api/siting/planned.gpx", token=token)
+        if role in POLICE:
+            assert fid in ids and secret_place in page
+            assert csv.status_code == 200 and secret_place in csv.text
+            assert PHONE not in csv.text or role == "admin"
+            assert gpx.status_code == 200 and secret_place in gpx.text
+        else:
+            assert fid not in ids and secret_place not in page
+            assert csv.status_code == 403 and secret_place not in csv.text
+            assert gpx.status_code == 403
+    assert counts["rad"] == counts["planerare"] - 1
+    coverage = _call(client, "rad", "GET", "/api/coverage/checks", token=tokens["rad"]).json()
+    assert coverage["period_to"] == coverage_before["period_to"]  # the plan's date not shown
+    assert "2025-03-14" not in json.dumps(coverage)
+    demo = settings.model_copy(update={"demo": True})
+    with TestClient(create_app(demo, store=demo_store)) as anonymous:
+        layer = anonymous.get("/api/layers/traffic_checks")
+        assert layer.status_code == 200 and fid not in [f["id"] for f in layer.json()["features"]]
+        assert anonymous.get(f"/api/layers/traffic_checks/{fid}").status_code == 404
+        assert anonymous.get("/api/siting/planned.csv").status_code == 401
+        assert anonymous.get("/api/siting/planned.gpx").status_code == 401
+        assert secret_place not in anonymous.get("/kartor/oversikt").text
+
+
+# --- who entered a record and whether it is real come from the server (issue 16) ---------------
+
+def test_clients_cannot_set_provenance_or_source(matrix_client, demo_store: Store) -> None:
+    """Sent provenance and source are ignored (like id and version): hand-entered records are
+    real, "Inlagd av <account>"; only admin states an import's provenance."""
+    _, client, tokens = matrix_client
+    fid = _place(client, tokens["rad"], provenance="simulated", source="Polisen, utredning 12")
+    row = demo_store.read("unsafe_places", ids=[fid]).iloc[0]
+    assert row["provenance"] == "real" and row["source"] == "Inlagd av m-rad"
+    patched = _call(client, "rad", "PATCH", f"/api/layers/unsafe_places/{fid}",
+                    token=tokens["rad"], json={"properties": {
+                        "provenance": "illustrative", "source": "Polisen", "status": "atgardad"}})
+    assert patched.status_code == 200, patched.text
+    row = demo_store.read("unsafe_places", ids=[fid]).iloc[0]
+    assert (row["provenance"], row["source"], row["status"]) == ("real", "Inlagd av m-rad",
+                                                                 "atgardad")
+    collection = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": VIVSTA},
+        "properties": {"category": "belysning", "reported_at": "2024-10-27",
+                       "provenance": "simulated", "source": "Påhittad källa"}}]}
+    body = json.dumps(collection).encode()
+    files = {"file": ("platser.geojson", body, "application/geo+json")}
+    refused = client.post("/api/layers/unsafe_places/import", headers=auth(tokens["rad"]),
+                          data={"provenance": "real"}, files=files)
+    assert refused.status_code == 403
+    before = set(demo_store.read("unsafe_places").index)
+    imported = client.post("/api/layers/unsafe_places/import", headers=auth(tokens["rad"]),
+                           files={"file": ("platser.geojson", body, "application/geo+json")})
+    assert imported.status_code == 200, imported.text
+    new = demo_store.read("unsafe_places").drop(index=list(before))
+    assert list(new["provenance"]) == ["real"]
+    assert list(new["source"]) == ["Importerad från platser.geojson av m-rad"]
+    before = set(demo_store.read("unsafe_places").index)
+    admin = client.post("/api/layers/unsafe_places/import", headers=auth(tokens["admin"]),
+                        data={"provenance": "illustrative"},
+                        files={"file": ("platser.geojson", body, "application/geo+json")})
+    assert admin.status_code == 200, admin.text
+    new = demo_store.read("unsafe_places").drop(index=list(before))
+    assert list(new["provenance"]) == ["simulated"]  # the file's own statement, as before
+    assert list(new["source"]) == ["Påhittad källa"]

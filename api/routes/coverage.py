@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from api.cache import ResponseCache
 from api.deps import current_user, get_cache, get_settings, get_store, require_roles
+from api.permissions import without_sensitive
 from geo import check_coverage as checks_geo
 from geo import coverage as patrols_geo
 from geo.errors import ValidationFailed
@@ -187,7 +188,7 @@ def patrol_report(store: Store, first: date | None, last: date | None, *,
 def check_report(store: Store, first: date | None, last: date | None, *,
                  radius_m: float = checks_geo.DEFAULT_RADIUS_M) -> dict[str, Any]:
     """The check coverage figures and road GeoJSON (shared by the API, the CLI and the map)."""
-    checks = store.read("traffic_checks")
+    checks = without_sensitive("traffic_checks", store.read("traffic_checks"))  # no planned
     roads = store.read("risk_roads")
     period = _period(first, last, checks_geo.default_period(checks), name="period")
     result = checks_geo.check_coverage(checks, roads, period=period, radius_m=radius_m)

@@ -1,6 +1,13 @@
 """``/api/layers``: every layer as GeoJSON (RFC 7946, WGS84), with create, read, update, delete
-and file import. Reading follows ``api.permissions``; sensitive records stay on the server for
-the council and the public."""
+and file import. Reading follows ``api.permissions``; sensitive records and planned traffic checks
+stay on the server for the council and the public.
+
+Every answer goes through the viewer filter (``api.permissions.viewer_frame``), writes included:
+a write to a record the caller may not read answers 404 exactly as a read would, before any
+version check, and what a write returns is filtered and scrubbed like a read. ``provenance`` and
+``source`` are set by the server: the values a client sends are ignored (like ``id`` and
+``version``); records entered through the API are first-hand, provenance ``real``, source
+"Inlagd av <account>"."""
 
 from __future__ import annotations
 
@@ -17,12 +24,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_settings, get_store, role_of
-from api.permissions import may_read, may_write, sees_sensitive, without_sensitive
-from geo.crs import WEB_CRS, WORK_CRS
+from api.permissions import may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame
+from api.limits import safe_upload_name
+from geo.crs import WEB_CRS, bbox_window
 from geo.errors import ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
-from geo.layers import LAYERS, PROVENANCE_SV, SYSTEM_COLUMNS, layer_spec
-from geo.privacy import scrub_frame
+from geo.layers import (
+    LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
+)
 from store import Store
 from store.accounts import User
 from store.imports import import_layer_file
@@ -31,6 +40,11 @@ from trygg.settings import Settings
 router = APIRouter(prefix="/api/layers", tags=["lager"])
 GEOJSON = "application/geo+json"
 LayerName = Annotated[str, Field(pattern="^[a-z_]+$")]
+# Set by the server on every API write; what a client sends for them is ignored.
+SERVER_SET = ("provenance", "source")
+API_PROVENANCE = "real"  # hand-entered by a signed-in account: first-hand
+# Layers with records some readers may not see (``geo.privacy.without_sensitive``).
+HIDDEN_LAYERS = frozenset({"unsafe_places", "events", "traffic_checks"})
 
 
 class LayerInfo(BaseModel):
@@ -75,8 +89,42 @@ def _writable(layer: str, user: User | None) -> User:
 
 
 def _visible(layer: str, gdf: gpd.GeoDataFrame, user: User | None) -> gpd.GeoDataFrame:
-    gdf = gdf if sees_sensitive(role_of(user)) else without_sensitive(layer, gdf)
-    return gdf if role_of(user) == "admin" else scrub_frame(layer, gdf)  # free text: admin only
+    return viewer_frame(layer, gdf, role_of(user))  # free text raw: admin only
+
+
+def _not_found(layer: str, feature_id: int) -> NotFound:
+    return NotFound(f"{layer} {feature_id} does not exist")
+
+
+def _readable_record(layer: str, feature_id: int, user: User | None,
+                     store: Store) -> gpd.GeoDataFrame:
+    """The stored record if the caller may read it; else the very 404 a read gives (so a write
+    cannot tell a hidden record from a missing one)."""
+    try:
+        current = store.get(layer, feature_id)
+    except NotFound:
+        raise _not_found(layer, feature_id) from None
+    if _visible(layer, current, user).empty:
+        raise _not_found(layer, feature_id)
+    return current
+
+
+def _check_sensitivity_change(layer: str, feature_id: int, props: dict[str, Any],
+                              current: gpd.GeoDataFrame, user: User) -> None:
+    """Only roles that read sensitive records may make a record sensitive (its category or its
+    flag): anyone else would hide it from themselves (403)."""
+    if layer != "unsafe_places" or sees_sensitive(user.role):
+        return
+    given: dict[str, Any] = {k: props[k] for k in ("category", "sensitive") if k in props}
+    coerced, problems = coerce_record(layer_spec(layer), given, where=f"{layer} {feature_id}",
+                                      partial=True)
+    if problems:
+        return  # store.update names them (422)
+    was = bool(current["sensitive"].fillna(False).iloc[0])
+    if coerced.get("category") in SENSITIVE_CATEGORIES or (
+            "sensitive" in coerced and bool(coerced["sensitive"]) != was):
+        raise HTTPException(403, f"rollen {user.role!r} får inte göra en plats känslig "
+                                 "(kategori eller flaggan sensitive)")
 
 
 def _anonymous_allowed(user: User | None, settings: Settings) -> None:
@@ -122,20 +170,12 @@ def read_layer(layer: LayerName, request: Request,
     """The layer's features the caller may see, as an RFC 7946 FeatureCollection."""
     _anonymous_allowed(user, settings)
     _readable(layer, user)
-    window = None
-    if bbox:
-        minx, miny, maxx, maxy = (float(v) for v in bbox.split(","))
-        if minx > maxx or miny > maxy:
-            raise ImportRejected(f"bbox {bbox!r}: min must not exceed max")
-        window = tuple(gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=WEB_CRS)
-                       .to_crs(WORK_CRS).total_bounds)
+    window = bbox_window(bbox)  # clipped to EPSG:3006's area, widened to a 1 km grid
     sees_all = sees_sensitive(role_of(user))
-    is_admin = role_of(user) == "admin"
+    is_admin = sees_raw_text(role_of(user))
 
     def render() -> str:
-        gdf = store.read(layer, bbox=window)
-        gdf = gdf if sees_all else without_sensitive(layer, gdf)
-        gdf = gdf if is_admin else scrub_frame(layer, gdf)  # free text: admin only
+        gdf = _visible(layer, store.read(layer, bbox=window), user)
         counts = _provenance_counts(gdf)
         members = {"name": layer, "title": LAYERS[layer].title_sv, "provenance": counts,
                    "provenance_sv": {k: PROVENANCE_SV[k] for k in counts}}
@@ -147,7 +187,7 @@ def read_layer(layer: LayerName, request: Request,
 
 def _features_in(body: Any, layer: str) -> gpd.GeoDataFrame:
     gdf = frame_from_geojson(body, origin="request body", crs=WEB_CRS)
-    drop = [c for c in SYSTEM_COLUMNS if c in gdf.columns]
+    drop = [c for c in (*SYSTEM_COLUMNS, *SERVER_SET) if c in gdf.columns]
     return gdf.drop(columns=drop)
 
 
@@ -158,10 +198,11 @@ def create_features(layer: LayerName,
                         description="A GeoJSON Feature or FeatureCollection in WGS84")],
                     user: User | None = Depends(current_user),
                     store: Store = Depends(get_store)) -> WriteResult:
-    """Add features; all of them or none (422 names every problem)."""
-    _writable(layer, user)
+    """Add features; all of them or none (422 names every problem). ``provenance`` and
+    ``source`` are the server's: real, entered by the signed-in account."""
+    writer = _writable(layer, user)
     ids = store.insert(layer, _features_in(body, layer), origin="request body",
-                       source=f"Inlagd av {user.name}" if user else None)
+                       provenance=API_PROVENANCE, source=f"Inlagd av {writer.name}", actor=writer)
     return WriteResult(ids=ids, count=len(ids))
 
 
@@ -173,9 +214,20 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
                 user: User | None = Depends(current_user),
                 settings: Settings = Depends(get_settings),
                 store: Store = Depends(get_store)) -> ImportOut:
-    """Import a GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV or OSM file; all or nothing."""
-    _writable(layer, user)
-    name = Path(file.filename or "upload").name
+    """Import a GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV or OSM file; all or nothing.
+
+    Only admin may state the provenance (the form field, or the file's own provenance and source
+    columns); for anyone else the server sets them: real, imported by the signed-in account.
+    Replacing a layer that holds records hidden from the caller needs a role that reads them."""
+    writer = _writable(layer, user)
+    admin = sees_raw_text(writer.role)
+    if provenance is not None and not admin:
+        raise HTTPException(403, f"rollen {writer.role!r} får inte ange ursprung (provenance); "
+                                 "servern sätter det")
+    if replace and layer in HIDDEN_LAYERS and not sees_sensitive(writer.role):
+        raise HTTPException(403, f"rollen {writer.role!r} får inte ersätta lagret {layer!r}: "
+                                 "det har objekt som rollen inte kan läsa")
+    name = safe_upload_name(file.filename)  # 422 for "..", paths, 300 characters
     limit = int(settings.max_upload_mb * 1_000_000)
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / name
@@ -187,8 +239,13 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
                     raise ImportRejected(f"{name}: larger than the {settings.max_upload_mb:g} MB "
                                          "an upload may be")
                 out.write(chunk)
-        result = import_layer_file(store, layer, target, crs=crs, provenance=provenance,
-                                   replace=replace)
+        if admin:
+            result = import_layer_file(store, layer, target, crs=crs, provenance=provenance,
+                                       replace=replace, actor=writer)
+        else:
+            result = import_layer_file(store, layer, target, crs=crs, provenance=API_PROVENANCE,
+                                       source=f"Importerad från {name} av {writer.name}",
+                                       replace=replace, override_origin=True, actor=writer)
     return ImportOut(**result.__dict__)
 
 
@@ -200,9 +257,7 @@ def read_feature(layer: LayerName, feature_id: int,
                  store: Store = Depends(get_store)) -> Response:
     _anonymous_allowed(user, settings)
     _readable(layer, user)
-    gdf = _visible(layer, store.get(layer, feature_id), user)
-    if gdf.empty:
-        raise NotFound(f"{layer} {feature_id} does not exist")
+    gdf = _visible(layer, _readable_record(layer, feature_id, user, store), user)
     return Response(single_feature(gdf), media_type=GEOJSON)
 
 
@@ -216,14 +271,18 @@ def update_feature(layer: LayerName, feature_id: int,
                    user: User | None = Depends(current_user),
                    store: Store = Depends(get_store)) -> Response:
     """Change some properties and/or the geometry. Send the version you read (``If-Match`` or
-    ``properties.version``) and a concurrent change gives 409 instead of being overwritten."""
-    _writable(layer, user)
+    ``properties.version``) and a concurrent change gives 409 instead of being overwritten.
+    A record the caller may not read answers 404 as a read would, whatever the version; the
+    answer is the record as the caller may read it (free text scrubbed but for admin)."""
+    writer = _writable(layer, user)
+    current = _readable_record(layer, feature_id, writer, store)
     props = dict(body.get("properties") or {})
     version = props.pop("version", None)
     if if_match:
         version = if_match.strip('"W/')
-    for column in SYSTEM_COLUMNS:
+    for column in (*SYSTEM_COLUMNS, *SERVER_SET):
         props.pop(column, None)
+    _check_sensitivity_change(layer, feature_id, props, current, writer)
     geometry = None
     if body.get("geometry"):
         try:
@@ -234,8 +293,10 @@ def update_feature(layer: LayerName, feature_id: int,
         expected = int(version) if version is not None else None
     except (TypeError, ValueError):
         raise ImportRejected(f"version {version!r} is not a whole number") from None
-    gdf = store.update(layer, feature_id, props, geometry=geometry, geometry_crs=WEB_CRS,
-                       expected_version=expected)
+    gdf = _visible(layer, store.update(layer, feature_id, props, actor=writer, geometry=geometry,
+                                       geometry_crs=WEB_CRS, expected_version=expected), writer)
+    if gdf.empty:  # cannot happen with the checks above; never hand out what a read hides
+        raise _not_found(layer, feature_id)
     return Response(single_feature(gdf), media_type=GEOJSON)
 
 
@@ -243,6 +304,8 @@ def update_feature(layer: LayerName, feature_id: int,
 def delete_feature(layer: LayerName, feature_id: int,
                    user: User | None = Depends(current_user),
                    store: Store = Depends(get_store)) -> Response:
-    _writable(layer, user)
-    store.delete(layer, feature_id)
+    """Delete one record; one the caller may not read answers 404 as a read would."""
+    writer = _writable(layer, user)
+    _readable_record(layer, feature_id, writer, store)
+    store.delete(layer, feature_id, actor=writer)
     return Response(status_code=204)

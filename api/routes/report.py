@@ -15,10 +15,9 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_settings, get_store, page_user, role_of
-from api.permissions import may_read, may_write
+from api.permissions import may_read, may_write, viewer_frame
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
-from geo.privacy import scrub_frame
 from geo.promise import OWNER_SV, STATUS_SV, Promise, check_commitment, load_promise, overdue_mask
 from geo.report import report_figures
 from maps.report import report_html, report_pdf
@@ -181,9 +180,7 @@ def _iso(value: Any) -> str | None:
 
 def actions_out(store: Store, role: str | None, *, ids: list[int] | None = None
                 ) -> list[ActionOut]:
-    gdf = store.read("promise_actions", ids=ids)
-    if role != "admin":
-        gdf = scrub_frame("promise_actions", gdf)
+    gdf = viewer_frame("promise_actions", store.read("promise_actions", ids=ids), role)
     late = overdue_mask(gdf, at=pd.Timestamp.now(tz="UTC"))
     return [ActionOut(id=int(fid), commitment=row["commitment"], what=row["what"],
                       owner=row["owner"], owner_sv=OWNER_SV.get(row["owner"], row["owner"]),

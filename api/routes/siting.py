@@ -12,10 +12,11 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import current_user, get_settings, get_store, role_of
-from api.permissions import may_read
+from api.deps import current_user, get_settings, get_store
+from api.permissions import may_read, sees_planned_checks, viewer_frame
 from geo.io import write_layer_file
 from geo.layers import RISK_CATEGORIES, layer_spec
+from geo.privacy import PLANNED_CHECK_STATUS
 from store import Store
 from store import siting as core
 from store.accounts import User
@@ -203,11 +204,15 @@ def snap(body: SnapIn, _user: User | None = Depends(planner),
 
 
 def _planned_file(fmt: str, user: User | None, settings: Settings, store: Store) -> Response:
-    if user is None and not settings.demo:
+    """Planned checks are planned police operations: planerare, patrullchef and admin only,
+    signed in even in demo mode."""
+    del settings  # demo mode opens no planned operation to anonymous visitors
+    if user is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if not may_read(role_of(user), "traffic_checks"):
-        raise HTTPException(403, "your role may not read traffic checks")
-    checks = store.read("traffic_checks", where={"status": "planerad"})
+    if not (may_read(user.role, "traffic_checks") and sees_planned_checks(user.role)):
+        raise HTTPException(403, f"rollen {user.role!r} får inte läsa planerade kontroller")
+    checks = store.read("traffic_checks", where={"status": PLANNED_CHECK_STATUS})
+    checks = viewer_frame("traffic_checks", checks, user.role)
     checks = checks.sort_values("start", na_position="last")
     media = {"csv": "text/csv; charset=utf-8", "gpx": "application/gpx+xml"}[fmt]
     with tempfile.TemporaryDirectory() as folder:
