@@ -70,7 +70,8 @@ def _fetch(url: str) -> bytes:
         url, headers={"User-Agent": _USER_AGENT, "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
-            return response.read()
+            body: bytes = response.read()
+            return body
     except urllib.error.HTTPError as exc:
         raise ImportRejected(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
@@ -107,7 +108,7 @@ def _parse_json_events(text: str, origin: str) -> list[dict[str, Any]]:
         raise ImportRejected(
             f"{origin}: expected event objects; item(s) {', '.join(map(str, bad[:10]))} "
             f"are not objects", [f"{origin}, event {i}: not an object" for i in bad])
-    return items
+    return [item for item in items if isinstance(item, dict)]
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -158,7 +159,8 @@ def _parse_event(event: dict[str, Any], where: str) -> tuple[dict[str, Any], lis
         problems.append(f"{where}: field 'type': expected a non-empty text, got {event_type!r}")
         event_type = ""
     name = _text(event.get("name"))
-    location = event.get("location") if isinstance(event.get("location"), dict) else {}
+    raw_location = event.get("location")
+    location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     lat, lon = parse_gps(location.get("gps"))
     row = {
         "event_id": event_id if event_id is not None else 0,

@@ -202,5 +202,5 @@ def _as_list(value: Any) -> list[Any]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return []
     if isinstance(value, np.ndarray):
-        return value.tolist()
+        return list(value.tolist())
     return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -121,7 +121,7 @@ def overdue_mask(actions: pd.DataFrame, *, at: pd.Timestamp) -> pd.Series:
 def actions_snapshot(actions: pd.DataFrame) -> list[dict[str, Any]]:
     """The register as plain rows to keep with a report."""
     rows = []
-    for fid, row in actions.iterrows():
+    for fid, row in zip(actions.index, actions.to_dict("records"), strict=True):
         rows.append({"id": int(fid), "commitment": row["commitment"], "what": row["what"],
                      "owner": row["owner"], "status": row["status"],
                      "due": None if pd.isna(row["due"]) else pd.Timestamp(row["due"]).isoformat(),

@@ -75,7 +75,8 @@ def traffic_events(events: pd.DataFrame, categories: Sequence[str] = ()) -> pd.D
 
 def hour_of_week(events: pd.DataFrame) -> np.ndarray:
     """Hour of the week (0 = Monday 00–01 local time) of each event, from its title time."""
-    times = [title_time(n, t) for n, t in zip(events["name"].fillna(""), events["time"])]
+    names = events["name"].fillna("")
+    times = [title_time(n, t) for n, t in zip(names, events["time"], strict=True)]
     return np.array([t.day_of_week * 24 + t.hour for t in times], dtype=int)
 
 
@@ -99,8 +100,8 @@ def hour_of_week_profile(events: pd.DataFrame, *, categories: Sequence[str] = ()
     smoothed = 0.5 * direct + 0.5 * pooled.ravel()
     if smoothed.sum() > 0:
         smoothed *= n / smoothed.sum()
-    profile = smoothed + prior_events / HOURS_PER_WEEK
-    return profile / profile.sum()
+    profile: np.ndarray = smoothed + prior_events / HOURS_PER_WEEK
+    return profile / float(profile.sum())
 
 
 def hours_mask(text: str) -> np.ndarray:

@@ -63,7 +63,7 @@ def schematic_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]]) ->
         step = np.linalg.norm(np.diff(pts, axis=0), axis=1)
         keep = np.r_[True, step >= DUPLICATE_TOLERANCE_M]
         pts = pts[keep]
-        names = [n for n, k in zip(names, keep) if k]
+        names = [n for n, k in zip(names, keep, strict=True) if k]
         if len(pts) < 2:
             continue
         rows.append({
