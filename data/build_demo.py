@@ -84,13 +84,11 @@ _STREET_RE = re.compile(
 
 def _json_value(value: Any) -> Any:
     """A property value as plain JSON: UTC timestamps as "…Z", NaN/NaT as null, numpy as Python."""
-    if value is None:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_json_value(v) for v in list(value)]
     if isinstance(value, pd.Timestamp):
-        if pd.isna(value):
-            return None
         return value.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -98,8 +96,6 @@ def _json_value(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         return float(value) if math.isfinite(float(value)) else None
-    if value is pd.NaT or value is pd.NA:
-        return None
     return value
 
 
@@ -113,7 +109,7 @@ def write_collection(path: Path, gdf: gpd.GeoDataFrame, *, name: str, provenance
     geoms = shapely.transform(geoms, lambda c: np.round(c, COORDINATE_DECIMALS))
     columns = [c for c in web.columns if c != web.geometry.name]
     lines = []
-    for props, geom in zip(web[columns].to_dict("records"), geoms):
+    for props, geom in zip(web[columns].to_dict("records"), geoms, strict=True):
         feature = {"type": "Feature",
                    "geometry": shapely.geometry.mapping(geom),
                    "properties": {k: _json_value(v) for k, v in props.items()}}
@@ -252,7 +248,7 @@ _WALKS = {
 def build_unsafe_places(zones: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.GeoDataFrame:
     """Illustrative unsafe places (EPSG:3006 points) inside or just outside the zones."""
     rng = np.random.default_rng(seed + 1)
-    by_name = dict(zip(zones["name"], zones.geometry.values))
+    by_name = dict(zip(zones["name"], zones.geometry.values, strict=True))
     dialog_lo = pd.Timestamp("2023-03-01", tz=LOCAL_TZ).timestamp()
     dialog_hi = pd.Timestamp("2024-11-30", tz=LOCAL_TZ).timestamp()
     last_day = pd.Timestamp("2024-12-20 12:00", tz=LOCAL_TZ)
@@ -380,7 +376,7 @@ def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
     rows: list[dict[str, Any]] = []
     counted_by_ref: dict[str, pd.DataFrame] = {}
     for ref, name, places, line in zip(lines["road_ref"], lines["name"], lines["places"],
-                                       lines.geometry.values):
+                                       lines.geometry.values, strict=True):
         counted = road_events(by_ref[ref], line, events)
         counted_by_ref[ref] = counted
         types = counted["type"].str.replace(r",.*", "", regex=True).value_counts()
@@ -459,7 +455,7 @@ def build_traffic_checks(events: gpd.GeoDataFrame,
     """The real Trafikkontroll events as performed checks (EPSG:3006 points)."""
     checks = events[events["type"] == "Trafikkontroll"].reset_index(drop=True)
     rows: list[dict[str, Any]] = []
-    for ev, geom in zip(checks.itertuples(index=False), checks.geometry.values):
+    for ev, geom in zip(checks.itertuples(index=False), checks.geometry.values, strict=True):
         text = f"{ev.name} {ev.summary}"
         streets = streets_named(ev.summary)
         at_municipality = ev.precision == "municipality"

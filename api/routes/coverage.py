@@ -30,6 +30,7 @@ from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/coverage", tags=["täckning"])
 PATROL_ROLES = ("patrullchef", "admin")
+_patrol_viewer = require_roles(*PATROL_ROLES)
 # The layers each figure is computed from: a write to any of them makes a cached answer stale.
 PATROL_LAYERS = ("patrols", "patrol_zones", "risk_roads")
 CHECK_LAYERS = ("traffic_checks", "risk_roads")
@@ -205,7 +206,7 @@ def patrol_coverage(
     baseline_to: date | None = Query(None, description="Jämförelseperiodens sista dag."),
     reach_m: float = Query(patrols_geo.DEFAULT_REACH_M, gt=0, le=1000,
                            description="Räckvidd från spåret för gatutäckning, meter."),
-    _user: User = Depends(require_roles(*PATROL_ROLES)),
+    _user: User = Depends(_patrol_viewer),
     store: Store = Depends(get_store),
     cache: ResponseCache = Depends(get_cache),
 ) -> Response:
