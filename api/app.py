@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the app for ``settings`` (read from the environment when omitted)."""
     settings = settings or Settings()
     settings.checked_secret()
-    store = store or Store.open(settings.db)
+    store = store or Store.open(settings.db, audit_retention_days=settings.audit_retention_days)
     if settings.demo:
         ensure_demo_users(store, secret=settings.secret)
     app = FastAPI(

@@ -93,13 +93,15 @@ def ensure_demo_users(store: Store, *, secret: str) -> list[User]:
 
 
 def create_session(store: Store, user: User, *, secret: str, hours: float) -> str:
-    """Start a login session for ``user``; return the session id for the cookie."""
+    """Start a login session for ``user`` (recorded in the audit trail); return the session id
+    for the cookie."""
     session_id = secrets.token_urlsafe(32)
     expires = (pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=hours)).isoformat()
     with store.transaction() as conn:
         conn.execute(delete(sessions_table).where(sessions_table.c.expires_at < utc_now()))
         conn.execute(insert(sessions_table).values(id_sha256=_digest(secret, session_id),
                                                    user_id=user.id, expires_at=expires))
+        store.record("login", actor=user, details={"session_hours": hours}, conn=conn)
     return session_id
 
 

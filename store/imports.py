@@ -17,7 +17,7 @@ from geo.geocode import geocode_events
 from geo.io import read_layer_file, write_layer_file
 from geo.layers import layer_spec
 from geo.privacy import without_sensitive
-from store.store import Store
+from store.store import Actor, Store
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ class ImportResult:
 def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | None = None,
                       provenance: str | None = None, source: str | None = None,
                       replace: bool = False, source_layer: str | None = None,
-                      max_bytes: int | None = None) -> ImportResult:
+                      max_bytes: int | None = None, actor: Actor | None = None
+                      ) -> ImportResult:
     """Import every feature of ``path`` into ``layer``, or nothing (raises ``ImportRejected``).
 
     ``provenance`` and ``source`` fill features that do not state their own; the source defaults
@@ -46,10 +47,10 @@ def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | 
     source = source if source is not None else f"Importerad från {path.name}"
     if spec.unique_field and not replace:
         inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=provenance,
-                                         source=source)
+                                         source=source, actor=actor, audit="import")
         return ImportResult(layer, path.name, inserted, updated)
     ids = store.insert(layer, gdf, origin=path.name, provenance=provenance, source=source,
-                       replace=replace)
+                       replace=replace, actor=actor, audit="import")
     return ImportResult(layer, path.name, len(ids), replaced=replace)
 
 
@@ -89,7 +90,7 @@ def ingest_events(store: Store, source: str | Path, *, municipality: str | None 
                              "(trygg import gazetteer FILE or trygg demo)")
     placed = geocoded_events(source, gazetteer, municipality=municipality)
     inserted, updated = store.upsert("events", placed, origin=Path(str(source)).name,
-                                     provenance=provenance,
+                                     audit="import", provenance=provenance,
                                      source="Polisens öppna händelse-API; plats tolkad ur texten")
     log.info("events from %s: %d new, %d updated", source, inserted, updated)
     return ImportResult("events", Path(str(source)).name, inserted, updated)

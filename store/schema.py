@@ -6,6 +6,8 @@ new revision there (``tests/test_migrations.py`` fails until the two agree).
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text,
 )
@@ -44,6 +46,23 @@ sessions_table = Table(
     Column("expires_at", Text, nullable=False),
 )
 
+# Who did what when: every feature write, import and sign-in (kept for audit_retention_days).
+audit_table = Table(
+    "audit", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", Text, nullable=False),  # UTC, ISO 8601
+    Column("actor", Text),  # account name; None: the system (CLI, demo loader)
+    Column("role", Text),
+    Column("action", Text, nullable=False),  # insert, update, delete, restore, import, clear, login
+    Column("layer", Text),
+    Column("feature_id", Integer),
+    Column("version_before", Integer),
+    Column("version_after", Integer),
+    Column("details", Text),  # JSON: counts of an import, fields of an update
+)
+Index("ix_audit_at", audit_table.c.at)
+Index("ix_audit_layer_feature", audit_table.c.layer, audit_table.c.feature_id)
+
 _SQL_TYPES = {
     "text": Text, "int": Integer, "float": Float, "bool": Boolean,
     "datetime": Text, "list": Text, "json": Text,
@@ -51,7 +70,7 @@ _SQL_TYPES = {
 
 
 def _layer_table(spec: LayerSpec) -> Table:
-    columns = [
+    columns: list[Column[Any]] = [
         Column("id", Integer, primary_key=True),
         Column("geometry", LargeBinary, nullable=False),  # WKB in EPSG:3006
         Column("minx", Float, nullable=False),
@@ -61,6 +80,7 @@ def _layer_table(spec: LayerSpec) -> Table:
         Column("created_at", Text, nullable=False),
         Column("updated_at", Text, nullable=False),
         Column("version", Integer, nullable=False, default=1),
+        Column("deleted_at", Text),  # soft delete: set, the feature is gone from every read
     ]
     for f in spec.fields:
         columns.append(Column(f.name, _SQL_TYPES[f.kind](), nullable=not f.required,

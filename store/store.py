@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -23,15 +23,31 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
-from geo.errors import Conflict, ImportRejected, NotFound, collect
+from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import StoreVersionError, Upgrade, revision_number, upgrade
-from store.schema import generations_table, layer_tables
+from store.schema import audit_table, generations_table, layer_tables
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Store", "StoreVersionError", "utc_now"]
+__all__ = ["Actor", "NotAllowed", "Store", "StoreVersionError", "utc_now"]
+
+AuditMode = Literal["features", "import"]
+
+
+class Actor(Protocol):
+    """Who writes: an account (``store.accounts.User``) or anything with a name and a role."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+class NotAllowed(TryggError, PermissionError):
+    """The acting account's role may not do this."""
 
 
 def utc_now() -> str:
@@ -76,10 +92,10 @@ class Store:
     # --- lifecycle ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
+    def open(cls, path: str | Path, *, audit_retention_days: float | None = None) -> Store:
         """Open the store at ``path``: a new file is created at the newest schema, an older one
         is backed up beside itself and upgraded (``store.migrations``), a newer one raises
-        ``StoreVersionError``."""
+        ``StoreVersionError``. With ``audit_retention_days``, older audit rows are purged."""
         path = Path(path)
         done = upgrade(path)
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
@@ -100,7 +116,10 @@ class Store:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return cls(engine, path, upgraded=done if done.changed else None)
+        store = cls(engine, path, upgraded=done if done.changed else None)
+        if audit_retention_days is not None:
+            store.purge_audit(older_than_days=audit_retention_days)
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
@@ -159,7 +178,7 @@ class Store:
         """
         spec = layer_spec(layer)
         table = layer_tables[layer]
-        query = select(table)
+        query = select(table).where(table.c.deleted_at.is_(None))
         if bbox is not None:
             minx, miny, maxx, maxy = bbox
             query = query.where(table.c.maxx >= minx, table.c.minx <= maxx,
@@ -176,7 +195,7 @@ class Store:
             rows = conn.execute(query).mappings().all()
         return self._frame(spec, rows)
 
-    def _frame(self, spec: LayerSpec, rows: list[Any]) -> gpd.GeoDataFrame:
+    def _frame(self, spec: LayerSpec, rows: Sequence[Any]) -> gpd.GeoDataFrame:
         columns = ["id", *spec.field_names, "created_at", "updated_at", "version"]
         frame = pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
         geoms = shapely.from_wkb([r["geometry"] for r in rows]) if rows else []
@@ -206,7 +225,8 @@ class Store:
     def count(self, layer: str) -> int:
         table = layer_tables[layer_spec(layer).name]
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(table)
+                                    .where(table.c.deleted_at.is_(None))).scalar_one())
 
     def counts(self) -> dict[str, int]:
         """Feature count of every layer."""
@@ -221,20 +241,23 @@ class Store:
         now = utc_now()
         records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
         rows = []
-        for values, blob, box in zip(records, wkb, bounds):
+        for values, blob, box in zip(records, wkb, bounds, strict=True):
             row = _to_sql(spec, values)
             row.update(geometry=blob, minx=box[0], miny=box[1], maxx=box[2], maxy=box[3],
                        created_at=now, updated_at=now, version=1)
             rows.append(row)
         return rows
 
-    def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
+    def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
                provenance: str | None = None, source: str | None = None,
-               replace: bool = False, conn: Connection | None = None) -> list[int]:
+               replace: bool = False, conn: Connection | None = None,
+               actor: Actor | None = None, audit: AuditMode = "features") -> list[int]:
         """Validate and insert ``gdf`` into ``layer`` in one transaction; return the new ids.
 
-        With ``replace`` the layer's existing features are deleted in the same transaction.
-        Raises ``ImportRejected`` (nothing written) on any invalid feature.
+        With ``replace`` the layer's existing features are removed (for good, deleted ones
+        too) in the same transaction. Raises ``ImportRejected`` (nothing written) on any invalid
+        feature. The audit trail gets one row per feature, or with ``audit="import"`` one row
+        with the counts; ``actor`` is who writes (None: the system).
         """
         spec = layer_spec(layer)
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
@@ -242,15 +265,22 @@ class Store:
         table = layer_tables[layer]
         with self._conn(conn) as c:
             self._touch(c, layer)
-            if replace:
-                c.execute(sql_delete(table))
+            removed = c.execute(sql_delete(table)).rowcount if replace else 0
             if spec.unique_field:
                 self._check_unique(c, spec, [r[spec.unique_field] for r in rows], origin)
-            ids = []
+            ids: list[int] = []
             for chunk_start in range(0, len(rows), 500):
                 chunk = rows[chunk_start:chunk_start + 500]
                 result = c.execute(insert(table).returning(table.c.id), chunk)
                 ids.extend(int(r[0]) for r in result)
+            if audit == "import" or replace:
+                details: dict[str, Any] = {"origin": origin, "inserted": len(ids)}
+                if replace:
+                    details.update(replaced=True, removed=removed)
+                self._audit(c, actor, "import", layer, details=details)
+            if audit == "features":
+                self._audit_each(c, actor, "insert", layer, [(i, None, 1) for i in ids],
+                                 details={"origin": origin})
         log.info("inserted %d feature(s) into %s from %s", len(ids), layer, origin)
         return ids
 
@@ -266,7 +296,7 @@ class Store:
                                 f"{seen[k]}")
             seen[k] = i
         table = layer_tables[spec.name]
-        existing = set()
+        existing: set[Any] = set()
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             existing.update(conn.execute(select(table.c[key]).where(table.c[key].in_(chunk)))
@@ -279,9 +309,13 @@ class Store:
 
     def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
                provenance: str | None = None, source: str | None = None,
-               conn: Connection | None = None) -> tuple[int, int]:
+               conn: Connection | None = None, actor: Actor | None = None,
+               audit: AuditMode = "features") -> tuple[int, int]:
         """Insert features whose natural key is new, update those whose key exists and whose
-        values changed; return (inserted, updated). Running it twice changes nothing."""
+        values changed; return (inserted, updated). Running it twice changes nothing.
+
+        A deleted feature keeps its key: it is updated but stays deleted (``restore`` it).
+        Audited like ``insert``."""
         spec = layer_spec(layer)
         key = spec.unique_field
         if key is None:
@@ -294,15 +328,17 @@ class Store:
         compare = [f.name for f in spec.fields] + ["geometry"]
         with self._conn(conn) as c:
             self._touch(c, layer)
-            existing = {}
+            existing: dict[Any, Any] = {}
             keys = [r[key] for r in rows]
             for start in range(0, len(keys), 500):
-                for r in c.execute(select(table).where(table.c[key].in_(keys[start:start + 500])))\
-                        .mappings():
-                    existing[r[key]] = r
+                for found in c.execute(select(table).where(
+                        table.c[key].in_(keys[start:start + 500]))).mappings():
+                    existing[found[key]] = found
             new_rows = [r for r in rows if r[key] not in existing]
+            changes: list[tuple[int, int | None, int]] = []
             for start in range(0, len(new_rows), 500):
-                c.execute(insert(table), new_rows[start:start + 500])
+                result = c.execute(insert(table).returning(table.c.id), new_rows[start:start + 500])
+                changes.extend((int(r[0]), None, 1) for r in result)
             inserted = len(new_rows)
             for r in rows:
                 old = existing.get(r[key])
@@ -312,12 +348,22 @@ class Store:
                 values.update(minx=r["minx"], miny=r["miny"], maxx=r["maxx"], maxy=r["maxy"],
                               updated_at=r["updated_at"], version=old["version"] + 1)
                 c.execute(sql_update(table).where(table.c.id == old["id"]).values(**values))
+                changes.append((int(old["id"]), int(old["version"]), int(old["version"]) + 1))
                 updated += 1
+            if audit == "import":
+                self._audit(c, actor, "import", layer,
+                            details={"origin": origin, "inserted": inserted, "updated": updated})
+            else:
+                self._audit_each(c, actor, "insert", layer, changes[:inserted],
+                                 details={"origin": origin})
+                self._audit_each(c, actor, "update", layer, changes[inserted:],
+                                 details={"origin": origin})
         return inserted, updated
 
     def update(self, layer: str, feature_id: int, values: dict[str, Any], *,
                geometry: shapely.Geometry | None = None, geometry_crs: str = WORK_CRS,
-               expected_version: int | None = None) -> gpd.GeoDataFrame:
+               expected_version: int | None = None,
+               actor: Actor | None = None) -> gpd.GeoDataFrame:
         """Change some fields (and optionally the geometry) of one feature; return it.
 
         ``expected_version`` makes the write conditional (optimistic locking): if the stored
@@ -341,34 +387,120 @@ class Store:
             raise ImportRejected(f"{where}: " + "; ".join(problems), problems)
         with self.transaction() as c:
             self._touch(c, layer)
-            current = c.execute(select(table).where(table.c.id == feature_id)).mappings().first()
+            current = c.execute(select(table).where(table.c.id == feature_id,
+                                                    table.c.deleted_at.is_(None))
+                                ).mappings().first()
             if current is None:
                 raise NotFound(f"{where} does not exist")
             if expected_version is not None and current["version"] != expected_version:
                 raise Conflict(f"{where} was changed by someone else (version "
                                f"{current['version']}, you had {expected_version}); reload and "
                                "try again")
-            if spec.name == "unsafe_places":
-                if coerced.get("category", current["category"]) in SENSITIVE_CATEGORIES:
-                    row["sensitive"] = True
+            if (spec.name == "unsafe_places"
+                    and coerced.get("category", current["category"]) in SENSITIVE_CATEGORIES):
+                row["sensitive"] = True
             row.update(updated_at=utc_now(), version=current["version"] + 1)
             c.execute(sql_update(table).where(table.c.id == feature_id).values(**row))
+            fields = sorted(k for k in row if k in spec.field_by_name or k == "geometry")
+            self._audit(c, actor, "update", layer, feature_id, current["version"],
+                        current["version"] + 1, details={"fields": fields})
         return self.get(layer, feature_id)
 
-    def delete(self, layer: str, feature_id: int) -> None:
-        """Delete one feature; raises ``NotFound``."""
+    def delete(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
+        """Delete one feature (softly: it leaves every read and can be restored by an admin);
+        raises ``NotFound``."""
+        self._set_deleted(layer, feature_id, deleted=True, actor=actor)
+
+    def restore(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
+        """Bring back a deleted feature (admin only); raises ``NotFound`` or ``NotAllowed``."""
+        if actor is not None and actor.role != "admin":
+            raise NotAllowed(f"restoring {layer} {feature_id} needs the admin role, not "
+                             f"{actor.role!r}")
+        self._set_deleted(layer, feature_id, deleted=False, actor=actor)
+
+    def _set_deleted(self, layer: str, feature_id: int, *, deleted: bool,
+                     actor: Actor | None) -> None:
         table = layer_tables[layer_spec(layer).name]
+        state = table.c.deleted_at.is_(None) if deleted else table.c.deleted_at.is_not(None)
         with self.transaction() as c:
             self._touch(c, layer)
-            result = c.execute(sql_delete(table).where(table.c.id == feature_id))
-            if result.rowcount == 0:
-                raise NotFound(f"{layer} {feature_id} does not exist")
+            version = c.execute(select(table.c.version).where(table.c.id == feature_id, state)
+                                ).scalar_one_or_none()
+            if version is None:
+                raise NotFound(f"{layer} {feature_id} does not exist"
+                               + ("" if deleted else " or is not deleted"))
+            now = utc_now()
+            c.execute(sql_update(table).where(table.c.id == feature_id)
+                      .values(deleted_at=now if deleted else None, updated_at=now,
+                              version=version + 1))
+            self._audit(c, actor, "delete" if deleted else "restore", layer, feature_id,
+                        version, version + 1)
 
-    def clear(self, layer: str, *, conn: Connection | None = None) -> None:
-        """Delete every feature of ``layer``."""
+    def clear(self, layer: str, *, conn: Connection | None = None,
+              actor: Actor | None = None) -> None:
+        """Remove every feature of ``layer`` for good (deleted ones too), as one audit row."""
         with self._conn(conn) as c:
             self._touch(c, layer)
-            c.execute(sql_delete(layer_tables[layer_spec(layer).name]))
+            removed = c.execute(sql_delete(layer_tables[layer_spec(layer).name])).rowcount
+            self._audit(c, actor, "clear", layer, details={"removed": removed})
+
+    # --- audit trail ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _audit(conn: Connection, actor: Actor | None, action: str, layer: str | None = None,
+               feature_id: int | None = None, version_before: int | None = None,
+               version_after: int | None = None, *, details: dict[str, Any] | None = None
+               ) -> None:
+        """Record one action in the audit trail, in the caller's transaction."""
+        conn.execute(insert(audit_table).values(
+            at=utc_now(), actor=actor.name if actor else None, role=actor.role if actor else None,
+            action=action, layer=layer, feature_id=feature_id, version_before=version_before,
+            version_after=version_after,
+            details=None if details is None else json.dumps(details, ensure_ascii=False)))
+
+    @staticmethod
+    def _audit_each(conn: Connection, actor: Actor | None, action: str, layer: str,
+                    changes: list[tuple[int, int | None, int]], *,
+                    details: dict[str, Any] | None = None) -> None:
+        """One audit row per (feature id, version before, version after) of ``changes``."""
+        now = utc_now()
+        text_details = None if details is None else json.dumps(details, ensure_ascii=False)
+        rows = [{"at": now, "actor": actor.name if actor else None,
+                 "role": actor.role if actor else None, "action": action, "layer": layer,
+                 "feature_id": fid, "version_before": before, "version_after": after,
+                 "details": text_details} for fid, before, after in changes]
+        for start in range(0, len(rows), 500):
+            conn.execute(insert(audit_table), rows[start:start + 500])
+
+    def record(self, action: str, *, actor: Actor | None = None,
+               details: dict[str, Any] | None = None, conn: Connection | None = None) -> None:
+        """Record an action that is not a feature write (a sign-in) in the audit trail, in
+        ``conn``'s transaction if given."""
+        with self._conn(conn) as c:
+            self._audit(c, actor, action, details=details)
+
+    def audit(self, *, layer: str | None = None, since: str | pd.Timestamp | None = None,
+              limit: int = 100) -> list[dict[str, Any]]:
+        """Audit rows, newest first: ``layer`` only, from ``since`` (UTC if naive) on."""
+        query = select(audit_table).order_by(audit_table.c.id.desc()).limit(limit)
+        if layer is not None:
+            query = query.where(audit_table.c.layer == layer_spec(layer).name)
+        if since is not None:
+            stamp = pd.Timestamp(since)
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            query = query.where(audit_table.c.at >= stamp.isoformat(timespec="milliseconds"))
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        for r in rows:
+            r["details"] = json.loads(r["details"]) if r["details"] else None
+        return rows
+
+    def purge_audit(self, *, older_than_days: float) -> int:
+        """Delete audit rows older than ``older_than_days``; return how many."""
+        cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=older_than_days)
+        with self.transaction() as c:
+            return int(c.execute(sql_delete(audit_table).where(
+                audit_table.c.at < cutoff.isoformat(timespec="milliseconds"))).rowcount)
 
     @contextmanager
     def _conn(self, conn: Connection | None) -> Iterator[Connection]:
@@ -390,4 +522,4 @@ class Store:
     def integrity_ok(self) -> bool:
         """True if SQLite's integrity check passes."""
         with self.engine.connect() as conn:
-            return conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+            return bool(conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok")

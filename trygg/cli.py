@@ -29,7 +29,8 @@ def _settings(ctx: click.Context) -> Settings:
 def _store(ctx: click.Context):
     from store import Store
 
-    return Store.open(_settings(ctx).db)
+    settings = _settings(ctx)
+    return Store.open(settings.db, audit_retention_days=settings.audit_retention_days)
 
 
 def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -285,6 +286,41 @@ def db_upgrade(ctx: click.Context) -> None:
     else:
         click.echo(f"{done.path}: uppgraderad från schemaversion {done.from_revision} till "
                    f"{done.to_revision}; säkerhetskopia: {done.backup}")
+
+
+@cli.command("audit")
+@click.option("--layer", type=click.Choice(list(LAYERS)), default=None, help="Only this layer.")
+@click.option("--since", callback=lambda _c, _p, v: _iso_date(_c, _p, v), default=None,
+              help="From this day on (ÅÅÅÅ-MM-DD, UTC).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True,
+              help="At most this many rows, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@domain_errors
+def audit(ctx: click.Context, layer: str | None, since: Any, limit: int, as_json: bool) -> None:
+    """Granskningsloggen: vem som ändrade, importerade, raderade och loggade in, och när."""
+    rows = _store(ctx).audit(layer=layer, since=since, limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        who = f"{r['actor']} ({r['role']})" if r["actor"] else "system"
+        what = f"{r['layer'] or ''} {r['feature_id'] or ''}".strip()
+        versions = (f" v{r['version_before'] or '-'}→{r['version_after']}"
+                    if r["version_after"] is not None else "")
+        extra = f" {json.dumps(r['details'], ensure_ascii=False)}" if r["details"] else ""
+        click.echo(f"{r['at'][:19]}Z {who:<28} {r['action']:<8} {what}{versions}{extra}")
+
+
+@cli.command("restore")
+@click.argument("layer", type=click.Choice(list(LAYERS)))
+@click.argument("feature_id", type=int)
+@click.pass_context
+@domain_errors
+def restore(ctx: click.Context, layer: str, feature_id: int) -> None:
+    """Återställ ett raderat objekt (FEATURE_ID i LAYER)."""
+    _store(ctx).restore(layer, feature_id)
+    click.echo(f"{layer} {feature_id}: återställt")
 
 
 @cli.group("siting")

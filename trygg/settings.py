@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     session_hours: float = Field(12.0, description="Lifetime of a login session, in hours.")
     max_upload_mb: float = Field(50.0, description="Largest file accepted by an API upload, MB.")
     max_import_mb: float = Field(100.0, description="Largest file `trygg import` reads, MB.")
+    audit_retention_days: float = Field(730.0, gt=0, description="How long audit rows (writes, "
+                                         "imports, sign-ins) are kept, days.")
     login_attempts_per_minute: int = Field(10, description="Failed sign-ins (login form or "
                                            "Bearer token) allowed per client address per minute.")
     max_body_mb: float = Field(5.0, description="Largest request body other than a file upload, "
