@@ -447,11 +447,14 @@ def _solve_mip(problem: _Problem, *, time_limit_s: float) -> Solution:
                                  (pair_rows, 1.0), (clique_rows, 1.0)], n_x + n_y)
     c = -np.concatenate([coef, gw[multi]])
     integrality = np.concatenate([np.ones(n_x), np.zeros(n_y)])
+    # HiGHS's own presolve only slows the already presolved plain model (bench: 5,000 × 500
+    # 1.0 → 0.5 s, 20,000 × 2,000 14 → 4 s) but halves the time with spacing rows (3 km: 5.8 →
+    # 2.8 s, 7.1 → 3.8 s on two seeds of the bench instance).
     res = optimize.milp(
         c, integrality=integrality, bounds=optimize.Bounds(0.0, 1.0),
         constraints=optimize.LinearConstraint(matrix, -np.inf, upper),
         options={"time_limit": float(time_limit_s), "mip_rel_gap": MIP_REL_GAP,
-                 "disp": False, "presolve": True})
+                 "disp": False, "presolve": bool(len(pa))})
     status = int(res.status)
     x = None if res.x is None else np.asarray(res.x, dtype=float)
     has_x = x is not None and x.shape == (n_x + n_y,) and bool(np.isfinite(x).all())
