@@ -34,7 +34,7 @@ def _write_gpx(path: Path, n: int) -> None:
         f.write('<?xml version="1.0"?>\n<gpx version="1.1" creator="t" '
                 'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Fot</name><trkseg>\n')
         f.writelines(f'<trkpt lat="{a:.7f}" lon="17.3200000"><time>{t}Z</time></trkpt>\n'
-                     for a, t in zip(lat, times))
+                     for a, t in zip(lat, times, strict=True))
         f.write("</trkseg></trk></gpx>\n")
 
 
@@ -85,6 +85,16 @@ CORPUS = [
     ("OSM file with no roads", "risk_roads", "empty.osm",
      b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="62.4" lon="17.3" '
      b'version="1"/></osm>', "holds no roads"),
+    ("GeoJSON nested 100,000 levels", "traffic_checks", "deep.geojson",
+     b'{"type":"FeatureCollection","features":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+     "nested 100,001 levels deep; at most 64"),
+    ("CSV with 100,000 columns", "traffic_checks", "wide.csv",
+     (",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n").encode(),
+     "100,000 columns; at most 500"),
+    ("legacy crs member with a bad name", "traffic_checks", "badcrs.geojson",
+     json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+         "name": "urn:ogc:def:crs:EPSG::99999"}}, "features": [_point(17.33, 62.49)]}).encode(),
+     "member 'crs'.*not a known coordinate reference system"),
 ]
 
 
