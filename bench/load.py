@@ -53,88 +53,80 @@ def _groups(paths: set[str]) -> dict[str, list[str]]:
     return {name: urls for name, urls in groups.items() if urls}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--max-requests", type=int, default=20_000)
-    # One worker: on a 2-core machine the load generator needs the other core (measured: one
-    # worker gives ~340 req/s and the lower p95; two workers ~240 req/s).
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
-    args = parser.parse_args()
+def _wait_for_health(base: str, *, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("server did not start")
+        time.sleep(0.1)
 
-    folder = Path(tempfile.mkdtemp(prefix="trygg-load-"))
-    env = {**os.environ, "TRYGG_DB": str(folder / "load.sqlite"), "TRYGG_DEMO": "1"}
-    subprocess.run([str(BIN / "trygg"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
-    server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port),
-                               "--workers", str(args.workers), "--no-access-log"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.1)
-        with httpx.Client(base_url=base) as c:
-            login = c.post("/logga-in/demo", data={"role": "admin"})
-            cookie = c.cookies.get("trygg_session")
-            paths = set(c.get("/openapi.json").json()["paths"])
-        for page in ("/kartor/tackning", "/kartor/planering", "/kartor/otrygga-platser"):
-            if httpx.get(base + page, cookies={"trygg_session": cookie}).status_code == 200:
-                paths.add(page)
-        groups = _groups(paths)
-        plan = [(name, url) for name, urls in groups.items() for url in urls]
-        # Warm up: every worker renders each page and figure once (steady state is measured).
-        with httpx.Client(base_url=base, timeout=60,
-                          cookies={"trygg_session": cookie} if login else None) as c:
-            for _ in range(3 * args.workers):
-                for _name, url in plan:
-                    c.get(url)
-        latencies: dict[str, list[float]] = {name: [] for name in groups}
-        failures: dict[str, int] = {name: 0 for name in groups}
-        stop_at = time.monotonic() + args.seconds
-        remaining = [args.max_requests]
 
-        async def client(seed: int, c: httpx.AsyncClient) -> None:
-            """One client: a request, its answer, the next request (closed loop)."""
-            rng = random.Random(seed)
-            while time.monotonic() < stop_at and remaining[0] > 0:
-                remaining[0] -= 1
-                name, url = rng.choice(plan)
-                start = time.perf_counter()
-                response = await c.get(url)
-                elapsed = time.perf_counter() - start
-                if response.status_code == 200:
-                    latencies[name].append(elapsed)
-                else:
-                    failures[name] += 1
+def _sign_in(base: str) -> tuple[dict[str, str], set[str]]:
+    """The admin's session cookie in demo mode and the paths the app serves to it."""
+    with httpx.Client(base_url=base, timeout=120) as c:
+        c.post("/logga-in/demo", data={"role": "admin"}, headers={"Origin": base})
+        cookie = c.cookies.get("trygg_session")
+        paths = set(c.get("/openapi.json").json()["paths"])
+    cookies = {"trygg_session": cookie} if cookie else {}
+    for page in ("/kartor/tackning", "/kartor/planering", "/kartor/otrygga-platser"):
+        if httpx.get(base + page, cookies=cookies, timeout=120).status_code == 200:
+            paths.add(page)
+    return cookies, paths
 
-        async def run_clients() -> None:
-            # One event loop drives every client: far less of the machine goes to the load
-            # generator than with a thread per client.
-            limits = httpx.Limits(max_connections=args.clients)
-            async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits,
-                                         cookies={"trygg_session": cookie} if login else None
-                                         ) as c:
-                await asyncio.gather(*(client(i, c) for i in range(args.clients)))
 
-        began = time.monotonic()
-        asyncio.run(run_clients())
-        wall = time.monotonic() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+class Measured:
+    """Latencies (s) and failures per group of one closed-loop run."""
 
+    def __init__(self, groups: list[str]) -> None:
+        self.latencies: dict[str, list[float]] = {name: [] for name in groups}
+        self.failures: dict[str, int] = {name: 0 for name in groups}
+        self.wall_s = 0.0
+
+
+def _drive(base: str, plan: list[tuple[str, str]], cookies: dict[str, str], *, clients: int,
+           seconds: float, max_requests: int) -> Measured:
+    """``clients`` closed-loop clients on one asyncio loop, bounded in time and requests."""
+    out = Measured(list(dict.fromkeys(name for name, _ in plan)))
+    stop_at = time.monotonic() + seconds
+    remaining = [max_requests]
+
+    async def client(seed: int, c: httpx.AsyncClient) -> None:
+        """One client: a request, its answer, the next request (closed loop)."""
+        rng = random.Random(seed)
+        while time.monotonic() < stop_at and remaining[0] > 0:
+            remaining[0] -= 1
+            name, url = rng.choice(plan)
+            start = time.perf_counter()
+            response = await c.get(url)
+            elapsed = time.perf_counter() - start
+            if response.status_code == 200:
+                out.latencies[name].append(elapsed)
+            else:
+                out.failures[name] += 1
+
+    async def run_clients() -> None:
+        # One event loop drives every client: far less of the machine goes to the load
+        # generator than with a thread per client.
+        limits = httpx.Limits(max_connections=clients)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits,
+                                     cookies=cookies or None) as c:
+            await asyncio.gather(*(client(i, c) for i in range(clients)))
+
+    began = time.monotonic()
+    asyncio.run(run_clients())
+    out.wall_s = time.monotonic() - began
+    return out
+
+
+def _report(m: Measured, *, clients: int, workers: int) -> None:
+    latencies, failures, wall = m.latencies, m.failures, m.wall_s
     total = sum(len(v) for v in latencies.values())
-    print(f"load: {args.clients} clients, {args.workers} server workers, {wall:.1f} s, "
+    print(f"load: {clients} clients, {workers} server workers, {wall:.1f} s, "
           f"{total:,} ok requests, "
           f"{total / wall:,.0f} req/s (client and server share this machine's "
           f"{os.cpu_count()} cores)")
@@ -154,6 +146,43 @@ def main() -> None:
             p95 = np.percentile(latencies[name], 95) * 1000
             verdict = "meets" if p95 < 200 else "MISSES"
             print(f"target p95 < 200 ms for {name}: {p95:.0f} ms, {verdict} it")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--max-requests", type=int, default=20_000)
+    # One worker: on a 2-core machine the load generator needs the other core (measured: one
+    # worker gives ~340 req/s and the lower p95; two workers ~240 req/s).
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="trygg-load-"))
+    env = {**os.environ, "TRYGG_DB": str(folder / "load.sqlite"), "TRYGG_DEMO": "1"}
+    subprocess.run([str(BIN / "trygg"), "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    server = subprocess.Popen([str(BIN / "trygg"), "serve", "--port", str(port),
+                               "--workers", str(args.workers), "--no-access-log"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(base)
+        cookies, paths = _sign_in(base)
+        groups = _groups(paths)
+        plan = [(name, url) for name, urls in groups.items() for url in urls]
+        # Warm up: every worker renders each page and figure once (steady state is measured).
+        with httpx.Client(base_url=base, timeout=60, cookies=cookies or None) as c:
+            for _ in range(3 * args.workers):
+                for _name, url in plan:
+                    c.get(url)
+        measured = _drive(base, plan, cookies, clients=args.clients, seconds=args.seconds,
+                          max_requests=args.max_requests)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
+    _report(measured, clients=args.clients, workers=args.workers)
 
 
 if __name__ == "__main__":

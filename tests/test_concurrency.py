@@ -16,6 +16,10 @@ from trygg.settings import Settings
 
 WRITERS = 20
 SECONDS = float(os.environ.get("TRYGG_STRESS_SECONDS", "10"))
+# Writers go on past SECONDS until this many updates are kept and some collided (a busy machine
+# is slow, and the test is about counts, not speed), within a generous bound.
+MIN_UPDATES = 2 * WRITERS
+HARD_LIMIT_S = 600.0
 ROAD = {"type": "Feature",
         "geometry": {"type": "LineString", "coordinates": [[17.32, 62.48], [17.35, 62.50]]},
         "properties": {"name": "Räknarvägen", "risk_weight": 0}}
@@ -31,11 +35,16 @@ def test_twenty_writers_lose_no_update(settings: Settings, store: Store,
         conflicts = [0] * WRITERS
         inserted: list[list[int]] = [[] for _ in range(WRITERS)]
         errors: list[str] = []
-        deadline = time.monotonic() + SECONDS
+        began = time.monotonic()
+
+        def going() -> bool:
+            elapsed = time.monotonic() - began
+            enough = sum(increments) >= MIN_UPDATES and sum(conflicts) > 0
+            return elapsed < SECONDS or (not enough and elapsed < HARD_LIMIT_S)
 
         def writer(w: int) -> None:
             with httpx.Client(base_url=server.url, headers=headers, timeout=60) as c:
-                while time.monotonic() < deadline:
+                while going():
                     current = c.get(f"/api/layers/risk_roads/{road_id}").json()
                     props = current["properties"]
                     response = c.patch(
@@ -63,7 +72,7 @@ def test_twenty_writers_lose_no_update(settings: Settings, store: Store,
             t.join()
     assert errors == []
     total = sum(increments)
-    assert total > WRITERS, "too few updates to mean anything"
+    assert total >= MIN_UPDATES, "too few updates to mean anything"
     assert sum(conflicts) > 0, "writers never collided: the test did not test concurrency"
     final = store.get("risk_roads", road_id).iloc[0]
     assert final["risk_weight"] == total
