@@ -232,3 +232,59 @@ def test_register_form_opens_on_the_newest_three_months(demo_store) -> None:
 
     # The demo's newest record is a police event of 27 December 2024.
     assert default_report_period(demo_store) == (date(2024, 10, 1), date(2024, 12, 31))
+
+
+def test_report_and_kept_reports_hold_no_personal_data(demo_store: Store,
+                                                       settings: Settings) -> None:
+    """An action's text with a phone number and an e-mail address (and a planned check) never
+    reaches the report (JSON, HTML), a kept report, the follow_up_reports layer or the stored
+    copy, for any role, anonymous visitors in demo mode included (issue 16)."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from store.accounts import add_user
+    from tests.conftest import SECRET
+
+    raw = ("070.123.45.67", "anna.s@example.se", "850312–1234")
+    demo = settings.model_copy(update={"demo": True})
+    tokens = {role: add_user(demo_store, f"r-{role}", role, secret=SECRET)
+              for role in ("admin", "rad", "planerare")}
+    with TestClient(create_app(demo, store=demo_store)) as app:
+        added = app.post("/api/lofte/atgarder", headers=auth(tokens["admin"]), json={
+            "commitment": "fotpatrullering", "owner": "polisen", "due": "2024-11-15",
+            "what": f"Kvällspatrull, ring {raw[0]} eller mejla {raw[1]}",
+            "place": f"Stationen (pnr {raw[2]})", "note": raw[1], "zone": "Timrå station"})
+        assert added.status_code == 201, added.text
+        assert raw[0] in added.json()["what"]  # admin reads raw text
+        planned = app.post("/api/layers/traffic_checks", headers=auth(tokens["planerare"]),
+                           json={"type": "Feature", "geometry": {
+                               "type": "Point", "coordinates": [17.33, 62.49]},
+                               "properties": {"status": "planerad", "place": "Hemlig plats",
+                                              "start": "2024-11-20T21:00:00+01:00"}})
+        assert planned.status_code == 201, planned.text
+        period = "from=2024-09-01&to=2024-11-30"
+        kept = app.post(f"/api/rapporter?{period}", headers=auth(tokens["rad"]))
+        assert kept.status_code == 201, kept.text
+        answers = {"kept": kept.text}
+        # The report is made alike for every role (from the council's view of the layers).
+        answers["html"] = app.get(f"/api/rapport?{period}&format=html").text
+        answers["json"] = app.get(f"/api/rapport?{period}&format=json",
+                                  headers=auth(tokens["planerare"])).text
+        for role in (None, "rad", "planerare"):
+            head = auth(tokens[role]) if role else {}
+            answers[f"kept {role}"] = app.get(f"/api/rapporter/{kept.json()['id']}",
+                                              headers=head).text
+            answers[f"register {role}"] = app.get("/kartor/lofte", headers=head).text
+            if role:
+                layer = app.get("/api/layers/follow_up_reports", headers=head)
+                assert layer.status_code == 200
+                answers[f"layer {role}"] = layer.text
+        assert "Kvällspatrull" in answers["html"]
+        assert "[telefonnummer borttaget]" in answers["html"]
+        for name, text in answers.items():
+            leaks = [r for r in (*raw, "Hemlig plats") if r in text]
+            assert leaks == [], f"{name}: {leaks}"
+        stored = json.dumps(demo_store.dump()["follow_up_reports"], default=str)
+        assert not [r for r in raw if r in stored]
