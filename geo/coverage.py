@@ -44,10 +44,9 @@ import shapely
 
 from geo.crs import require_work_crs
 from geo.errors import ValidationFailed
-from geo.layers import LOCAL_TZ
 from geo.periods import (
-    BANDS, DAYTYPES, BandBoundaries, Period, active_intervals, band_boundaries, local_text,
-    measure_before, merge_intervals, split_at_boundaries,
+    BANDS, DAYTYPES, BandBoundaries, Period, active_intervals, band_boundaries, epoch_seconds,
+    local_text, measure_before, merge_intervals, split_at_boundaries,
 )
 
 log = logging.getLogger(__name__)
@@ -55,13 +54,15 @@ log = logging.getLogger(__name__)
 DEFAULT_REACH_M = 50.0
 DEFAULT_VISIT_GAP_MIN = 15.0
 DEFAULT_CELL_M = 2.5
+DEFAULT_MAX_PING_GAP_MIN = 10.0  # TRYGG_MAX_PING_GAP_MIN: a longer silence is a gap, not presence
 KOPER_VISIT_MIN = 10.0
 KOPER_MAX_GAP_H = 2.0
 _ON_EDGE_M = 1e-6  # a zone's corner this close to a segment's line cuts the segment there
 MAX_CELLS_PER_SIDE = 2000  # a zone's grid grows coarser than cell_m beyond this
-# The cells a track passes through reach beyond it by up to half a diagonal; shrinking the disc by
-# a quarter cell removes that bias (calibrated against exact buffers: within 0.25 pp, bench/).
-_RADIUS_BIAS_CELLS = 0.25
+_TILE_CELLS = 8  # street coverage is decided per tile of 8 × 8 cells, exactly where partial
+_QUAD_SEGS = 64  # buffers in partial tiles: a disc's polygon lacks 1e-4 of its area
+_POINT_LINE_M = 1e-6  # a single ping is buffered as a line this long
+_SIMPLIFY_M = 1e-3  # tracks are simplified this much before buffering (area effect negligible)
 _UNTIMED_GROUP = 6  # coverage groups 0..5 are band*2 + weekend; 6 is "time unknown"
 
 
@@ -79,6 +80,34 @@ class TrackVertices(NamedTuple):
     t_any: np.ndarray
     piece: np.ndarray
     track: np.ndarray
+    unreadable_times: int = 0  # vertex times that could not be read (their vertices dropped)
+
+
+def ordered_vertices(v: TrackVertices) -> TrackVertices:
+    """The vertices of each piece in time order, later pings with a time already seen dropped.
+
+    Pieces without any time keep their drawn order; a vertex without a time in a piece with
+    times is dropped (it was counted as unreadable). Already ordered input is returned as is.
+    """
+    n = len(v.x)
+    if n < 2:
+        return v
+    same = v.piece[1:] == v.piece[:-1]
+    finite = np.isfinite(v.t)
+    timed_piece = np.zeros(int(v.piece.max()) + 1 if n else 0, dtype=bool)
+    timed_piece[v.piece[finite]] = True
+    lost = timed_piece[v.piece] & ~finite
+    with np.errstate(invalid="ignore"):
+        backwards = same & ~(v.t[1:] > v.t[:-1]) & finite[1:] & finite[:-1]
+    if not lost.any() and not backwards.any() and not (np.diff(v.piece) < 0).any():
+        return v
+    keep = np.flatnonzero(~lost)
+    order = keep[np.lexsort((v.t[keep], v.piece[keep]))]  # stable: untimed pieces keep order
+    t, piece = v.t[order], v.piece[order]
+    dup = np.r_[False, (piece[1:] == piece[:-1]) & (t[1:] == t[:-1])]
+    order = order[~dup]
+    return TrackVertices(v.x[order], v.y[order], v.t[order], v.t_any[order], v.piece[order],
+                         v.track[order], v.unreadable_times)
 
 
 def vertices_from_arrays(x: np.ndarray, y: np.ndarray, t: np.ndarray, track: np.ndarray
@@ -110,10 +139,15 @@ def track_vertices(tracks: gpd.GeoDataFrame) -> tuple[TrackVertices, np.ndarray]
     ok = np.array([isinstance(ts, (list, tuple)) and len(ts) == c and c > 0
                    for ts, c in zip(times, counts.tolist())], dtype=bool)
     t = np.full(len(coords), np.nan)
+    unreadable = 0
     if ok.any():
         flat = pd.Series([s for ts, good in zip(times, ok.tolist()) if good for s in ts],
                          dtype=object).astype(str).str.strip()
-        t[np.repeat(ok, counts)] = _epoch_seconds(flat)
+        has = np.repeat(ok, counts)
+        t[has] = epoch_seconds(flat, sequence=track[has])
+        unreadable = int(np.isnan(t[has]).sum())
+        if unreadable:
+            log.warning("patrol tracks: %d vertex times could not be read", unreadable)
     t_track = np.full(n, np.nan)
     for column in ("end", "start"):  # start wins where both are given
         if column in tracks:
@@ -125,24 +159,8 @@ def track_vertices(tracks: gpd.GeoDataFrame) -> tuple[TrackVertices, np.ndarray]
     units = (tracks["unit"].fillna("").astype(str).to_numpy() if "unit" in tracks
              else np.full(n, "", dtype=object))
     units = np.where(units == "", "okänd enhet", units)
-    return TrackVertices(coords[:, 0], coords[:, 1], t, t_any, piece, track), units
-
-
-def _epoch_seconds(texts: pd.Series) -> np.ndarray:
-    """ISO 8601 texts as epoch seconds (NaN where unreadable); texts without a UTC offset are
-    Swedish local time, as everywhere in Trygg."""
-    naive = ~texts.str.contains(r"(?:Z|[+-]\d\d(?::?\d\d)?)$", regex=True)
-    out = np.full(len(texts), np.nan)
-    if (~naive).any():
-        aware = pd.to_datetime(texts[~naive], utc=True, format="ISO8601", errors="coerce")
-        secs = aware.dt.as_unit("ns").astype("int64").to_numpy() / 1e9
-        out[(~naive).to_numpy()] = np.where(aware.isna().to_numpy(), np.nan, secs)
-    if naive.any():
-        local = pd.to_datetime(texts[naive], format="ISO8601", errors="coerce")
-        local = local.dt.tz_localize(LOCAL_TZ, ambiguous="NaT", nonexistent="shift_forward")
-        secs = local.dt.as_unit("ns").astype("int64").to_numpy() / 1e9
-        out[naive.to_numpy()] = np.where(local.isna().to_numpy(), np.nan, secs)
-    return out
+    vertices = TrackVertices(coords[:, 0], coords[:, 1], t, t_any, piece, track, unreadable)
+    return ordered_vertices(vertices), units
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -237,6 +255,8 @@ class PatrolCoverage:
     tracks_in_period: int
     tracks_without_times: int
     zones: list[ZoneCoverage] = field(default_factory=list)
+    unreadable_times: int = 0  # vertex times that could not be read (those vertices are left out)
+    max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN
 
 
 # --- geometry helpers ---------------------------------------------------------------------------
@@ -417,10 +437,12 @@ class _Segments(NamedTuple):
     track: np.ndarray
 
 
-def _timed_segments(v: TrackVertices) -> _Segments:
-    """Segments between consecutive timed vertices of one piece, time not going backwards."""
+def _timed_segments(v: TrackVertices, *, max_gap_s: float) -> _Segments:
+    """Segments between consecutive timed vertices of one piece no more than ``max_gap_s``
+    apart (the vertices in time order, ``ordered_vertices``)."""
     same = v.piece[1:] == v.piece[:-1]
-    ok = same & np.isfinite(v.t[:-1]) & np.isfinite(v.t[1:]) & (v.t[1:] >= v.t[:-1])
+    dt = v.t[1:] - v.t[:-1]
+    ok = same & np.isfinite(dt) & (dt >= 0) & (dt <= max_gap_s)
     i = np.flatnonzero(ok)
     return _Segments(v.x[i], v.y[i], v.x[i + 1], v.y[i + 1], v.t[i], v.t[i + 1], v.track[i])
 
@@ -432,16 +454,16 @@ class _Walks(NamedTuple):
     v: TrackVertices
     t_next: np.ndarray  # time of the next vertex (NaN after the last)
     long: np.ndarray  # indexes of the timed segments at least ``long_m`` long
+    drawn: np.ndarray  # per vertex: the segment from it is walked (timed, no gap; or untimed)
+    long_drawn: np.ndarray  # indexes of the drawn segments at least ``long_m`` long
     members: list[np.ndarray]  # per zone: the vertices inside its grid
     cells: list[np.ndarray]  # per zone: their cells
     inside: list[np.ndarray]  # per zone: the short timed segments wholly inside it
     near: list[np.ndarray]  # per zone: the short timed segments that may cross its edge
-    between: TrackVertices  # points every cell along segments longer than a cell
-    between_members: list[np.ndarray]
-    between_cells: list[np.ndarray]
 
 
-def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float) -> _Walks:
+def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float,
+           max_gap_s: float) -> _Walks:
     """Segments, their lengths and the vertices (and points between) located in each zone's grid.
 
     A segment shorter than ``long_m`` (no more than any grid's margin) that starts outside a
@@ -452,7 +474,9 @@ def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float
     np.equal(v.piece[1:], v.piece[:-1], out=same[:-1])
     t_next = np.empty(n)
     t_next[:-1], t_next[-1:] = v.t[1:], np.nan
-    timed = same & (t_next >= v.t)  # NaN compares False: both ends timed, time not backwards
+    # NaN compares False: both ends timed, time not backwards, no longer than a gap.
+    timed = same & (t_next >= v.t) & (t_next - v.t <= max_gap_s)
+    drawn = timed | (same & np.isnan(v.t) & np.isnan(t_next))
     len2 = np.zeros(n)
     if n > 1:
         dx = np.subtract(v.x[1:], v.x[:-1])
@@ -463,15 +487,16 @@ def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float
         len2[:-1][~same[:-1]] = 0.0
     is_long = len2 >= long_m * long_m
     short = timed & ~is_long
-    between = _between_points(v, same, len2, step_m=step_m)
-    members, cells, inside, near, b_members, b_cells = [], [], [], [], [], []
+    members: list[np.ndarray] = []
+    cells: list[np.ndarray] = []
+    inside: list[np.ndarray] = []
+    near: list[np.ndarray] = []
     if grids:
         router = _Router.over(np.array([g.box for g in grids]), cell_m=4 * step_m)
-        for pts, mem, cel in ((v, members, cells), (between, b_members, b_cells)):
-            for grid, idx in zip(grids, router.route(pts.x, pts.y)):
-                ok, c = grid.cells(pts.x.take(idx), pts.y.take(idx))
-                mem.append(idx.take(ok) if len(ok) < len(idx) else idx)
-                cel.append(c)
+        for grid, idx in zip(grids, router.route(v.x, v.y)):
+            ok, c = grid.cells(v.x.take(idx), v.y.take(idx))
+            members.append(idx.take(ok) if len(ok) < len(idx) else idx)
+            cells.append(c)
     for grid, m, c in zip(grids, members, cells):
         # A segment shorter than its first cell's distance to the edge is wholly in or out.
         use = short.take(m)
@@ -480,21 +505,8 @@ def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float
         use &= easy
         use &= grid.inside.take(c)
         inside.append(m[use])
-    return _Walks(v, t_next, np.flatnonzero(timed & is_long), members, cells, inside, near,
-                  between, b_members, b_cells)
-
-
-def _between_points(v: TrackVertices, same: np.ndarray, len2: np.ndarray, *, step_m: float
-                    ) -> TrackVertices:
-    """Points every ``step_m`` along the segments longer than that (vertices excluded)."""
-    seg = np.flatnonzero(same & (len2 > step_m * step_m))
-    k = (np.ceil(np.sqrt(len2[seg]) / step_m) - 1).clip(0).astype(np.int64)
-    i = np.repeat(seg, k)
-    j = (np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1) / np.repeat(k + 1, k)
-
-    def lerp(arr: np.ndarray) -> np.ndarray:
-        return arr[i] + j * (arr[i + 1] - arr[i])
-    return TrackVertices(lerp(v.x), lerp(v.y), lerp(v.t), lerp(v.t_any), v.piece[i], v.track[i])
+    return _Walks(v, t_next, np.flatnonzero(timed & is_long), drawn,
+                  np.flatnonzero(drawn & is_long), members, cells, inside, near)
 
 
 class _PeriodMasks(NamedTuple):
@@ -503,7 +515,6 @@ class _PeriodMasks(NamedTuple):
     segments: np.ndarray  # per vertex: the segment starting here overlaps the period
     long: np.ndarray  # indexes of the long timed segments overlapping the period
     points: np.ndarray  # per vertex: its time (or its track's) is in the period
-    between: np.ndarray  # the same for the points between vertices
 
     @classmethod
     def of(cls, w: _Walks, period: Period) -> _PeriodMasks:
@@ -511,8 +522,7 @@ class _PeriodMasks(NamedTuple):
         seg = w.t_next > s
         seg &= w.v.t < e
         long = w.long[(w.t_next[w.long] > s) & (w.v.t[w.long] < e)]
-        return cls(seg, long, (w.v.t_any >= s) & (w.v.t_any < e),
-                   (w.between.t_any >= s) & (w.between.t_any < e))
+        return cls(seg, long, (w.v.t_any >= s) & (w.v.t_any < e))
 
 
 def _parts_inside(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
@@ -616,69 +626,258 @@ def _groups(t: np.ndarray, bounds: BandBoundaries) -> np.ndarray:
     return group
 
 
-def _visited(w: _Walks, k: int, grid: _Grid, masks: _PeriodMasks,
-             bounds: BandBoundaries | None) -> np.ndarray:
-    """(ny, nx) uint8: bit ``g`` set where a vertex or a point between vertices of coverage
-    group ``g`` lies (with ``bounds`` None, bit 0 for any point)."""
+class _CoverSegments(NamedTuple):
+    """The walked pieces near one zone in one period, cut at the band boundaries: a segment per
+    row (a single ping has both ends equal), with its coverage group (``_groups``)."""
+
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    group: np.ndarray
+
+
+def _cover_segments(w: _Walks, k: int, period: Period, masks: _PeriodMasks,
+                    bounds: BandBoundaries | None) -> _CoverSegments:
+    """The segments that count for street coverage of zone ``k``: the walked segments (no gap)
+    clipped to the period by time, and the pings with no walked segment on either side."""
+    v, s, e = w.v, period.start_s, period.end_s
+    m = w.members[k]
+    seg = np.union1d(m[w.drawn.take(m)], w.long_drawn)
+    t0, t1 = v.t[seg], w.t_next[seg]
+    untimed = np.isnan(t0)
+    keep = np.where(untimed, masks.points[seg], (t1 > s) & (t0 < e))
+    seg, t0, t1, untimed = seg[keep], t0[keep], t1[keep], untimed[keep]
+    a, b = np.maximum(t0, s), np.minimum(t1, e)
+    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    group = np.full(len(seg), _UNTIMED_GROUP, dtype=np.uint8)
+    timed = np.flatnonzero(~untimed)
+    if len(timed):
+        if bounds is None:
+            src = timed
+            pa, pb = a[timed], b[timed]
+            g = np.zeros(len(timed), dtype=np.uint8)
+        else:
+            j, pa, pb, stretch = split_at_boundaries(a[timed], b[timed], bounds)
+            src = timed[j]
+            g = (bounds.band * 2 + bounds.weekend).astype(np.uint8)[stretch]
+        dt = t1[src] - t0[src]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f0 = np.where(dt > 0, (pa - t0[src]) / dt, 0.0)
+            f1 = np.where(dt > 0, (pb - t0[src]) / dt, 1.0)
+        idx = np.r_[np.flatnonzero(untimed), src]
+        lo = np.r_[lo[untimed], f0]
+        hi = np.r_[hi[untimed], f1]
+        group = np.r_[group[untimed], g]
+        seg = seg[idx]
+    # Pings with no walked segment on either side still cover a disc.
+    prev = np.zeros(len(v.x), dtype=bool)
+    prev[1:] = w.drawn[:-1]
+    alone = m[masks.points.take(m) & ~w.drawn.take(m) & ~prev.take(m)]
+    alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
+                   else _groups(v.t[alone], bounds))
+    x, y = v.x, v.y
+    dx, dy = x[seg + 1] - x[seg], y[seg + 1] - y[seg]
+    x0, y0 = np.r_[x[seg] + lo * dx, x[alone]], np.r_[y[seg] + lo * dy, y[alone]]
+    x1, y1 = np.r_[x[seg] + hi * dx, x[alone]], np.r_[y[seg] + hi * dy, y[alone]]
+    # GEOS buffers a line of no length to nothing: a micrometre makes it the ping's disc.
+    x1 = np.where((x1 == x0) & (y1 == y0), x0 + _POINT_LINE_M, x1)
+    return _CoverSegments(x0, y0, x1, y1, np.r_[group, alone_group])
+
+
+def _sampled_bits(c: _CoverSegments, grid: _Grid) -> np.ndarray:
+    """(ny, nx) uint8: bit ``g`` set in the cells holding a point of a group-``g`` segment,
+    sampled at both ends and no more than a cell apart along it."""
+    length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
+    n = np.maximum(np.ceil(length / grid.cell), 1).astype(np.int64)
+    owner = np.repeat(np.arange(len(n)), n + 1)
+    f = (np.arange(len(owner)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / n[owner]
+    px = c.x0[owner] + f * (c.x1 - c.x0)[owner]
+    py = c.y0[owner] + f * (c.y1 - c.y0)[owner]
+    ok, cell = grid.cells(px, py)
     flags = np.zeros(grid.ny * grid.nx * 8, dtype=bool)
-    for pts, m, c, keep in ((w.v, w.members[k], w.cells[k], masks.points),
-                            (w.between, w.between_members[k], w.between_cells[k], masks.between)):
-        use = np.flatnonzero(keep.take(m))
-        cell = c.take(use) * 8
-        if bounds is not None:
-            cell += _groups(pts.t.take(m.take(use)), bounds)
-        flags[cell] = True
+    flags[cell * 8 + c.group[owner[ok]]] = True
     return np.packbits(flags.reshape(grid.ny, grid.nx, 8), axis=-1, bitorder="little")[..., 0]
 
 
-def _dilate(bits: np.ndarray, radius_cells: float) -> np.ndarray:
-    """Cells within ``radius_cells`` (centre to centre) of a set cell, each bit of the (ny, nx)
-    uint8 array on its own: a disc is a stack of rows, each a running OR along x."""
-    r = int(math.floor(radius_cells + 1e-9))
-    ny, nx = bits.shape
-    if r < 0:
-        return np.zeros_like(bits)
-    half = [int(math.floor(math.sqrt(max(radius_cells ** 2 - dy * dy, 0.0)) + 1e-9))
-            for dy in range(r + 1)]
+def _dilate(bits: np.ndarray, half: list[int]) -> np.ndarray:
+    """OR of the (ny, nx) uint8 array over the shape {|dx| ≤ half[|dy|]}, each bit on its own:
+    a stack of rows, each a running OR along x (the grid's cost, not the pings')."""
+    ny, _ = bits.shape
     rows: dict[int, np.ndarray] = {}
     run = bits.copy()
-    for w in range(max(half) + 1):  # run: any bit set within w cells along the row
-        if w:
-            run[:, w:] |= bits[:, :-w]
-            run[:, :-w] |= bits[:, w:]
-        if w in half:
-            rows[w] = run.copy()
+    for width in range(max(half) + 1):  # run: any bit set within ``width`` cells along the row
+        if width:
+            run[:, width:] |= bits[:, :-width]
+            run[:, :-width] |= bits[:, width:]
+        if width in half:
+            rows[width] = run.copy()
     covered = rows[half[0]].copy()
-    for dy in range(1, min(r, ny - 1) + 1):  # 2r passes: the grid's cost, not the pings'
+    for dy in range(1, min(len(half) - 1, ny - 1) + 1):
         h = rows[half[dy]]
         covered[dy:] |= h[:ny - dy]
         covered[:-dy] |= h[dy:]
     return covered
 
 
-def _street_samples(streets: np.ndarray, zone: shapely.Geometry, *, step_m: float
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points every ``step_m`` along the streets inside ``zone``: (x, y, weight in metres)."""
-    inside = shapely.intersection(streets, zone)
-    parts = shapely.get_parts(shapely.get_parts(inside))
-    parts = parts[(shapely.get_type_id(parts) == 1) & (shapely.length(parts) > 0)]
-    if len(parts) == 0:
-        return np.empty(0), np.empty(0), np.empty(0)
-    length = shapely.length(parts)
-    n = np.ceil(length / step_m).astype(np.int64)
-    owner = np.repeat(np.arange(len(parts)), n)
-    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    pts = shapely.line_interpolate_point(parts[owner], (k + 0.5) * length[owner] / n[owner])
-    xy = shapely.get_coordinates(pts)
-    return xy[:, 0], xy[:, 1], (length / n)[owner]
+def _sure_half(radius_cells: float) -> list[int]:
+    """Cells wholly within ``radius_cells`` of any point of a cell (dy, dx) away from it."""
+    r2 = radius_cells * radius_cells * (1 - 1e-12)
+    half = []
+    for dy in range(int(radius_cells) + 1):
+        rest = r2 - (dy + 1) ** 2
+        width = int(math.floor(math.sqrt(rest))) - 1 if rest >= 0 else -1
+        if width < 0:
+            break
+        half.append(width)
+    return half
+
+
+def _possible_half(radius_cells: float) -> list[int]:
+    """Cells with some point within ``radius_cells`` of some point of a cell (dy, dx) away."""
+    r2 = radius_cells * radius_cells * (1 + 1e-12) + 1e-9
+    return [int(math.floor(math.sqrt(r2 - max(dy - 1, 0) ** 2))) + 1
+            for dy in range(int(math.floor(radius_cells)) + 2)]
+
+
+class _Tiles(NamedTuple):
+    """A zone's grid cut into tiles of ``_TILE_CELLS`` × ``_TILE_CELLS`` cells: per tile that
+    meets the zone, its part of the zone and that part's area and street length."""
+
+    meets: np.ndarray  # (ny, nx) cells that may hold part of the zone
+    index: np.ndarray  # (nty, ntx) → row in the arrays below, −1 where no part of the zone
+    part: np.ndarray  # tile box ∩ zone
+    area: np.ndarray
+    street_m: np.ndarray | None
+    streets: shapely.Geometry | None  # the streets inside the zone
+
+
+def _zone_tiles(grid: _Grid, zone: shapely.Geometry, streets: np.ndarray | None) -> _Tiles:
+    meets = (grid.inside | (grid.clear2 < 0)).reshape(grid.ny, grid.nx)
+    t = _TILE_CELLS
+    nty, ntx = -(-grid.ny // t), -(-grid.nx // t)
+    pad = np.zeros((nty * t, ntx * t), dtype=bool)
+    pad[:grid.ny, :grid.nx] = meets
+    any_meet = pad.reshape(nty, t, ntx, t).any(axis=(1, 3))
+    ty, tx = np.nonzero(any_meet)
+    size = t * grid.cell
+    boxes = shapely.box(grid.x0 + tx * size, grid.y0 + ty * size,
+                        grid.x0 + (tx + 1) * size, grid.y0 + (ty + 1) * size)
+    part = shapely.intersection(boxes, zone)
+    index = np.full((nty, ntx), -1, dtype=np.int64)
+    index[ty, tx] = np.arange(len(ty))
+    street_m = None
+    inside_streets = None
+    if streets is not None:
+        inside_streets = shapely.intersection(shapely.union_all(streets), zone)
+        street_m = shapely.length(shapely.intersection(part, inside_streets))
+    return _Tiles(meets, index, part, shapely.area(part), street_m, inside_streets)
+
+
+def _tile_counts(cells: np.ndarray, tiles: _Tiles) -> np.ndarray:
+    """Per tile row: how many of its zone cells are set in the (ny, nx) bool array."""
+    t = _TILE_CELLS
+    nty, ntx = tiles.index.shape
+    pad = np.zeros((nty * t, ntx * t), dtype=np.int32)
+    ny, nx = cells.shape
+    pad[:ny, :nx] = cells & tiles.meets
+    counts = pad.reshape(nty, t, ntx, t).sum(axis=(1, 3))
+    out = np.zeros(len(tiles.area), dtype=np.int64)
+    ok = tiles.index >= 0
+    out[tiles.index[ok]] = counts[ok]
+    return out
+
+
+class _ZoneCover:
+    """Street coverage of one zone in one period, exact: a tile all of whose zone cells lie
+    within the reach of a sampled track point counts whole, a tile none of whose cells can be
+    reached counts nothing, and the others are measured with shapely (the buffer of the track
+    pieces near the tile, simplified by ``_SIMPLIFY_M``, cut with the tile's part of the zone)."""
+
+    def __init__(self, c: _CoverSegments, grid: _Grid, tiles: _Tiles, *, reach_m: float
+                 ) -> None:
+        self.c, self.grid, self.tiles, self.reach_m = c, grid, tiles, reach_m
+        bits = _sampled_bits(c, grid)
+        radius = reach_m / grid.cell
+        self.sure = _dilate(bits, _sure_half(radius)) if _sure_half(radius) else \
+            np.zeros_like(bits)
+        self.possible = _dilate(bits, _possible_half(radius + 0.5))
+        self.n_meets = _tile_counts(np.ones(tiles.meets.shape, dtype=bool), tiles)
+        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
+        self.streets = tiles.street_m is not None
+        total = tiles.street_m.sum() if tiles.street_m is not None else tiles.area.sum()
+        self.total = float(total)
+
+    def _tile_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(tile row, segment) for every segment within the reach of a tile."""
+        if self._pairs is None:
+            c = self.c
+            lines = shapely.linestrings(
+                np.stack([np.column_stack([c.x0, c.y0]), np.column_stack([c.x1, c.y1])], axis=1))
+            tree = shapely.STRtree(lines)
+            self._pairs = tree.query(shapely.envelope(self.tiles.part), predicate="dwithin",
+                                     distance=self.reach_m)
+        return self._pairs
+
+    def share(self, groups: int) -> float:
+        """The covered share (percent) by the segments of the groups in the bit mask."""
+        if self.total <= 0:
+            return 0.0
+        sure = (self.sure & groups) != 0
+        possible = (self.possible & groups) != 0
+        n_sure = _tile_counts(sure, self.tiles)
+        n_possible = _tile_counts(possible, self.tiles)
+        measure = self.tiles.street_m if self.tiles.street_m is not None else self.tiles.area
+        full = n_sure == self.n_meets
+        partial = ~full & (n_possible > 0) & (measure > 0)
+        covered = float(measure[full].sum())
+        if partial.any():
+            covered += self._measure(np.flatnonzero(partial), groups)
+        return 100.0 * covered / self.total
+
+    def _measure(self, rows: np.ndarray, groups: int) -> float:
+        tile, seg = self._tile_pairs()
+        want = np.zeros(len(self.tiles.area), dtype=bool)
+        want[rows] = True
+        use = want[tile] & ((groups >> self.c.group[seg].astype(np.int64)) & 1).astype(bool)
+        tile, seg = tile[use], seg[use]
+        if len(tile) == 0:
+            return 0.0
+        order = np.lexsort((seg, tile))
+        tile, seg = tile[order], seg[order]
+        c = self.c
+        # Consecutive segments that join end to start make one line (fewer, longer pieces).
+        joined = np.r_[False, (tile[1:] == tile[:-1]) & (seg[1:] == seg[:-1] + 1)
+                       & (c.x0[seg[1:]] == c.x1[seg[:-1]]) & (c.y0[seg[1:]] == c.y1[seg[:-1]])]
+        line = np.cumsum(~joined) - 1
+        starts = np.flatnonzero(~joined)
+        ends = np.r_[starts[1:], len(seg)] - 1
+        px = np.r_[c.x0[seg], c.x1[seg[ends]]]
+        py = np.r_[c.y0[seg], c.y1[seg[ends]]]
+        owner = np.r_[line, line[ends]]
+        order = np.argsort(np.r_[np.arange(len(seg)) * 2, ends * 2 + 1], kind="stable")
+        lines = shapely.linestrings(px[order], py[order], indices=owner[order])
+        lines = shapely.simplify(lines, _SIMPLIFY_M, preserve_topology=False)
+        line_tile = tile[starts]
+        shapes = shapely.multilinestrings(lines, indices=np.unique(line_tile,
+                                                                   return_inverse=True)[1])
+        buffered = shapely.buffer(shapes, self.reach_m, quad_segs=_QUAD_SEGS)
+        parts = self.tiles.part[np.unique(line_tile)]
+        if self.tiles.streets is not None:
+            inside = shapely.intersection(parts, self.tiles.streets)
+            return float(shapely.length(shapely.intersection(inside, buffered)).sum())
+        return float(shapely.area(shapely.intersection(parts, buffered)).sum())
 
 
 def _pct(part: float, whole: float) -> float | None:
     return None if whole <= 0 else 100.0 * part / whole
 
 
-def _check_options(reach_m: float, visit_gap_min: float, cell_m: float) -> None:
+def _check_options(reach_m: float, visit_gap_min: float, cell_m: float,
+                   max_ping_gap_min: float) -> None:
     problems = []
+    if not (np.isfinite(max_ping_gap_min) and 0 < max_ping_gap_min <= 24 * 60):
+        problems.append(f"max_ping_gap_min: {max_ping_gap_min!r} is outside 0–1440 min")
     if not (np.isfinite(reach_m) and 0 < reach_m <= 1000):
         problems.append(f"reach_m: {reach_m!r} is outside 0–1000 m")
     if not (np.isfinite(visit_gap_min) and 0 <= visit_gap_min <= 24 * 60):
@@ -716,6 +915,7 @@ def patrol_coverage_vertices(
     reach_m: float = DEFAULT_REACH_M,
     visit_gap_min: float = DEFAULT_VISIT_GAP_MIN,
     cell_m: float = DEFAULT_CELL_M,
+    max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN,
     koper_visit_min: float = KOPER_VISIT_MIN,
     koper_max_gap_h: float = KOPER_MAX_GAP_H,
 ) -> PatrolCoverage:
@@ -725,7 +925,8 @@ def patrol_coverage_vertices(
     require_work_crs(zones, "zones")
     if streets is not None:
         require_work_crs(streets, "streets")
-    _check_options(reach_m, visit_gap_min, cell_m)
+    _check_options(reach_m, visit_gap_min, cell_m, max_ping_gap_min)
+    vertices = ordered_vertices(vertices)
     units = np.asarray(units, dtype=object)
     gap_s = visit_gap_min * 60.0
     bounds = band_boundaries(period)
@@ -737,7 +938,8 @@ def patrol_coverage_vertices(
     edges = [_zone_edges(zone) for zone in geoms]
     grids = [_zone_grid(zone, e, cell_m=cell_m, margin_m=margin_m)
              for zone, e in zip(geoms, edges)]
-    walks = _walks(vertices, grids, long_m=margin_m, step_m=cell_m)
+    walks = _walks(vertices, grids, long_m=margin_m, step_m=cell_m,
+                   max_gap_s=max_ping_gap_min * 60.0)
     now = _PeriodMasks.of(walks, period)
     before = _PeriodMasks.of(walks, baseline) if baseline is not None else None
 
@@ -749,20 +951,23 @@ def patrol_coverage_vertices(
     result = PatrolCoverage(
         period_from=period.first.isoformat(), period_to=period.last.isoformat(),
         days=period.days, reach_m=float(reach_m), visit_gap_min=float(visit_gap_min),
-        tracks_in_period=int(used.sum()), tracks_without_times=int((used & ~timed).sum()))
+        tracks_in_period=int(used.sum()), tracks_without_times=int((used & ~timed).sum()),
+        unreadable_times=int(vertices.unreadable_times), max_ping_gap_min=float(max_ping_gap_min))
 
     for k, (zone_id, zone_row) in enumerate(zones.iterrows()):  # a handful of zones
         zone, grid = geoms[k], grids[k]
         track, a, b = _stays(*_inside_intervals(walks, k, zone, edges[k], now), period)
 
         # Coverage: one bit per band × day type (and one for tracks without times) per cell.
-        radius = reach_m / grid.cell - _RADIUS_BIAS_CELLS
-        covered = _dilate(_visited(walks, k, grid, now, bounds), radius)
-        basis, share = _coverage_share(grid, zone, street_geoms)
-        bands_cov = {(BANDS[i], "alla"): share(covered & (0b11 << 2 * i)) for i in range(3)}
-        bands_cov.update({("alla", DAYTYPES[d]): share(covered & (0b010101 << d))
-                          for d in range(2)})
-        total_cov = share(covered)
+        tiles = _zone_tiles(grid, zone, street_geoms)
+        basis = "gatulangd" if tiles.street_m is not None and tiles.street_m.sum() > 0 else "yta"
+        if basis == "yta":
+            tiles = tiles._replace(street_m=None, streets=None)
+        cover = _ZoneCover(_cover_segments(walks, k, period, now, bounds), grid, tiles,
+                           reach_m=reach_m)
+        bands_cov = {(BANDS[i], "alla"): cover.share(0b11 << 2 * i) for i in range(3)}
+        bands_cov.update({("alla", DAYTYPES[d]): cover.share(0b010101 << d) for d in range(2)})
+        total_cov = cover.share(0xFF)
 
         vs, ve, vp = _visits(a, b, gap_s=gap_s)
         zone_fig = _zone_figures(
@@ -773,7 +978,8 @@ def patrol_coverage_vertices(
             _, ba, bb = _stays(*_inside_intervals(walks, k, zone, edges[k], before),
                                baseline)
             b_vs, _, _ = _visits(ba, bb, gap_s=gap_s)
-            b_cov = share(_dilate(_visited(walks, k, grid, before, None), radius))
+            b_cov = _ZoneCover(_cover_segments(walks, k, baseline, before, None), grid, tiles,
+                               reach_m=reach_m).share(0xFF)
             b_min = float((bb - ba).sum() / 60.0)
             b_week = b_min / baseline.weeks
             zone_fig.baseline = BaselineFigures(
@@ -797,27 +1003,6 @@ def _tracks_with(track: np.ndarray, flags: np.ndarray) -> np.ndarray:
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def _coverage_share(grid: _Grid, zone: shapely.Geometry, streets: np.ndarray | None):
-    """(basis, share function): the share of the zone's street length, or else of its area,
-    that the cells with any bit set in a (ny, nx) array reach, in percent."""
-    if streets is not None:
-        sx, sy, sw = _street_samples(streets, zone, step_m=grid.cell / 2)
-        if len(sx):
-            ok, cells = grid.cells(sx, sy)
-            weight = sw.take(ok)
-            total = float(sw.sum())
-
-            def by_street(bits: np.ndarray) -> float:
-                return 100.0 * float(weight[bits.ravel().take(cells) != 0].sum()) / total
-            return "gatulangd", by_street
-    n_inside = int(grid.inside.sum())
-
-    def by_area(bits: np.ndarray) -> float:
-        hit = np.count_nonzero((bits.ravel() != 0) & grid.inside)
-        return 100.0 * hit / n_inside if n_inside else 0.0
-    return "yta", by_area
 
 
 def _zone_figures(zone_id, row, period: Period, bounds: BandBoundaries, track, a, b,
@@ -914,7 +1099,7 @@ def presence_heat(vertices: TrackVertices, period: Period, *, cell_m: float = 25
                   ) -> pd.DataFrame:
     """Presence time per ``cell_m`` cell (all teams together): columns x, y (cell centre,
     EPSG:3006) and minutes. Each timed segment's duration goes to the cell of its midpoint."""
-    seg = _timed_segments(vertices)
+    seg = _timed_segments(ordered_vertices(vertices), max_gap_s=DEFAULT_MAX_PING_GAP_MIN * 60)
     a = np.maximum(seg.t0, period.start_s)
     b = np.minimum(seg.t1, period.end_s)
     keep = b > a

@@ -302,7 +302,8 @@ def parse_datetime(value: Any) -> pd.Timestamp:
     if pd.isna(ts):
         raise ValueError(f"not a date/time: {value!r}")
     if ts.tzinfo is None:
-        ts = ts.tz_localize(LOCAL_TZ, ambiguous=False, nonexistent="shift_forward")
+        # The repeated autumn hour is read as its first occurrence: the rule of geo.periods.
+        ts = ts.tz_localize(LOCAL_TZ, ambiguous=True, nonexistent="shift_forward")
     return ts.tz_convert("UTC")
 
 

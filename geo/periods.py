@@ -230,3 +230,83 @@ def measure_before(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     kk = np.clip(k, 0, len(a) - 1)
     partial = np.clip(np.minimum(x, b[kk]) - a[kk], 0.0, None)
     return np.where(k >= 0, lengths[kk] + partial, 0.0)
+
+
+# --- reading naive local times ------------------------------------------------------------------
+#
+# The one rule (also ``geo.layers.parse_datetime`` for a single value): a time without a UTC
+# offset is Swedish local time. In the missing spring hour (02:00–03:00 on the last Sunday of
+# March) it is shifted forward to 03:00. In the repeated autumn hour (02:00–03:00 on the last
+# Sunday of October) a lone time is the first occurrence (summer time, UTC+2); in a sequence of
+# pings (one track, in recorded order) the pings of that hour up to some point are the first
+# occurrence and the rest the second (UTC+1), the point chosen so that the track goes back in
+# time as little as possible, then with the smallest steps, else as late as possible.
+
+_AUTUMN_SHIFT_S = 3600.0
+_AWARE = r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+
+
+def epoch_seconds(texts: pd.Series, *, sequence: np.ndarray | None = None) -> np.ndarray:
+    """ISO 8601 texts as UTC epoch seconds, NaN where unreadable (count them with ``isnan``).
+
+    Texts without an offset are local time read by the rule above; ``sequence`` (one number per
+    text, e.g. the track, texts in recorded order) lets the repeated autumn hour be inferred.
+    """
+    texts = texts.astype(str).str.strip().str.replace(
+        r"^(\d{4}-\d{2}-\d{2})[ T](\d):", r"\1 0\2:", regex=True)
+    naive = ~texts.str.contains(_AWARE, regex=True).to_numpy()
+    out = np.full(len(texts), np.nan)
+    if (~naive).any():
+        aware = pd.to_datetime(texts[~naive], utc=True, format="ISO8601", errors="coerce")
+        out[~naive] = _seconds(pd.DatetimeIndex(aware))
+    if naive.any():
+        wall = pd.DatetimeIndex(pd.to_datetime(texts[naive], format="ISO8601", errors="coerce"))
+        n = len(wall)
+        first = _seconds(wall.tz_localize(LOCAL_TZ, ambiguous=np.ones(n, dtype=bool),
+                                          nonexistent="shift_forward"))
+        second = _seconds(wall.tz_localize(LOCAL_TZ, ambiguous=np.zeros(n, dtype=bool),
+                                           nonexistent="shift_forward"))
+        repeated = second - first == _AUTUMN_SHIFT_S
+        if repeated.any() and sequence is not None:
+            first[repeated] += _AUTUMN_SHIFT_S * _second_occurrence(
+                first, repeated, np.asarray(sequence)[naive])[repeated]
+        out[naive] = first
+    return out
+
+
+def _seconds(stamps: pd.DatetimeIndex) -> np.ndarray:
+    secs = stamps.as_unit("ns").asi8.astype(np.float64) / 1e9
+    secs[np.asarray(stamps.isna())] = np.nan
+    return secs
+
+
+def _second_occurrence(first: np.ndarray, repeated: np.ndarray, sequence: np.ndarray
+                       ) -> np.ndarray:
+    """Per time (first-occurrence seconds, in recorded order): whether it is the second
+    occurrence of the repeated hour, chosen per sequence as the rule says."""
+    out = np.zeros(len(first), dtype=bool)
+    for seq in np.unique(sequence[repeated]):  # sequences in the repeated hour: a handful a year
+        idx = np.flatnonzero((sequence == seq) & np.isfinite(first))
+        t, rep = first[idx], repeated[idx]
+        m = int(rep.sum())
+        # Ping i is shifted for switch k (0..m) when it is repeated and its rank is at least k:
+        # ``brk[i]`` = rank + 1 for repeated pings, 0 otherwise, shifted iff k < brk[i].
+        brk = np.where(rep, np.cumsum(rep), 0)
+        back = np.zeros(m + 2)
+        square = np.zeros(m + 2)
+        b0, b1 = brk[:-1], brk[1:]
+        lo, hi = np.minimum(b0, b1), np.maximum(b0, b1)
+        for start, end in ((np.zeros_like(lo), lo), (lo, hi), (hi, np.full_like(hi, m + 1))):
+            step = t[1:] - t[:-1] + _AUTUMN_SHIFT_S * ((start < b1).astype(float)
+                                                      - (start < b0).astype(float))
+            use = end > start
+            for acc, value in ((back, np.maximum(-step, 0.0)),
+                               (square, np.maximum(step, 0.0) ** 2)):
+                np.add.at(acc, start[use], value[use])
+                np.add.at(acc, end[use], -value[use])
+        cost_back = np.round(np.cumsum(back)[:m + 1], 3)
+        cost_square = np.cumsum(square)[:m + 1]
+        k = np.arange(m + 1)
+        best = int(np.lexsort((-k, cost_square, cost_back))[0])
+        out[idx[rep & (brk > best)]] = True
+    return out

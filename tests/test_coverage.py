@@ -103,7 +103,8 @@ def test_three_hour_pause_gives_two_visits_gap_and_dosage() -> None:
 def test_midnight_crossing_splits_evening_and_night_and_weekday_and_weekend() -> None:
     walk = track([(10, 50, "2024-10-04T23:50:00"), (90, 50, "2024-10-05T00:10:00")])
     period = make_period("2024-10-04", "2024-10-05")  # Friday and Saturday
-    z = zone_of(patrol_coverage(walk, square_zone(), period=period))
+    # Two pings 20 minutes apart: a walk only when the gap rule allows 20 minutes.
+    z = zone_of(patrol_coverage(walk, square_zone(), period=period, max_ping_gap_min=30))
     assert z.minutes == pytest.approx(20.0)
     assert band(z, "kvall", "vardag").minutes == pytest.approx(10.0)
     assert band(z, "natt", "helg").minutes == pytest.approx(10.0)
@@ -126,7 +127,7 @@ def test_baseline_change_and_per_team_figures() -> None:
     now = track([(10, 50, "2024-10-02T12:00:00"), (90, 50, "2024-10-02T12:30:00")], "Lag 1")
     before = track([(10, 50, "2024-09-25T12:00:00"), (90, 50, "2024-09-25T12:10:00")], "Lag 2")
     tracks = pd.concat([now, before], ignore_index=True)
-    z = zone_of(patrol_coverage(tracks, square_zone(), period=DAY,
+    z = zone_of(patrol_coverage(tracks, square_zone(), period=DAY, max_ping_gap_min=30,
                                 baseline=make_period("2024-09-25", "2024-09-25")))
     assert [(t.unit, t.minutes) for t in z.teams] == [("Lag 1", 30.0)]
     assert z.baseline.minutes == pytest.approx(10.0)
@@ -301,3 +302,107 @@ def test_cli_coverage_table_and_json(demo_store: Store, settings: Settings) -> N
     out = runner.invoke(cli, ["--db", db, "coverage", "checks", "--from", "2024-02-01",
                               "--to", "2024-01-01"])
     assert out.exit_code == 1 and "after" in out.output
+
+
+# --- exact street coverage, clock changes, gaps and order -------------------------------------
+
+def timed_walk(xy: np.ndarray, start: str = "2024-10-02T12:00:00", step_s: float = 1.0):
+    """A track through the (x, y) points relative to the zone's corner, one ping each
+    ``step_s`` seconds."""
+    t0 = pd.Timestamp(start)
+    times = [(t0 + pd.Timedelta(seconds=step_s * i)).strftime("%Y-%m-%dT%H:%M:%S")
+             for i in range(len(xy))]
+    return track([(float(x), float(y), t) for (x, y), t in zip(xy, times)])
+
+
+def exact_pct(xy: np.ndarray, zone: shapely.Geometry, reach_m: float) -> float:
+    pts = np.asarray(xy, float) + [E0, N0]
+    geom = shapely.Point(pts[0]) if len(pts) == 1 else shapely.LineString(pts)
+    covered = shapely.intersection(shapely.buffer(geom, reach_m, quad_segs=1024), zone)
+    return 100 * covered.area / zone.area
+
+
+def line_xy(x0: float, y0: float, x1: float, y1: float, step_m: float = 1.3) -> np.ndarray:
+    n = max(int(np.ceil(np.hypot(x1 - x0, y1 - y0) / step_m)), 1)
+    f = np.linspace(0, 1, n + 1)[:, None]
+    return np.array([x0, y0]) + f * np.array([x1 - x0, y1 - y0])
+
+
+def test_walk_along_a_cell_row_covers_exactly() -> None:
+    z = zone_of(patrol_coverage(timed_walk(line_xy(-20, 50, 120, 50)), square_zone(),
+                                period=DAY))
+    assert z.coverage_pct == 100.0
+    z = zone_of(patrol_coverage(timed_walk(line_xy(-20, 100, 220, 100)), square_zone(200.0),
+                                period=DAY))
+    assert z.coverage_pct == 50.0
+
+
+@pytest.mark.parametrize("reach_m", [5.0, 17.3, 50.0, 100.0])
+def test_random_walks_agree_with_exact_buffers(reach_m: float) -> None:
+    rng = np.random.default_rng(int(reach_m * 10))
+    zone = square_zone(150.0)
+    for _ in range(6):
+        ends = rng.uniform(-60, 210, 4)
+        xy = line_xy(*ends)
+        z = zone_of(patrol_coverage(timed_walk(xy), zone, period=DAY, reach_m=reach_m))
+        assert z.coverage_pct == pytest.approx(exact_pct(xy, zone.geometry.iloc[0], reach_m),
+                                               abs=0.05)
+
+
+def test_track_ends_and_single_pings_are_exact() -> None:
+    zone = square_zone(200.0)
+    xy = np.r_[line_xy(30, 40, 90, 130), line_xy(90, 130, 170, 60)]
+    z = zone_of(patrol_coverage(timed_walk(xy), zone, period=DAY, reach_m=50))
+    assert z.coverage_pct == pytest.approx(exact_pct(xy, zone.geometry.iloc[0], 50), abs=0.05)
+    one = gpd.GeoDataFrame({"unit": ["Lag 1"], "times": [["2024-10-02T12:00:00"]]},
+                           geometry=[shapely.Point(E0 + 60, N0 + 70)], crs=WORK_CRS)
+    z = zone_of(patrol_coverage(one, zone, period=DAY, reach_m=50))
+    disc = 100 * np.pi * 50 ** 2 / 200 ** 2
+    assert z.coverage_pct == pytest.approx(disc, abs=0.05)
+
+
+def test_street_length_share_is_exact() -> None:
+    streets = gpd.GeoDataFrame(geometry=[shapely.LineString([(E0 + 50, N0 - 50),
+                                                             (E0 + 50, N0 + 150)])],
+                               crs=WORK_CRS)
+    z = zone_of(patrol_coverage(timed_walk(line_xy(0, 0, 100, 0)), square_zone(), period=DAY,
+                                streets=streets, reach_m=50))
+    assert z.coverage_basis == "gatulangd" and z.coverage_pct == 50.0
+
+
+def test_clock_change_walk_counts_the_repeated_hour() -> None:
+    wall = list(pd.date_range("2024-10-27 01:50", "2024-10-27 02:59:50", freq="10s"))
+    wall += list(pd.date_range("2024-10-27 02:00", "2024-10-27 03:10", freq="10s"))
+    x = np.linspace(10, 90, len(wall))
+    walk = track([(float(xi), 50.0, w.strftime("%Y-%m-%dT%H:%M:%S")) for xi, w in zip(x, wall)])
+    z = zone_of(patrol_coverage(walk, square_zone(), period=make_period("2024-10-27",
+                                                                        "2024-10-27")))
+    assert z.minutes == pytest.approx(140.0, abs=0.01)
+    assert z.visits == 1
+
+
+def test_spring_forward_time_is_shifted_not_dropped() -> None:
+    walk = track([(10, 50, "2024-03-31T01:55:00"), (20, 50, "2024-03-31T02:30:00"),
+                  (30, 50, "2024-03-31T03:05:00")])
+    r = patrol_coverage(walk, square_zone(), period=make_period("2024-03-31", "2024-03-31"))
+    assert r.unreadable_times == 0
+    assert zone_of(r).minutes == pytest.approx(10.0)  # 01:55 → 03:00 (shifted) → 03:05
+
+
+def test_out_of_order_duplicate_and_unreadable_pings() -> None:
+    walk = track([(10, 50, "2024-10-02T12:00:00"), (30, 50, "2024-10-02T12:02:00"),
+                  (20, 50, "2024-10-02T12:01:00"), (20, 50, "2024-10-02T12:01:00"),
+                  (40, 50, "not a time"), (40, 50, "2024-10-02T12:03:00")])
+    r = patrol_coverage(walk, square_zone(), period=DAY)
+    assert r.unreadable_times == 1
+    assert zone_of(r).minutes == pytest.approx(3.0)
+
+
+def test_a_two_hour_gap_is_not_presence() -> None:
+    walk = track([(10, 50, "2024-10-02T12:00:00"), (20, 50, "2024-10-02T12:05:00"),
+                  (30, 50, "2024-10-02T14:05:00"), (40, 50, "2024-10-02T14:10:00")])
+    z = zone_of(patrol_coverage(walk, square_zone(), period=DAY))
+    assert z.minutes == pytest.approx(10.0)
+    assert z.visits == 2
+    z = zone_of(patrol_coverage(walk, square_zone(), period=DAY, max_ping_gap_min=180))
+    assert z.minutes == pytest.approx(130.0)
