@@ -36,6 +36,9 @@ class Settings(BaseSettings):
                                                 "MB (uploads: TRYGG_MAX_UPLOAD_MB).")
     trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies "
                                  "whose X-Forwarded-For `trygg serve` believes; empty: none.")
+    max_ping_gap_min: float = Field(10.0, gt=0, le=1440, description="Longest silence between "
+                                    "two pings of a patrol track still counted as walked "
+                                    "(presence and street coverage), minutes.")
     public_url: str | None = Field(None, description="The address users open, e.g. "
                                    "https://trygg.example.se: the origin allowed to send "
                                    "browser writes (CSRF check); https marks the session "
