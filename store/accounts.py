@@ -7,12 +7,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from geo.errors import ValidationFailed
+from geo.errors import NotFound, ValidationFailed
 from store.schema import sessions_table, users_table
 from store.store import Store, utc_now
 
@@ -39,8 +40,20 @@ def _digest(secret: str, value: str) -> str:
     return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
-def add_user(store: Store, name: str, role: str, *, secret: str) -> str:
-    """Create an account and return its new API token (shown once, stored only as a digest)."""
+def _expiry(expires_days: float | None) -> str | None:
+    """The UTC expiry of a token valid ``expires_days`` from now (None: never expires)."""
+    if expires_days is None:
+        return None
+    if not 0 < expires_days <= 3650:
+        raise ValidationFailed("a token's lifetime must be more than 0 and at most 3650 days")
+    return (pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=expires_days)).isoformat(
+        timespec="milliseconds")
+
+
+def add_user(store: Store, name: str, role: str, *, secret: str,
+             expires_days: float | None = None) -> str:
+    """Create an account and return its new API token (shown once, stored only as a digest);
+    with ``expires_days`` the token stops working that many days from now."""
     name = name.strip()
     if role not in ROLES:
         raise ValidationFailed(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -51,7 +64,8 @@ def add_user(store: Store, name: str, role: str, *, secret: str) -> str:
         with store.transaction() as conn:
             conn.execute(insert(users_table).values(name=name, role=role,
                                                     token_sha256=_digest(secret, token),
-                                                    created_at=utc_now()))
+                                                    created_at=utc_now(),
+                                                    token_expires_at=_expiry(expires_days)))
     except IntegrityError:
         raise ValidationFailed(f"user {name!r} already exists") from None
     return token
@@ -64,13 +78,53 @@ def list_users(store: Store) -> list[User]:
 
 
 def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
-    """The account an API token belongs to, or None."""
+    """The account an API token belongs to, or None (also for a revoked or expired token)."""
     if not token:
         return None
     with store.engine.connect() as conn:
         row = conn.execute(select(users_table).where(
             users_table.c.token_sha256 == _digest(secret, token))).mappings().first()
-    return User(row["id"], row["name"], row["role"]) if row else None
+    if row is None or not _token_live(row):
+        return None
+    return User(row["id"], row["name"], row["role"])
+
+
+def _token_live(row: Any) -> bool:
+    """True if the account of ``row`` is not revoked and its token has not expired."""
+    expires = row["token_expires_at"]
+    return row["revoked_at"] is None and (expires is None or expires > utc_now())
+
+
+def _renew_token(store: Store, name: str, *, secret: str, revoke: bool,
+                 expires_days: float | None) -> str:
+    """Give ``name`` a fresh token digest and end its sessions, in one transaction. Revoking
+    stores the digest of a token nobody was shown, so the old one can never sign in again."""
+    token = secrets.token_urlsafe(32)
+    with store.transaction() as conn:
+        row = conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"user {name!r} does not exist")
+        values: dict[str, Any] = {"token_sha256": _digest(secret, token)}
+        if revoke:
+            values["revoked_at"] = utc_now()
+        else:
+            values.update(revoked_at=None, token_expires_at=_expiry(expires_days))
+        conn.execute(update(users_table).where(users_table.c.id == row[0]).values(**values))
+        conn.execute(delete(sessions_table).where(sessions_table.c.user_id == row[0]))
+    return token
+
+
+def revoke_user(store: Store, name: str, *, secret: str) -> None:
+    """Revoke ``name``'s token and end its sessions (the account stays, e.g. for the audit
+    trail; ``rotate_token`` gives it a working token again)."""
+    _renew_token(store, name, secret=secret, revoke=True, expires_days=None)
+
+
+def rotate_token(store: Store, name: str, *, secret: str,
+                 expires_days: float | None = None) -> str:
+    """Replace ``name``'s token (the old one stops at once, its sessions end); return the new
+    one, shown once. ``expires_days`` sets the new token's lifetime (None: never expires)."""
+    return _renew_token(store, name, secret=secret, revoke=False, expires_days=expires_days)
 
 
 def user_by_name(store: Store, name: str) -> User | None:
@@ -110,12 +164,12 @@ def user_for_session(store: Store, session_id: str, *, secret: str) -> User | No
     if not session_id:
         return None
     query = (select(users_table.c.id, users_table.c.name, users_table.c.role,
-                    sessions_table.c.expires_at)
+                    users_table.c.revoked_at, sessions_table.c.expires_at)
              .join(sessions_table, sessions_table.c.user_id == users_table.c.id)
              .where(sessions_table.c.id_sha256 == _digest(secret, session_id)))
     with store.engine.connect() as conn:
         row = conn.execute(query).mappings().first()
-    if row is None or row["expires_at"] < utc_now():
+    if row is None or row["expires_at"] < utc_now() or row["revoked_at"] is not None:
         return None
     return User(row["id"], row["name"], row["role"])
 

@@ -37,6 +37,8 @@ users_table = Table(
     Column("role", Text, nullable=False),
     Column("token_sha256", Text, nullable=False, unique=True),
     Column("created_at", Text, nullable=False),
+    Column("token_expires_at", Text),  # UTC ISO 8601; None: the token never expires (0003)
+    Column("revoked_at", Text),  # set: token revoked, no sign-in, sessions ended (0003)
 )
 
 sessions_table = Table(

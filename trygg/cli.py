@@ -45,6 +45,14 @@ def domain_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             for detail in exc.details[20:]:
                 click.echo(f"  {detail}", err=True)
             sys.exit(1)
+        except Exception as exc:  # a full disk or a read-only store: one line, no traceback
+            from api.errors import fault_message
+
+            message = fault_message(exc)
+            if message is None:
+                raise
+            click.echo(f"Fel: {message}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -72,6 +80,15 @@ def _secret(ctx: click.Context) -> str:
         raise click.ClickException(str(exc)) from None
 
 
+def _proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-For is believed only from TRYGG_TRUSTED_PROXIES
+    (uvicorn's own default trusts 127.0.0.1, so a local client could pick its address)."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": proxies}
+
+
 @cli.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 8000).")
@@ -94,14 +111,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int,
     host, port = host or settings.host, port or settings.port
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
-                    access_log=access_log)
+                    access_log=access_log, **_proxy_options(settings))
         return
     os.environ["TRYGG_DB"] = str(settings.db)  # each worker builds the app from the environment
     from store import Store
 
     Store.open(settings.db).close()  # create or check the store once, before the workers start
     uvicorn.run("api.app:create_app", factory=True, workers=workers, host=host, port=port,
-                log_level="info", access_log=access_log)
+                log_level="info", access_log=access_log, **_proxy_options(settings))
 
 
 @cli.command("demo")
@@ -229,14 +246,41 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", required=True,
               type=click.Choice(["planerare", "patrullchef", "rad", "admin"]))
+@click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="The token stops working after this many days (default: never).")
 @click.pass_context
 @domain_errors
-def users_add(ctx: click.Context, name: str, role: str) -> None:
+def users_add(ctx: click.Context, name: str, role: str, expires_days: float | None) -> None:
     """Create an account; prints its token once (use it as 'Authorization: Bearer TOKEN')."""
     from store.accounts import add_user
 
-    token = add_user(_store(ctx), name, role, secret=_secret(ctx))
+    token = add_user(_store(ctx), name, role, secret=_secret(ctx), expires_days=expires_days)
     click.echo(token)
+
+
+@users.command("rotate")
+@click.argument("name")
+@click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="The new token stops working after this many days (default: never).")
+@click.pass_context
+@domain_errors
+def users_rotate(ctx: click.Context, name: str, expires_days: float | None) -> None:
+    """Give NAME a new token (printed once); the old one and NAME's sessions stop at once."""
+    from store.accounts import rotate_token
+
+    click.echo(rotate_token(_store(ctx), name, secret=_secret(ctx), expires_days=expires_days))
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.pass_context
+@domain_errors
+def users_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke NAME's token and end its sessions ('users rotate' gives it a new one)."""
+    from store.accounts import revoke_user
+
+    revoke_user(_store(ctx), name, secret=_secret(ctx))
+    click.echo(f"{name}: nyckeln är spärrad och inloggningarna avslutade")
 
 
 @users.command("list")
