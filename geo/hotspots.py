@@ -225,8 +225,8 @@ def _study_area(wkb: bytes, cell_m: float) -> StudyArea:
     width, height = x1 - x0 + 1, y1 - y0 + 1
     if width * height > MAX_STUDY_CELLS:
         raise ValidationFailed(
-            f"cell_m: {cell_m:g} m ger {width * height:,} rutor över kommunens yta; välj större "
-            f"rutor (högst {MAX_STUDY_CELLS:,})".replace(",", " "))
+            f"cell_m: {cell_m:g} m ger {_n(width * height)} rutor över kommunens yta; välj "
+            f"större rutor (högst {_n(MAX_STUDY_CELLS)})")
     shapely.prepare(geom)
     xs = (np.arange(x0, x1 + 1) + 0.5) * cell_m
     ys = (np.arange(y0, y1 + 1) + 0.5) * cell_m
@@ -256,10 +256,15 @@ def check_capacity(area_cells: int, periods: int, *, cell_m: float) -> None:
     """Refuse (naming the fields) when cells × periods exceeds ``MAX_CELL_PERIODS``."""
     if area_cells * periods > MAX_CELL_PERIODS:
         raise ValidationFailed(
-            f"cell_m, from/to, period: {area_cells:,} rutor à {cell_m:g} m × {periods} perioder "
-            f"= {area_cells * periods:,} ruta-perioder, mer än de {MAX_CELL_PERIODS:,} som "
-            "ryms; välj större rutor, kvartal i stället för månad eller ett kortare "
-            "tidsfönster".replace(",", " "))
+            f"cell_m, from/to, period: {_n(area_cells)} rutor à {cell_m:g} m × {periods} "
+            f"perioder = {_n(area_cells * periods)} ruta-perioder, fler än de "
+            f"{_n(MAX_CELL_PERIODS)} som ryms; välj större rutor, kvartal i stället för månad "
+            "eller ett kortare tidsfönster")
+
+
+def _n(value: int) -> str:
+    """A whole number with Swedish thousands spacing: 10 000 000."""
+    return f"{value:,}".replace(",", "\u00a0")
 
 
 def _box_area(cells: pd.Index, extent: tuple[float, float, float, float] | None,

@@ -9,18 +9,22 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
+import pandas as pd
+import shapely
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
+from shapely.geometry.base import BaseGeometry
 
 from api.deps import current_user, get_settings, get_store, page_user, role_of
 from api.permissions import sees_sensitive
 from geo.hotspot_view import Viewer, hotspot_view
+from geo.hotspots import inside_area
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
 from maps.base import json_island
 from store import Store
-from store.accounts import ROLE_SV, User
+from store.accounts import ROLE_SV, User, list_users
 from trygg.settings import Settings
 
 router = APIRouter(tags=["otrygga platser"])
@@ -89,7 +93,23 @@ class SensitiveCell(BaseModel):
     count: int
     cell_m: float
     k: int
+    quarters: dict[str, int]
     geometry: PolygonGeometry
+
+
+class SensitiveWindow(BaseModel):
+    """The whole quarters that sensitive figures are given for (the request's window widened)."""
+
+    from_: str
+    to: str
+    quarters: list[str]
+    released_quarters: list[str]
+    unreleased_quarters: list[str]
+    widened: bool
+    note: str
+
+    model_config = {"populate_by_name": True,
+                    "alias_generator": lambda name: "from" if name == "from_" else name}
 
 
 class SensitiveSummary(BaseModel):
@@ -97,6 +117,7 @@ class SensitiveSummary(BaseModel):
     suppressed_records: int
     never_mapped_records: int
     cells: list[SensitiveCell]
+    window: SensitiveWindow
 
 
 class PointOut(BaseModel):
@@ -143,6 +164,8 @@ class HotspotsOut(BaseModel):
     felt_vs_recorded: list[AgreementCell]
     points: list[PointOut]
     sensitive: SensitiveSummary | None
+    outside_ignored: int
+    notes: list[str]
     sources: dict[str, list[str]]
     density: list[list[float]] | None = None
 
@@ -157,27 +180,50 @@ def _viewer_role(user: User | None, settings: Settings) -> str | None:
     return user.role
 
 
+def municipality(store: Store) -> BaseGeometry | None:
+    """The study area: the union of the loaded boundaries (EPSG:3006), or None."""
+    boundaries = store.read("boundaries")
+    return shapely.union_all(boundaries.geometry.values) if len(boundaries) else None
+
+
 def default_window(store: Store) -> tuple[date, date]:
-    """From the first of the month two years before the latest record to its month's end."""
+    """From the first of the month two years before the latest record to its month's end; only
+    records inside the municipality and not dated in the future count, so no single record moves
+    everyone's default view."""
     latest = None
+    boundary = municipality(store)
+    today = date.today()
     for layer, column in (("unsafe_places", "reported_at"), ("events", "time")):
-        gdf = store.read(layer)
+        gdf, _ = inside_area(store.read(layer), boundary)
         if len(gdf):
-            t = gdf[column].max().tz_convert("Europe/Stockholm").date()
-            latest = t if latest is None or t > latest else latest
-    latest = latest or date.today()
+            days = pd.to_datetime(gdf[column], utc=True).dt.tz_convert("Europe/Stockholm").dt.date
+            days = days[days <= today]
+            t = days.max() if len(days) else None
+            latest = t if latest is None or (t is not None and t > latest) else latest
+    latest = latest or today
     end = (latest.replace(day=1) + timedelta(days=32)).replace(day=1)
     return end.replace(year=end.year - 2), end - timedelta(days=1)
 
 
 def view_for(store: Store, role: str | None, *, start: date, end: date,
              **options) -> dict:
-    """The hotspot view for ``role`` over the local days ``start`` … ``end`` (both included)."""
-    boundaries = store.read("boundaries")
-    extent = tuple(boundaries.total_bounds) if len(boundaries) else None
+    """The hotspot view for ``role`` over the local days ``start`` … ``end`` (both included):
+    cells over the municipality only; sensitive figures from the one fixed table, where records
+    entered by accounts that do not see sensitive points never lift a cell over k."""
     viewer = Viewer(sees_sensitive=sees_sensitive(role), sees_raw_text=role == "admin")
+    trusted = trusted_accounts(store)
     return hotspot_view(store.read("unsafe_places"), store.read("events"), viewer=viewer,
-                        start=start, end=end + timedelta(days=1), extent=extent, **options)
+                        start=start, end=end + timedelta(days=1), boundary=municipality(store),
+                        trusted_accounts=trusted, **options)
+
+
+def _this_quarter() -> str:
+    return str(pd.Timestamp.now(tz="Europe/Stockholm").tz_localize(None).to_period("Q"))
+
+
+def trusted_accounts(store: Store) -> frozenset[str]:
+    """Names of the accounts that see sensitive points anyway (the police roles)."""
+    return frozenset(u.name for u in list_users(store) if sees_sensitive(u.role))
 
 
 @router.get("/api/hotspots", summary="Otrygga platser över tid (rutnät, trender)",
@@ -238,9 +284,11 @@ def hotspots_page(request: Request, settings: Settings = Depends(get_settings),
             if len(boundaries) else None
         return _safe_json(view)
 
-    # What a role sees depends only on whether it sees sensitive records and raw text.
+    # What a role sees depends only on whether it sees sensitive records and raw text (and, for
+    # the released sensitive figures, on the police accounts and the quarters that have ended).
     key = ("page/otrygga-platser", start, end, sees_sensitive(role), role == "admin",
-           store.generations(("unsafe_places", "events", "boundaries")))
+           store.generations(("unsafe_places", "events", "boundaries")),
+           trusted_accounts(store), _this_quarter())
     return templates.TemplateResponse(request, "hotspots.html", {
         "request": request, "user": user, "role_sv": ROLE_SV, "start": start.isoformat(),
         "end": end.isoformat(), "data_json": request.app.state.cache.get_or_make(key, data),
