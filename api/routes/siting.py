@@ -180,7 +180,7 @@ def _suggest_options(body: SuggestIn) -> dict:
 @router.post("/suggest", summary="Föreslå kontrollplatser", response_model=SuggestOut)
 def suggest(body: SuggestIn, _user: User | None = Depends(planner),
             store: Store = Depends(get_store)) -> SuggestOut:
-    """Choose k sites covering the most risk weight within the radius (exact MIP, CBC)."""
+    """Choose k sites covering the most risk weight within the radius (exact MIP, HiGHS)."""
     _, doc = core.suggest(store, **_suggest_options(body))
     return SuggestOut.model_validate(doc)
 
