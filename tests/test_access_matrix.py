@@ -420,3 +420,31 @@ def test_clients_cannot_set_provenance_or_source(matrix_client, demo_store: Stor
     new = demo_store.read("unsafe_places").drop(index=list(before))
     assert list(new["provenance"]) == ["simulated"]  # the file's own statement, as before
     assert list(new["source"]) == ["Påhittad källa"]
+
+
+def test_a_record_hidden_during_a_council_write_is_not_written(matrix_client,
+                                                              demo_store: Store) -> None:
+    """A police role makes a place sensitive between the council's visibility check and its
+    write: the write is pinned to the version checked, so it is refused with the 404 of a read
+    and the record keeps the police role's change."""
+    _, client, tokens = matrix_client
+    fid = _place(client, tokens["rad"])
+    real_update = demo_store.update
+    calls = []
+
+    def racing_update(layer, feature_id, values, **kwargs):
+        if not calls:
+            calls.append(values)
+            real_update(layer, feature_id, {"category": "sexualbrott"})
+        return real_update(layer, feature_id, values, **kwargs)
+
+    demo_store.update = racing_update  # type: ignore[method-assign]
+    try:
+        got = _call(client, "rad", "PATCH", f"/api/layers/unsafe_places/{fid}",
+                    token=tokens["rad"], json={"properties": {"description": "av rådet"}})
+    finally:
+        del demo_store.update
+    assert got.status_code == 404, got.text
+    assert "version" not in got.text
+    row = demo_store.read("unsafe_places", ids=[fid]).iloc[0]
+    assert row["category"] == "sexualbrott" and row["description"] == "Trasig lampa"

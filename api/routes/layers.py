@@ -27,7 +27,7 @@ from api.deps import current_user, get_settings, get_store, role_of
 from api.permissions import may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame
 from api.limits import safe_upload_name
 from geo.crs import WEB_CRS, bbox_window
-from geo.errors import ImportRejected, NotFound
+from geo.errors import Conflict, ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
 from geo.layers import (
     LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
@@ -293,11 +293,33 @@ def update_feature(layer: LayerName, feature_id: int,
         expected = int(version) if version is not None else None
     except (TypeError, ValueError):
         raise ImportRejected(f"version {version!r} is not a whole number") from None
-    gdf = _visible(layer, store.update(layer, feature_id, props, actor=writer, geometry=geometry,
-                                       geometry_crs=WEB_CRS, expected_version=expected), writer)
+    gdf = _visible(layer, _update_checked(layer, feature_id, props, current, writer, store,
+                                          geometry=geometry, expected=expected), writer)
     if gdf.empty:  # cannot happen with the checks above; never hand out what a read hides
         raise _not_found(layer, feature_id)
     return Response(single_feature(gdf), media_type=GEOJSON)
+
+
+def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
+                    current: gpd.GeoDataFrame, writer: User, store: Store, *,
+                    geometry: shapely.Geometry | None, expected: int | None
+                    ) -> gpd.GeoDataFrame:
+    """``store.update`` of a record whose visibility was checked on ``current``. For a role
+    that does not read every record of the layer the write is pinned to the version checked,
+    so a record hidden meanwhile (made sensitive by someone else) is never written: the check
+    is repeated and answers 404 then. A conflict with the caller's own version stays a 409."""
+    pinned = layer in HIDDEN_LAYERS and not sees_sensitive(writer.role)
+    for attempt in range(3):
+        pin = expected if expected is not None or not pinned else int(current["version"].iloc[0])
+        try:
+            return store.update(layer, feature_id, props, actor=writer, geometry=geometry,
+                                geometry_crs=WEB_CRS, expected_version=pin)
+        except Conflict:
+            current = _readable_record(layer, feature_id, writer, store)  # 404 if hidden now
+            if expected is not None or attempt == 2:
+                raise
+            _check_sensitivity_change(layer, feature_id, props, current, writer)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @router.delete("/{layer}/{feature_id}", summary="Ta bort ett objekt", status_code=204)
