@@ -31,19 +31,22 @@ class ImportResult:
     replaced: bool = False
 
 
-def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | None = None,
+def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | None = None,  # noqa: PLR0913
                       provenance: str | None = None, source: str | None = None,
                       replace: bool = False, source_layer: str | None = None,
-                      max_bytes: int | None = None, actor: Actor | None = None
-                      ) -> ImportResult:
+                      max_bytes: int | None = None, override_origin: bool = False,
+                      actor: Actor | None = None) -> ImportResult:
     """Import every feature of ``path`` into ``layer``, or nothing (raises ``ImportRejected``).
 
     ``provenance`` and ``source`` fill features that do not state their own; the source defaults
     to the file's name. ``replace`` swaps the layer's contents in the same transaction.
+    With ``override_origin`` they replace what the file states (the file cannot forge them).
     """
     spec = layer_spec(layer)
     path = Path(path)
     gdf = read_layer_file(path, spec, crs=crs, source_layer=source_layer, max_bytes=max_bytes)
+    if override_origin:
+        gdf = gdf.drop(columns=[c for c in ("provenance", "source") if c in gdf.columns])
     source = source if source is not None else f"Importerad från {path.name}"
     if spec.unique_field and not replace:
         inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=provenance,
