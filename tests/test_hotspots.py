@@ -253,3 +253,30 @@ def test_row_wise_mann_kendall_equals_the_single_series_test() -> None:
         one = mann_kendall(row)
         assert (s[i], var[i]) == (one.s, pytest.approx(one.var_s))
         assert z[i] == pytest.approx(one.z) and p[i] == pytest.approx(one.p)
+
+
+def test_study_area_is_the_boundary_and_records_outside_are_counted() -> None:
+    from geo.errors import ValidationFailed
+    from geo.hotspots import MAX_CELL_PERIODS, check_capacity, inside_area, study_area
+
+    cx, cy = 2480, 27720
+    counts = pd.DataFrame({"p": [9]}, index=[f"250:{cx}:{cy}"])
+    # A boundary covering the 5×5 cells around the centre (centres inside) is the 5×5 box.
+    boundary = shapely.box((cx - 2) * 250 + 1, (cy - 2) * 250 + 1, (cx + 3) * 250 - 1,
+                           (cy + 3) * 250 - 1)
+    area = study_area(boundary, cell_m=250.0)
+    assert area.cells == 25
+    z = getis_ord_gi_star(counts, cell_m=250.0, area=area)
+    expected = (9 - 9 / 25 * 9) / (np.sqrt(81 / 25 - (9 / 25) ** 2)
+                                   * np.sqrt((25 * 9 - 81) / 24))
+    assert z.iloc[0, 0] == pytest.approx(expected, rel=1e-9)
+    # A hole in the boundary (here the corner cell) takes its cells out of the study area.
+    holed = boundary.difference(shapely.box((cx + 2) * 250, (cy + 2) * 250, (cx + 3) * 250,
+                                            (cy + 3) * 250))
+    assert study_area(holed, cell_m=250.0).cells == 24
+    far = _points([(X0 + 10, Y0 + 10, "2024-01-05"), (760_000, 7_540_000, "2024-01-06"),
+                   (373_000, 6_135_000, "2024-01-07")])  # Timrå, Kiruna, Smygehuk
+    inside, outside = inside_area(far, shapely.box(X0 - 5000, Y0 - 5000, X0 + 5000, Y0 + 5000))
+    assert (len(inside), outside) == (1, 2)
+    with pytest.raises(ValidationFailed, match="cell_m, from/to, period"):
+        check_capacity(MAX_CELL_PERIODS // 10 + 1, 10, cell_m=50.0)
