@@ -63,6 +63,8 @@ MAX_STUDY_CELLS = 4_000_000  # cells of the study area's box (its mask is one by
 # (50 m cells over Timrå (≈ 361 000 cells) × 25 months fit; × 121 months do not).
 MAX_CELL_PERIODS = 10_000_000
 PERSISTENT_SHARE = 0.9
+NO_BOUNDARY_SV = ("ingen kommungräns är inläst och posterna ligger för spritt för ett "
+                  "studieområde (läs in lagret boundaries)")
 
 
 # --- time -----------------------------------------------------------------------------------------
@@ -417,6 +419,10 @@ def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: obje
     mk_z = np.zeros(len(frame))
     mk_p = np.ones(len(frame))
     hot_periods = np.zeros(len(frame), dtype=int)
+    if reason is None and area is None and len(frame):
+        x0, y0, x1, y1 = _box_area(counts.index, extent, cell_m, 1)
+        if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_STUDY_CELLS:  # no boundary, records far apart
+            reason = NO_BOUNDARY_SV
     if reason is None and len(frame):
         z = getis_ord_gi_star(counts, cell_m=cell_m, extent=extent, area=area).to_numpy()
         hot = z >= stats.norm.ppf(1 - alpha / 2)
