@@ -643,7 +643,10 @@ def _cover_segments(w: _Walks, k: int, period: Period, masks: _PeriodMasks,
     clipped to the period by time, and the pings with no walked segment on either side."""
     v, s, e = w.v, period.start_s, period.end_s
     m = w.members[k]
-    seg = np.union1d(m[w.drawn.take(m)], w.long_drawn)
+    pick = np.zeros(len(v.x), dtype=bool)
+    pick[m[w.drawn.take(m)]] = True
+    pick[w.long_drawn] = True
+    seg = np.flatnonzero(pick)
     t0, t1 = v.t[seg], w.t_next[seg]
     untimed = np.isnan(t0)
     keep = np.where(untimed, masks.points[seg], (t1 > s) & (t0 < e))
@@ -746,6 +749,8 @@ class _Tiles(NamedTuple):
 
     meets: np.ndarray  # (ny, nx) cells that may hold part of the zone
     index: np.ndarray  # (nty, ntx) → row in the arrays below, −1 where no part of the zone
+    tx: np.ndarray  # per row: the tile's column and row in the grid of tiles
+    ty: np.ndarray
     part: np.ndarray  # tile box ∩ zone
     area: np.ndarray
     street_m: np.ndarray | None
@@ -771,7 +776,7 @@ def _zone_tiles(grid: _Grid, zone: shapely.Geometry, streets: np.ndarray | None)
     if streets is not None:
         inside_streets = shapely.intersection(shapely.union_all(streets), zone)
         street_m = shapely.length(shapely.intersection(part, inside_streets))
-    return _Tiles(meets, index, part, shapely.area(part), street_m, inside_streets)
+    return _Tiles(meets, index, tx, ty, part, shapely.area(part), street_m, inside_streets)
 
 
 def _tile_counts(cells: np.ndarray, tiles: _Tiles) -> np.ndarray:
@@ -803,21 +808,9 @@ class _ZoneCover:
             np.zeros_like(bits)
         self.possible = _dilate(bits, _possible_half(radius + 0.5))
         self.n_meets = _tile_counts(np.ones(tiles.meets.shape, dtype=bool), tiles)
-        self._pairs: tuple[np.ndarray, np.ndarray] | None = None
         self.streets = tiles.street_m is not None
         total = tiles.street_m.sum() if tiles.street_m is not None else tiles.area.sum()
         self.total = float(total)
-
-    def _tile_pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(tile row, segment) for every segment within the reach of a tile."""
-        if self._pairs is None:
-            c = self.c
-            lines = shapely.linestrings(
-                np.stack([np.column_stack([c.x0, c.y0]), np.column_stack([c.x1, c.y1])], axis=1))
-            tree = shapely.STRtree(lines)
-            self._pairs = tree.query(shapely.envelope(self.tiles.part), predicate="dwithin",
-                                     distance=self.reach_m)
-        return self._pairs
 
     def share(self, groups: int) -> float:
         """The covered share (percent) by the segments of the groups in the bit mask."""
@@ -832,41 +825,93 @@ class _ZoneCover:
         partial = ~full & (n_possible > 0) & (measure > 0)
         covered = float(measure[full].sum())
         if partial.any():
-            covered += self._measure(np.flatnonzero(partial), groups)
+            covered += self._measure(np.flatnonzero(partial), ~sure, groups)
         return 100.0 * covered / self.total
 
-    def _measure(self, rows: np.ndarray, groups: int) -> float:
-        tile, seg = self._tile_pairs()
-        want = np.zeros(len(self.tiles.area), dtype=bool)
-        want[rows] = True
-        use = want[tile] & ((groups >> self.c.group[seg].astype(np.int64)) & 1).astype(bool)
-        tile, seg = tile[use], seg[use]
-        if len(tile) == 0:
+    def _measure(self, rows: np.ndarray, open_cells: np.ndarray, groups: int) -> float:
+        """The covered measure in the tiles ``rows`` by the segments of ``groups``, with shapely:
+        the tile's measure less that of its cells not surely covered (``open_cells``), plus what
+        of those cells the buffer covers.
+
+        Only segments that may come within the reach of these tiles are taken (those starting or
+        ending in a tile no more than the reach and two tiles away, and the long ones); they are
+        joined into lines where they follow on, simplified, cut to each tile's box grown by the
+        reach (which keeps every point that can reach the tile), buffered and measured."""
+        c, tiles, r = self.c, self.tiles, self.reach_m
+        size = _TILE_CELLS * self.grid.cell
+        nty, ntx = tiles.index.shape
+        near = np.zeros((nty, ntx), dtype=bool)
+        near[tiles.ty[rows], tiles.tx[rows]] = True
+        k = int(math.ceil(r / size)) + 2
+        grown = np.zeros((nty + 2 * k, ntx + 2 * k), dtype=bool)
+        for dy in range(2 * k + 1):  # a small array of tiles
+            for dx in range(2 * k + 1):
+                grown[dy:dy + nty, dx:dx + ntx] |= near
+        grown = grown[k:k + nty, k:k + ntx]
+
+        def tile_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            ix = np.clip(np.floor((x - self.grid.x0) / size), -1, ntx).astype(np.int64)
+            iy = np.clip(np.floor((y - self.grid.y0) / size), -1, nty).astype(np.int64)
+            inside = (ix >= 0) & (ix < ntx) & (iy >= 0) & (iy < nty)
+            out = np.zeros(len(x), dtype=bool)
+            out[inside] = grown[iy[inside], ix[inside]]
+            return out
+
+        mine = ((groups >> c.group.astype(np.int64)) & 1).astype(bool)
+        length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
+        seg = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
+        if len(seg) == 0:
             return 0.0
-        order = np.lexsort((seg, tile))
-        tile, seg = tile[order], seg[order]
-        c = self.c
-        # Consecutive segments that join end to start make one line (fewer, longer pieces).
-        joined = np.r_[False, (tile[1:] == tile[:-1]) & (seg[1:] == seg[:-1] + 1)
-                       & (c.x0[seg[1:]] == c.x1[seg[:-1]]) & (c.y0[seg[1:]] == c.y1[seg[:-1]])]
+        # Segments that follow on (the next row starts where this one ends) make one line.
+        joined = np.r_[False, (seg[1:] == seg[:-1] + 1) & (c.x0[seg[1:]] == c.x1[seg[:-1]])
+                       & (c.y0[seg[1:]] == c.y1[seg[:-1]])
+                       & (c.group[seg[1:]] == c.group[seg[:-1]])]
         line = np.cumsum(~joined) - 1
-        starts = np.flatnonzero(~joined)
-        ends = np.r_[starts[1:], len(seg)] - 1
-        px = np.r_[c.x0[seg], c.x1[seg[ends]]]
-        py = np.r_[c.y0[seg], c.y1[seg[ends]]]
-        owner = np.r_[line, line[ends]]
-        order = np.argsort(np.r_[np.arange(len(seg)) * 2, ends * 2 + 1], kind="stable")
-        lines = shapely.linestrings(px[order], py[order], indices=owner[order])
+        ends = np.r_[np.flatnonzero(~joined)[1:], len(seg)] - 1
+        key = np.r_[np.arange(len(seg)) * 2, ends * 2 + 1]
+        order = np.argsort(key, kind="stable")
+        px = np.r_[c.x0[seg], c.x1[seg[ends]]][order]
+        py = np.r_[c.y0[seg], c.y1[seg[ends]]][order]
+        lines = shapely.linestrings(px, py, indices=np.r_[line, line[ends]][order])
         lines = shapely.simplify(lines, _SIMPLIFY_M, preserve_topology=False)
-        line_tile = tile[starts]
-        shapes = shapely.multilinestrings(lines, indices=np.unique(line_tile,
-                                                                   return_inverse=True)[1])
-        buffered = shapely.buffer(shapes, self.reach_m, quad_segs=_QUAD_SEGS)
-        parts = self.tiles.part[np.unique(line_tile)]
+        open_part = self._open_parts(rows, open_cells)
+        base = self._of(tiles.part[rows]).sum() - self._of(open_part).sum()
+        t, li = shapely.STRtree(lines).query(open_part, predicate="dwithin", distance=r)
+        if len(t) == 0:
+            return float(base)
+        x0, y0, x1, y1 = shapely.bounds(open_part).T
+        reach_boxes = shapely.box(x0 - r, y0 - r, x1 + r, y1 + r)
+        pieces = shapely.intersection(lines[li], reach_boxes[t])
+        parts, owner = shapely.get_parts(pieces, return_index=True)
+        is_line = shapely.get_type_id(parts) == 1
+        parts, tile = parts[is_line], t[owner[is_line]]
+        used, tile = np.unique(tile, return_inverse=True)
+        shapes = shapely.multilinestrings(parts, indices=tile)
+        buffered = shapely.buffer(shapes, r, quad_segs=_QUAD_SEGS)
+        return float(base + self._of(shapely.intersection(open_part[used], buffered)).sum())
+
+    def _of(self, parts: np.ndarray) -> np.ndarray:
+        """The measure (street length or area) of parts of the zone."""
         if self.tiles.streets is not None:
-            inside = shapely.intersection(parts, self.tiles.streets)
-            return float(shapely.length(shapely.intersection(inside, buffered)).sum())
-        return float(shapely.area(shapely.intersection(parts, buffered)).sum())
+            return shapely.length(shapely.intersection(parts, self.tiles.streets))
+        return shapely.area(parts)
+
+    def _open_parts(self, rows: np.ndarray, open_cells: np.ndarray) -> np.ndarray:
+        """Per tile row: the part of the zone in its cells flagged in ``open_cells``."""
+        t, g = _TILE_CELLS, self.grid
+        iy, ix = np.nonzero(open_cells & self.tiles.meets)
+        row = self.tiles.index[iy // t, ix // t]
+        want = np.full(len(self.tiles.area), -1, dtype=np.int64)
+        want[rows] = np.arange(len(rows))
+        slot = want[row]
+        keep = slot >= 0
+        iy, ix, slot = iy[keep], ix[keep], slot[keep]
+        table = np.full((len(rows), t * t), None, dtype=object)
+        table[slot, (iy % t) * t + ix % t] = shapely.box(
+            g.x0 + ix * g.cell, g.y0 + iy * g.cell, g.x0 + (ix + 1) * g.cell,
+            g.y0 + (iy + 1) * g.cell)
+        cells = shapely.union_all(table, axis=1)
+        return shapely.intersection(cells, self.tiles.part[rows])
 
 
 def _pct(part: float, whole: float) -> float | None:
