@@ -168,3 +168,15 @@ def test_free_text_reaches_only_admin_raw(client, store: Store, tokens: dict[str
     road = client.get(f"/api/layers/risk_roads/{made['risk_roads']}",
                       headers=auth(tokens["rad"])).json()["properties"]
     assert road["road_ref"] == "E4" and road["provenance"] == "real"
+
+
+def test_planning_page_scrubs_the_planners_notes(client, tokens: dict[str, str]) -> None:
+    """The planning page draws candidate sites and risk roads: their names and notes are
+    scrubbed for planerare (and anonymous visitors in demo mode), raw for admin."""
+    _post(client, tokens["planerare"], "candidate_sites", {
+        "name": "Rastficka Vivsta, markägare 070.123.45.67", "kind": "rastficka"})
+    planner = client.get("/kartor/planering", headers=auth(tokens["planerare"]))
+    admin = client.get("/kartor/planering", headers=auth(tokens["admin"]))
+    assert planner.status_code == admin.status_code == 200
+    assert "Rastficka Vivsta" in planner.text and "070.123.45.67" not in planner.text
+    assert "070.123.45.67" in admin.text

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import get_settings, get_store, page_user
+from api.permissions import sees_raw_text, viewer_frame
 from api.routes.coverage import PATROL_ROLES, check_report, patrol_report
 from geo.coverage import presence_heat, track_vertices, tracks_in_period
 from geo.errors import TryggError
@@ -48,6 +49,7 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
             "<!doctype html><html lang=\"sv\"><meta charset=\"utf-8\"><title>Trygg</title>"
             f"<p>Rollen {html.escape(role)} får inte se patrullernas täckning (patrullchef och "
             "admin får det). <a href=\"/\">Till startsidan</a></p></html>", status_code=403)
+    role = user.role
     first, last = _date(from_), _date(to)
     notice = None
     if (from_ or to) and (first is None or last is None):
@@ -65,10 +67,13 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
         checks = check_report(store, period.first, period.last)
         shown = tracks_in_period(store.read("patrols"), period)
         heat = presence_heat(track_vertices(shown)[0], period) if len(shown) else None
-        return coverage_map(
-            patrols, checks, zones=store.read("patrol_zones"), tracks=shown, heat=heat,
-            checks=store.read("traffic_checks"), roads=store.read("risk_roads"), notice=notice,
+        return coverage_map(  # free text scrubbed but for admin (issue 16)
+            patrols, checks, zones=viewer_frame("patrol_zones", store.read("patrol_zones"), role),
+            tracks=viewer_frame("patrols", shown, role), heat=heat,
+            checks=viewer_frame("traffic_checks", store.read("traffic_checks"), role),
+            roads=viewer_frame("risk_roads", store.read("risk_roads"), role), notice=notice,
             links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")])
 
-    key = ("page/tackning", first, last, notice, store.generations(PAGE_LAYERS))
+    key = ("page/tackning", first, last, notice, store.generations(PAGE_LAYERS),
+           sees_raw_text(role))
     return HTMLResponse(request.app.state.cache.get_or_make(key, render))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import get_settings, get_store, page_user
+from api.deps import get_settings, get_store, page_user, role_of
+from api.permissions import sees_raw_text, viewer_frame
 from maps.planning import planning_map
 from store import Store
 from store.accounts import ROLE_SV
@@ -31,10 +32,14 @@ def planning_page(request: Request, settings: Settings = Depends(get_settings),
         return templates.TemplateResponse(request, "planning_forbidden.html",
                                           {"user": user, "role_sv": ROLE_SV}, status_code=403)
 
-    def render() -> str:
-        return planning_map(store.read("risk_roads"), store.read("candidate_sites"),
+    role = role_of(user)
+
+    def render() -> str:  # free text scrubbed but for admin (issue 16)
+        return planning_map(viewer_frame("risk_roads", store.read("risk_roads"), role),
+                            viewer_frame("candidate_sites", store.read("candidate_sites"), role),
                             links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"),
                                    ("/docs", "API")])
 
-    key = ("page/planering", store.generations(("risk_roads", "candidate_sites")))
+    key = ("page/planering", store.generations(("risk_roads", "candidate_sites")),
+           sees_raw_text(role))
     return HTMLResponse(request.app.state.cache.get_or_make(key, render))
