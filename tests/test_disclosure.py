@@ -352,3 +352,32 @@ def test_default_view_is_far_below_the_cap() -> None:
     area: StudyArea = study_area(boundary, cell_m=250.0)
     assert area.cells * 25 < MAX_CELL_PERIODS / 10  # 250 m cells, 25 months (the default)
     assert 13_000 < area.cells < 16_000  # ≈ 902 km² / 0.0625 km²
+
+
+def test_council_entries_through_the_api_never_lift_a_cell(client, store: Store,
+                                                           tokens: dict[str, str]) -> None:
+    from geo.geojson import frame_from_geojson
+
+    def places(n: int, source: str | None = None) -> dict:
+        props = {"category": "vald_i_nara_relation", "reported_at": "2024-05-10T12:00:00Z"}
+        if source:
+            props["source"] = source  # a forged source: the server sets its own
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point",
+                                             "coordinates": [17.3401 + i * 1e-4, 62.5001]},
+             "properties": props} for i in range(n)]}
+
+    store.insert("unsafe_places", frame_from_geojson(places(3), origin="t", crs="EPSG:4326"),
+                 origin="t", source="Importerad från polisen.csv")  # 3 hidden records
+    rad = auth(tokens["rad"])
+    assert client.post("/api/layers/unsafe_places", json=places(4, "Importerad från polisen.csv"),
+                       headers=rad).status_code == 201  # the red team's 4
+    body = client.get("/api/hotspots?from=2024-05-01&to=2024-05-31", headers=rad).json()
+    assert body["sensitive"]["cells"] == []  # 3 + 4 = 7, but only 3 no viewer entered
+    assert body["sensitive"]["window"]["quarters"] == ["2024Q2"]
+    assert body["sensitive"]["window"]["widened"] is True
+    police = auth(tokens["patrullchef"])
+    assert client.post("/api/layers/unsafe_places", json=places(2), headers=police
+                       ).status_code == 201
+    body = client.get("/api/hotspots?from=2024-05-01&to=2024-05-31", headers=rad).json()
+    assert [c["count"] for c in body["sensitive"]["cells"]] == [9]  # 5 trusted: shown, all 9
