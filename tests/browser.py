@@ -1,5 +1,9 @@
 """Headless Chromium for page tests: Debian's /usr/bin/chromium through Playwright (never a
-downloaded browser), map tiles failing as they do offline, console errors and dialogs recorded."""
+downloaded browser), map tiles failing as they do offline, console errors and dialogs recorded.
+
+Pages run under the app's Content-Security-Policy (no 'unsafe-eval'): give
+``page.wait_for_function`` a function (``"() => ..."``), never a bare expression, which
+Playwright would eval inside the page."""
 
 from __future__ import annotations
 

@@ -229,7 +229,7 @@ def test_forged_forms_and_fetches_from_another_port_write_nothing(
             statuses.append((path, answer.value.status))
             page.wait_for_load_state("load")
         page.goto(evil.url + "/fetch")
-        page.wait_for_function("document.title === 'done'", timeout=30_000)
+        page.wait_for_function("() => document.title === 'done'", timeout=30_000)
     assert statuses == [(p, 403) for p in ("/keep", "/place", "/import", "/login")]
     assert counts() == before
     # Still the admin, not signed in as the attacker's account.

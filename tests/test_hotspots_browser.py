@@ -49,7 +49,7 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     for i in range(markers.count() - 2, markers.count()):
         markers.nth(i).click(force=True)
         try:  # the popup opens asynchronously; an older popup may still be on screen
-            page.wait_for_function("(document.querySelector('.leaflet-popup-content') || "
+            page.wait_for_function("() => (document.querySelector('.leaflet-popup-content') || "
                                    "{innerText: ''}).innerText.includes('Belysning')",
                                    timeout=3000)
         except Exception:
@@ -68,7 +68,7 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     slider = page.locator("#hs-slider")
     slider.fill(str(page.evaluate("window.tryggHotspots.data.periods.indexOf('2024-05')")))
     assert "2024-05" in page.locator("#hs-period-label").inner_text()
-    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length == 2",
+    page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length == 2",
                            timeout=5000)  # its cell and its point
     assert log.errors == [] and log.dialogs == []
     page.close()

@@ -42,7 +42,7 @@ def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
     }""", list(ON_E4))
     page.mouse.click(point[0], point[1] + 5)
     page.wait_for_function(
-        "document.getElementById('pick-text').textContent.startsWith('Vald plats')")
+        "() => document.getElementById('pick-text').textContent.startsWith('Vald plats')")
     assert "E4" in page.locator("#pick-text").inner_text()
     assert "Flyttad" in page.locator("#save-status").inner_text()
 
@@ -52,7 +52,7 @@ def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
     page.check("input[name=kind][value=nykterhet]")
     page.click("#save-check")
     page.wait_for_function(
-        "document.getElementById('save-status').textContent.startsWith('Kontroll planerad')")
+        "() => document.getElementById('save-status').textContent.startsWith('Kontroll planerad')")
     saved_id = page.locator("#save-status").get_attribute("data-saved-id")
     assert saved_id
 
@@ -70,7 +70,7 @@ def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
 
     # The planned list shows it as text (no element made from the place), and the export has it.
     page.wait_for_function(
-        "document.getElementById('planned-list').textContent.includes('E4 Birsta')")
+        "() => document.getElementById('planned-list').textContent.includes('E4 Birsta')")
     assert page.locator("#planned-list img").count() == 0
     assert "<img src=x" in page.locator("#planned-list").inner_text()
     exported = page.request.get(f"{live_demo.url}/api/siting/planned.csv").text()
