@@ -138,7 +138,7 @@ class _Attacker:
 
     def __init__(self, pages: dict[str, str]) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 body = pages.get(self.path, "").encode()
                 self.send_response(200 if body else 404)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -153,7 +153,7 @@ class _Attacker:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "_Attacker":
+    def __enter__(self) -> _Attacker:
         self.thread.start()
         return self
 
