@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -51,7 +52,7 @@ def fault_message(exc: BaseException) -> str | None:
     return None
 
 
-def error_body(message: str, details: list[str] | None = None) -> dict:
+def error_body(message: str, details: list[str] | None = None) -> dict[str, Any]:
     return {"error": message, "details": list(details or [])}
 
 
