@@ -238,3 +238,18 @@ def test_pages_never_contain_the_corpus_unescaped(xss_server: tuple[LiveServer, 
             assert leaked == [], f"{path} holds unescaped user text: {leaked}"
             assert "SSTI-EVAL" not in html, f"{path}: user text was run as a template"
             assert os.getcwd() + "-SSTI" not in html, f"{path}: user text ran on the server"
+
+
+def test_maps_bind_popups_and_tooltips_only_through_the_js_literal_helpers() -> None:
+    """folium's Popup and Tooltip splice HTML into JavaScript template literals; maps/ must use
+    maps.base.popup/tooltip (a JSON string literal) or GeoJsonTooltip on escaped_geojson data."""
+    from trygg.settings import PROJECT_ROOT
+
+    wrong = []
+    for path in sorted((PROJECT_ROOT / "maps").glob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0]
+            if re.search(r"folium\.(Popup|Tooltip)\(|\b(popup|tooltip)=(?!folium\.GeoJsonTooltip)",
+                         code) and "never" not in line:
+                wrong.append(f"{path.name}:{number}: {line.strip()}")
+    assert wrong == []
