@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WEB_CRS, WORK_CRS
+from geo.privacy import without_sensitive
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor
 from geo.schedule import weekly_plan
 from geo.siting import (
@@ -38,10 +39,13 @@ def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] 
             rotation_weeks: int = 0, rotation: RotationMode = "exclude",
             rotation_penalty: float = 0.5, as_of: date | None = None,
             hours: str | None = None, step_m: float = CANDIDATE_STEP_M,
-            method: Method = "mip", time_limit_s: float = 20.0
+            method: Method = "mip", time_limit_s: float = 20.0,
+            planned_checks_visible: bool = True,
             ) -> tuple[Suggestion, dict[str, Any]]:
     """Suggest ``k`` sites from the store's layers; return the suggestion and its GeoJSON.
-    The exact solver gets ``time_limit_s``; past it the greedy result and its gap are given."""
+    The exact solver gets ``time_limit_s``; past it the greedy result and its gap are given.
+    Without ``planned_checks_visible`` (a viewer who may not see planned police operations)
+    rotation uses performed checks only, so the excluded sites reveal no planned check."""
     roads = store.read("risk_roads")
     factor = None
     if hours:
@@ -52,7 +56,8 @@ def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] 
     result = suggest_sites(
         roads, k=k, radius_m=radius_m, categories=categories,
         own_candidates=store.read("candidate_sites"), fixed_points=_to_work(fixed),
-        spacing_m=spacing_m, checks=store.read("traffic_checks") if rotation_weeks else None,
+        spacing_m=spacing_m,
+        checks=_rotation_checks(store, planned_checks_visible) if rotation_weeks else None,
         rotation_weeks=rotation_weeks, rotation=rotation, rotation_penalty=rotation_penalty,
         as_of=when, road_factor=factor, step_m=step_m, method=method,
         time_limit_s=time_limit_s)
@@ -60,6 +65,11 @@ def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] 
     doc["hours"] = hours
     doc["schematic_roads"] = bool(roads["schematic"].fillna(False).any())
     return result, doc
+
+
+def _rotation_checks(store: Store, planned_checks_visible: bool) -> gpd.GeoDataFrame:
+    checks = store.read("traffic_checks")
+    return checks if planned_checks_visible else without_sensitive("traffic_checks", checks)
 
 
 def snap(store: Store, lon: float, lat: float, *, max_distance_m: float = 100.0

@@ -19,6 +19,7 @@ import shapely
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from geo.errors import ValidationFailed
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor, title_time
 from geo.schedule import week_start, weekly_plan
@@ -29,6 +30,7 @@ from geo.siting import (
 from store import Store
 from tests.conftest import SECRET, auth
 from trygg.cli import cli
+from trygg.settings import Settings
 
 X0, Y0 = 620_000.0, 6_930_000.0  # near Timrå in SWEREF 99 TM
 
@@ -626,3 +628,21 @@ def test_cli_suggest_prints_geojson_and_schedule_a_table(siting_store: Store, se
     assert "Veckoplan 2024-W10 (slumpfrö 1): 3 kontroller" in out.output
     bad = runner.invoke(cli, ["siting", "suggest", "--k", "0"])
     assert bad.exit_code == 1 and "k must be at least 1" in bad.output
+
+
+def test_rotation_reveals_no_planned_check_to_those_who_may_not_see_them(
+        settings: Settings, siting_store: Store, tokens: dict[str, str]) -> None:
+    """Excluded sites would tell where planned police operations are: rotation for a viewer
+    without that right (anonymous in demo mode) uses performed checks only."""
+    planned = checks_at(500, 0, "2024-03-01")
+    planned["status"] = "planerad"
+    planned["provenance"] = "real"
+    siting_store.insert("traffic_checks", planned)
+    body = {"k": 1, "radius_m": 600, "rotation_weeks": 2, "as_of": "2024-03-08"}
+    with TestClient(create_app(settings.model_copy(update={"demo": True}),
+                               store=siting_store)) as demo:
+        anonymous = demo.post("/api/siting/suggest", json=body)
+        police = demo.post("/api/siting/suggest", json=body, headers=auth(tokens["planerare"]))
+    assert anonymous.status_code == 200 and police.status_code == 200
+    assert anonymous.json()["covered_weight"] == pytest.approx(10.0)  # as if no check existed
+    assert police.json()["covered_weight"] == pytest.approx(6.0)  # the planner's rotation

@@ -178,21 +178,23 @@ def _suggest_options(body: SuggestIn) -> dict:
 
 
 @router.post("/suggest", summary="Föreslå kontrollplatser", response_model=SuggestOut)
-def suggest(body: SuggestIn, _user: User | None = Depends(planner),
+def suggest(body: SuggestIn, user: User | None = Depends(planner),
             store: Store = Depends(get_store)) -> SuggestOut:
     """Choose k sites covering the most risk weight within the radius (exact MIP, HiGHS)."""
-    _, doc = core.suggest(store, **_suggest_options(body))
+    _, doc = core.suggest(store, **_suggest_options(body),
+                          planned_checks_visible=sees_planned_checks(user.role if user else None))
     return SuggestOut.model_validate(doc)
 
 
 @router.post("/schedule", summary="Slumpa en veckoplan", response_model=ScheduleOut)
-def schedule(body: ScheduleIn, _user: User | None = Depends(planner),
+def schedule(body: ScheduleIn, user: User | None = Depends(planner),
              store: Store = Depends(get_store)) -> ScheduleOut:
     """Draw a week's checks (site × time block) weighted by site risk and the hour-of-week
     risk profile of the traffic events; the seed makes it reproducible."""
     plan = body.model_dump(include={"week", "seed", "checks", "block_h", "max_per_site",
                                     "available_hours", "weekdays"})
-    doc = core.schedule(store, **plan, **_suggest_options(body))
+    doc = core.schedule(store, **plan, **_suggest_options(body),
+                        planned_checks_visible=sees_planned_checks(user.role if user else None))
     return ScheduleOut.model_validate(doc)
 
 
