@@ -140,8 +140,9 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
             "by_group": {g: by_group[g].loc[cid].astype(int).tolist()
                          for g in groups if cid in by_group[g].index},
             "trend": row["trend"], "trend_sv": row["trend_sv"],
+            "summary_sv": row["summary_sv"],
             "mk_z": round(float(row["mk_z"]), 3), "mk_p": round(float(row["mk_p"]), 4),
-            "hot_periods": int(row["hot_periods"]),
+            "hot_periods": int(row["hot_periods"]), "cold_periods": int(row["cold_periods"]),
             "ci_low": round(float(row["ci_low"]), 2), "ci_high": round(float(row["ci_high"]), 2),
             "first_half": int(row["first_half"]), "second_half": int(row["second_half"])}})
 
@@ -194,6 +195,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
         "too_few_reason": result.too_few_reason, "not_placed": not_placed,
         "groups": [{"id": g, "label": CATEGORY_SV.get(g, g)} for g in groups],
         "trend_classes": [{"id": k, "label": v} for k, v in TREND_SV.items()],
+        "method": result.method,
         "status": {"reported": int(len(places)), "resolved": resolved,
                    "open": int(len(places)) - resolved},
         "comparison": comparison, "felt_vs_recorded": agreement, "points": points,

@@ -6,17 +6,12 @@ Method (documented for the council; see README "Otrygga platser över tid"):
   ``cell_m`` metres in SWEREF 99 TM (``geo.grid``), per calendar month or quarter in Swedish time.
   Events placed only at municipality level are never put in a cell: they are counted as
   "ej placerade".
-* **Hot spots per period: Getis–Ord Gi\\*.** For every period the counts of *all* cells of the
-  study area (the cells of the municipality boundary, zeros included; records outside it are
-  left out and counted) give each cell a Gi\\* z-score over the
-  cell and its 8 neighbours (binary weights, the cell itself included). A cell is hot in a period
-  when z ≥ the two-sided critical value for ``alpha`` (1.96 for 0.05). Implemented with numpy: on
-  a regular grid Gi\\* is a moving-window sum, taken only at the counted cells.
-* **Trend: Mann–Kendall.** The cell's count series over the periods gets Kendall's S, its variance
-  corrected for ties, a continuity-corrected z and a two-sided p-value.
-* **Classes** (in this order, the first that fits): *ny* — hot in the last period and in no
-  earlier one; *ökande* / *minskande* — a significant Mann–Kendall trend up / down; *ihållande* —
-  hot in at least 90 % of the periods; *sporadisk* — hot in some periods; *ingen* — none of these.
+* **Emerging hot spots** (``geo.emerging``): space-time Getis–Ord Gi\\* over the study area's
+  cells (the municipality's cells, zeros included; records outside it are left out and counted),
+  the 3×3 cells around a cell in its period and the ``time_window_periods`` before it;
+  Benjamini–Hochberg FDR over the whole cube; hot spots need ``min_window_count`` records in
+  their window; Mann–Kendall on each cell's z-scores; Esri's categories (new, consecutive,
+  intensifying, persistent, diminishing, sporadic, oscillating, historical; hot and cold).
 * **Too few to tell.** Like ArcGIS's emerging hot-spot analysis (which refuses fewer than about 60
   points or 10 periods) the classes are only given when the analysed records number at least
   ``min_points`` and the periods at least ``min_periods``; a cell also needs ``min_cell_count``
@@ -40,6 +35,9 @@ from scipy import stats
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import require_work_crs
+from geo.emerging import (
+    CATEGORY_SV, DEFAULT_MIN_WINDOW_COUNT, PERSISTENT_SHARE, describe, emerging_hot_spots,
+)
 from geo.errors import ValidationFailed
 from geo.grid import (
     DEFAULT_CELL_M, cell_ids, cell_indices, cell_polygons, check_cell_size, parse_cell_ids,
@@ -49,20 +47,11 @@ from geo.layers import LOCAL_TZ
 log = logging.getLogger(__name__)
 
 Period = Literal["month", "quarter"]
-TREND_SV = {
-    "new": "ny",
-    "increasing": "ökande",
-    "persistent": "ihållande",
-    "decreasing": "minskande",
-    "sporadic": "sporadisk",
-    "none": "ingen",
-    "too_few": "för få för att avgöra",
-}
+TREND_SV = CATEGORY_SV  # the category key of each cell → its Swedish label
 MAX_STUDY_CELLS = 4_000_000  # cells of the study area's box (its mask is one byte a cell)
 # Cells of the study area × periods: bounds the per-period work and the cells × periods tables
 # (50 m cells over Timrå (≈ 361 000 cells) × 25 months fit; × 121 months do not).
 MAX_CELL_PERIODS = 10_000_000
-PERSISTENT_SHARE = 0.9
 NO_BOUNDARY_SV = ("ingen kommungräns är inläst och posterna ligger för spritt för ett "
                   "studieområde (läs in lagret boundaries)")
 
@@ -72,7 +61,7 @@ NO_BOUNDARY_SV = ("ingen kommungräns är inläst och posterna ligger för sprit
 def as_utc(value: object) -> pd.Timestamp:
     """A date or time as a UTC timestamp; naive values and dates are Swedish local time."""
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ValidationFailed(f"not a date: {value!r}")
     if ts.tzinfo is None:
         ts = ts.tz_localize(LOCAL_TZ)
@@ -139,56 +128,6 @@ def poisson_interval(counts: np.ndarray | int, *, confidence: float = 0.95
     low = np.where(k > 0, stats.chi2.ppf(a / 2, 2 * k) / 2, 0.0)
     high = stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2
     return low, high
-
-
-# --- statistics -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class MannKendall:
-    s: float
-    var_s: float
-    z: float
-    p: float
-    tau: float
-
-
-def mann_kendall(series: np.ndarray | list[float]) -> MannKendall:
-    """Mann–Kendall trend test of one series: S, its tie-corrected variance, z and two-sided p."""
-    x = np.asarray(series, dtype=float)
-    n = len(x)
-    if n < 2:
-        return MannKendall(0.0, 0.0, 0.0, 1.0, 0.0)
-    i, j = np.triu_indices(n, k=1)
-    s = float(np.sign(x[j] - x[i]).sum())
-    _, ties = np.unique(x, return_counts=True)
-    var = (n * (n - 1) * (2 * n + 5) - float((ties * (ties - 1) * (2 * ties + 5)).sum())) / 18.0
-    if var <= 0:
-        return MannKendall(s, var, 0.0, 1.0, 0.0)
-    z = (s - np.sign(s)) / np.sqrt(var)
-    p = float(2 * stats.norm.sf(abs(z)))
-    return MannKendall(s, var, float(z), p, s / (n * (n - 1) / 2))
-
-
-def mann_kendall_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                      np.ndarray]:
-    """``mann_kendall`` of every row of ``matrix`` at once: (S, Var S, z, p) arrays."""
-    m = np.asarray(matrix, dtype=float)
-    rows, n = m.shape
-    if n < 2 or rows == 0:
-        zero = np.zeros(rows)
-        return zero, zero, zero, np.ones(rows)
-    i, j = np.triu_indices(n, k=1)
-    s = np.sign(m[:, j] - m[:, i]).sum(axis=1)
-    ordered = np.sort(m, axis=1)
-    run = np.concatenate([np.zeros((rows, 1), dtype=int),
-                          np.cumsum(ordered[:, 1:] != ordered[:, :-1], axis=1)], axis=1)
-    sizes = np.zeros((rows, n))
-    np.add.at(sizes, (np.repeat(np.arange(rows), n), run.ravel()), 1.0)
-    ties = (sizes * (sizes - 1) * (2 * sizes + 5)).sum(axis=1)
-    var = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var > 0, (s - np.sign(s)) / np.sqrt(np.maximum(var, 1e-300)), 0.0)
-    return s, var, z, 2 * stats.norm.sf(np.abs(z))
 
 
 # --- the study area ---------------------------------------------------------------------------
@@ -290,79 +229,49 @@ def _box_area(cells: pd.Index, extent: tuple[float, float, float, float] | None,
     return x0, y0, x1, y1
 
 
-def _in_area(area: StudyArea | None, box: tuple[int, int, int, int], ix: np.ndarray,
-             iy: np.ndarray) -> np.ndarray:
-    """Whether cells (column, row) belong to the study area."""
-    if area is None:
-        x0, y0, x1, y1 = box
-        return (ix >= x0) & (ix <= x1) & (iy >= y0) & (iy <= y1)
-    h, w = area.mask.shape
-    c, r = ix - area.x0, iy - area.y0
-    ok = (c >= 0) & (c < w) & (r >= 0) & (r < h)
-    out = np.zeros(len(ix), dtype=bool)
-    out[ok] = area.mask[r[ok], c[ok]]
-    return out
-
-
-def getis_ord_gi_star(counts: pd.DataFrame, *, cell_m: float,
-                      extent: tuple[float, float, float, float] | None = None,
-                      ring: int = 1, area: StudyArea | None = None) -> pd.DataFrame:
-    """Gi* z-score of each cell of ``counts`` (cells × periods) in each period.
+def study_grid(cells: pd.Index, *, cell_m: float,
+               extent: tuple[float, float, float, float] | None = None, ring: int = 1,
+               area: StudyArea | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask of the study cells over a box, row and column of each of ``cells`` in it).
 
     The study area is ``area`` (the municipality's cells; counted cells outside its mask belong
     to it too) or, without one, every cell of ``extent`` (EPSG:3006 bounds; default the counted
-    cells' box padded by ``ring``), zeros included; weights are 1 for the cell and its neighbours
-    within ``ring`` cells (a (2·ring+1)² window) and 0 elsewhere. Only the counted cells are
-    visited: a zero cell's sums are never needed, so the work grows with the counted cells.
-    """
-    box = _box_area(counts.index, extent, cell_m, ring)
-    t = counts.shape[1]
-    out = pd.DataFrame(np.zeros(counts.shape), index=counts.index, columns=counts.columns)
-    _, ix, iy = parse_cell_ids(counts.index) if len(counts) else (None, np.zeros(0, np.int64),
-                                                                  np.zeros(0, np.int64))
-    if area is None:
-        n = (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
-        if n > MAX_STUDY_CELLS:
-            raise ValidationFailed(f"cell_m: {cell_m:g} m gives {n:,} cells over the study "
-                                   f"area; use larger cells (at most {MAX_STUDY_CELLS:,})")
+    cells' box padded by ``ring``). Raise ``ValidationFailed`` naming ``cell_m`` when the box
+    holds more than ``MAX_STUDY_CELLS``."""
+    if len(cells):
+        _, ix, iy = parse_cell_ids(cells)
+        ix, iy = ix.astype(np.int64), iy.astype(np.int64)
     else:
-        n = area.cells + int((~_in_area(area, box, ix, iy)).sum())
-    if len(counts) == 0 or t == 0 or n < 2:
-        return out
-    x = counts.to_numpy(dtype=float)
-    occupied = np.zeros(len(ix), dtype=bool) if area is None else ~_in_area(area, box, ix, iy)
-    width = int(ix.max() - ix.min()) + 2 * ring + 1
-    key = (iy - int(iy.min()) + ring) * width + (ix - int(ix.min()) + ring)
-    order = np.argsort(key)
-    sorted_key = key[order]
-    sums = np.zeros_like(x)
-    weights = np.zeros(len(ix))
-    for dx in range(-ring, ring + 1):  # (2·ring+1)² offsets, each vectorised over the cells
-        for dy in range(-ring, ring + 1):
-            nx, ny = ix + dx, iy + dy
-            weights += _in_area(area, box, nx, ny)
-            pos = np.searchsorted(sorted_key, key + dy * width + dx)
-            pos = np.minimum(pos, len(key) - 1)
-            hit = sorted_key[pos] == key + dy * width + dx
-            j = order[pos[hit]]
-            sums[hit] += x[j]
-            if area is not None:  # counted neighbours outside the mask are study cells too
-                weights[hit] += occupied[j]
-    mean = x.sum(axis=0) / n
-    sd = np.sqrt(np.maximum((x ** 2).sum(axis=0) / n - mean ** 2, 0.0))
-    w = weights[:, None]
-    denom = sd[None, :] * np.sqrt(np.maximum(n * w - w ** 2, 0.0) / (n - 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(denom > 0, (sums - mean[None, :] * w) / denom, 0.0)
-    out.iloc[:, :] = z
-    return out
+        ix = iy = np.zeros(0, dtype=np.int64)
+    if area is None:
+        x0, y0, x1, y1 = _box_area(cells, extent, cell_m, ring)
+    else:
+        h, w = area.mask.shape
+        x0, y0, x1, y1 = area.x0, area.y0, area.x0 + w - 1, area.y0 + h - 1
+        if len(ix):
+            x0, y0 = min(x0, int(ix.min())), min(y0, int(iy.min()))
+            x1, y1 = max(x1, int(ix.max())), max(y1, int(iy.max()))
+    width, height = x1 - x0 + 1, y1 - y0 + 1
+    if width * height > MAX_STUDY_CELLS:
+        raise ValidationFailed(
+            f"cell_m: {cell_m:g} m ger {_n(width * height)} rutor i studieområdets ruta; välj "
+            f"större rutor (högst {_n(MAX_STUDY_CELLS)})")
+    if area is None:
+        mask = np.ones((height, width), dtype=bool)
+    else:
+        mask = np.zeros((height, width), dtype=bool)
+        r0, c0 = area.y0 - y0, area.x0 - x0
+        mask[r0:r0 + area.mask.shape[0], c0:c0 + area.mask.shape[1]] = area.mask
+    rows, cols = iy - y0, ix - x0
+    mask[rows, cols] = True
+    return mask, rows, cols
 
 
 # --- the analysis ---------------------------------------------------------------------------------
 
 @dataclass
 class HotspotResult:
-    """Cells (EPSG:3006, index cell id) with counts per period, pooled counts and a class."""
+    """Cells (EPSG:3006, index cell id) with counts per period, pooled counts and a category."""
 
     cells: gpd.GeoDataFrame
     periods: list[str]
@@ -373,23 +282,31 @@ class HotspotResult:
     too_few_reason: str | None
     not_placed: int = 0
     notes: list[str] = field(default_factory=list)
+    method: dict[str, float | int | str] = field(default_factory=dict)
 
 
-def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: object, end: object,
-                     period: Period = "month", cell_m: float = DEFAULT_CELL_M,
-                     extent: tuple[float, float, float, float] | None = None,
-                     area: StudyArea | None = None,
-                     alpha: float = 0.05, min_points: int = 60, min_periods: int = 10,
-                     min_cell_count: int = 5, confidence: float = 0.95) -> HotspotResult:
-    """Counts per cell and period with a trend class per cell (see the module's method).
+def hotspot_analysis(  # noqa: PLR0913 -- keyword-only options
+        records: gpd.GeoDataFrame, *, time_column: str, start: object, end: object,
+        period: Period = "month", cell_m: float = DEFAULT_CELL_M,
+        extent: tuple[float, float, float, float] | None = None,
+        area: StudyArea | None = None,
+        alpha: float = 0.05, min_points: int = 60, min_periods: int = 10,
+        min_cell_count: int = 5, confidence: float = 0.95,
+        time_window_periods: int = 1,
+        min_window_count: int = DEFAULT_MIN_WINDOW_COUNT) -> HotspotResult:
+    """Counts per cell and period with an emerging hot-spot category per cell (module doc).
 
     ``records`` are points in EPSG:3006 already filtered (category, source, privacy, and to the
     study ``area`` when there is one: see ``inside_area``); events should be ``placed_only``
-    first. With ``area``, cells × periods must stay within ``MAX_CELL_PERIODS``.
+    first. With ``area``, cells × periods must stay within ``MAX_CELL_PERIODS``. A cell with
+    fewer than ``min_cell_count`` records of its own, or any cell when the window holds fewer
+    than ``min_points`` records or ``min_periods`` periods, is ``too_few``.
     """
     cell_m = check_cell_size(cell_m)
     if not 0 < alpha < 1:
         raise ValidationFailed(f"alpha: {alpha!r} is not between 0 and 1")
+    if time_window_periods < 0:
+        raise ValidationFailed(f"time_window_periods: {time_window_periods!r} is below 0")
     if area is not None:
         if area.cell_m != cell_m:
             raise ValidationFailed(f"cell_m: the study area is on {area.cell_m:g} m cells")
@@ -415,33 +332,51 @@ def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: obje
         "first_half": matrix[:, :half].sum(axis=1).astype(int),
         "second_half": matrix[:, half:].sum(axis=1).astype(int),
     }, index=counts.index)
-    trends = ["too_few"] * len(frame)
-    mk_z = np.zeros(len(frame))
-    mk_p = np.ones(len(frame))
-    hot_periods = np.zeros(len(frame), dtype=int)
-    if reason is None and area is None and len(frame):
+    n = len(frame)
+    trends = np.full(n, "too_few", dtype=object)
+    mk_z, mk_p, mk_s = np.zeros(n), np.ones(n), np.zeros(n)
+    hot_periods = np.zeros(n, dtype=int)
+    cold_periods = np.zeros(n, dtype=int)
+    method: dict[str, float | int | str] = {
+        "alpha": alpha, "fdr": "Benjamini–Hochberg över hela kuben",
+        "time_window_periods": time_window_periods, "min_window_count": min_window_count,
+        "min_cell_count": min_cell_count, "persistent_share": PERSISTENT_SHARE}
+    if reason is None and area is None and n:
         x0, y0, x1, y1 = _box_area(counts.index, extent, cell_m, 1)
         if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_STUDY_CELLS:  # no boundary, records far apart
             reason = NO_BOUNDARY_SV
-    if reason is None and len(frame):
-        z = getis_ord_gi_star(counts, cell_m=cell_m, extent=extent, area=area).to_numpy()
-        hot = z >= stats.norm.ppf(1 - alpha / 2)
-        hot_periods = hot.sum(axis=1)
-        s, _, mk_z, mk_p = mann_kendall_rows(matrix)
-        trends = np.select(
-            [sums < min_cell_count, hot[:, -1] & ~hot[:, :-1].any(axis=1),
-             (mk_p < alpha) & (s > 0), (mk_p < alpha) & (s < 0),
-             hot.mean(axis=1) >= PERSISTENT_SHARE, hot.any(axis=1)],
-            ["too_few", "new", "increasing", "decreasing", "persistent", "sporadic"],
-            default="none").tolist()
-    frame["trend"] = trends
+    if reason is None and n:
+        mask, rows, cols = study_grid(counts.index, cell_m=cell_m, extent=extent, area=area)
+        result = emerging_hot_spots(matrix, rows, cols, mask, alpha=alpha,
+                                    time_window_periods=time_window_periods,
+                                    min_window_count=min_window_count)
+        hot_periods, cold_periods = result.hot.sum(axis=1), result.cold.sum(axis=1)
+        mk_s, mk_z, mk_p = result.trend_s, result.trend_z, result.trend_p
+        trends = np.where(sums < min_cell_count, "too_few", result.category).astype(object)
+        method.update(bins=result.gi.bins, p_threshold=result.gi.p_threshold)
+    summaries = []
+    for key, s_, p_, hot_, cold_, own in zip(trends, mk_s, mk_p, hot_periods, cold_periods,
+                                             sums, strict=True):
+        if key != "too_few":
+            summaries.append(describe(key, hot_periods=int(hot_), cold_periods=int(cold_),
+                                      periods=len(periods), trend_s=float(s_),
+                                      trend_p=float(p_), alpha=alpha))
+        elif reason is not None:
+            summaries.append(f"För få för att avgöra: {reason}.")
+        else:
+            summaries.append(f"För få för att avgöra: {int(own)} i rutan (minst "
+                             f"{min_cell_count} behövs).")
+    frame["trend"] = list(trends)
     frame["trend_sv"] = [TREND_SV[t] for t in trends]
-    frame["mk_z"], frame["mk_p"], frame["hot_periods"] = mk_z, mk_p, hot_periods
+    frame["summary_sv"] = summaries
+    frame["mk_z"], frame["mk_p"] = mk_z, mk_p
+    frame["hot_periods"], frame["cold_periods"] = hot_periods, cold_periods
     cells = gpd.GeoDataFrame(frame, geometry=cell_polygons(counts.index).values,
                              crs=records.crs)
     cells.index.name = "cell"
     return HotspotResult(cells=cells, periods=periods, period=period, cell_m=cell_m,
-                         records=total, too_few=reason is not None, too_few_reason=reason)
+                         records=total, too_few=reason is not None, too_few_reason=reason,
+                         method=method)
 
 
 # --- display and comparison -----------------------------------------------------------------------
@@ -458,8 +393,8 @@ def kernel_density(records: gpd.GeoDataFrame, *, bandwidth_m: float = 300.0,
         return pd.DataFrame({"x": [], "y": [], "density": []})
     ix, iy = cell_indices(records, cell_m=cell_m)
     reach = int(np.ceil(bandwidth_m / cell_m))
-    dx, dy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
-    dx, dy = dx.ravel(), dy.ravel()
+    gx, gy = np.meshgrid(np.arange(-reach, reach + 1), np.arange(-reach, reach + 1))
+    dx, dy = gx.ravel(), gy.ravel()
     points = records.geometry.representative_point()
     px, py = points.x.to_numpy(), points.y.to_numpy()
     cx = (ix[:, None] + dx[None, :])

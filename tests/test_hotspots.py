@@ -1,4 +1,5 @@
-"""Unsafe places over time: trend classes on hand-built series, Gi* and Mann–Kendall by hand,
+"""Unsafe places over time: emerging hot-spot categories on hand-built series, Gi* and
+Mann–Kendall by hand,
 "för få för att avgöra" with Poisson intervals, privacy (k-suppression, scrubbing), unplaced
 events, and that sensitive records never reach the council through the API or the pages."""
 
@@ -14,9 +15,9 @@ import shapely
 
 from geo.grid import cell_polygons
 from geo.hotspot_view import Viewer, hotspot_view
+from geo.emerging import mann_kendall, mann_kendall_rows, space_time_gi_star
 from geo.hotspots import (
-    compare_periods, getis_ord_gi_star, hotspot_analysis, kernel_density, mann_kendall,
-    poisson_interval,
+    StudyArea, compare_periods, hotspot_analysis, kernel_density, poisson_interval, study_grid,
 )
 from geo.privacy import CategoryRule, scrub_text, sensitive_cells
 from store import Store
@@ -41,7 +42,15 @@ def _rising_and_new() -> gpd.GeoDataFrame:
     return _points(rows)
 
 
-def test_rising_cell_is_increasing_and_late_cell_is_new() -> None:
+def _gi(counts: pd.DataFrame, *, extent: tuple[float, float, float, float] | None = None,
+        area: StudyArea | None = None) -> np.ndarray:
+    """Gi* z of ``counts`` (cells × periods) on its study grid, one period's own window."""
+    mask, rows, cols = study_grid(counts.index, cell_m=250.0, extent=extent, area=area)
+    return space_time_gi_star(counts.to_numpy(dtype=float), rows, cols, mask,
+                              time_window_periods=0).z
+
+
+def test_rising_cell_is_a_hot_spot_and_late_cell_is_new() -> None:
     result = hotspot_analysis(_rising_and_new(), time_column="t", start="2024-01-01",
                               end="2025-01-01", extent=(X0 - 2500, Y0 - 2500, X0 + 5000,
                                                         Y0 + 5000))
@@ -51,9 +60,16 @@ def test_rising_cell_is_increasing_and_late_cell_is_new() -> None:
     rising = cells.loc[f"{int(X0 // 250)}:{int(Y0 // 250)}"]
     late = cells.loc[f"{int(X0 // 250) + 8}:{int(Y0 // 250) + 8}"]
     assert rising["counts"] == list(range(1, 13))
-    assert rising["trend"] == "increasing" and rising["trend_sv"] == "ökande"
+    # Hot from March (its window, this month and the last, then holds 5 records and passes the
+    # FDR) to the end: one unbroken final run in 10 of 12 months (< 90 %), never hot before it.
+    assert rising["hot_periods"] == 10 and rising["cold_periods"] == 0
+    assert rising["trend"] == "consecutive_hot_spot"
+    assert rising["trend_sv"] == "hot spot i följd"
+    assert rising["summary_sv"] == ("Hot spot i 10 av 12 perioder, även den senaste. "
+                                    "Ökande trend, p < 0,001.")
     assert late["counts"] == [0] * 11 + [8]
-    assert late["trend"] == "new" and late["trend_sv"] == "ny"
+    assert late["trend"] == "new_hot_spot" and late["trend_sv"] == "ny hot spot"
+    assert late["hot_periods"] == 1
 
 
 def test_mann_kendall_by_hand() -> None:
@@ -72,17 +88,17 @@ def test_gi_star_by_hand_on_a_three_by_three_area() -> None:
     # One period; a 3×3 study area with 9 records in the centre cell and none elsewhere.
     cx, cy = 2480, 27720
     counts = pd.DataFrame({"p": [9]}, index=[f"250:{cx}:{cy}"])
-    z = getis_ord_gi_star(counts, cell_m=250.0, extent=((cx - 1) * 250, (cy - 1) * 250,
-                                                        (cx + 1) * 250 + 1, (cy + 1) * 250 + 1))
+    z = _gi(counts, extent=((cx - 1) * 250, (cy - 1) * 250, (cx + 1) * 250 + 1,
+                            (cy + 1) * 250 + 1))
     # n = 9, x̄ = 1, S = √(81/9 − 1) = √8; centre: Σw = 9, Σwx = 9
     # Gi* = (9 − 1·9) / (√8 · √((9·9 − 81)/8)) → 0/0 → 0 by definition (all cells neighbours)
-    assert z.iloc[0, 0] == 0.0
+    assert z[0, 0] == 0.0
     # 5×5 area: centre Σw = 9, Σwx = 9; x̄ = 9/25, S = √(81/25 − 81/625) = 1.7640
-    z5 = getis_ord_gi_star(counts, cell_m=250.0, extent=((cx - 2) * 250, (cy - 2) * 250,
-                                                         (cx + 2) * 250 + 1, (cy + 2) * 250 + 1))
+    z5 = _gi(counts, extent=((cx - 2) * 250, (cy - 2) * 250, (cx + 2) * 250 + 1,
+                             (cy + 2) * 250 + 1))
     expected = (9 - 9 / 25 * 9) / (np.sqrt(81 / 25 - (9 / 25) ** 2)
                                    * np.sqrt((25 * 9 - 81) / 24))
-    assert z5.iloc[0, 0] == pytest.approx(expected, rel=1e-9)
+    assert z5[0, 0] == pytest.approx(expected, rel=1e-9)
 
 
 def test_too_few_says_so_with_poisson_intervals_and_pooled_halves() -> None:
@@ -244,8 +260,6 @@ def test_hotspots_api_rejects_bad_input_and_roles(client, store: Store,
 
 
 def test_row_wise_mann_kendall_equals_the_single_series_test() -> None:
-    from geo.hotspots import mann_kendall_rows
-
     rng = np.random.default_rng(7)
     matrix = rng.poisson(1.5, size=(40, 12)).astype(float)
     s, var, z, p = mann_kendall_rows(matrix)
@@ -266,10 +280,10 @@ def test_study_area_is_the_boundary_and_records_outside_are_counted() -> None:
                            (cy + 3) * 250 - 1)
     area = study_area(boundary, cell_m=250.0)
     assert area.cells == 25
-    z = getis_ord_gi_star(counts, cell_m=250.0, area=area)
+    z = _gi(counts, area=area)
     expected = (9 - 9 / 25 * 9) / (np.sqrt(81 / 25 - (9 / 25) ** 2)
                                    * np.sqrt((25 * 9 - 81) / 24))
-    assert z.iloc[0, 0] == pytest.approx(expected, rel=1e-9)
+    assert z[0, 0] == pytest.approx(expected, rel=1e-9)
     # A hole in the boundary (here the corner cell) takes its cells out of the study area.
     holed = boundary.difference(shapely.box((cx + 2) * 250, (cy + 2) * 250, (cx + 3) * 250,
                                             (cy + 3) * 250))

@@ -46,9 +46,11 @@ class CellProperties(BaseModel):
     by_group: dict[str, list[int]]
     trend: str
     trend_sv: str
+    summary_sv: str
     mk_z: float
     mk_p: float
     hot_periods: int
+    cold_periods: int
     ci_low: float
     ci_high: float
     first_half: int
@@ -159,6 +161,7 @@ class HotspotsOut(BaseModel):
     not_placed: int
     groups: list[Label]
     trend_classes: list[Label]
+    method: dict[str, float | int | str]
     status: StatusCounts
     comparison: Comparison
     felt_vs_recorded: list[AgreementCell]
@@ -244,9 +247,11 @@ def hotspots(
     settings: Settings = Depends(get_settings),
     store: Store = Depends(get_store),
 ) -> HotspotsOut:
-    """Counts per cell and period with trend classes (Mann–Kendall + Getis–Ord Gi*, "för få för
-    att avgöra" when counts are too few), a two-period comparison (the window's halves), felt
-    against recorded safety and the points the caller may see."""
+    """Counts per cell and period with an emerging hot-spot category per cell (``trend``: a
+    stable key such as ``new_hot_spot`` … ``historical_cold_spot``, ``no_pattern`` or
+    ``too_few``; ``trend_sv`` its Swedish label, ``summary_sv`` a sentence; space-time Gi* with
+    FDR, Mann–Kendall on the z-scores, see ``method``), a two-period comparison (the window's
+    halves), felt against recorded safety and the points the caller may see."""
     role = _viewer_role(user, settings)
     if from_ is None or to is None:
         first, last = default_window(store)
