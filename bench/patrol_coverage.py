@@ -9,8 +9,12 @@ A month of pings covers every zone entirely, so agreement is checked where cover
 the same pings cut to their first day or first three days (local days from 2024-10-01), at the
 50 m reach and at 10 m, measured by both methods, with the difference per zone in percentage
 points. A 5 m reach (two 2.5 m cells: the raster's disc is coarse there) is printed for
-information, outside the target. Targets: ≤ 1 s for the month,
-≥ 20× faster than the baseline, agreement within 0.5 pp. Also printed: the presence minutes of
+information. The naive baseline's buffers have 16 segments per quarter circle, so the exactness
+target is checked apart, against shapely buffers with 1024 segments per quarter circle on the
+cases of issue 11: a walk along a cell row over a 100 m square (100 %), along the mid-line of a
+200 m square (50 %), 30 random straight walks, track ends, single pings, reaches 5–100 m.
+Targets: ≤ 1 s for the month, ≥ 20× faster than the baseline, agreement with the naive method
+within 0.5 pp, with the exact reference within 0.05 pp. Also printed: the presence minutes of
 the same walks sampled every 30 s (target: within 2 %).
 
     .venv/bin/python bench/patrol_coverage.py [--seed 2262] [--shifts-per-week 70]
@@ -65,6 +69,56 @@ def naive_coverage(x: np.ndarray, y: np.ndarray, track: np.ndarray,
     return (100.0 * area.reindex(zones.index).fillna(0.0) / zones.area).to_numpy()
 
 
+def exact_cases() -> float:
+    """Fast against exact (shapely, 1024 segments per quarter circle) on the issue 11 cases;
+    prints each and returns the largest difference in percentage points."""
+    from geo.crs import WORK_CRS
+
+    e0, n0 = 617_000.0, 6_929_000.0
+    day = make_period("2024-10-02", "2024-10-02")
+    t0 = pd.Timestamp("2024-10-02T12:00:00", tz="Europe/Stockholm").timestamp()
+
+    def line(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        n = max(int(np.ceil(np.hypot(x1 - x0, y1 - y0) / 1.3)), 1)
+        f = np.linspace(0.0, 1.0, n + 1)[:, None]
+        return np.array([x0, y0]) + f * np.array([x1 - x0, y1 - y0])
+
+    rng = np.random.default_rng(11)
+    cases: list[tuple[str, float, np.ndarray, float]] = [
+        ("row y = 50 over 100 m square", 100.0, line(-20, 50, 120, 50), 50.0),
+        ("mid-line of 200 m square", 200.0, line(-20, 100, 220, 100), 50.0),
+        ("track ends inside, 200 m", 200.0, np.r_[line(30, 40, 90, 130),
+                                                  line(90, 130, 170, 60)], 50.0),
+        ("single ping, 200 m", 200.0, np.array([[60.0, 70.0]]), 50.0),
+    ]
+    for i in range(30):
+        cases.append((f"random walk {i + 1}", 200.0, line(*rng.uniform(-80, 280, 4)), 50.0))
+    for reach in (5.0, 10.0, 25.0, 100.0):
+        cases.append((f"random walk, reach {reach:g} m", 150.0,
+                      line(*rng.uniform(-60, 210, 4)), reach))
+    worst = 0.0
+    for name, size, xy, reach in cases:
+        zone = shapely.box(e0, n0, e0 + size, n0 + size)
+        zones = gpd.GeoDataFrame({"name": [name]}, geometry=[zone], crs=WORK_CRS,
+                                 index=pd.Index([1], name="id"))
+        pts = xy + [e0, n0]
+        v = vertices_from_arrays(pts[:, 0], pts[:, 1], t0 + np.arange(len(pts), dtype=float),
+                                 np.zeros(len(pts), dtype=np.int64))
+        fast = patrol_coverage_vertices(v, np.array(["lag"]), zones, period=day,
+                                        reach_m=reach).zones[0].coverage_pct
+        geom = shapely.Point(pts[0]) if len(pts) == 1 else shapely.LineString(pts)
+        exact = 100 * shapely.intersection(shapely.buffer(geom, reach, quad_segs=1024),
+                                           zone).area / zone.area
+        worst = max(worst, abs(fast - exact))
+        if not name.startswith("random walk ") or "reach" in name or name.endswith(" 1"):
+            print(f"  {name:<32} fast {fast:7.2f} %  exact {exact:8.3f} %  "
+                  f"difference {fast - exact:+.3f} pp")
+    print(f"exact cases ({len(cases)}, 30 random walks among them): largest difference "
+          f"{worst:.3f} pp (target ≤ 0.05: {'met' if worst <= 0.05 else 'NOT met'}; figures "
+          f"are rounded to 0.01)")
+    return worst
+
+
 def window(pings, first: str, last: str):
     """The pings inside local days ``first`` … ``last``, without walks left with a single ping
     (the baseline cannot buffer a one-point line); and that period."""
@@ -81,6 +135,8 @@ def main() -> None:
     parser.add_argument("--shifts-per-week", type=float, default=70.0)
     args = parser.parse_args()
 
+    print("exact street coverage against shapely (1024 segments per quarter circle):")
+    exact_cases()
     zones = demo_zones()
     start, end = pd.Timestamp("2024-10-01"), pd.Timestamp("2024-11-01")
     period = make_period("2024-10-01", "2024-10-31")

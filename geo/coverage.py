@@ -768,15 +768,28 @@ def _zone_tiles(grid: _Grid, zone: shapely.Geometry, streets: np.ndarray | None)
     size = t * grid.cell
     boxes = shapely.box(grid.x0 + tx * size, grid.y0 + ty * size,
                         grid.x0 + (tx + 1) * size, grid.y0 + (ty + 1) * size)
-    part = shapely.intersection(boxes, zone)
+    part = _polygonal(shapely.intersection(boxes, zone))
     index = np.full((nty, ntx), -1, dtype=np.int64)
     index[ty, tx] = np.arange(len(ty))
     street_m = None
     inside_streets = None
     if streets is not None:
-        inside_streets = shapely.intersection(shapely.union_all(streets), zone)
+        pieces = shapely.get_parts(shapely.get_parts(shapely.intersection(streets, zone)))
+        pieces = pieces[(shapely.get_type_id(pieces) == 1) & (shapely.length(pieces) > 0)]
+        inside_streets = shapely.multilinestrings(pieces)
         street_m = shapely.length(shapely.intersection(part, inside_streets))
     return _Tiles(meets, index, tx, ty, part, shapely.area(part), street_m, inside_streets)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygons of each geometry (a box touching the zone along an edge gives lines too)."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    out = np.full(len(geoms), shapely.Polygon(), dtype=object)
+    if polygon.any():
+        used, slot = np.unique(owner[polygon], return_inverse=True)
+        out[used] = shapely.multipolygons(parts[polygon], indices=slot)
+    return out
 
 
 def _tile_counts(cells: np.ndarray, tiles: _Tiles) -> np.ndarray:
@@ -911,7 +924,7 @@ class _ZoneCover:
             g.x0 + ix * g.cell, g.y0 + iy * g.cell, g.x0 + (ix + 1) * g.cell,
             g.y0 + (iy + 1) * g.cell)
         cells = shapely.union_all(table, axis=1)
-        return shapely.intersection(cells, self.tiles.part[rows])
+        return _polygonal(shapely.intersection(cells, self.tiles.part[rows]))
 
 
 def _pct(part: float, whole: float) -> float | None:
