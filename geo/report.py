@@ -170,8 +170,10 @@ def _kinds_overlap(values: pd.Series, kinds: list[str] | None) -> pd.Series:
 
 # --- indicator groups -----------------------------------------------------------------------------
 
-def _unsafe(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
-            section: dict) -> None:
+Window = tuple[pd.Timestamp, pd.Timestamp]  # [start, end) in UTC
+
+def _unsafe(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
+            months: list[str], section: dict[str, Any]) -> None:
     places = data.unsafe_places
     if opts.get("categories") and not places.empty:
         places = places[places["category"].isin(opts["categories"])]
@@ -193,8 +195,8 @@ def _unsafe(data: ReportData, opts: dict, period: tuple, before: tuple, months: 
         if not places.empty else places
 
 
-def _events(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
-            section: dict) -> None:
+def _events(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
+            months: list[str], section: dict[str, Any]) -> None:
     events = _type_filter(data.events, opts.get("types"))
     now = in_window(events, time_column="time", start=period[0], end=period[1]) \
         if not events.empty else events
@@ -216,8 +218,8 @@ def _events(data: ReportData, opts: dict, period: tuple, before: tuple, months: 
     section["map"]["events"] = placed
 
 
-def _activities(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
-                section: dict, commitment: Commitment) -> None:
+def _activities(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
+                months: list[str], section: dict[str, Any], commitment: Commitment) -> None:
     acts = data.activities
     if not acts.empty:
         mask = acts["commitment"].fillna("") == commitment.id
@@ -244,8 +246,8 @@ def _activities(data: ReportData, opts: dict, period: tuple, before: tuple, mont
                                              end=period[1]) if not acts.empty else acts
 
 
-def _checks(data: ReportData, opts: dict, period: tuple, before: tuple, months: list[str],
-            section: dict, coverage: dict[str, Any]) -> None:
+def _checks(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
+            months: list[str], section: dict[str, Any], coverage: dict[str, Any]) -> None:
     checks = data.traffic_checks
     if not checks.empty:
         checks = checks[(checks["status"] == "genomford")
@@ -282,7 +284,7 @@ def _checks(data: ReportData, opts: dict, period: tuple, before: tuple, months: 
     section["map"]["risk_roads"] = data.risk_roads
 
 
-def _foot_patrol(data: ReportData, section: dict, coverage: dict[str, Any],
+def _foot_patrol(data: ReportData, section: dict[str, Any], coverage: dict[str, Any],
                  months: list[str]) -> None:
     section["indicators"] += coverage.get("foot_patrol", [])
     if "foot_patrol_monthly" in coverage:
@@ -311,7 +313,8 @@ def summary_line(indicators: list[Indicator]) -> str:
         unit = "" if ind.unit == "st" else f" {ind.unit}"
         text = f"{ind.label}: {_number(ind.current)}{unit}"
         if ind.previous is None:
-            text += " (föregående period: uppgift saknas)"
+            parts.append(text + " (föregående period: uppgift saknas)")
+            continue
         counted = ind.unit in ("st", "personer")
         more, less, same = (("fler än", "färre än", "lika många som") if counted
                             else ("högre än", "lägre än", "samma som"))
@@ -460,7 +463,8 @@ def indicator_value(figures: dict[str, Any], commitment: str, key: str) -> float
         if section["commitment"] == commitment:
             for ind in section["indicators"]:
                 if ind["key"] == key:
-                    return ind["current"]
+                    current: float | None = ind["current"]
+                    return current
     raise KeyError(f"{commitment}/{key}")
 
 

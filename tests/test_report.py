@@ -17,7 +17,7 @@ from geo.check_coverage import check_coverage
 from geo.coverage import patrol_coverage
 from geo.periods import make_period
 from geo.promise import check_against_text, load_promise
-from geo.report import indicator_value, report_figures
+from geo.report import Indicator, indicator_value, report_figures, summary_line
 from store import Store
 from store.reports import make_report, promise_path
 from tests.conftest import auth
@@ -288,3 +288,9 @@ def test_report_and_kept_reports_hold_no_personal_data(demo_store: Store,
             assert leaks == [], f"{name}: {leaks}"
         stored = json.dumps(demo_store.dump()["follow_up_reports"], default=str)
         assert not [r for r in raw if r in stored]
+
+
+def test_summary_line_with_no_previous_figure_says_so() -> None:
+    """A current figure without a previous one used to crash the comparison (mypy found it)."""
+    line = summary_line([Indicator("checks", "Trafikkontroller", 4.0, None)])
+    assert "Trafikkontroller: 4" in line and "föregående period: uppgift saknas" in line
