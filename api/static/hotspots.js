@@ -11,10 +11,17 @@
   }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
+  // Emerging hot-spot categories (keys from the server; labels in data.trend_classes).
   var TREND_COLOURS = {
-    "new": "#b30000", "increasing": "#e34a33", "persistent": "#fc8d59",
-    "sporadic": "#fdcc8a", "decreasing": "#2c7fb8", "none": "#d9d9d9", "too_few": "#ffffff"
+    "new_hot_spot": "#67000d", "consecutive_hot_spot": "#a50f15", "intensifying_hot_spot": "#cb181d",
+    "persistent_hot_spot": "#ef3b2c", "diminishing_hot_spot": "#fb6a4a", "sporadic_hot_spot": "#fc9272",
+    "oscillating_hot_spot": "#fcbba1", "historical_hot_spot": "#fee0d2",
+    "new_cold_spot": "#08306b", "consecutive_cold_spot": "#08519c", "intensifying_cold_spot": "#2171b5",
+    "persistent_cold_spot": "#4292c6", "diminishing_cold_spot": "#6baed6", "sporadic_cold_spot": "#9ecae1",
+    "oscillating_cold_spot": "#c6dbef", "historical_cold_spot": "#deebf7",
+    "no_pattern": "#d9d9d9", "too_few": "#ffffff"
   };
+  function sv(x, digits) { return Number(x).toFixed(digits).replace(".", ","); }  // decimal comma
   var AGREEMENT_COLOURS = { "båda": "#762a83", "bara upplevd": "#af8dc3", "bara registrerad": "#fdb863" };
   var GROUP_COLOURS = ["#8856a7", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#e6ab02",
                        "#a6761d", "#666666", "#1f78b4", "#fd8d3c"];
@@ -111,8 +118,8 @@
       if (!colour) { return; }
       L.polygon(ring(f.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.7 })
         .bindPopup(table([["Antal", n], ["Hela perioden", f.properties.total + " (95 % intervall " +
-          f.properties.ci_low.toFixed(1) + "–" + f.properties.ci_high.toFixed(1) + ")"],
-          ["Trendklass", f.properties.trend_sv]]))
+          sv(f.properties.ci_low, 1) + "–" + sv(f.properties.ci_high, 1) + ")"],
+          ["Mönster", f.properties.trend_sv]]))
         .addTo(overlay);
     });
     legend("Antal per ruta (" + data.cell_m + " m)", [
@@ -139,13 +146,12 @@
         color: p.trend === "too_few" ? "#888" : "#333", weight: p.trend === "too_few" ? 1 : 0.7,
         dashArray: p.trend === "too_few" ? "3 3" : null,
         fillColor: TREND_COLOURS[p.trend], fillOpacity: p.trend === "too_few" ? 0.2 : 0.75
-      }).bindPopup(table([["Trendklass", p.trend_sv], ["Antal", p.total],
-        ["95 % intervall", p.ci_low.toFixed(1) + "–" + p.ci_high.toFixed(1)],
-        ["Första / andra halvan", p.first_half + " / " + p.second_half],
-        ["Mann–Kendall z (p)", p.mk_z + " (" + p.mk_p + ")"], ["Perioder som hot spot", p.hot_periods]]))
+      }).bindPopup(table([["Mönster", p.trend_sv], ["Bedömning", p.summary_sv], ["Antal", p.total],
+        ["95 % intervall", sv(p.ci_low, 1) + "–" + sv(p.ci_high, 1)],
+        ["Första / andra halvan", p.first_half + " / " + p.second_half]]))
         .addTo(overlay);
     });
-    legend("Trendklasser", data.trend_classes.map(function (t) { return [TREND_COLOURS[t.id], t.label]; }));
+    legend("Mönster över tid (hot spots och cold spots)", data.trend_classes.map(function (t) { return [TREND_COLOURS[t.id], t.label]; }));
   }
 
   function drawCompare() {
