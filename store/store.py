@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -18,20 +19,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import (
+    ColumnElement, Connection, Engine, Table, create_engine, event, func, insert, select, text,
+)
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
 from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
+from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import StoreVersionError, Upgrade, revision_number, upgrade
 from store.schema import audit_table, generations_table, layer_tables
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Actor", "NotAllowed", "Store", "StoreVersionError", "utc_now"]
+__all__ = ["Actor", "NotAllowed", "PageSummary", "Store", "StoreVersionError", "utc_now"]
 
 AuditMode = Literal["features", "import"]
 
@@ -61,6 +65,13 @@ def _iso(value: Any) -> str | None:
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
 
 
+def _utc_text(value: str | pd.Timestamp) -> str:
+    """A time bound as the stored text (``_iso``'s form); naive values are UTC."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert("UTC").isoformat()
+
+
 def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
@@ -79,6 +90,33 @@ def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    """What ``Store.count_matching`` finds: the count, the stored bounds (EPSG:3006) and the
+    range of the time field (ISO 8601 text in UTC), None where there is nothing."""
+
+    count: int
+    bounds: tuple[float, float, float, float] | None
+    time_min: str | None
+    time_max: str | None
+
+
+def _visible_conditions(layer: str, table: Table) -> list[ColumnElement[bool]]:
+    """SQL for ``geo.privacy.without_sensitive``: the records it keeps, and no others (a NULL
+    is treated as that function treats a missing value)."""
+    if layer == "unsafe_places":
+        return [func.coalesce(table.c.sensitive, False).is_(False),
+                func.coalesce(table.c.category, "").not_in(sorted(SENSITIVE_CATEGORIES))]
+    if layer == "events":
+        kind = func.coalesce(table.c.type, "")
+        # substr compares characters exactly (case-sensitive, like str.startswith); LIKE would not
+        return [func.substr(kind, 1, len(prefix)) != prefix
+                for prefix in SENSITIVE_EVENT_PREFIXES]
+    if layer == "traffic_checks":
+        return [func.coalesce(table.c.status, PLANNED_CHECK_STATUS) != PLANNED_CHECK_STATUS]
+    return []
 
 
 class Store:
@@ -231,6 +269,80 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Feature count of every layer."""
         return {name: self.count(name) for name in LAYERS}
+
+    # --- paged reading (OGC API – Features, paged /api/layers) ----------------------------------
+
+    @staticmethod
+    def _page_conditions(layer: str, *, bbox: tuple[float, float, float, float] | None,
+                         time_field: str | None, time_from: str | pd.Timestamp | None,
+                         time_to: str | pd.Timestamp | None,
+                         hide_sensitive: bool) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of a paged read: not deleted, the box (EPSG:3006) meeting the
+        stored bounds, the time field within [time_from, time_to] (either end open), and with
+        ``hide_sensitive`` the records ``geo.privacy.without_sensitive`` drops left out."""
+        table = layer_tables[layer_spec(layer).name]
+        where: list[ColumnElement[bool]] = [table.c.deleted_at.is_(None)]
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            where += [table.c.maxx >= minx, table.c.minx <= maxx,
+                      table.c.maxy >= miny, table.c.miny <= maxy]
+        if time_field is not None and (time_from is not None or time_to is not None):
+            if layer_spec(layer).field_by_name[time_field].kind != "datetime":
+                raise TypeError(f"{layer}.{time_field} is not a datetime field")
+            column = table.c[time_field]  # ISO 8601 text in UTC (``_iso``): ordered as text
+            where.append(column.is_not(None))
+            if time_from is not None:
+                where.append(column >= _utc_text(time_from))
+            if time_to is not None:
+                where.append(column <= _utc_text(time_to))
+        if hide_sensitive:
+            where.extend(_visible_conditions(layer, table))
+        return where
+
+    def read_page(self, layer: str, *, limit: int | None, offset: int = 0,
+                  bbox: tuple[float, float, float, float] | None = None,
+                  time_field: str | None = None, time_from: str | pd.Timestamp | None = None,
+                  time_to: str | pd.Timestamp | None = None,
+                  hide_sensitive: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of ``layer`` in id order (LIMIT/OFFSET in SQL) and how many records match
+        in all. ``bbox`` is EPSG:3006 (minx, miny, maxx, maxy) tested against the stored
+        bounds; ``time_from``/``time_to`` bound ``time_field`` inclusively (UTC if naive).
+        ``hide_sensitive`` leaves out in SQL what ``geo.privacy.without_sensitive`` drops, so
+        the page and the count are those of a viewer who may not see it; the caller still
+        passes the frame through the viewer filter. ``limit=None``: every matching record."""
+        spec = layer_spec(layer)
+        table = layer_tables[spec.name]
+        where = self._page_conditions(layer, bbox=bbox, time_field=time_field,
+                                      time_from=time_from, time_to=time_to,
+                                      hide_sensitive=hide_sensitive)
+        query = select(table).where(*where).order_by(table.c.id).offset(max(offset, 0))
+        if limit is not None:
+            query = query.limit(max(limit, 0))
+        with self.engine.connect() as conn:  # one transaction (autobegun): page and count agree
+            rows = conn.execute(query).mappings().all()
+            matched = int(conn.execute(select(func.count()).select_from(table).where(*where))
+                          .scalar_one())
+        return self._frame(spec, rows), matched
+
+    def count_matching(self, layer: str, *, time_field: str | None = None,
+                       hide_sensitive: bool = False) -> PageSummary:
+        """How many records of ``layer`` a viewer sees (``hide_sensitive`` as in
+        ``read_page``), with their stored bounds (EPSG:3006) and the range of ``time_field``,
+        from one aggregate query."""
+        table = layer_tables[layer_spec(layer).name]
+        where = self._page_conditions(layer, bbox=None, time_field=None, time_from=None,
+                                      time_to=None, hide_sensitive=hide_sensitive)
+        columns = [func.count(), func.min(table.c.minx), func.min(table.c.miny),
+                   func.max(table.c.maxx), func.max(table.c.maxy)]
+        if time_field is not None:
+            columns += [func.min(table.c[time_field]), func.max(table.c[time_field])]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(*where)).one()
+        count = int(row[0])
+        bounds = None if count == 0 else (float(row[1]), float(row[2]), float(row[3]),
+                                          float(row[4]))
+        times = (row[5], row[6]) if time_field is not None else (None, None)
+        return PageSummary(count=count, bounds=bounds, time_min=times[0], time_max=times[1])
 
     # --- writing --------------------------------------------------------------------------------
 
