@@ -18,9 +18,10 @@ def _walk(routes: Iterable[object]) -> Iterator[object]:
 
 def served_routes(app: FastAPI) -> set[tuple[str, str]]:
     """Every (METHOD, path template) the app answers, static mounts left out."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for route in _walk(app.routes):
-        methods = getattr(route, "methods", None) or set()
+        methods: set[str] = getattr(route, "methods", None) or set()
+        path: str = getattr(route, "path", "")
         for method in methods - {"HEAD", "OPTIONS"}:
-            out.add((method, route.path))
+            out.add((method, path))
     return out

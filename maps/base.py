@@ -15,7 +15,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from geo.crs import to_web
@@ -37,6 +37,13 @@ PROVENANCE_LABEL = {
     "simulated": "simulerad",
 }
 
+
+
+def page_of(m: folium.Map) -> Figure:
+    """The page (branca Figure) a map renders into: its header, body HTML and title."""
+    root = m.get_root()
+    assert isinstance(root, Figure), type(root)
+    return root
 
 def new_map(*, location: tuple[float, float] = TIMRA_CENTRE, zoom_start: int = 11) -> folium.Map:
     """A folium map with local Leaflet and OpenStreetMap tiles (which may fail to load)."""
@@ -159,7 +166,7 @@ def add_legend(m: folium.Map, title: str, items: Iterable[tuple[str, str]],
       .trygg-legend .note {{color:#444; font-size:12px; margin-top:4px}}
       .trygg-popup th {{text-align:left; padding-right:8px; vertical-align:top}}
     </style>"""
-    m.get_root().html.add_child(folium.Element(box))
+    page_of(m).html.add_child(folium.Element(box))
 
 
 def add_header(m: folium.Map, title: str, links: Iterable[tuple[str, str]] = ()) -> None:
@@ -170,13 +177,13 @@ def add_header(m: folium.Map, title: str, links: Iterable[tuple[str, str]] = ())
     <style>.trygg-header {{position:fixed; top:10px; left:60px; z-index:1000; background:#fff;
       padding:6px 12px; border-radius:4px; font:14px sans-serif; box-shadow:0 1px 4px
       rgba(0,0,0,.3)}}</style>"""
-    m.get_root().html.add_child(folium.Element(bar))
+    page_of(m).html.add_child(folium.Element(bar))
 
 
 def render(m: folium.Map, *, title: str) -> str:
     """The map's full HTML page with a Swedish language tag and title."""
-    m.get_root().title = title
-    root = m.get_root()
+    root = page_of(m)
+    root.title = title
     root.header.add_child(folium.Element(f'<meta name="csrf-token" content="{CSRF_PLACEHOLDER}">'),
                           name="trygg_csrf")
     page = root.render()

@@ -16,7 +16,8 @@ from geo.check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
 from geo.periods import make_period
 from maps.base import (
-    PROVENANCE_LABEL, add_header, add_legend, esc, new_map, popup, popup_table, render, tooltip,
+    PROVENANCE_LABEL, add_header, add_legend, esc, new_map, page_of, popup, popup_table, render,
+    tooltip,
 )
 
 HEAT_JS = ("leaflet-heat.js", "/static/vendor/leaflet-heat/leaflet-heat.js")
@@ -167,7 +168,7 @@ def _panel(m: folium.Map, patrols: dict[str, Any], checks: dict[str, Any],
       .trygg-panel .period {{margin-top:6px; font-size:12px; color:#333}}
       .trygg-panel .warn {{margin-top:6px; color:#a50026}}
     </style>"""
-    m.get_root().html.add_child(folium.Element(box))
+    page_of(m).html.add_child(folium.Element(box))
 
 
 def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any], *,

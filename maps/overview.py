@@ -44,7 +44,9 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
         gdf = layers[name]
         label = f"{titles.get(name, name)} ({_provenance(gdf)})"
         legend.append((COLOURS[name], label))
-        return folium.FeatureGroup(name=label, show=name != "gazetteer").add_to(m)
+        fg = folium.FeatureGroup(name=label, show=name != "gazetteer")
+        fg.add_to(m)
+        return fg
 
     if "boundaries" in layers and len(layers["boundaries"]):
         folium.GeoJson(

@@ -11,7 +11,7 @@ import numpy as np
 from geo.crs import to_web
 from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
 from maps.base import (
-    add_header, add_legend, esc, escaped_geojson, json_island, new_map, render,
+    add_header, add_legend, esc, escaped_geojson, json_island, new_map, page_of, render,
 )
 
 ROAD_COLOURS = ("#fed976", "#fd8d3c", "#e31a1c", "#800026")  # low → high risk weight
@@ -51,12 +51,20 @@ def _panel(schematic: bool) -> str:
   {warning}
   <form id="suggest-form">
     <fieldset><legend>Förslag på kontrollplatser</legend>
-    <label>Antal platser (k) <input type="number" id="k" name="k" min="1" max="100" value="5"></label>
-    <label>Radie (m) <input type="number" id="radius" name="radius_m" min="50" max="50000" step="50" value="1500"></label>
-    <label>Riskkategori <select id="category" name="category"><option value="">Alla</option>{options}</select></label>
-    <label>Minsta avstånd (m) <input type="number" id="spacing" min="0" max="50000" step="100" value="0"></label>
-    <label>Tid på dygnet <input type="text" id="hours" placeholder="t.ex. 22-6" maxlength="40"></label>
-    <label>Undvik platser från senaste veckorna <input type="number" id="rotation" min="0" max="52" value="0"></label>
+    <label>Antal platser (k)
+      <input type="number" id="k" name="k" min="1" max="100" value="5"></label>
+    <label>Radie (m)
+      <input type="number" id="radius" name="radius_m" min="50" max="50000" step="50"
+             value="1500"></label>
+    <label>Riskkategori
+      <select id="category" name="category"><option value="">Alla</option>{options}</select>
+    </label>
+    <label>Minsta avstånd (m)
+      <input type="number" id="spacing" min="0" max="50000" step="100" value="0"></label>
+    <label>Tid på dygnet
+      <input type="text" id="hours" placeholder="t.ex. 22-6" maxlength="40"></label>
+    <label>Undvik platser från senaste veckorna
+      <input type="number" id="rotation" min="0" max="52" value="0"></label>
     <button type="submit" id="suggest-button">Föreslå platser</button>
     </fieldset>
   </form>
@@ -82,7 +90,8 @@ def _panel(schematic: bool) -> str:
     <label>Slumpfrö <input type="number" id="seed" min="0" value="1"></label>
     <label>Antal kontroller <input type="number" id="checks" min="1" max="84" value="6"></label>
     <label>Högst per plats <input type="number" id="per-site" min="1" max="84" value="2"></label>
-    <label>Tillgängliga timmar <input type="text" id="available" value="0-24" maxlength="40"></label>
+    <label>Tillgängliga timmar
+      <input type="text" id="available" value="0-24" maxlength="40"></label>
     <button type="submit" id="schedule-button">Slumpa veckoplan</button>
     </fieldset>
   </form>
@@ -100,7 +109,8 @@ def _panel(schematic: bool) -> str:
   .trygg-panel .warn {{background:#fff3cd; padding:4px 6px; border:1px solid #e0c36b}}
   .trygg-panel .error {{color:#a00; font-weight:600}}
   .trygg-panel table {{border-collapse:collapse; width:100%}}
-  .trygg-panel td, .trygg-panel th {{border-bottom:1px solid #ddd; padding:1px 4px; text-align:left}}
+  .trygg-panel td, .trygg-panel th {{border-bottom:1px solid #ddd; padding:1px 4px;
+    text-align:left}}
   .trygg-panel td.num {{text-align:right}}
 </style>"""
 
@@ -120,7 +130,7 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
         colours = [ROAD_COLOURS[-len(edges):][c] for c in cls]
         shown = roads.assign(kategorier=roads["risk_categories"])
         data = escaped_geojson(shown, ["name", "risk_weight", "kategorier"])
-        for feature, colour in zip(data["features"], colours):
+        for feature, colour in zip(data["features"], colours, strict=True):
             feature["properties"]["colour"] = colour
         folium.GeoJson(
             data, name="Riskvägar",
@@ -158,7 +168,7 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     add_header(m, "Trygg – planering", links or [("/", "Startsida")])
     config = {"map": m.get_name(), "categories": list(RISK_CATEGORIES),
               "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic}
-    root = m.get_root()
+    root = page_of(m)
     root.html.add_child(folium.Element(_panel(schematic)))
     root.html.add_child(folium.Element(
         '<script id="planning-config" type="application/json">' + json_island(config)

@@ -12,12 +12,12 @@ import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")  # server-side: no display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
-from geo.promise import OWNER_SV, STATUS_SV  # noqa: E402
-from geo.report import Indicator, Report, Section, local_date  # noqa: E402
+from geo.promise import OWNER_SV, STATUS_SV
+from geo.report import Indicator, Report, Section, local_date
 
 STYLE = {  # layer → (colour, marker, label)
     "unsafe_places": ("#8856a7", "o", "Otrygga platser (rapporterade under perioden)"),
