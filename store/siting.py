@@ -34,7 +34,7 @@ def _to_work(points: Sequence[tuple[float, float]]) -> list[shapely.Point]:
     return list(series.to_crs(WORK_CRS).values)
 
 
-def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] = (),
+def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] = (),  # noqa: PLR0913
             fixed: Sequence[tuple[float, float]] = (), spacing_m: float = 0.0,
             rotation_weeks: int = 0, rotation: RotationMode = "exclude",
             rotation_penalty: float = 0.5, as_of: date | None = None,
