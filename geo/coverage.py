@@ -84,7 +84,8 @@ class TrackVertices(NamedTuple):
 
 
 def ordered_vertices(v: TrackVertices) -> TrackVertices:
-    """The vertices of each piece in time order, later pings with a time already seen dropped.
+    """The vertices of each piece in time order (stable), repeats of a ping (same time and
+    place) dropped.
 
     Pieces without any time keep their drawn order; a vertex without a time in a piece with
     times is dropped (it was counted as unreadable). Already ordered input is returned as is.
@@ -98,13 +99,16 @@ def ordered_vertices(v: TrackVertices) -> TrackVertices:
     timed_piece[v.piece[finite]] = True
     lost = timed_piece[v.piece] & ~finite
     with np.errstate(invalid="ignore"):
-        backwards = same & ~(v.t[1:] > v.t[:-1]) & finite[1:] & finite[:-1]
+        backwards = same & finite[1:] & finite[:-1] & (
+            (v.t[1:] < v.t[:-1])
+            | ((v.t[1:] == v.t[:-1]) & (v.x[1:] == v.x[:-1]) & (v.y[1:] == v.y[:-1])))
     if not lost.any() and not backwards.any() and not (np.diff(v.piece) < 0).any():
         return v
     keep = np.flatnonzero(~lost)
     order = keep[np.lexsort((v.t[keep], v.piece[keep]))]  # stable: untimed pieces keep order
-    t, piece = v.t[order], v.piece[order]
-    dup = np.r_[False, (piece[1:] == piece[:-1]) & (t[1:] == t[:-1])]
+    t, piece, x, y = v.t[order], v.piece[order], v.x[order], v.y[order]
+    dup = np.r_[False, (piece[1:] == piece[:-1]) & (t[1:] == t[:-1]) & (x[1:] == x[:-1])
+                & (y[1:] == y[:-1])]
     order = order[~dup]
     return TrackVertices(v.x[order], v.y[order], v.t[order], v.t_any[order], v.piece[order],
                          v.track[order], v.unreadable_times)
