@@ -1,4 +1,4 @@
-"""Shared fixtures: a real SQLite store in a temp folder, the app over real HTTP, tokens per role."""
+"""Shared fixtures: a real SQLite store in a temp folder, the app over real HTTP, tokens by role."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ class LiveServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 120  # generous: a loaded 2-core machine is slow to start
         while not self.server.started:

@@ -30,7 +30,8 @@ def _big_geojson(path: Path, n: int) -> None:
     features = ",".join(
         json.dumps({"type": "Feature", "properties": {"status": "genomford", "place": f"K{i}"},
                     "geometry": {"type": "Point",
-                                 "coordinates": [17.2 + (i % 1000) * 1e-4, 62.4 + i // 1000 * 1e-4]}})
+                                 "coordinates": [17.2 + (i % 1000) * 1e-4,
+                                                 62.4 + i // 1000 * 1e-4]}})
         for i in range(n))
     path.write_text('{"type":"FeatureCollection","features":[' + features + "]}")
 

@@ -180,7 +180,7 @@ def local_feed() -> Iterator[str]:
     body = json.dumps([_event()], ensure_ascii=False).encode("utf-8")
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             if self.path != "/api/events":
                 self.send_error(404)
                 return

@@ -33,7 +33,7 @@ def hostile_server(tmp_path: Path, settings: Settings, store: Store):
 
 
 def test_hostile_description_shows_as_text_and_sensitive_stays_out(
-        browser: Browser, hostile_server: LiveServer) -> None:  
+        browser: Browser, hostile_server: LiveServer) -> None:
     page, log = open_page(browser, hostile_server, "/kartor/otrygga-platser")
     page.wait_for_selector(".leaflet-container")
     assert SECRET_TEXT not in page.content()
@@ -68,13 +68,14 @@ def test_hostile_description_shows_as_text_and_sensitive_stays_out(
     slider = page.locator("#hs-slider")
     slider.fill(str(page.evaluate("window.tryggHotspots.data.periods.indexOf('2024-05')")))
     assert "2024-05" in page.locator("#hs-period-label").inner_text()
-    page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length == 2",
-                           timeout=5000)  # its cell and its point
+    page.wait_for_function(
+        "() => document.querySelectorAll('path.leaflet-interactive').length == 2",
+        timeout=5000)  # its cell and its point
     assert log.errors == [] and log.dialogs == []
     page.close()
 
 
-def test_register_page_and_report_open(browser: Browser, live_demo: LiveServer  
+def test_register_page_and_report_open(browser: Browser, live_demo: LiveServer
                                        ) -> None:
     page, log = open_page(browser, live_demo, "/")
     page.click("text=Logga in som demo-rad")

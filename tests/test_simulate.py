@@ -109,7 +109,8 @@ def test_patrols_layer_has_the_model_fields(zones):
     assert gdf["unit"].str.startswith(UNIT_PREFIX).all()
     assert gdf["source"].str.contains("seed 2262").all()
     assert str(gdf["start"].dt.tz) == "UTC" and str(gdf["end"].dt.tz) == "UTC"
-    for geom, times, start, end in zip(gdf.geometry, gdf["times"], gdf["start"], gdf["end"]):
+    rows = zip(gdf.geometry, gdf["times"], gdf["start"], gdf["end"], strict=True)
+    for geom, times, start, end in rows:
         assert len(times) == len(geom.coords)
         assert pd.Timestamp(times[0]) == start and pd.Timestamp(times[-1]) == end
         assert times == sorted(times)
@@ -169,7 +170,7 @@ def test_schematic_roads_from_the_shipped_gazetteer():
     out = schematic_roads(gaz, roads)
     assert "E4" in set(out["road_ref"])
     assert "330" not in set(out["road_ref"])  # passes a single place
-    points = dict(zip(gaz["name"], shapely.get_coordinates(gaz.geometry.values)))
+    points = dict(zip(gaz["name"], shapely.get_coordinates(gaz.geometry.values), strict=True))
     for road in roads:
         row = out[out["road_ref"] == road["ref"]]
         if row.empty:

@@ -1,4 +1,4 @@
-"""The one settings object, read from ``TRYGG_*`` environment variables (documented in README.md)."""
+"""The one settings object, read from ``TRYGG_*`` environment variables (documented in README)."""
 
 from __future__ import annotations
 
