@@ -56,6 +56,7 @@ class PageLog:
 def open_page(browser: Browser, server: LiveServer, path: str) -> tuple[Page, PageLog]:
     """A new page at ``path`` of ``server``, checked to have loaded, with its log."""
     page = browser.new_page()
+    page.set_default_timeout(60_000)  # generous: a loaded 2-core machine renders slowly
     log = PageLog(page, server.url)
     response = page.goto(server.url + path, wait_until="load")
     assert response is not None and response.ok, f"{path}: {response and response.status}"

@@ -21,7 +21,7 @@ def test_start_page_and_docs_have_no_console_errors(browser: Browser, live_demo:
     page.close()
     # The API docs load Swagger UI from a CDN in stock FastAPI; ours serve it locally.
     page, log = open_page(browser, live_demo, "/docs")
-    page.wait_for_selector(".swagger-ui .info", timeout=15_000)
+    page.wait_for_selector(".swagger-ui .info", timeout=60_000)
     assert "Trygg" in page.locator(".swagger-ui .info").inner_text()
     assert log.errors == []
     page.close()

@@ -21,7 +21,7 @@ def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
     page.click("text=Logga in som demo-planerare")
     page.wait_for_url(live_demo.url + "/")
     page.goto(live_demo.url + "/kartor/planering", wait_until="load")
-    page.wait_for_selector("#suggested-list li", timeout=20_000)
+    page.wait_for_selector("#suggested-list li", timeout=60_000)
     assert page.locator("#suggested-list li").count() == 5
     assert "Täckt andel av all riskvikt" in page.locator("#suggest-result").inner_text()
     assert "schematiska" in page.locator("#schematic-note").inner_text()
@@ -85,11 +85,11 @@ def test_weekly_plan_is_drawn_as_a_table_and_compared_with_the_risk(
     page.click("text=Logga in som demo-planerare")
     page.wait_for_url(live_demo.url + "/")
     page.goto(live_demo.url + "/kartor/planering", wait_until="load")
-    page.wait_for_selector("#suggested-list li", timeout=20_000)
+    page.wait_for_selector("#suggested-list li", timeout=60_000)
     page.fill("#checks", "5")
     page.select_option("#category", "rattfylleri")
     page.click("#schedule-button")
-    page.wait_for_selector("#schedule-table", timeout=20_000)
+    page.wait_for_selector("#schedule-table", timeout=60_000)
     assert page.locator("#schedule-table tr").count() == 1 + 5
     text = page.locator("#schedule-result").inner_text()
     assert "Vecka 2024-W10, frö 1: 5 kontroller" in text and "vardag natt" in text
