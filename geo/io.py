@@ -1,7 +1,9 @@
 """Reading and writing layer files: GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV and OSM.
 
 ``read_layer_file`` returns raw features (with their CRS) for ``geo.validate.prepare_features``;
-``write_layer_file`` writes a layer for QGIS, ArcGIS, spreadsheets or a GPS.
+``write_layer_file`` writes a layer for QGIS, ArcGIS, spreadsheets (CSV for Swedish Excel or
+RFC 4180, .xlsx) or a GPS; ``write_layers_file`` writes several layers into one GeoPackage (with
+QGIS styles) or Excel workbook.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import re
 import sqlite3
 import warnings
 import zipfile
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
+import pyogrio  # type: ignore[import-untyped]
 import shapely
 
 from geo.crs import WORK_CRS
@@ -27,14 +31,15 @@ from geo.errors import ImportRejected, collect
 from geo.geojson import (
     MAX_FEATURES, checked_crs, feature_collection, frame_from_geojson, json_value, loads_bounded,
 )
-from geo.layers import LayerSpec
+from geo.layers import LOCAL_TZ, PROVENANCE_SV, LayerSpec, layer_spec
+from geo.styles import STYLE_NAME, geometry_family, layer_qml
 
 FORMATS = {
     ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile",
     ".shp": "shapefile", ".gpx": "gpx", ".csv": "csv", ".osm": "osm", ".pbf": "osm",
 }
 EXPORT_FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv",
-                  ".gpx": "gpx"}
+                  ".gpx": "gpx", ".xlsx": "xlsx"}
 MAX_UNZIPPED_BYTES = 1_000_000_000  # a zipped Shapefile may expand to at most 1 GB
 MAX_ZIP_RATIO = 200  # and no member may expand more than this (zip bombs expand ~1000x)
 MAX_CSV_COLUMNS = 500  # a layer has about 20 fields; 100,000 columns took pandas 35 s and 1 GB
@@ -255,14 +260,25 @@ def _check_csv_shape(text: str, origin: str) -> None:
                              "file (split it)")
 
 
+def _csv_separator(text: str) -> str:
+    """The field separator: the one the header uses (field names hold none of them), else the
+    sniffer's guess. Decimal commas and comma-separated lists in the rows of a ";" file (as
+    Swedish Excel writes it) would mislead a sniffer reading the rows."""
+    header = text[:100_000].split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts.values())
+    if best > 0 and list(counts.values()).count(best) == 1:
+        return max(counts, key=lambda sep: counts[sep])
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     text = _decode_text(path.read_bytes(), path.name)
     _check_csv_shape(text, path.name)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
+    sep = _csv_separator(text)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -406,6 +422,27 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EMPTY_GPX = ('<?xml version="1.0" encoding="UTF-8"?>\n'
              '<gpx version="1.1" creator="Trygg" xmlns="http://www.topografix.com/GPX/1/1">'
              "</gpx>\n")
+# CSV dialects: "excel" opens right in Swedish Excel and LibreOffice (sv_SE): UTF-8 with BOM,
+# ";" between fields, decimal comma, Swedish local times with their UTC offset. "rfc4180" is the
+# plain machine format: UTF-8 without BOM, ",", decimal point, times in UTC.
+CSV_DIALECTS = ("excel", "rfc4180")
+MULTI_LAYER_FORMATS = ("gpkg", "xlsx")  # the formats that hold several layers in one file
+XLSX_MAX_CELL = 32_767  # characters in one Excel cell
+XLSX_ABOUT_SHEET = "Om data"
+XLSX_LOCAL_TIME = "svensk tid"
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+GPKG_VERSION = "1.2"  # read by every QGIS 3 and by GDAL older than the one pyogrio ships
+_SYSTEM_KINDS = {"id": "int", "version": "int", "created_at": "datetime",
+                 "updated_at": "datetime"}
+_SYSTEM_LABELS_SV = {"id": "id", "created_at": "Skapad", "updated_at": "Ändrad",
+                     "version": "Version"}
+_LAYER_STYLES_SQL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256), f_table_schema TEXT(256),
+    f_table_name TEXT(256), f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT,
+    styleSLD TEXT, useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))
+"""
 
 
 def neutralise_formula(value: Any) -> Any:
@@ -415,58 +452,394 @@ def neutralise_formula(value: Any) -> Any:
     return value
 
 
-def _flat(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Attributes as flat columns: lists joined by commas, timestamps as ISO text."""
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).copy()
+def _kind(spec: LayerSpec, column: str, values: pd.Series) -> str:
+    f = spec.field_by_name.get(column)
+    if f is not None:
+        return f.kind
+    if column in _SYSTEM_KINDS:
+        return _SYSTEM_KINDS[column]
+    return "datetime" if pd.api.types.is_datetime64_any_dtype(values) else "other"
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        return None
+    return str(value)
+
+
+def _typed(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The attributes with ``id`` first, each column of its field's type (times as UTC
+    datetime64, whole numbers as Int64, flags as boolean), and the kind of every column."""
+    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    if "id" not in frame.columns:
+        frame.insert(0, "id", np.asarray(gdf.index))
+    kinds: dict[str, str] = {}
     for column in frame.columns:
-        f = spec.field_by_name.get(column)
-        kind = f.kind if f else None
+        kind = kinds[column] = _kind(spec, column, frame[column])
+        values = frame[column]
+        if kind == "datetime":
+            frame[column] = pd.to_datetime(values, utc=True, errors="coerce", format="ISO8601")
+        elif kind == "int":
+            frame[column] = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif kind == "float":
+            frame[column] = pd.to_numeric(values, errors="coerce").astype(float)
+        elif kind == "bool":
+            frame[column] = values.astype("boolean")
+        elif kind == "text":
+            frame[column] = pd.Series([_text(v) for v in values], dtype=object)
+    return frame, kinds
+
+
+def _joined(value: Any) -> str | None:
+    """A list as comma-separated text (how the importers read it back)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else None
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None or (not isinstance(value, (list, tuple, dict, np.ndarray))
+                         and bool(pd.isna(value))):
+        return None
+    return json.dumps(json_value(value), ensure_ascii=False)
+
+
+def _iso(times: pd.Series, *, local: bool) -> list[str | None]:
+    """Times as ISO 8601 with their offset: Swedish local time or UTC."""
+    shown = times.dt.tz_convert(LOCAL_TZ if local else "UTC")
+    return [None if pd.isna(t) else t.isoformat() for t in shown]
+
+
+def _point_lat_lon(web: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 latitude and longitude of the point features (NaN for other geometries)."""
+    geoms = np.asarray(web.geometry.values, dtype=object)
+    points = geoms.copy()
+    points[shapely.get_type_id(geoms) != 0] = None
+    return (np.round(shapely.get_y(points), 7), np.round(shapely.get_x(points), 7))
+
+
+def _csv_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, local: bool) -> pd.DataFrame:
+    frame, kinds = _typed(spec, gdf)
+    for column, kind in kinds.items():
         if kind == "list":
-            frame[column] = [",".join(map(str, v)) if isinstance(v, list) else None
-                             for v in frame[column]]
-        elif kind == "datetime" or pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = [json_value(v) for v in frame[column]]
+            frame[column] = pd.Series([_joined(v) for v in frame[column]], dtype=object)
+        elif kind == "json":
+            frame[column] = pd.Series([_json_text(v) for v in frame[column]], dtype=object)
+        elif kind == "datetime":
+            frame[column] = pd.Series(_iso(frame[column], local=local), dtype=object)
+    web = gdf.to_crs("EPSG:4326")
+    frame["lat"], frame["lon"] = _point_lat_lon(web)
+    frame["wkt"] = shapely.to_wkt(web.geometry.values, rounding_precision=7)
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(neutralise_formula)
     return frame
 
 
-def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *,
-                     members: dict[str, Any] | None = None) -> Path:
-    """Write ``gdf`` (a layer as read from the store, indexed by id) to ``path``.
+def _write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, path: Path, *, dialect: str) -> None:
+    """CSV in ``dialect`` (see ``CSV_DIALECTS``); text a spreadsheet would run is neutralised."""
+    if dialect not in CSV_DIALECTS:
+        raise ImportRejected(f"{path.name}: unknown CSV dialect {dialect!r}; use "
+                             f"{' or '.join(CSV_DIALECTS)}")
+    excel = dialect == "excel"
+    frame = _csv_frame(spec, gdf, local=excel)
+    frame.to_csv(path, index=False, sep=";" if excel else ",", decimal="," if excel else ".",
+                 encoding="utf-8-sig" if excel else "utf-8", lineterminator="\r\n")
 
-    GeoJSON: RFC 7946 in WGS84. GeoPackage: EPSG:3006, one layer named after the layer. CSV:
-    WGS84 ``lat``/``lon`` for points and ``wkt`` for all geometries, formulas neutralised.
-    GPX: points as waypoints (for a GPS).
-    """
-    path = Path(path)
+
+# GeoPackage ---------------------------------------------------------------------------------------
+
+def _families(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
+    present = {str(t).removeprefix("Multi") for t in gdf.geom_type.dropna().unique()}
+    order = [t.removeprefix("Multi") for t in spec.geometry_types]
+    families = [t for t in dict.fromkeys(order) if t in present]
+    return families or [order[0]]
+
+
+def _gpkg_geometry_type(spec: LayerSpec, families: list[str]) -> tuple[str, bool]:
+    """The layer's geometry type and whether single parts are promoted to multi-parts."""
+    if len(families) > 1:
+        return "Unknown", False
+    multi = f"Multi{families[0]}"
+    return (multi, True) if multi in spec.geometry_types else (families[0], False)
+
+
+def _gpkg_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame, kinds = _typed(spec, gdf)
+    for column, kind in kinds.items():
+        if kind in ("list", "json"):
+            frame[column] = pd.Series([_json_text(v) for v in frame[column]], dtype=object)
+        elif kind == "datetime":
+            frame[column] = frame[column].astype("datetime64[ms, UTC]")
+    out = gpd.GeoDataFrame(frame, geometry=np.asarray(gdf.geometry.values),
+                           crs=gdf.crs or WORK_CRS)
+    return out.to_crs(WORK_CRS)
+
+
+def _provenance_text(gdf: gpd.GeoDataFrame) -> str:
+    if "provenance" not in gdf or gdf.empty:
+        return "inga objekt"
+    counts = gdf["provenance"].value_counts()
+    return ", ".join(f"{PROVENANCE_SV.get(str(k), str(k))} {int(v)}" for k, v in counts.items())
+
+
+def _write_gpkg(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path) -> None:
+    """Every layer as a table in EPSG:3006 (times as DATETIME, lists as JSON text), each with
+    its default QGIS style in ``layer_styles``."""
+    if path.exists():
+        path.unlink()
+    styles: list[tuple[str, str, str]] = []
+    for i, (spec, gdf) in enumerate(layers):
+        families = _families(spec, gdf)
+        geometry_type, promote = _gpkg_geometry_type(spec, families)
+        options = {"IDENTIFIER": spec.title_sv,
+                   "DESCRIPTION": f"{spec.description} Ursprung: {_provenance_text(gdf)}."}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.write_dataframe(_gpkg_frame(spec, gdf), path, layer=spec.name, driver="GPKG",
+                                    geometry_type=geometry_type, promote_to_multi=promote,
+                                    layer_options=options,
+                                    dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None)
+        styles.append((spec.name, families[0], spec.title_sv))
+    _write_layer_styles(path, styles)
+
+
+def _write_layer_styles(path: Path, styles: list[tuple[str, str, str]]) -> None:
+    """The ``layer_styles`` table QGIS reads and writes, with one default style per layer."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(_LAYER_STYLES_SQL)
+            conn.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, "
+                         "description, last_change) VALUES ('layer_styles', 'attributes', "
+                         "'layer_styles', 'QGIS-stilar', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+            for layer, family, title in styles:
+                column = conn.execute("SELECT column_name FROM gpkg_geometry_columns "
+                                      "WHERE table_name = ?", (layer,)).fetchone()
+                conn.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, 'Trygg', '')",
+                    (layer, column[0] if column else "geom", STYLE_NAME,
+                     layer_qml(layer, geometry_family(family)), f"Standardstil för {title}"))
+    finally:
+        conn.close()
+
+
+# Excel --------------------------------------------------------------------------------------------
+
+def _xlsx_text(value: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+
+    text = str(ILLEGAL_CHARACTERS_RE.sub("", value))
+    if len(text) > XLSX_MAX_CELL:
+        marker = " … [avkortad: hela värdet finns i GeoPackage/GeoJSON-exporten]"
+        text = text[:XLSX_MAX_CELL - len(marker)] + marker
+    return text
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A Python value openpyxl writes as a number, flag, date-time or text cell."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_convert(LOCAL_TZ).tz_localize(None).to_pydatetime() \
+            if value.tzinfo is not None else value.to_pydatetime()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return _xlsx_text(str(value))
+
+
+def _xlsx_columns(spec: LayerSpec, gdf: gpd.GeoDataFrame
+                  ) -> list[tuple[str, list[Any], str | None]]:
+    """(header, values, number format) per column of a layer's sheet."""
+    frame, kinds = _typed(spec, gdf)
+    columns: list[tuple[str, list[Any], str | None]] = []
+    for column, kind in kinds.items():
+        f = spec.field_by_name.get(column)
+        label = f.label_sv if f else _SYSTEM_LABELS_SV.get(column, column)
+        values = frame[column]
+        if kind == "datetime":
+            columns.append((f"{label} ({XLSX_LOCAL_TIME})", list(values),
+                            XLSX_DATETIME_FORMAT))
+        elif kind == "list":
+            columns.append((label, [_joined(v) for v in values], None))
+        elif kind == "json":
+            columns.append((label, [_json_text(v) for v in values], None))
+        else:
+            columns.append((label, values.astype(object).tolist(), None))
+    web = gdf.to_crs("EPSG:4326")
+    if (web.geom_type == "Point").any():
+        lat, lon = _point_lat_lon(web)
+        columns.append(("Latitud (WGS84)", lat.tolist(), "0.0000000"))
+        columns.append(("Longitud (WGS84)", lon.tolist(), "0.0000000"))
+    columns.append(("Geometri (WKT, WGS84)",
+                    list(shapely.to_wkt(web.geometry.values, rounding_precision=6)), None))
+    return columns
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", " ", title)[:31].strip() or "Lager"
+    name, n = base, 2
+    while name.lower() in used:
+        name = f"{base[:28]} {n}"
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def _xlsx_cell(sheet: Any, value: Any, number_format: str | None, *,
+               bold: bool = False) -> Any:
+    """One write-only cell; text is always a text cell (data_type 's'), never a formula."""
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+
+    value = _xlsx_value(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would otherwise take "=…" for a formula
+        if value.startswith(_FORMULA_START):
+            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+    elif isinstance(value, datetime):
+        cell.number_format = XLSX_DATETIME_FORMAT
+    elif number_format and value is not None:
+        cell.number_format = number_format
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _width(header: str, values: list[Any]) -> float:
+    sample = [len(str(v)) for v in values[:500] if v is not None and not
+              (isinstance(v, float) and np.isnan(v))]
+    longest = max([len(header), *(min(n, 60) for n in sample)])
+    return float(min(max(longest + 2, 8), 62))
+
+
+def _write_sheet(workbook: Any, title: str, columns: list[tuple[str, list[Any], str | None]]
+                 ) -> None:
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    sheet = workbook.create_sheet(title)
+    rows = len(columns[0][1]) if columns else 0
+    sheet.freeze_panes = "A2"
+    for i, (header, values, number_format) in enumerate(columns, start=1):
+        width = 20.0 if number_format == XLSX_DATETIME_FORMAT else _width(header, values)
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{rows + 1}"
+    sheet.append([_xlsx_cell(sheet, header, None, bold=True) for header, _, _ in columns])
+    formats = [number_format for _, _, number_format in columns]
+    for row in zip(*(values for _, values, _ in columns), strict=True):
+        sheet.append([_xlsx_cell(sheet, v, fmt) for v, fmt in zip(row, formats, strict=True)])
+
+
+def _about_rows(layers: list[tuple[LayerSpec, gpd.GeoDataFrame, str]],
+                exported_at: pd.Timestamp) -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        ["Export från Trygg"],
+        [f"Exporterad ({XLSX_LOCAL_TIME})", exported_at],
+        ["Tider", "Alla tider är svensk tid (Europe/Stockholm) utan tidszon: Excel har inga "
+                  "tidszoner. GeoPackage- och GeoJSON-exporten har tider med tidszon."],
+        ["Koordinater", "Latitud och longitud i WGS84 (EPSG:4326); geometrin som WKT i WGS84. "
+                        "Beräkningar görs i SWEREF 99 TM (EPSG:3006)."],
+        ["Ursprung", "verklig = förstahandsuppgift; härledd = beräknad ur verkliga källor; "
+                     "illustrativ och simulerad = påhittade exempel, inte verkliga händelser."],
+        [],
+        ["Flik", "Lager", "Antal objekt", "Ursprung", "Källor", "Beskrivning"],
+    ]
+    for spec, gdf, title in layers:
+        sources = [str(s) for s in dict.fromkeys(gdf["source"].dropna())] \
+            if "source" in gdf else []
+        shown = "; ".join(sources[:10]) + (f" (och {len(sources) - 10} till)"
+                                           if len(sources) > 10 else "")
+        rows.append([title, spec.name, len(gdf), _provenance_text(gdf), shown,
+                     spec.description])
+    return rows
+
+
+def _write_xlsx(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path, *,
+                exported_at: pd.Timestamp) -> None:
+    """One sheet per layer (header bold and frozen, autofilter, widths) and an "Om data" sheet
+    with each layer's provenance and the export time."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+
+    workbook = Workbook(write_only=True)
+    used = {XLSX_ABOUT_SHEET.lower()}
+    titled = []
+    for spec, gdf in layers:
+        title = _sheet_title(spec.title_sv, used)
+        _write_sheet(workbook, title, _xlsx_columns(spec, gdf))
+        titled.append((spec, gdf, title))
+    about = workbook.create_sheet(XLSX_ABOUT_SHEET)
+    about.column_dimensions["A"].width = 28
+    about.column_dimensions["B"].width = 24
+    for letter in "CDEF":
+        about.column_dimensions[letter].width = 40
+    for i, row in enumerate(_about_rows(titled, exported_at)):
+        about.append([_xlsx_cell(about, v, None, bold=i in (0, 6) or j == 0)
+                      for j, v in enumerate(row)])
+    workbook.save(path)
+
+
+# Writing files ------------------------------------------------------------------------------------
+
+def _export_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise ImportRejected(f"{path.name}: cannot export to {suffix!r}; use "
                              f"{', '.join(sorted(EXPORT_FORMATS))}")
+    return EXPORT_FORMATS[suffix]
+
+
+def write_layers_file(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
+                      exported_at: pd.Timestamp | None = None) -> Path:
+    """Write several layers (name → layer as read from the store) into one ``.gpkg`` or
+    ``.xlsx``: a GeoPackage table with its QGIS style, or an Excel sheet, per layer."""
+    path = Path(path)
+    fmt = _export_format(path)
+    if fmt not in MULTI_LAYER_FORMATS:
+        raise ImportRejected(f"{path.name}: several layers go into one .gpkg or .xlsx file, "
+                             f"not {path.suffix.lower()!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = EXPORT_FORMATS[suffix]
+    specs = [(layer_spec(name), gdf) for name, gdf in layers.items()]
+    if fmt == "gpkg":
+        _write_gpkg(specs, path)
+    else:
+        when = exported_at if exported_at is not None else pd.Timestamp.now(tz="UTC")
+        _write_xlsx(specs, path, exported_at=when)
+    return path
+
+
+def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *,
+                     members: dict[str, Any] | None = None, csv_dialect: str = "rfc4180",
+                     exported_at: pd.Timestamp | None = None) -> Path:
+    """Write ``gdf`` (a layer as read from the store, indexed by id) to ``path``.
+
+    GeoJSON: RFC 7946 in WGS84. GeoPackage: EPSG:3006, DATETIME columns, lists as JSON text and
+    a QGIS style. Excel: a sheet with real date-time cells in Swedish time and an "Om data"
+    sheet. CSV: WGS84 ``lat``/``lon`` for points and ``wkt`` for all geometries, formulas
+    neutralised, in ``csv_dialect`` ("excel": Swedish Excel; "rfc4180": plain, the default for
+    machine readers). GPX: points as waypoints (for a GPS).
+    """
+    path = Path(path)
+    fmt = _export_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     gdf = gdf.copy()
     gdf.index.name = "id"
     if fmt == "geojson":
         path.write_text(feature_collection(gdf, members={"name": spec.name, **(members or {})}),
                         encoding="utf-8")
     elif fmt == "gpkg":
-        flat = gpd.GeoDataFrame(_flat(spec, gdf).reset_index(), geometry=gdf.geometry.values,
-                                crs=gdf.crs)
-        if path.exists():
-            path.unlink()
-        pyogrio.write_dataframe(flat, path, layer=spec.name, driver="GPKG")
+        _write_gpkg([(spec, gdf)], path)
+    elif fmt == "xlsx":
+        when = exported_at if exported_at is not None else pd.Timestamp.now(tz="UTC")
+        _write_xlsx([(spec, gdf)], path, exported_at=when)
     elif fmt == "csv":
-        web = gdf.to_crs("EPSG:4326")
-        flat = _flat(spec, gdf).reset_index()
-        geoms = np.asarray(web.geometry.values, dtype=object)
-        is_point = shapely.get_type_id(geoms) == 0
-        flat["lat"] = np.where(is_point, shapely.get_y(np.where(is_point, geoms, None)),
-                               np.nan).round(7)
-        flat["lon"] = np.where(is_point, shapely.get_x(np.where(is_point, geoms, None)),
-                               np.nan).round(7)
-        flat["wkt"] = shapely.to_wkt(web.geometry.values, rounding_precision=7)
-        flat = flat.map(neutralise_formula)
-        flat.to_csv(path, index=False, encoding="utf-8")
+        _write_csv(spec, gdf, path, dialect=csv_dialect)
     else:
         web = gdf.to_crs("EPSG:4326")
         web = web[web.geom_type == "Point"]
