@@ -24,6 +24,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_settings, get_store, role_of
+from api.paging import (
+    MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
+    prev_offset, viewer_class,
+)
 from api.permissions import may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame
 from api.limits import safe_upload_name
 from geo.crs import WEB_CRS, bbox_window
@@ -159,30 +163,65 @@ def list_layers(user: User | None = Depends(current_user),
 
 
 @router.get("/{layer}", summary="Hämta ett lager som GeoJSON",
-            responses={200: {"content": {GEOJSON: {}}}})
+            responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Oförändrat"}})
 def read_layer(layer: LayerName, request: Request,
                bbox: Annotated[str | None, Query(
                    description="minlon,minlat,maxlon,maxlat (WGS84)",
                    pattern=r"^-?[\d.]+,-?[\d.]+,-?[\d.]+,-?[\d.]+$")] = None,
+               limit: Annotated[int | None, Query(
+                   ge=1, le=MAX_LIMIT, description="Högst så många objekt per sida (utan: "
+                                                   "alla)")] = None,
+               offset: Annotated[int, Query(ge=0, description="Hoppa över så många")] = 0,
                user: User | None = Depends(current_user),
                settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> Response:
-    """The layer's features the caller may see, as an RFC 7946 FeatureCollection."""
+    """The layer's features the caller may see, as an RFC 7946 FeatureCollection.
+
+    With ``limit`` (and ``offset``) one page in id order, paged in SQL, with
+    ``numberMatched``/``numberReturned`` and a ``Link: <...>; rel="next"`` header while more
+    follow; without, every feature as before. The ``ETag`` names the layer's generation, the
+    viewer class and the query: ``If-None-Match`` with it answers 304."""
     _anonymous_allowed(user, settings)
     _readable(layer, user)
     window = bbox_window(bbox)  # clipped to EPSG:3006's area, widened to a 1 km grid
     sees_all = sees_sensitive(role_of(user))
-    is_admin = sees_raw_text(role_of(user))
+    paged = limit is not None or offset > 0
 
     def render() -> str:
-        gdf = _visible(layer, store.read(layer, bbox=window), user)
+        if paged:
+            page, matched = store.read_page(layer, limit=limit, offset=offset, bbox=window,
+                                            hide_sensitive=not sees_all)
+            gdf = _visible(layer, page, user)
+        else:
+            gdf = _visible(layer, store.read(layer, bbox=window), user)
+            matched = len(gdf)
         counts = _provenance_counts(gdf)
-        members = {"name": layer, "title": LAYERS[layer].title_sv, "provenance": counts,
-                   "provenance_sv": {k: PROVENANCE_SV[k] for k in counts}}
-        return feature_collection(gdf, members=members)
+        members: dict[str, Any] = {"name": layer, "title": LAYERS[layer].title_sv,
+                                   "provenance": counts,
+                                   "provenance_sv": {k: PROVENANCE_SV[k] for k in counts}}
+        if paged:
+            members.update(numberMatched=matched, numberReturned=len(gdf), offset=offset,
+                           limit=limit)
+        return f"{matched}\n" + feature_collection(gdf, members=members)
 
-    key = ("layer", layer, store.generation(layer), sees_all, is_admin, window)
-    return Response(request.app.state.cache.get_or_make(key, render), media_type=GEOJSON)
+    key = ("layer", layer, store.generation(layer), viewer_class(role_of(user)), window, limit,
+           offset)
+    tag = entity_tag(*key)
+    if not_modified(request, tag):
+        return not_modified_response(tag)
+    count, _, body = request.app.state.cache.get_or_make(key, render).partition("\n")
+    headers = {"ETag": tag}
+    links = []
+    if limit is not None:
+        following = next_offset(offset=offset, limit=limit, matched=int(count))
+        if following is not None:
+            links.append(f'<{page_url(request, offset=following, limit=limit)}>; rel="next"')
+    before = prev_offset(offset=offset, limit=limit or offset)
+    if before is not None:
+        links.append(f'<{page_url(request, offset=before, limit=limit)}>; rel="prev"')
+    if links:
+        headers["Link"] = ", ".join(links)
+    return Response(body, media_type=GEOJSON, headers=headers)
 
 
 def _features_in(body: Any, layer: str) -> gpd.GeoDataFrame:
