@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,7 +47,7 @@ class Viewer:
     sees_raw_text: bool
 
 
-def _web_polygons(ids: pd.Index) -> list[dict]:
+def _web_polygons(ids: pd.Index) -> list[dict[str, Any]]:
     web = to_web(gpd.GeoDataFrame(geometry=cell_polygons(ids)))
     coords = [np.round(np.asarray(g.exterior.coords), 6).tolist() for g in web.geometry]
     return [{"type": "Polygon", "coordinates": [c]} for c in coords]
@@ -64,7 +65,7 @@ def _local_date(values: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in t]
 
 
-def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: Viewer,
+def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: Viewer,  # noqa: PLR0913
                  start: object, end: object, period: Period = "month",
                  cell_m: float = DEFAULT_CELL_M, layer: str = "both",
                  categories: list[str] | None = None, sources: list[str] | None = None,
@@ -73,7 +74,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                  extent: tuple[float, float, float, float] | None = None,
                  sensitive_rules: dict[str, CategoryRule] | None = None,
                  with_density: bool = False, boundary: BaseGeometry | None = None,
-                 trusted_accounts: Collection[str] = (), as_of: object | None = None) -> dict:
+                 trusted_accounts: Collection[str] = (), as_of: object | None = None
+                 ) -> dict[str, Any]:
     """Everything the page and the API show for the filters, for ``viewer`` (see module doc).
 
     ``boundary`` (EPSG:3006, the union of the municipality boundaries) is the study area:
@@ -134,7 +136,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                                       start=lo, end=hi, period=period, cell_m=cell_m)
     cells = result.cells
     features = []
-    for (cid, row), geom in zip(cells.iterrows(), _web_polygons(cells.index)):
+    for (cid, row), geom in zip(cells.iterrows(), _web_polygons(cells.index), strict=True):
         features.append({"type": "Feature", "id": cid, "geometry": geom, "properties": {
             "cell": cid, "total": int(row["total"]), "counts": row["counts"],
             "by_group": {g: by_group[g].loc[cid].astype(int).tolist()
@@ -153,10 +155,10 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     a0, a1, b0, b1 = (as_utc(v) for v in compare)
     cmp = compare_periods(records, time_column="time", first=(a0, a1), second=(b0, b1),
                           cell_m=cell_m) if len(records) else None
-    comparison = {"first": [a0.isoformat(), a1.isoformat()],
+    comparison: dict[str, Any] = {"first": [a0.isoformat(), a1.isoformat()],
                   "second": [b0.isoformat(), b1.isoformat()], "cells": []}
     if cmp is not None:
-        for (cid, row), geom in zip(cmp.iterrows(), _web_polygons(cmp.index)):
+        for (cid, row), geom in zip(cmp.iterrows(), _web_polygons(cmp.index), strict=True):
             comparison["cells"].append({"cell": cid, "first": int(row["first"]),
                                         "second": int(row["second"]),
                                         "difference": int(row["difference"]),
@@ -165,7 +167,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     fvr = felt_vs_recorded(places, evs, cell_m=cell_m)
     agreement = [{"cell": cid, "felt": int(row["felt"]), "recorded": int(row["recorded"]),
                   "agreement": row["agreement"], "geometry": geom}
-                 for (cid, row), geom in zip(fvr.iterrows(), _web_polygons(fvr.index))]
+                 for (cid, row), geom in zip(fvr.iterrows(), _web_polygons(fvr.index),
+                                             strict=True)]
 
     # Points the viewer may see (sensitive ones only for police roles).
     xy = _web_points(places)
@@ -177,7 +180,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                "provenance": row["provenance"]}
               for (x, y), (_, row), date, label in zip(
                   xy, places.iterrows(), _local_date(places["reported_at"]),
-                  _period_of(places["reported_at"], period))]
+                  _period_of(places["reported_at"], period), strict=True)]
     exy = _web_points(evs)
     points += [{"lon": float(x), "lat": float(y), "group": EVENTS_GROUP,
                 "group_sv": CATEGORY_SV[EVENTS_GROUP], "layer": "events",
@@ -185,7 +188,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                 "source": "Polisens öppna händelse-API", "date": date, "period": label,
                 "status": "", "provenance": row["provenance"]}
                for (x, y), (_, row), date, label in zip(
-                   exy, evs.iterrows(), _local_date(evs["time"]), _period_of(evs["time"], period))]
+                   exy, evs.iterrows(), _local_date(evs["time"]), _period_of(evs["time"], period),
+                   strict=True)]
 
     resolved = int((places["status"] == "atgardad").sum()) if len(places) else 0
     out = {
@@ -215,14 +219,17 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                                       crs=unsafe.crs))
         out["density"] = [[round(float(lat), 6), round(float(lon), 6), round(float(d), 3)]
                           for lon, lat, d in zip(web.geometry.x, web.geometry.y,
-                                                 dens["density"])]
-    return json_value(out)
+                                                 dens["density"], strict=True)]
+    answer: dict[str, Any] = json_value(out)
+    return answer
 
 
-def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, start: object,
+def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,  # noqa: PLR0913
+                       start: object,
                        end: object, categories: list[str] | None,
                        boundary: BaseGeometry | None, rules: dict[str, CategoryRule] | None,
-                       trusted_accounts: Collection[str], as_of: object | None) -> dict:
+                       trusted_accounts: Collection[str], as_of: object | None
+                       ) -> dict[str, Any]:
     """The released figures of the sensitive records of both layers (all of them in the study
     area, whatever the request's window, category, source or layer) for the window's quarters."""
     places = unsafe[sensitive_mask("unsafe_places", unsafe)] if len(unsafe) else unsafe
