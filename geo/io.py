@@ -556,12 +556,13 @@ def _families(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     return families or [order[0]]
 
 
-def _gpkg_geometry_type(spec: LayerSpec, families: list[str]) -> tuple[str, bool]:
-    """The layer's geometry type and whether single parts are promoted to multi-parts."""
+def _gpkg_geometry_type(gdf: gpd.GeoDataFrame, families: list[str]) -> tuple[str, bool]:
+    """The layer's geometry type and whether single parts are promoted to multi-parts (only
+    when the layer holds both, so single parts come back as they went in)."""
     if len(families) > 1:
         return "Unknown", False
     multi = f"Multi{families[0]}"
-    return (multi, True) if multi in spec.geometry_types else (families[0], False)
+    return (multi, True) if (gdf.geom_type == multi).any() else (families[0], False)
 
 
 def _gpkg_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -591,7 +592,7 @@ def _write_gpkg(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path) ->
     styles: list[tuple[str, str, str]] = []
     for i, (spec, gdf) in enumerate(layers):
         families = _families(spec, gdf)
-        geometry_type, promote = _gpkg_geometry_type(spec, families)
+        geometry_type, promote = _gpkg_geometry_type(gdf, families)
         options = {"IDENTIFIER": spec.title_sv,
                    "DESCRIPTION": f"{spec.description} Ursprung: {_provenance_text(gdf)}."}
         with warnings.catch_warnings():

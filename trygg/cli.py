@@ -169,17 +169,48 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
 
 
 @cli.command("export")
-@click.argument("layer", type=click.Choice(list(LAYERS)))
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("layer", metavar="LAYER|FILE")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--all", "all_layers", is_flag=True,
+              help="Every layer into one FILE (.gpkg with QGIS styles, or .xlsx).")
+@click.option("--csv-dialect", type=click.Choice(["excel", "rfc4180"]), default="excel",
+              show_default=True,
+              help="excel: Swedish Excel (BOM, ';', decimal comma, Swedish time); "
+                   "rfc4180: plain UTF-8 ',' CSV, times in UTC.")
 @click.option("--without-sensitive", is_flag=True, help="Leave out sensitive records.")
 @click.pass_context
 @domain_errors
-def export(ctx: click.Context, layer: str, file: Path, without_sensitive: bool) -> None:
-    """Export LAYER to FILE (.geojson, .gpkg, .csv or .gpx)."""
-    from store.imports import export_layer_file
+def export(ctx: click.Context, layer: str, file: Path | None, all_layers: bool,
+           csv_dialect: str, without_sensitive: bool) -> None:
+    """Export LAYER to FILE (.geojson, .gpkg, .csv, .xlsx or .gpx), or with --all every layer
+    to one FILE (.gpkg or .xlsx)."""
+    from geo.io import write_layer_file, write_layers_file
+    from geo.privacy import without_sensitive as drop_sensitive
 
-    n = export_layer_file(_store(ctx), layer, file, include_sensitive=not without_sensitive)
-    click.echo(f"{layer}: skrev {_number(n)} objekt till {file}")
+    store = _store(ctx)
+
+    def read(name: str):
+        gdf = store.read(name)
+        return drop_sensitive(name, gdf) if without_sensitive else gdf
+
+    if all_layers:
+        if file is not None:
+            raise click.UsageError("with --all give only FILE: trygg export --all ut.gpkg")
+        target = Path(layer)
+        frames = {name: read(name) for name in LAYERS}
+        write_layers_file(frames, target)
+        total = sum(len(gdf) for gdf in frames.values())
+        click.echo(f"{len(frames)} lager: skrev {_number(total)} objekt till {target}")
+        return
+    if file is None:
+        raise click.UsageError("give LAYER and FILE (or --all FILE)")
+    if layer not in LAYERS:
+        raise click.BadParameter(f"{layer!r} is not one of {', '.join(LAYERS)}",
+                                 param_hint="LAYER")
+    gdf = read(layer)
+    write_layer_file(gdf, LAYERS[layer], file, members={"title": LAYERS[layer].title_sv},
+                     csv_dialect=csv_dialect)
+    click.echo(f"{layer}: skrev {_number(len(gdf))} objekt till {file}")
 
 
 @cli.command("layers")
