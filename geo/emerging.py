@@ -16,7 +16,9 @@ tid"):
 * **Hot and cold.** A significant bin with z > 0 is hot when its space-time window also holds at
   least ``min_window_count`` records (so no cell is hot on one record); with z < 0 it is cold.
 * **Trend.** Mann–Kendall (tie-corrected variance, continuity-corrected z, two-sided p) on the
-  cell's Gi\\* z-scores over the periods.
+  cell's Gi\\* z-scores over the periods; where the trend decides the category (cells hot or
+  cold in ≥ 90 % of periods including the last) the p-values of those cells are corrected
+  together with Benjamini–Hochberg at ``alpha``.
 * **Categories** (Esri's definitions, "90 %" = ``persistent_share``): see ``classify``.
 """
 
@@ -205,8 +207,15 @@ def classify(hot: BoolArray, cold: BoolArray, trend_s: NDArray[np.float64],
     out = np.full(rows, "no_pattern", dtype=object)
     if t == 0:
         return out.astype(str)
-    up = (trend_p < alpha) & (trend_s > 0)
-    down = (trend_p < alpha) & (trend_s < 0)
+    # The trend decides only between intensifying/diminishing and persistent, for cells hot (or
+    # cold) in ≥ 90 % of periods including the last: its p-values are corrected together over
+    # exactly those cells (Benjamini–Hochberg), so a cube without trends shows none.
+    candidates = np.zeros(rows, dtype=bool)
+    for flags in (hot, cold):
+        candidates |= (flags.sum(axis=1) >= persistent_share * t) & flags[:, -1]
+    trend = trend_significant(trend_p, candidates, alpha=alpha)
+    up = trend & (trend_s > 0)
+    down = trend & (trend_s < 0)
     for kind, flags, other, stronger, weaker in (("hot", hot, cold, up, down),
                                                  ("cold", cold, hot, down, up)):
         count = flags.sum(axis=1)
@@ -231,6 +240,18 @@ def classify(hot: BoolArray, cold: BoolArray, trend_s: NDArray[np.float64],
             out[take] = f"{name}_{kind}_spot"
             free &= ~take
     return out.astype(str)
+
+
+def trend_significant(trend_p: FloatArray, candidates: BoolArray, *,
+                      alpha: float = 0.05) -> BoolArray:
+    """Which ``candidates`` have a significant trend after Benjamini–Hochberg over the
+    candidates' p-values at ``alpha`` (other cells: False)."""
+    out = np.zeros(len(trend_p), dtype=bool)
+    n = int(candidates.sum())
+    if n:
+        threshold = benjamini_hochberg_threshold(trend_p[candidates], bins=n, alpha=alpha)
+        out = candidates & (trend_p <= threshold) & (threshold > 0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -292,8 +313,12 @@ def describe(category: str, *, hot_periods: int, cold_periods: int, periods: int
         last = ""
     head = (" och ".join(parts) + last) if parts else "Aldrig en säker hot spot eller cold spot"
     head = head[0].upper() + head[1:]
-    if trend_p < alpha:
-        trend = f"{'Ökande' if trend_s > 0 else 'Minskande'} trend, {swedish_p(trend_p)}"
+    rising = trend_s > 0
+    if category.startswith(("intensifying", "diminishing")):
+        trend = f"{'Ökande' if rising else 'Minskande'} trend, {swedish_p(trend_p)}"
+    elif trend_p < alpha and not category.startswith("persistent"):
+        trend = (f"{'Ökande' if rising else 'Minskande'} trend, {swedish_p(trend_p)} "
+                 "(enskilt test, ej korrigerat för många test)")
     else:
         trend = f"Ingen säker trend ({swedish_p(trend_p)})"
     return f"{head}. {trend}."

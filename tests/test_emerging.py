@@ -273,3 +273,25 @@ def test_describe_speaks_swedish_with_a_decimal_comma() -> None:
                     trend_p=1.0).startswith("Aldrig en säker hot spot eller cold spot.")
     assert "p < 0,001" in describe("diminishing_cold_spot", hot_periods=0, cold_periods=23,
                                    periods=24, trend_s=99, trend_p=1e-6)
+
+
+def test_trend_categories_are_corrected_over_the_cells_they_decide() -> None:
+    """Cells hot in every period whose z-scores have no trend: uncorrected Mann–Kendall calls
+    about 5 % of them intensifying or diminishing by chance; corrected together (FDR at 5 %),
+    a cube with no trend at all gets a trend category in at most about 5 % of runs."""
+    cells, periods, runs = 400, 24, 20
+    hot = np.ones((cells, periods), dtype=bool)
+    cold = np.zeros_like(hot)
+    uncorrected = false_trends = 0
+    for seed in range(runs):
+        z = 3.0 + np.random.default_rng(seed).normal(0.0, 1.0, (cells, periods))
+        s, _, _, p = mann_kendall_rows(z)
+        uncorrected += int((p < 0.05).sum())
+        false_trends += int((classify(hot, cold, s, p) != "persistent_hot_spot").sum())
+    assert uncorrected > 0.03 * cells * runs  # ≈ 5 %: what the old classes showed
+    assert false_trends <= 3
+    # A real trend in a few cells survives the correction.
+    z = 3.0 + np.random.default_rng(2262).normal(0.0, 1.0, (cells, periods))
+    z[:5] += np.linspace(0.0, 8.0, periods)
+    s, _, _, p = mann_kendall_rows(z)
+    assert (classify(hot, cold, s, p)[:5] == "intensifying_hot_spot").all()

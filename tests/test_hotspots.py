@@ -66,7 +66,8 @@ def test_rising_cell_is_a_hot_spot_and_late_cell_is_new() -> None:
     assert rising["trend"] == "consecutive_hot_spot"
     assert rising["trend_sv"] == "hot spot i följd"
     assert rising["summary_sv"] == ("Hot spot i 10 av 12 perioder, även den senaste. "
-                                    "Ökande trend, p < 0,001.")
+                                    "Ökande trend, p < 0,001 (enskilt test, ej korrigerat för "
+                                    "många test).")
     assert late["counts"] == [0] * 11 + [8]
     assert late["trend"] == "new_hot_spot" and late["trend_sv"] == "ny hot spot"
     assert late["hot_periods"] == 1
