@@ -85,6 +85,15 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/api/rapporter"): (ALL, [{}]),
     ("GET", "/api/rapporter/{report_id}"): (ALL, [{"report_id": 999999}]),
     ("GET", "/kartor/lofte"): (ALL, [{}]),
+    # OGC API – Features (issue 15): signed in (anonymous only in demo mode), per layer as reads.
+    ("GET", "/ogc"): (ALL, [{}]),
+    ("GET", "/ogc/conformance"): (ALL, [{}]),
+    ("GET", "/ogc/collections"): (ALL, [{}]),
+    ("GET", "/ogc/collections/{layer}"): (None, [{"layer": layer} for layer in LAYERS]),
+    ("GET", "/ogc/collections/{layer}/items"): (None, [{"layer": layer} for layer in LAYERS]),
+    ("GET", "/ogc/collections/{layer}/items/{feature_id}"): (None, [{"layer": layer,
+                                                                      "feature_id": 999999}
+                                                                     for layer in LAYERS]),
     ("GET", "/docs"): (frozenset(ROLES), [{}]),
     ("GET", "/openapi.json"): (frozenset(ROLES), [{}]),
 }
