@@ -25,6 +25,7 @@ from api.routes import hotspots as hotspot_routes
 from api.routes import report as report_routes
 from api.routes import coverage as coverage_routes
 from api.routes import coverage_page
+from api.routes import exports as export_routes
 from api.routes import ogc as ogc_routes
 from maps.base import NONCE_PLACEHOLDER
 from store import Store
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(report_routes.router)
     app.include_router(coverage_routes.router)
     app.include_router(coverage_page.router)
+    app.include_router(export_routes.router)
     app.include_router(ogc_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -94,6 +94,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/ogc/collections/{layer}/items/{feature_id}"): (None, [{"layer": layer,
                                                                       "feature_id": 999999}
                                                                      for layer in LAYERS]),
+    # Exports (issue 15): what a read of the layer answers; every layer the role may read.
+    ("GET", "/api/layers/{layer}/export"): (None, [
+        {"layer": layer, "query": f"format={fmt}"} for layer in LAYERS
+        for fmt in ("geojson", "csv", "xlsx", "gpkg")]),
+    ("GET", "/api/export.gpkg"): (ALL, [{}]),
+    ("GET", "/api/export.xlsx"): (ALL, [{}]),
     ("GET", "/docs"): (frozenset(ROLES), [{}]),
     ("GET", "/openapi.json"): (frozenset(ROLES), [{}]),
 }

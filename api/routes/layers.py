@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import geopandas as gpd
 import shapely
@@ -30,9 +30,11 @@ from api.paging import (
 )
 from api.permissions import may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame
 from api.limits import safe_upload_name
+from api.routes.exports import EXPORT_MEDIA, file_response
 from geo.crs import WEB_CRS, bbox_window
 from geo.errors import Conflict, ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
+from geo.io import write_layer_file
 from geo.layers import (
     LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
 )
@@ -286,6 +288,33 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
                                        source=f"Importerad från {name} av {writer.name}",
                                        replace=replace, override_origin=True, actor=writer)
     return ImportOut(**result.__dict__)
+
+
+ExportFormat = Literal["geojson", "gpkg", "csv", "xlsx", "gpx"]
+CsvDialect = Literal["excel", "rfc4180"]
+
+
+@router.get("/{layer}/export", summary="Exportera ett lager som fil",
+            responses={200: {"content": {media.split(";")[0]: {}
+                                         for media in EXPORT_MEDIA.values()}}})
+def export_layer(layer: LayerName,
+                 fmt: Annotated[ExportFormat, Query(
+                     alias="format", description="geojson (WGS84), gpkg (EPSG:3006, QGIS-stil), "
+                     "csv, xlsx (Excel, svensk tid) eller gpx (punkter)")] = "geojson",
+                 dialect: Annotated[CsvDialect, Query(
+                     description="CSV: excel (svenska Excel: BOM, semikolon, decimalkomma, svensk "
+                                 "tid) eller rfc4180 (UTF-8, komma, UTC)")] = "excel",
+                 user: User | None = Depends(current_user),
+                 settings: Settings = Depends(get_settings),
+                 store: Store = Depends(get_store)) -> Response:
+    """The layer as a file, holding what a read of the layer answers the caller."""
+    _anonymous_allowed(user, settings)
+    _readable(layer, user)
+    gdf = _visible(layer, store.read(layer), user)
+    spec = LAYERS[layer]
+    return file_response(lambda path: write_layer_file(
+        gdf, spec, path, members={"title": spec.title_sv}, csv_dialect=dialect),
+        f"{layer}.{fmt}", fmt)
 
 
 @router.get("/{layer}/{feature_id}", summary="Hämta ett objekt",
