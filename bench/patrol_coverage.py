@@ -167,7 +167,7 @@ def main() -> None:
     print(f"naive (buffer, union, overlay only):  {naive_s:8.3f} s")
     print(f"ratio: {naive_s / fast_s:.1f}× faster   (targets: ≤ 1 s, ≥ 20×: "
           f"{'met' if fast_s <= 1.0 and naive_s / fast_s >= 20 else 'NOT met'})")
-    for z, nv in zip(fast.zones, naive):
+    for z, nv in zip(fast.zones, naive, strict=True):
         print(f"  {z.name:<26} coverage fast {z.coverage_pct:6.2f} %  naive {nv:6.2f} %  "
               f"minutes {z.minutes:9.1f}")
     print("  (a month of pings covers every zone: agreement is checked on shorter windows)")
@@ -185,7 +185,7 @@ def main() -> None:
             worst = max(worst, float(np.abs(w_diff).max()))
         print(f"agreement over {wperiod.label()}, reach {reach_m:g} m ({len(wx):,} pings, "
               f"{len(np.unique(wtrack))} walks){'' if counted else ', for information'}:")
-        for z, nv, d in zip(w_fast.zones, w_naive, w_diff):
+        for z, nv, d in zip(w_fast.zones, w_naive, w_diff, strict=True):
             print(f"  {z.name:<26} coverage fast {z.coverage_pct:6.2f} %  naive {nv:6.2f} %  "
                   f"difference {d:+.3f} pp")
     print(f"agreement (reach 50 m and 10 m): largest difference {worst:.3f} percentage points "
@@ -199,7 +199,7 @@ def main() -> None:
         vertices_from_arrays(pings.x[sub], pings.y[sub], pings.t[sub], pings.track[sub]),
         units, zones, period=period, reach_m=REACH_M)
     worst = max(abs(c.minutes - f.minutes) / f.minutes * 100 for c, f in
-                zip(coarse.zones, fast.zones) if f.minutes > 0)
+                zip(coarse.zones, fast.zones, strict=True) if f.minutes > 0)
     print(f"30 s sampling ({int(sub.sum()):,} pings): presence minutes differ by at most "
           f"{worst:.2f} % (target ≤ 2 %)")
 

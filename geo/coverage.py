@@ -141,12 +141,12 @@ def track_vertices(tracks: gpd.GeoDataFrame) -> tuple[TrackVertices, np.ndarray]
     counts = np.bincount(track, minlength=n)
     times = tracks["times"].tolist() if "times" in tracks else [None] * n
     ok = np.array([isinstance(ts, (list, tuple)) and len(ts) == c and c > 0
-                   for ts, c in zip(times, counts.tolist())], dtype=bool)
+                   for ts, c in zip(times, counts.tolist(), strict=True)], dtype=bool)
     t = np.full(len(coords), np.nan)
     unreadable = 0
     if ok.any():
-        flat = pd.Series([s for ts, good in zip(times, ok.tolist()) if good for s in ts],
-                         dtype=object).astype(str).str.strip()
+        flat = pd.Series([s for ts, good in zip(times, ok.tolist(), strict=True) if good
+                          for s in ts], dtype=object).astype(str).str.strip()
         has = np.repeat(ok, counts)
         t[has] = epoch_seconds(flat, sequence=track[has])
         unreadable = int(np.isnan(t[has]).sum())
@@ -497,11 +497,11 @@ def _walks(v: TrackVertices, grids: list[_Grid], *, long_m: float, step_m: float
     near: list[np.ndarray] = []
     if grids:
         router = _Router.over(np.array([g.box for g in grids]), cell_m=4 * step_m)
-        for grid, idx in zip(grids, router.route(v.x, v.y)):
+        for grid, idx in zip(grids, router.route(v.x, v.y), strict=True):
             ok, c = grid.cells(v.x.take(idx), v.y.take(idx))
             members.append(idx.take(ok) if len(ok) < len(idx) else idx)
             cells.append(c)
-    for grid, m, c in zip(grids, members, cells):
+    for grid, m, c in zip(grids, members, cells, strict=True):
         # A segment shorter than its first cell's distance to the edge is wholly in or out.
         use = short.take(m)
         easy = len2.take(m) < grid.clear2.take(c)
@@ -999,7 +999,7 @@ def patrol_coverage_vertices(
     geoms = list(zones.geometry.values)
     edges = [_zone_edges(zone) for zone in geoms]
     grids = [_zone_grid(zone, e, cell_m=cell_m, margin_m=margin_m)
-             for zone, e in zip(geoms, edges)]
+             for zone, e in zip(geoms, edges, strict=True)]
     walks = _walks(vertices, grids, long_m=margin_m, step_m=cell_m,
                    max_gap_s=max_ping_gap_min * 60.0)
     now = _PeriodMasks.of(walks, period)
@@ -1101,7 +1101,7 @@ def _zone_figures(zone_id, row, period: Period, bounds: BandBoundaries, track, a
     n_weeks = len(bounds.week_labels)
     wk_min = np.bincount(week, weights=secs, minlength=n_weeks) / 60.0
     wk_vis = np.bincount(v_week, minlength=n_weeks)
-    for w, (label, monday) in enumerate(zip(bounds.week_labels, bounds.week_mondays)):
+    for w, (label, monday) in enumerate(zip(bounds.week_labels, bounds.week_mondays, strict=True)):
         first = max(monday, period.first)
         last = min(monday + timedelta(days=6), period.last)
         days = (last - first).days + 1
@@ -1157,11 +1157,11 @@ def _zone_figures(zone_id, row, period: Period, bounds: BandBoundaries, track, a
 
 # --- views for maps -----------------------------------------------------------------------------
 
-def presence_heat(vertices: TrackVertices, period: Period, *, cell_m: float = 25.0
-                  ) -> pd.DataFrame:
+def presence_heat(vertices: TrackVertices, period: Period, *, cell_m: float = 25.0,
+                  max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> pd.DataFrame:
     """Presence time per ``cell_m`` cell (all teams together): columns x, y (cell centre,
     EPSG:3006) and minutes. Each timed segment's duration goes to the cell of its midpoint."""
-    seg = _timed_segments(ordered_vertices(vertices), max_gap_s=DEFAULT_MAX_PING_GAP_MIN * 60)
+    seg = _timed_segments(ordered_vertices(vertices), max_gap_s=max_ping_gap_min * 60)
     a = np.maximum(seg.t0, period.start_s)
     b = np.minimum(seg.t1, period.end_s)
     keep = b > a

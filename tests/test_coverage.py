@@ -153,7 +153,8 @@ def test_a_gpx_track_in_wgs84_is_imported_then_measured(tmp_path: Path) -> None:
     t0 = pd.Timestamp("2024-10-02T10:00:00Z")
     pts = "".join(f'<trkpt lat="{la:.8f}" lon="{lo:.8f}"><time>'
                   f'{(t0 + pd.Timedelta(seconds=20 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")}'
-                  f"</time></trkpt>" for i, (lo, la) in enumerate(zip(lon, lat)))
+                  f"</time></trkpt>"
+                  for i, (lo, la) in enumerate(zip(lon, lat, strict=True)))
     gpx = tmp_path / "walk.gpx"
     gpx.write_text('<?xml version="1.0"?><gpx version="1.1" creator="test" '
                    'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Lag 7</name><trkseg>'
@@ -312,7 +313,7 @@ def timed_walk(xy: np.ndarray, start: str = "2024-10-02T12:00:00", step_s: float
     t0 = pd.Timestamp(start)
     times = [(t0 + pd.Timedelta(seconds=step_s * i)).strftime("%Y-%m-%dT%H:%M:%S")
              for i in range(len(xy))]
-    return track([(float(x), float(y), t) for (x, y), t in zip(xy, times)])
+    return track([(float(x), float(y), t) for (x, y), t in zip(xy, times, strict=True)])
 
 
 def exact_pct(xy: np.ndarray, zone: shapely.Geometry, reach_m: float) -> float:
@@ -374,7 +375,8 @@ def test_clock_change_walk_counts_the_repeated_hour() -> None:
     wall = list(pd.date_range("2024-10-27 01:50", "2024-10-27 02:59:50", freq="10s"))
     wall += list(pd.date_range("2024-10-27 02:00", "2024-10-27 03:10", freq="10s"))
     x = np.linspace(10, 90, len(wall))
-    walk = track([(float(xi), 50.0, w.strftime("%Y-%m-%dT%H:%M:%S")) for xi, w in zip(x, wall)])
+    walk = track([(float(xi), 50.0, w.strftime("%Y-%m-%dT%H:%M:%S"))
+                  for xi, w in zip(x, wall, strict=True)])
     z = zone_of(patrol_coverage(walk, square_zone(), period=make_period("2024-10-27",
                                                                         "2024-10-27")))
     assert z.minutes == pytest.approx(140.0, abs=0.01)

@@ -170,7 +170,9 @@ def _period(first: date | None, last: date | None, default: Period, *, name: str
 
 def patrol_report(store: Store, first: date | None, last: date | None, *,
                   baseline_from: date | None = None, baseline_to: date | None = None,
-                  reach_m: float = patrols_geo.DEFAULT_REACH_M) -> dict[str, Any]:
+                  reach_m: float = patrols_geo.DEFAULT_REACH_M,
+                  max_ping_gap_min: float = patrols_geo.DEFAULT_MAX_PING_GAP_MIN
+                  ) -> dict[str, Any]:
     """The patrol coverage figures and zone GeoJSON (shared by the API, the CLI and the map)."""
     tracks = store.read("patrols")
     zones = store.read("patrol_zones")
@@ -180,7 +182,8 @@ def patrol_report(store: Store, first: date | None, last: date | None, *,
         baseline = _period(baseline_from, baseline_to, period, name="baseline")
     result = patrols_geo.patrol_coverage(
         tracks, zones, period=period, baseline=baseline,
-        streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m)
+        streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m,
+        max_ping_gap_min=max_ping_gap_min)
     out = asdict(result)
     out["geojson"] = json.loads(feature_collection(patrols_geo.zones_with_figures(result, zones)))
     return out
@@ -209,16 +212,17 @@ def patrol_coverage(
     _user: User = Depends(_patrol_viewer),
     store: Store = Depends(get_store),
     cache: ResponseCache = Depends(get_cache),
+    settings: Settings = Depends(get_settings),
 ) -> Response:
     """Foot-patrol presence, visits, gaps, street coverage and dosage per zone and team.
 
     Without from/to: the four whole ISO weeks ending with the latest patrol.
     """
     key = ("coverage/patrols", from_, to, baseline_from, baseline_to, reach_m,
-           store.generations(PATROL_LAYERS))
+           settings.max_ping_gap_min, store.generations(PATROL_LAYERS))
     body = cache.get_or_make(key, lambda: PatrolCoverageOut.model_validate(patrol_report(
         store, from_, to, baseline_from=baseline_from, baseline_to=baseline_to,
-        reach_m=reach_m)).model_dump_json())
+        reach_m=reach_m, max_ping_gap_min=settings.max_ping_gap_min)).model_dump_json())
     return Response(body, media_type="application/json")
 
 

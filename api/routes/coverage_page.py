@@ -88,7 +88,8 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
         period = make_period(patrols["period_from"], patrols["period_to"])
         checks = check_report(store, period.first, period.last)
         shown = tracks_in_period(store.read("patrols"), period)
-        heat = presence_heat(track_vertices(shown)[0], period) if len(shown) else None
+        heat = presence_heat(track_vertices(shown)[0], period,
+                             max_ping_gap_min=settings.max_ping_gap_min) if len(shown) else None
         return coverage_map(  # free text scrubbed but for admin (issue 16)
             patrols, checks, CoverageLayers(
                 zones=viewer_frame("patrol_zones", store.read("patrol_zones"), role),
