@@ -315,12 +315,13 @@ def _baseline_table(zones: list[dict[str, Any]]) -> str:
 
 
 def _panel(m: folium.Map, patrols: dict[str, Any], checks: dict[str, Any],
-           notice: str | None) -> None:
+           notice: str | None, *, baseline_chosen: bool) -> None:
     warn = f'<div class="warn" role="alert">{esc(notice)}</div>' if notice else ""
     zones = patrols["zones"]
     base = next((z["baseline"] for z in zones if z.get("baseline")), None)
-    base_from = base["period_from"] if base else ""
-    base_to = base["period_to"] if base else ""
+    # A chosen baseline stays in the form; the default one follows the period when it changes.
+    base_from = base["period_from"] if base and baseline_chosen else ""
+    base_to = base["period_to"] if base and baseline_chosen else ""
     summary = (f"Kontroller {checks['checks_performed']}: {checks['checks_at_risk_places']} vid "
                f"riskvägar, {checks['checks_elsewhere']} på annan plats, "
                f"{checks['checks_place_unknown']} med okänd plats. Riskviktad väglängd inom "
@@ -335,7 +336,7 @@ def _panel(m: folium.Map, patrols: dict[str, Any], checks: dict[str, Any],
           required></label>
         <label>Till <input type="date" name="to" value="{esc(patrols['period_to'])}"
           required></label></fieldset>
-        <fieldset><legend>Jämför med</legend>
+        <fieldset><legend>Jämför med (tomt: lika många dagar närmast före)</legend>
         <label>Från <input type="date" name="baseline_from" value="{esc(base_from)}"></label>
         <label>Till <input type="date" name="baseline_to" value="{esc(base_to)}"></label>
         </fieldset>
@@ -388,9 +389,10 @@ def _zone_style(colour: str, dashed: bool) -> dict[str, Any]:
 
 def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
                  layers: CoverageLayers, *, notice: str | None = None,
-                 links: list[tuple[str, str]] | None = None) -> str:
+                 links: list[tuple[str, str]] | None = None,
+                 baseline_chosen: bool = False) -> str:
     """HTML of the coverage map from the figures of ``geo.coverage``/``geo.check_coverage``
-    (as dicts) and the layers."""
+    (as dicts) and the layers; ``baseline_chosen``: the user gave the baseline period."""
     zones, tracks, heat, checks, roads = (layers.zones, layers.tracks, layers.heat,
                                           layers.checks, layers.roads)
     m = new_map(zoom_start=13)
@@ -500,7 +502,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
         m.fit_bounds([(miny, minx), (maxy, maxx)])
     folium.LayerControl(collapsed=True, position="bottomright").add_to(m)
     _legend(m, float(checks_report["radius_m"]), notes)
-    _panel(m, patrols, checks_report, notice)
+    _panel(m, patrols, checks_report, notice, baseline_chosen=baseline_chosen)
     add_header(m, "Trygg – täckning", links or [("/", "Startsida")])
     page_of(m).html.add_child(folium.Element(f'<script src="{PAGE_JS}"></script>'))
     return render(m, title="Trygg – täckning")

@@ -96,7 +96,8 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
                 tracks=viewer_frame("patrols", shown, role), heat=heat,
                 checks=viewer_frame("traffic_checks", store.read("traffic_checks"), role),
                 roads=viewer_frame("risk_roads", store.read("risk_roads"), role)), notice=notice,
-            links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")])
+            links=[("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")],
+            baseline_chosen=base_first is not None)
 
     key = ("page/tackning", first, last, base_first, base_last, notice,
            store.generations(PAGE_LAYERS), sees_raw_text(role))
