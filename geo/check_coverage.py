@@ -237,8 +237,8 @@ def roads_with_figures(result: CheckCoverage, roads: gpd.GeoDataFrame) -> gpd.Ge
     rows = {r.road_id: r for r in result.roads}
     out = gpd.GeoDataFrame(index=roads.index)
     out["name"] = [rows[int(i)].name for i in roads.index]
-    out["provenance"] = roads["provenance"] if "provenance" in roads else None
-    out["schematic"] = roads["schematic"] if "schematic" in roads else False
+    out["provenance"] = roads.get("provenance", None)
+    out["schematic"] = roads.get("schematic", False)
     for column in ("risk_weight", "checks", "covered_pct", "last_check", "days_since_last"):
         out[column] = [getattr(rows[int(i)], column) for i in roads.index]
     return gpd.GeoDataFrame(out, geometry=roads.geometry.values, crs=roads.crs, index=roads.index)

@@ -314,8 +314,8 @@ class _Grid:
         ok = (ix.view(np.uint64) < self.nx) & (iy.view(np.uint64) < self.ny)
         iy *= self.nx
         iy += ix
-        ok = np.flatnonzero(ok)
-        return ok, (iy if len(ok) == len(iy) else iy.take(ok))
+        kept = np.flatnonzero(ok)
+        return kept, (iy if len(kept) == len(iy) else iy.take(kept))
 
 
 def _floor_index(offset: np.ndarray, cell: float) -> np.ndarray:
@@ -335,7 +335,7 @@ def _zone_grid(zone: shapely.Geometry, edges: _Edges, *, cell_m: float, margin_m
     nx = int(math.ceil((maxx + margin_m - x0) / cell)) + 1
     ny = int(math.ceil((maxy + margin_m - y0) / cell)) + 1
     cx, cy = x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell
-    inside = np.zeros((ny, nx), dtype=bool)
+    inside: np.ndarray = np.zeros((ny, nx), dtype=bool)
     cols = np.flatnonzero((cx >= minx) & (cx <= maxx))  # no centre outside the bounds is inside
     rows = np.flatnonzero((cy >= miny) & (cy <= maxy))
     shapely.prepare(zone)  # also for cutting segments at the edge (_parts_inside)
@@ -627,7 +627,8 @@ def _groups(t: np.ndarray, bounds: BandBoundaries) -> np.ndarray:
     untimed = np.isnan(t)
     if untimed.any():
         group[untimed] = _UNTIMED_GROUP
-    return group
+    out: np.ndarray = group
+    return out
 
 
 class _CoverSegments(NamedTuple):
@@ -752,7 +753,7 @@ class _Tiles(NamedTuple):
     meets the zone, its part of the zone and that part's area and street length."""
 
     meets: np.ndarray  # (ny, nx) cells that may hold part of the zone
-    index: np.ndarray  # (nty, ntx) → row in the arrays below, −1 where no part of the zone
+    slot: np.ndarray  # (nty, ntx) → row in the arrays below, −1 where no part of the zone
     tx: np.ndarray  # per row: the tile's column and row in the grid of tiles
     ty: np.ndarray
     part: np.ndarray  # tile box ∩ zone
@@ -799,14 +800,14 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
 def _tile_counts(cells: np.ndarray, tiles: _Tiles) -> np.ndarray:
     """Per tile row: how many of its zone cells are set in the (ny, nx) bool array."""
     t = _TILE_CELLS
-    nty, ntx = tiles.index.shape
+    nty, ntx = tiles.slot.shape
     pad = np.zeros((nty * t, ntx * t), dtype=np.int32)
     ny, nx = cells.shape
     pad[:ny, :nx] = cells & tiles.meets
     counts = pad.reshape(nty, t, ntx, t).sum(axis=(1, 3))
     out = np.zeros(len(tiles.area), dtype=np.int64)
-    ok = tiles.index >= 0
-    out[tiles.index[ok]] = counts[ok]
+    ok = tiles.slot >= 0
+    out[tiles.slot[ok]] = counts[ok]
     return out
 
 
@@ -856,7 +857,7 @@ class _ZoneCover:
         reach (which keeps every point that can reach the tile), buffered and measured."""
         c, tiles, r = self.c, self.tiles, self.reach_m
         size = _TILE_CELLS * self.grid.cell
-        nty, ntx = tiles.index.shape
+        nty, ntx = tiles.slot.shape
         near = np.zeros((nty, ntx), dtype=bool)
         near[tiles.ty[rows], tiles.tx[rows]] = True
         k = int(math.ceil(r / size)) + 2
@@ -909,15 +910,16 @@ class _ZoneCover:
 
     def _of(self, parts: np.ndarray) -> np.ndarray:
         """The measure (street length or area) of parts of the zone."""
-        if self.tiles.streets is not None:
-            return shapely.length(shapely.intersection(parts, self.tiles.streets))
-        return shapely.area(parts)
+        measure: np.ndarray = (
+            shapely.length(shapely.intersection(parts, self.tiles.streets))
+            if self.tiles.streets is not None else shapely.area(parts))
+        return measure
 
     def _open_parts(self, rows: np.ndarray, open_cells: np.ndarray) -> np.ndarray:
         """Per tile row: the part of the zone in its cells flagged in ``open_cells``."""
         t, g = _TILE_CELLS, self.grid
         iy, ix = np.nonzero(open_cells & self.tiles.meets)
-        row = self.tiles.index[iy // t, ix // t]
+        row = self.tiles.slot[iy // t, ix // t]
         want = np.full(len(self.tiles.area), -1, dtype=np.int64)
         want[rows] = np.arange(len(rows))
         slot = want[row]
@@ -966,7 +968,7 @@ def patrol_coverage(tracks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, period
                                     streets=streets, **options)
 
 
-def patrol_coverage_vertices(
+def patrol_coverage_vertices(  # noqa: PLR0913 -- issue 10 groups these options
     vertices: TrackVertices,
     units: Sequence[str] | np.ndarray,
     zones: gpd.GeoDataFrame,
@@ -1067,10 +1069,12 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _zone_figures(zone_id, row, period: Period, bounds: BandBoundaries, track, a, b,
-                  vs, ve, vp, units, *, coverage_pct: float, basis: str, cell: float,
-                  bands_cov: dict, gap_s: float, koper_visit_min: float,
-                  koper_max_gap_h: float) -> ZoneCoverage:
+def _zone_figures(  # noqa: PLR0913 -- issue 10 groups these in one engine object
+        zone_id: int, row: pd.Series, period: Period, bounds: BandBoundaries, track: np.ndarray,
+        a: np.ndarray, b: np.ndarray, vs: np.ndarray, ve: np.ndarray, vp: np.ndarray,
+        units: np.ndarray, *, coverage_pct: float, basis: str, cell: float,
+        bands_cov: dict[tuple[str, str], float], gap_s: float, koper_visit_min: float,
+        koper_max_gap_h: float) -> ZoneCoverage:
     target = float(row.get("target_minutes_per_week") or 0.0)
     minutes = float((b - a).sum() / 60.0)
     per_week = minutes / period.weeks
@@ -1218,7 +1222,7 @@ def zones_with_figures(result: PatrolCoverage, zones: gpd.GeoDataFrame) -> gpd.G
     """``zones`` (geometry and name) with each zone's headline figures as columns."""
     rows = {z.zone_id: z for z in result.zones}
     out = zones[["name"]].copy() if "name" in zones else gpd.GeoDataFrame(index=zones.index)
-    out["provenance"] = zones["provenance"] if "provenance" in zones else None
+    out["provenance"] = zones.get("provenance", None)
     for column in ("minutes", "minutes_per_week", "target_minutes_per_week", "target_pct",
                    "visits", "longest_gap_h", "coverage_pct", "coverage_basis"):
         out[column] = [getattr(rows[int(i)], column) for i in zones.index]

@@ -16,7 +16,8 @@ WEB_CRS = "EPSG:4326"  # WGS84 longitude/latitude
 # Sweden's extent with a margin, in both systems. Used to reject data that lies elsewhere and to
 # catch swapped latitude/longitude (a Swedish point swapped lands in the Indian Ocean).
 SWEDEN_BOUNDS_WGS84 = (10.0, 55.0, 24.5, 69.5)  # min lon, min lat, max lon, max lat
-SWEDEN_BOUNDS_3006 = (180_000.0, 6_090_000.0, 1_000_000.0, 7_700_000.0)  # min E, min N, max E, max N
+# min E, min N, max E, max N
+SWEDEN_BOUNDS_3006 = (180_000.0, 6_090_000.0, 1_000_000.0, 7_700_000.0)
 
 
 def require_work_crs(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:

@@ -93,16 +93,12 @@ _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Poly
 
 def json_value(value: Any) -> Any:
     """A property value as plain JSON: timestamps as ISO 8601, NaN/NA as null, numpy as Python."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_value(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_value(v) for v in list(value)]
     if isinstance(value, dict):
         return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, pd.Timestamp) and not pd.isna(value):
+        return value.isoformat()
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, np.integer):

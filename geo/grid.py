@@ -43,7 +43,8 @@ def cell_indices(gdf: gpd.GeoDataFrame, *, cell_m: float = DEFAULT_CELL_M
 def cell_ids(ix: np.ndarray, iy: np.ndarray, *, cell_m: float) -> np.ndarray:
     """Text ids ``"<cell_m>:<ix>:<iy>"`` of cells."""
     size = f"{cell_m:g}"
-    return np.array([f"{size}:{x}:{y}" for x, y in zip(ix.tolist(), iy.tolist())], dtype=object)
+    ids = [f"{size}:{x}:{y}" for x, y in zip(ix.tolist(), iy.tolist(), strict=True)]
+    return np.array(ids, dtype=object)
 
 
 def parse_cell_ids(ids: pd.Index | list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -71,18 +71,21 @@ def make_period(first: date | str, last: date | str, *, name: str = "period") ->
     """
     problems: list[str] = []
     days: list[date | None] = []
-    for label, value in (("from", first), ("to", last)):
-        if isinstance(value, str):
+    for label, given in (("from", first), ("to", last)):
+        day: date | None
+        if isinstance(given, str):
             try:
-                value = date.fromisoformat(value.strip())
+                day = date.fromisoformat(given.strip())
             except ValueError:
-                problems.append(f"{name} {label}: {value!r} is not an ISO date (YYYY-MM-DD)")
-                value = None
-        if value is not None and not EARLIEST <= value <= LATEST:
-            problems.append(f"{name} {label}: {value.isoformat()} is outside "
+                problems.append(f"{name} {label}: {given!r} is not an ISO date (YYYY-MM-DD)")
+                day = None
+        else:
+            day = given
+        if day is not None and not EARLIEST <= day <= LATEST:
+            problems.append(f"{name} {label}: {day.isoformat()} is outside "
                             f"{EARLIEST.isoformat()} – {LATEST.isoformat()}")
-            value = None
-        days.append(value)
+            day = None
+        days.append(day)
     a, b = days
     if a is not None and b is not None:
         if a > b:
@@ -142,7 +145,8 @@ def band_boundaries(period: Period, *, margin_days: int = 2) -> BandBoundaries:
     t = (utc.as_unit("s").asi8).astype(np.float64)
     day_rep = pd.DatetimeIndex(np.repeat(days.values, len(hours)))
     iso = day_rep.isocalendar()
-    labels_all = [f"{y}-W{w:02d}" for y, w in zip(iso["year"].tolist(), iso["week"].tolist())]
+    labels_all = [f"{y}-W{w:02d}"
+                  for y, w in zip(iso["year"].tolist(), iso["week"].tolist(), strict=True)]
     week_labels = sorted(set(labels_all))
     index = {label: i for i, label in enumerate(week_labels)}
     mondays = [date.fromisocalendar(int(lb[:4]), int(lb[6:]), 1) for lb in week_labels]
@@ -196,7 +200,8 @@ def active_intervals(text: str, period: Period) -> tuple[np.ndarray, np.ndarray]
     """The zone's active hours inside ``period`` as sorted, disjoint UTC intervals."""
     windows = parse_active_hours(text)
     days = pd.date_range(period.first - timedelta(days=1), period.last, freq="D")
-    starts, ends = [], []
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
     for h0, h1 in windows:  # a handful of windows; each is vectorised over the days
         for hours, out in ((h0, starts), (h1, ends)):
             local = days + pd.to_timedelta(hours, unit="h")

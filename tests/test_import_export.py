@@ -1,4 +1,4 @@
-"""Every importer on small files the tests write, broken ones included; export → import round trip."""
+"""Every importer on small files the tests write, broken ones included; export-import round trip."""
 
 from __future__ import annotations
 

@@ -168,7 +168,7 @@ def track_specs(draw, period: Period, *, timed_only: bool = False) -> dict:
 def tracks_frame(specs: list[dict]) -> gpd.GeoDataFrame:
     geoms, times, starts = [], [], []
     for s in specs:
-        coords = list(zip(s["x"], s["y"]))
+        coords = list(zip(s["x"], s["y"], strict=True))
         fmt = _local_text if s["local"] else _utc_text
         texts = [fmt(t) for t in s["t"]]
         if s["kind"] == "point":
@@ -302,9 +302,9 @@ def test_finer_sampling_of_the_same_walk_gives_the_same_minutes(case, factor) ->
                              max_ping_gap_min=1440)
     fine = patrol_coverage(tracks_frame([_resampled(s, factor) for s in specs]), zones,
                            period=period, cell_m=5.0, max_ping_gap_min=1440)
-    for a, b in zip(coarse.zones, fine.zones):
+    for a, b in zip(coarse.zones, fine.zones, strict=True):
         assert b.minutes == pytest.approx(a.minutes, abs=0.02)
-        for ta, tb in zip(a.teams, b.teams):
+        for ta, tb in zip(a.teams, b.teams, strict=True):
             assert tb.minutes == pytest.approx(ta.minutes, abs=0.02)
 
 
@@ -856,7 +856,7 @@ def test_hotspot_analysis_invariants(case, cell_m, min_points, min_periods, exte
     assert int(cells["total"].sum()) == r.records
     assert r.too_few == (r.records < min_points or len(r.periods) < min_periods)
     assert (cells["first_half"] + cells["second_half"] == cells["total"]).all()
-    assert all(sum(c) == t for c, t in zip(cells["counts"], cells["total"]))
+    assert all(sum(c) == t for c, t in zip(cells["counts"], cells["total"], strict=True))
     assert all(len(c) == len(r.periods) for c in cells["counts"])
     assert (cells["ci_low"] <= cells["total"] + 1e-9).all()
     assert (cells["ci_high"] >= cells["total"] - 1e-9).all()

@@ -7,7 +7,8 @@ import logging
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import click
 from pydantic import ValidationError

@@ -377,7 +377,7 @@ def collection(layer: LayerPath, request: Request, f: Format = None,
 
 @router.get("/collections/{layer}/items", summary="OGC API – Features: objekten",
             responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Oförändrat"}})
-def items(layer: LayerPath, request: Request, f: Format = None,  # noqa: PLR0913
+def items(layer: LayerPath, request: Request, f: Format = None,
           limit: Annotated[int, Query(ge=1, description=f"Högst så många objekt (högst "
                                       f"{MAX_LIMIT}; större tal räknas som {MAX_LIMIT})",
                                       json_schema_extra={"maximum": MAX_LIMIT})] = DEFAULT_LIMIT,
