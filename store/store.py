@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, Table, create_engine, event, func, insert, select, text,
+    ColumnElement, Connection, Engine, Table, func, insert, select, text,
 )
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
@@ -30,7 +30,9 @@ from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.validate import check_geometries, prepare_features
-from store.migrations.runner import StoreVersionError, Upgrade, revision_number, upgrade
+from store.migrations.runner import (
+    StoreVersionError, Upgrade, revision_number, sqlite_engine, upgrade,
+)
 from store.schema import audit_table, generations_table, layer_tables
 
 log = logging.getLogger(__name__)
@@ -136,24 +138,7 @@ class Store:
         ``StoreVersionError``. With ``audit_retention_days``, older audit rows are purged."""
         path = Path(path)
         done = upgrade(path)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
-                                                                   "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy's BEGIN be the real start of a transaction (pysqlite defers it).
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+        engine = sqlite_engine(path, foreign_keys=True)
         store = cls(engine, path, upgraded=done if done.changed else None)
         if audit_retention_days is not None:
             store.purge_audit(older_than_days=audit_retention_days)

@@ -135,10 +135,12 @@ def _state(path: Path) -> tuple[str | None, bool]:
         con.close()
 
 
-def _migration_engine(path: Path) -> Engine:
-    """An engine for migrating: foreign keys off (SQLite's batch mode copies and drops tables,
-    which must not cascade), BEGIN IMMEDIATE so one process migrates while others wait."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+def sqlite_engine(path: Path, *, foreign_keys: bool) -> Engine:
+    """The store's SQLite engine: WAL, synchronous writes, BEGIN IMMEDIATE (SQLAlchemy's BEGIN is
+    the real start of a transaction; pysqlite defers it), a 30 s busy timeout. Migrations run with
+    ``foreign_keys=False``: SQLite's batch mode copies and drops tables, which must not cascade."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
+                                                                "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -146,7 +148,7 @@ def _migration_engine(path: Path) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA foreign_keys=OFF")
+        cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
@@ -188,7 +190,7 @@ def upgrade(path: str | Path, *, to_revision: str = "head") -> Upgrade:
     if before == target and versioned:
         return Upgrade(path, before, target, None)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = _migration_engine(path)
+    engine = sqlite_engine(path, foreign_keys=False)
     try:
         with engine.begin() as conn:
             before, versioned = _revision_of(path, conn.exec_driver_sql)  # again, under the lock
