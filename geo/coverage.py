@@ -1141,7 +1141,7 @@ def _zone_figures(  # noqa: PLR0913 -- issue 10 groups these in one engine objec
     active_s = float((act_b - act_a).sum())
     dosage = DosageFigures(
         min_visit_min=float(koper_visit_min), max_gap_h=float(koper_max_gap_h),
-        long_visits=int(long_visit.sum()), long_visit_pct=_round(_pct(long_visit.sum(), len(vs))),
+        long_visits=int(long_visit.sum()), long_visit_pct=_round(_pct(int(long_visit.sum()), len(vs))),
         active_hours=hours_text, active_h=round(active_s / 3600.0, 2),
         dosed_h=round((active_s - undosed) / 3600.0, 2),
         dosed_pct=_round(_pct(active_s - undosed, active_s)))

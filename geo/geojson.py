@@ -61,7 +61,7 @@ class JsonDepthScanner:
         in_string = (np.cumsum(is_quote, dtype=np.int32) % 2 == 1) ^ self._in_string
         moves = np.where(in_string | is_quote, 0, steps).astype(np.int32)
         levels = self.depth + np.cumsum(moves)
-        self.max_depth = max(self.max_depth, int(levels.max()))
+        self.max_depth = max(self.max_depth, int(np.max(levels)))
         self.depth = int(levels[-1])
         self._in_string = bool(in_string[-1])
         return self.max_depth

@@ -356,7 +356,8 @@ def _assign_units(t0: np.ndarray, t1: np.ndarray, n_units: int) -> list[str]:
 def iso_utc(t: np.ndarray) -> np.ndarray:
     """Epoch seconds as ISO 8601 UTC strings to the second ("2024-09-01T18:03:30Z")."""
     secs = np.round(np.asarray(t, dtype=np.float64)).astype("int64").astype("datetime64[s]")
-    return np.char.add(np.datetime_as_string(secs, unit="s").astype(str), "Z")
+    out: np.ndarray = np.char.add(np.datetime_as_string(secs, unit="s").astype(str), "Z")
+    return out
 
 
 def simulate_foot_patrols(
