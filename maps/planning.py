@@ -173,5 +173,6 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
     root.html.add_child(folium.Element(
         '<script id="planning-config" type="application/json">' + json_island(config)
         + "</script>"
+        + '<script src="/static/trygg.js" defer></script>'
         + '<script src="/static/planning.js" defer></script>'))
     return render(m, title="Trygg – planering av trafikkontroller")

@@ -2,16 +2,16 @@
 // stays visible; each opens with a tap on its title. Opening one on a phone closes the other.
 (function () {
   "use strict";
-  var narrow = window.matchMedia("(max-width: 700px)");
-  var boxes = [document.getElementById("trygg-panel"), document.getElementById("trygg-legend")]
-    .filter(function (box) { return box !== null; });
+  const narrow = window.matchMedia("(max-width: 700px)");
+  const boxes = [document.getElementById("trygg-panel"), document.getElementById("trygg-legend")]
+    .filter((box) => { return box !== null; });
   if (narrow.matches) {
-    boxes.forEach(function (box) { box.open = false; });
+    boxes.forEach((box) => { box.open = false; });
   }
-  boxes.forEach(function (box) {
-    box.addEventListener("toggle", function () {
+  boxes.forEach((box) => {
+    box.addEventListener("toggle", () => {
       if (box.open && narrow.matches) {
-        boxes.forEach(function (other) { if (other !== box) { other.open = false; } });
+        boxes.forEach((other) => { if (other !== box) { other.open = false; } });
       }
     });
   });

@@ -3,16 +3,17 @@
  * User text is only ever set with textContent, never as HTML. */
 (function () {
   "use strict";
+  const {el, fixed: sv} = window.Trygg;
 
-  var data = JSON.parse(document.getElementById("hs-data").textContent);
-  var map = L.map("hs-map", { preferCanvas: false }).setView([62.49, 17.36], 12);
+  let data = JSON.parse(document.getElementById("hs-data").textContent);
+  let map = L.map("hs-map", { preferCanvas: false }).setView([62.49, 17.36], 12);
   L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
     maxZoom: 18, attribution: "© OpenStreetMap-bidragsgivare"
   }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
   // Emerging hot-spot categories (keys from the server; labels in data.trend_classes).
-  var TREND_COLOURS = {
+  let TREND_COLOURS = {
     "new_hot_spot": "#67000d", "consecutive_hot_spot": "#a50f15", "intensifying_hot_spot": "#cb181d",
     "persistent_hot_spot": "#ef3b2c", "diminishing_hot_spot": "#fb6a4a", "sporadic_hot_spot": "#fc9272",
     "oscillating_hot_spot": "#fcbba1", "historical_hot_spot": "#fee0d2",
@@ -21,79 +22,71 @@
     "oscillating_cold_spot": "#c6dbef", "historical_cold_spot": "#deebf7",
     "no_pattern": "#d9d9d9", "too_few": "#ffffff"
   };
-  function sv(x, digits) { return Number(x).toFixed(digits).replace(".", ","); }  // decimal comma
-  var AGREEMENT_COLOURS = { "båda": "#762a83", "bara upplevd": "#af8dc3", "bara registrerad": "#fdb863" };
-  var GROUP_COLOURS = ["#8856a7", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#e6ab02",
+  let AGREEMENT_COLOURS = { "båda": "#762a83", "bara upplevd": "#af8dc3", "bara registrerad": "#fdb863" };
+  let GROUP_COLOURS = ["#8856a7", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#e6ab02",
                        "#a6761d", "#666666", "#1f78b4", "#fd8d3c"];
 
-  var state = { view: "grid", all: true, index: data.periods.length - 1, groups: {}, points: true };
+  let state = { view: "grid", all: true, index: data.periods.length - 1, groups: {}, points: true };
   if (data.boundary) {
     L.geoJSON(data.boundary, { style: { color: "#333", weight: 2, fill: false }, interactive: false }).addTo(map);
   }
-  var overlay = L.layerGroup().addTo(map);
-  var pointLayer = L.layerGroup().addTo(map);
-  var heat = null;
-
-  function el(tag, text, cls) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (cls) { node.className = cls; }
-    return node;
-  }
+  let overlay = L.layerGroup().addTo(map);
+  let pointLayer = L.layerGroup().addTo(map);
+  let heat = null;
 
   function colourOf(group) {
-    var ids = data.groups.map(function (g) { return g.id; });
-    var i = ids.indexOf(group);
+    let ids = data.groups.map((g) => { return g.id; });
+    let i = ids.indexOf(group);
     return GROUP_COLOURS[(i < 0 ? 0 : i) % GROUP_COLOURS.length];
   }
 
   // --- controls -----------------------------------------------------------------------------
-  var groupBox = document.getElementById("hs-groups");
-  data.groups.forEach(function (g) {
+  let groupBox = document.getElementById("hs-groups");
+  data.groups.forEach((g) => {
     state.groups[g.id] = true;
-    var label = el("label");
-    var box = el("input");
+    let label = el("label");
+    let box = el("input");
     box.type = "checkbox"; box.checked = true; box.value = g.id; box.className = "hs-group";
-    box.addEventListener("change", function () { state.groups[g.id] = box.checked; draw(); });
-    var swatch = el("span", "", "sw");
+    box.addEventListener("change", () => { state.groups[g.id] = box.checked; draw(); });
+    let swatch = el("span", "", "sw");
     swatch.style.background = colourOf(g.id);
     label.appendChild(box); label.appendChild(swatch); label.appendChild(document.createTextNode(" " + g.label));
     groupBox.appendChild(label);
   });
   if (!data.groups.length) { groupBox.appendChild(el("div", "Inga lager med data för perioden.", "note")); }
 
-  var slider = document.getElementById("hs-slider");
+  let slider = document.getElementById("hs-slider");
   slider.max = String(Math.max(0, data.periods.length - 1));
   slider.value = String(state.index);
-  slider.addEventListener("input", function () { state.index = Number(slider.value); draw(); });
-  var allBox = document.getElementById("hs-all");
-  allBox.addEventListener("change", function () { state.all = allBox.checked; slider.disabled = state.all; draw(); });
-  document.querySelectorAll("input[name=view]").forEach(function (radio) {
-    radio.addEventListener("change", function () { state.view = radio.value; draw(); });
+  slider.addEventListener("input", () => { state.index = Number(slider.value); draw(); });
+  let allBox = document.getElementById("hs-all");
+  allBox.addEventListener("change", () => { state.all = allBox.checked; slider.disabled = state.all; draw(); });
+  document.querySelectorAll("input[name=view]").forEach((radio) => {
+    radio.addEventListener("change", () => { state.view = radio.value; draw(); });
   });
-  var pointsBox = document.getElementById("hs-points");
-  pointsBox.addEventListener("change", function () { state.points = pointsBox.checked; draw(); });
+  let pointsBox = document.getElementById("hs-points");
+  pointsBox.addEventListener("change", () => { state.points = pointsBox.checked; draw(); });
 
   // --- helpers ------------------------------------------------------------------------------
   function cellCount(props) {
-    var n = 0;
-    Object.keys(props.by_group).forEach(function (g) {
+    let n = 0;
+    Object.keys(props.by_group).forEach((g) => {
       if (!state.groups[g]) { return; }
-      var series = props.by_group[g];
-      if (state.all) { series.forEach(function (v) { n += v; }); } else { n += series[state.index] || 0; }
+      let series = props.by_group[g];
+      if (state.all) { series.forEach((v) => { n += v; }); } else { n += series[state.index] || 0; }
     });
     return n;
   }
 
   function ring(geometry) {
-    return geometry.coordinates[0].map(function (c) { return [c[1], c[0]]; });
+    return geometry.coordinates[0].map((c) => { return [c[1], c[0]]; });
   }
 
   function table(rows) {
-    var t = el("table", null, "trygg-popup");
-    rows.forEach(function (r) {
+    let t = el("table", null, "trygg-popup");
+    rows.forEach((r) => {
       if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
-      var tr = el("tr");
+      let tr = el("tr");
       tr.appendChild(el("th", r[0]));
       tr.appendChild(el("td", r[1]));
       t.appendChild(tr);
@@ -102,19 +95,19 @@
   }
 
   function gridColour(n, max) {
-    var steps = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+    let steps = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
     if (n <= 0) { return null; }
-    var i = Math.min(steps.length - 1, Math.floor((n / Math.max(1, max)) * steps.length - 1e-9));
+    let i = Math.min(steps.length - 1, Math.floor((n / Math.max(1, max)) * steps.length - 1e-9));
     return steps[Math.max(0, i)];
   }
 
   // --- views --------------------------------------------------------------------------------
   function drawGrid() {
-    var counts = data.features.map(function (f) { return cellCount(f.properties); });
-    var max = Math.max.apply(null, [1].concat(counts));
-    data.features.forEach(function (f, i) {
-      var n = counts[i];
-      var colour = gridColour(n, max);
+    let counts = data.features.map((f) => { return cellCount(f.properties); });
+    let max = Math.max.apply(null, [1].concat(counts));
+    data.features.forEach((f, i) => {
+      let n = counts[i];
+      let colour = gridColour(n, max);
       if (!colour) { return; }
       L.polygon(ring(f.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.7 })
         .bindPopup(table([["Antal", n], ["Hela perioden", f.properties.total + " (95 % intervall " +
@@ -127,21 +120,21 @@
   }
 
   function drawHeat() {
-    var pts = [];
-    data.features.forEach(function (f) {
-      var n = cellCount(f.properties);
+    let pts = [];
+    data.features.forEach((f) => {
+      let n = cellCount(f.properties);
       if (n <= 0) { return; }
-      var c = ring(f.geometry);
+      let c = ring(f.geometry);
       pts.push([(c[0][0] + c[2][0]) / 2, (c[0][1] + c[2][1]) / 2, n]);
     });
-    var max = Math.max.apply(null, [1].concat(pts.map(function (p) { return p[2]; })));
+    let max = Math.max.apply(null, [1].concat(pts.map((p) => { return p[2]; })));
     heat = L.heatLayer(pts, { radius: 30, blur: 20, max: max, minOpacity: 0.3 }).addTo(map);
     legend("Värmekarta (täthet av rapporter och händelser)", [["#0000ff", "låg"], ["#00ff00", "medel"], ["#ff0000", "hög"]]);
   }
 
   function drawTrend() {
-    data.features.forEach(function (f) {
-      var p = f.properties;
+    data.features.forEach((f) => {
+      let p = f.properties;
       L.polygon(ring(f.geometry), {
         color: p.trend === "too_few" ? "#888" : "#333", weight: p.trend === "too_few" ? 1 : 0.7,
         dashArray: p.trend === "too_few" ? "3 3" : null,
@@ -151,13 +144,13 @@
         ["Första / andra halvan", p.first_half + " / " + p.second_half]]))
         .addTo(overlay);
     });
-    legend("Mönster över tid (hot spots och cold spots)", data.trend_classes.map(function (t) { return [TREND_COLOURS[t.id], t.label]; }));
+    legend("Mönster över tid (hot spots och cold spots)", data.trend_classes.map((t) => { return [TREND_COLOURS[t.id], t.label]; }));
   }
 
   function drawCompare() {
-    var c = data.comparison;
-    c.cells.forEach(function (cell) {
-      var colour = cell.change === "fler" ? "#d7301f" : cell.change === "färre" ? "#2c7fb8" :
+    let c = data.comparison;
+    c.cells.forEach((cell) => {
+      let colour = cell.change === "fler" ? "#d7301f" : cell.change === "färre" ? "#2c7fb8" :
         cell.difference > 0 ? "#fdbb84" : cell.difference < 0 ? "#a6bddb" : "#eeeeee";
       L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.75 })
         .bindPopup(table([["Period 1", cell.first], ["Period 2", cell.second],
@@ -169,17 +162,17 @@
   }
 
   function drawAgreement() {
-    data.felt_vs_recorded.forEach(function (cell) {
+    data.felt_vs_recorded.forEach((cell) => {
       L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: AGREEMENT_COLOURS[cell.agreement], fillOpacity: 0.75 })
         .bindPopup(table([["Upplevd (rapporter)", cell.felt], ["Registrerad (polisens händelser)", cell.recorded],
           ["Bedömning", cell.agreement]])).addTo(overlay);
     });
-    legend("Upplevd och registrerad otrygghet", Object.keys(AGREEMENT_COLOURS).map(function (k) { return [AGREEMENT_COLOURS[k], k]; }));
+    legend("Upplevd och registrerad otrygghet", Object.keys(AGREEMENT_COLOURS).map((k) => { return [AGREEMENT_COLOURS[k], k]; }));
   }
 
   function drawSensitive() {
     if (!data.sensitive) { return; }
-    data.sensitive.cells.forEach(function (cell) {
+    data.sensitive.cells.forEach((cell) => {
       L.polygon(ring(cell.geometry), { color: "#000", weight: 1.5, dashArray: "6 4", fill: false })
         .bindPopup(table([["Känsliga ärenden", cell.category_sv], ["Antal", cell.count],
           ["Ruta", cell.cell_m + " m, minst " + cell.k + " ärenden"]])).addTo(overlay);
@@ -188,25 +181,25 @@
 
   function drawPoints() {
     if (!state.points) { return; }
-    var label = data.periods[state.index];
-    data.points.forEach(function (p) {
+    let label = data.periods[state.index];
+    data.points.forEach((p) => {
       if (!state.groups[p.group]) { return; }
       if (!state.all && p.period !== label) { return; }
       L.circleMarker([p.lat, p.lon], { radius: 4, color: "#fff", weight: 1, fillColor: colourOf(p.group), fillOpacity: 0.9 })
-        .bindPopup(function () {
+        .bindPopup(() => {
           return table([["Kategori", p.group_sv], ["Beskrivning", p.description], ["Källa", p.source],
             ["Datum", p.date], ["Status", p.status]]);
         }).addTo(pointLayer);
     });
   }
 
-  var legendBox = document.getElementById("hs-legend");
+  let legendBox = document.getElementById("hs-legend");
   function legend(title, items) {
     legendBox.textContent = "";
     legendBox.appendChild(el("strong", title));
-    items.forEach(function (item) {
-      var row = el("div");
-      var sw = el("span", "", "sw");
+    items.forEach((item) => {
+      let row = el("div");
+      let sw = el("span", "", "sw");
       sw.style.background = item[0];
       row.appendChild(sw); row.appendChild(document.createTextNode(" " + item[1]));
       legendBox.appendChild(row);
@@ -217,12 +210,12 @@
   }
 
   function status() {
-    var box = document.getElementById("hs-status");
+    let box = document.getElementById("hs-status");
     box.textContent = "";
     box.appendChild(el("div", "Rapporter: " + data.status.reported + " (åtgärdade " + data.status.resolved +
       ", öppna " + data.status.open + ")", "hs-strong"));
     box.appendChild(el("div", "Ej placerade händelser (bara kommunen som plats): " + data.not_placed));
-    var notes = document.getElementById("hs-notes");
+    let notes = document.getElementById("hs-notes");
     notes.textContent = "";
     if (data.too_few) { notes.appendChild(el("p", "För få för att avgöra trender: " + data.too_few_reason + ".")); }
     if (data.sensitive) {
@@ -230,8 +223,8 @@
         data.sensitive.suppressed_records + " i rutor med för få ärenden och " +
         data.sensitive.never_mapped_records + " som aldrig kartläggs visas inte)."));
     }
-    Object.keys(data.sources).forEach(function (k) {
-      data.sources[k].forEach(function (s) { notes.appendChild(el("p", "Källa: " + s)); });
+    Object.keys(data.sources).forEach((k) => {
+      data.sources[k].forEach((s) => { notes.appendChild(el("p", "Källa: " + s)); });
     });
   }
 
@@ -252,10 +245,10 @@
     document.body.setAttribute("data-view", state.view);
   }
 
-  var bounds = [];
-  data.features.forEach(function (f) { ring(f.geometry).forEach(function (c) { bounds.push(c); }); });
+  let bounds = [];
+  data.features.forEach((f) => { ring(f.geometry).forEach((c) => { bounds.push(c); }); });
   if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
   status();
   draw();
   window.tryggHotspots = { state: state, draw: draw, data: data };
-}());
+})();

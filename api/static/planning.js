@@ -13,34 +13,8 @@
   let pick = null; // {lon, lat, road}
   let canWrite = false;
 
-  function el(tag, text, cls) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (cls) node.className = cls;
-    return node;
-  }
-  function pct(x) { return (100 * x).toLocaleString("sv-SE", {maximumFractionDigits: 1}) + " %"; }
-  function num(x) { return Number(x).toLocaleString("sv-SE", {maximumFractionDigits: 1}); }
-
-  // The session's CSRF token (api/security.py fills the meta tag); sent with every request.
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrfToken = csrfMeta ? csrfMeta.content : "";
-  async function api(path, options) {
-    const opts = Object.assign({credentials: "same-origin"}, options || {});
-    opts.headers = Object.assign({"X-CSRF-Token": csrfToken}, opts.headers || {});
-    const response = await fetch(path, opts);
-    let body = null;
-    try { body = await response.json(); } catch (e) { body = null; }
-    if (!response.ok) {
-      const message = body && body.error ? body.error : "HTTP " + response.status;
-      throw new Error(message);
-    }
-    return body;
-  }
-  function post(path, data) {
-    return api(path, {method: "POST", headers: {"Content-Type": "application/json"},
-                      body: JSON.stringify(data)});
-  }
+  const {el, num, pct, api, table} = window.Trygg;
+  const post = (path, data) => window.Trygg.send(path, data, "POST");
   function showError(target, error) {
     target.replaceChildren(el("p", "Fel: " + error.message, "error"));
   }
@@ -120,27 +94,22 @@
     }
   }
 
-  function addHours(date, time, hours) {
-    const [y, mo, d] = date.split("-").map(Number);
-    const [h, mi] = time.split(":").map(Number);
-    const t = new Date(Date.UTC(y, mo - 1, d, h + hours, mi));
-    const two = (n) => String(n).padStart(2, "0");
-    return t.getUTCFullYear() + "-" + two(t.getUTCMonth() + 1) + "-" + two(t.getUTCDate()) +
-      "T" + two(t.getUTCHours()) + ":" + two(t.getUTCMinutes()) + ":00";
-  }
-
   async function saveCheck() {
     const status = $("save-status");
     if (!pick) { status.textContent = "Välj först en plats på kartan."; return; }
     const date = $("check-date").value;
     const time = $("check-time").value || "00:00";
     if (!date) { status.textContent = "Ange ett datum."; return; }
+    // Hours are elapsed time: two hours from 01:30 on the night clocks go back end at 02:30
+    // the second time, not 03:30.
+    const start = window.Trygg.stockholmInstant(date, time);
+    const end = new Date(start.getTime() + Number($("check-hours").value || 2) * 3600000);
     const kinds = Array.from(document.querySelectorAll("input[name=kind]:checked"))
       .map((b) => b.value);
     const feature = {type: "Feature",
       geometry: {type: "Point", coordinates: [pick.lon, pick.lat]},
-      properties: {status: "planerad", start: addHours(date, time, 0),
-                   end: addHours(date, time, Number($("check-hours").value || 2)),
+      properties: {status: "planerad", start: window.Trygg.stockholmIso(start),
+                   end: window.Trygg.stockholmIso(end),
                    kinds: kinds, place: $("check-place").value.trim() || pick.road,
                    provenance: "real", source: "Planerad i Trygg"}};
     try {
@@ -160,8 +129,7 @@
       doc.features.filter((f) => f.properties.status === "planerad").forEach((f) => {
         const [lon, lat] = f.geometry.coordinates;
         const p = f.properties;
-        const when = p.start ? new Date(p.start).toLocaleString("sv-SE",
-          {timeZone: "Europe/Stockholm", dateStyle: "short", timeStyle: "short"}) : "datum saknas";
+        const when = p.start ? window.Trygg.stockholmText(p.start) : "datum saknas";
         const text = when + " – " + (p.place || "") + " (" + (p.kinds || []).join(", ") + ")";
         L.circleMarker([lat, lon], {radius: 8, color: "#31a354", fillOpacity: 0.9})
           .bindTooltip(el("span", text)).addTo(planned);
@@ -169,19 +137,6 @@
       });
       if (!list.children.length) list.appendChild(el("li", "Inga planerade kontroller ännu."));
     } catch (error) { list.replaceChildren(el("li", "Fel: " + error.message, "error")); }
-  }
-
-  function table(headers, rows) {
-    const t = el("table");
-    const head = el("tr");
-    headers.forEach((h) => head.appendChild(el("th", h)));
-    t.appendChild(head);
-    rows.forEach((r) => {
-      const tr = el("tr");
-      r.forEach((v) => tr.appendChild(el("td", v)));
-      t.appendChild(tr);
-    });
-    return t;
   }
 
   async function runSchedule(event) {
@@ -220,8 +175,7 @@
       const me = await api("/api/me");
       canWrite = me.role === "planerare" || me.role === "admin";
     } catch (error) { canWrite = false; }
-    const today = new Date();
-    $("check-date").value = today.toISOString().slice(0, 10);
+    $("check-date").value = window.Trygg.stockholmToday();
     $("suggest-form").addEventListener("submit", runSuggest);
     $("schedule-form").addEventListener("submit", runSchedule);
     $("save-check").addEventListener("click", saveCheck);

@@ -1,0 +1,121 @@
+// Helpers shared by every page script (planning, unsafe places, register, coverage): DOM
+// nodes from text (never HTML), Swedish numbers, Europe/Stockholm times and the API call
+// with the session's CSRF token. Loaded before the page's own script; exposes window.Trygg.
+(function () {
+  "use strict";
+  const TIME_ZONE = "Europe/Stockholm";
+
+  // An element whose content is `text` as text (user data never becomes HTML).
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  // Swedish numbers: decimal comma, (narrow) space between thousands.
+  function num(x, digits) {
+    const d = digits === undefined ? 1 : digits;
+    return Number(x).toLocaleString("sv-SE", {maximumFractionDigits: d});
+  }
+  // A number with exactly `digits` decimals ("0,28").
+  function fixed(x, digits) {
+    return Number(x).toLocaleString("sv-SE", {minimumFractionDigits: digits,
+                                              maximumFractionDigits: digits});
+  }
+  // A share 0..1 as a Swedish percentage ("9,5 %").
+  function pct(x, digits) { return num(100 * x, digits) + " %"; }
+
+  // Wall-clock parts of an instant in Stockholm.
+  function stockholmParts(instant) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-GB", {timeZone: TIME_ZONE, hourCycle: "h23", year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit"})
+      .formatToParts(instant).forEach((p) => { parts[p.type] = p.value; });
+    return parts;
+  }
+  // Today's date in Stockholm as YYYY-MM-DD (not UTC's: toISOString gives yesterday
+  // between midnight and 02:00 summer time).
+  function stockholmToday(now) {
+    const p = stockholmParts(now || new Date());
+    return p.year + "-" + p.month + "-" + p.day;
+  }
+  // Minutes Stockholm is ahead of UTC at `instant` (60 in winter, 120 in summer).
+  function offsetMinutes(instant) {
+    const p = stockholmParts(instant);
+    const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60000);
+  }
+  // The instant of a Stockholm wall-clock date ("2024-10-27") and time ("02:30").
+  function stockholmInstant(date, time) {
+    const [y, mo, d] = date.split("-").map(Number);
+    const [h, mi] = (time || "00:00").split(":").map(Number);
+    const wall = Date.UTC(y, mo - 1, d, h, mi);
+    let t = wall - offsetMinutes(new Date(wall)) * 60000;
+    t = wall - offsetMinutes(new Date(t)) * 60000;  // second pass settles clock-change days
+    return new Date(t);
+  }
+  // ISO 8601 with Stockholm's offset at that instant ("2024-10-27T03:30:00+01:00").
+  function stockholmIso(instant) {
+    const p = stockholmParts(instant);
+    const off = offsetMinutes(instant);
+    const sign = off < 0 ? "-" : "+";
+    const a = Math.abs(off);
+    const two = (n) => String(n).padStart(2, "0");
+    return p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute + ":" + p.second +
+      sign + two(Math.floor(a / 60)) + ":" + two(a % 60);
+  }
+  // A time as Stockholm people read it ("2024-09-01 18:03").
+  function stockholmText(value) {
+    return new Date(value).toLocaleString("sv-SE", {timeZone: TIME_ZONE, dateStyle: "short",
+                                                    timeStyle: "short"});
+  }
+
+  // The session's CSRF token (api/security.py fills the meta tag); sent with every request.
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  // fetch against the API: JSON in and out; a failed answer throws an Error carrying the
+  // API's Swedish `error` text (and its `code` and HTTP status).
+  async function api(path, options) {
+    const opts = Object.assign({credentials: "same-origin"}, options || {});
+    opts.headers = Object.assign({"X-CSRF-Token": csrfToken()}, opts.headers || {});
+    const response = await fetch(path, opts);
+    let body = null;
+    try { body = await response.json(); } catch (e) { body = null; }
+    if (!response.ok) {
+      const error = new Error(body && body.error ? body.error : "HTTP " + response.status);
+      error.status = response.status;
+      error.code = body && body.code ? body.code : null;
+      throw error;
+    }
+    return body;
+  }
+  // An API call with a JSON body (POST unless `method` says otherwise).
+  function send(path, data, method) {
+    const opts = {method: method || "POST"};
+    if (data !== undefined && data !== null) {
+      opts.headers = {"Content-Type": "application/json"};
+      opts.body = JSON.stringify(data);
+    }
+    return api(path, opts);
+  }
+
+  // A table of text cells.
+  function table(headers, rows) {
+    const t = el("table");
+    const head = el("tr");
+    headers.forEach((h) => head.appendChild(el("th", h)));
+    t.appendChild(head);
+    rows.forEach((r) => {
+      const tr = el("tr");
+      r.forEach((v) => tr.appendChild(el("td", v)));
+      t.appendChild(tr);
+    });
+    return t;
+  }
+
+  window.Trygg = {TIME_ZONE, el, num, fixed, pct, table, csrfToken, api, send, stockholmToday,
+                  stockholmInstant, stockholmIso, stockholmText, offsetMinutes};
+})();
