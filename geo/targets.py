@@ -1,0 +1,105 @@
+"""Measurable targets of the promise's commitments and whether a period met them.
+
+A target reads like ``{indicator: fotpatrull_minuter_per_vecka, op: ">=", value: 600, per: vecka}``
+in the promise file. ``evaluate`` compares it with the figure a report measured: met, not met, or
+unknown when the figure is missing (no data for the period is not the same as zero).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from geo.errors import ValidationFailed, collect
+from geo.formats import number_sv
+
+# Comparisons a target may use, with the words the report says them in.
+OPERATORS: dict[str, tuple[str, Any]] = {
+    ">=": ("minst", lambda a, b: a >= b),
+    ">": ("mer än", lambda a, b: a > b),
+    "<=": ("högst", lambda a, b: a <= b),
+    "<": ("mindre än", lambda a, b: a < b),
+    "==": ("exakt", lambda a, b: a == b),
+}
+PERIODS = ("vecka", "manad", "kvartal", "ar", "period")
+PERIOD_SV = {"vecka": "per vecka", "manad": "per månad", "kvartal": "per kvartal", "ar": "per år",
+             "period": "under perioden"}
+STATUS_SV = {"met": "uppnått", "not_met": "inte uppnått", "unknown": "okänt"}
+
+
+@dataclass(frozen=True)
+class Target:
+    indicator: str  # the key of a figure in the report's indicator table
+    op: str
+    value: float
+    per: str = "period"
+
+    def text_sv(self) -> str:
+        """"minst 600 per vecka"."""
+        return f"{OPERATORS[self.op][0]} {number_sv(self.value)} {PERIOD_SV[self.per]}"
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: Target
+    status: str  # "met", "not_met" or "unknown"
+    figure: float | None
+
+    def text_sv(self) -> str:
+        """"uppnått: 640 (mål minst 600 per vecka)"."""
+        shown = "ingen uppgift" if self.figure is None else number_sv(self.figure)
+        return f"{STATUS_SV[self.status]}: {shown} (mål {self.target.text_sv()})"
+
+
+def parse_target(raw: Any, *, where: str, indicators: tuple[str, ...] | None = None) -> Target:
+    """A ``Target`` from a promise file's mapping; ``ValidationFailed`` names every problem
+    with ``where`` (file and commitment) and the field."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed(f"{where}: field 'target': expected a mapping with indicator, op, "
+                               f"value and per")
+    problems = []
+    indicator = str(raw.get("indicator") or "")
+    if not indicator:
+        problems.append(f"{where}: field 'target.indicator': is required")
+    elif indicators is not None and indicator not in indicators:
+        problems.append(f"{where}: field 'target.indicator': {indicator!r} is not one of "
+                        f"{', '.join(indicators)}")
+    op = str(raw.get("op", ">="))
+    if op not in OPERATORS:
+        problems.append(f"{where}: field 'target.op': {op!r} is not one of {', '.join(OPERATORS)}")
+    value = raw.get("value")
+    number = float("nan")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.append(f"{where}: field 'target.value': expected a number, got {value!r}")
+    else:
+        number = float(value)
+        if not math.isfinite(number):
+            problems.append(f"{where}: field 'target.value': must be a finite number")
+    per = str(raw.get("per", "period"))
+    if per not in PERIODS:
+        problems.append(f"{where}: field 'target.per': {per!r} is not one of {', '.join(PERIODS)}")
+    collect(problems, f"{where}: the target is invalid")
+    return Target(indicator=indicator, op=op, value=number, per=per)
+
+
+def evaluate(target: Target, figure: float | None) -> TargetResult:
+    """Whether ``figure`` (already expressed ``per`` the target's period) meets ``target``;
+    unknown when there is no figure."""
+    if figure is None or (isinstance(figure, float) and math.isnan(figure)):
+        return TargetResult(target=target, status="unknown", figure=None)
+    met = OPERATORS[target.op][1](float(figure), target.value)
+    return TargetResult(target=target, status="met" if met else "not_met", figure=float(figure))
+
+
+def per_period(total: float | None, *, days: float, per: str) -> float | None:
+    """A period's ``total`` over ``days`` days expressed per week, month (30.44 days), quarter,
+    year (365.25 days) or for the whole period."""
+    if total is None:
+        return None
+    if days <= 0:
+        raise ValidationFailed(f"days: the period must be longer than zero days, got {days}")
+    length = {"vecka": 7.0, "manad": 365.25 / 12, "kvartal": 365.25 / 4, "ar": 365.25,
+              "period": days}[per]
+    return float(total) * length / days
+
