@@ -9,12 +9,47 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table, Text,
+    Boolean, Column, Dialect, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table,
+    Text, func,
 )
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 from geo.layers import LAYERS, LayerSpec
 
 metadata = MetaData()
+
+SRID = 3006  # SWEREF 99 TM, the CRS of every stored geometry
+
+
+class PostgisGeometry(UserDefinedType[bytes]):
+    """PostGIS ``geometry(Geometry, 3006)``, written and read as WKB (``ST_GeomFromWKB``,
+    ``ST_AsBinary``) so the store code sees the same bytes as on SQLite."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return f"geometry(Geometry,{SRID})"
+
+    def bind_expression(self, bindvalue: BindParameter[bytes]) -> ColumnElement[bytes]:
+        return func.ST_GeomFromWKB(bindvalue, SRID, type_=self)
+
+    def column_expression(self, colexpr: ColumnElement[bytes]) -> ColumnElement[bytes]:
+        return func.ST_AsBinary(colexpr, type_=LargeBinary())
+
+
+class Geometry(TypeDecorator[bytes]):
+    """A layer's geometry as WKB in EPSG:3006: a BLOB on SQLite, PostGIS geometry on
+    PostgreSQL (migration 0004, with a GiST index)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(PostgisGeometry())
+        return dialect.type_descriptor(LargeBinary())
+
 
 meta_table = Table(
     "meta", metadata,
@@ -74,7 +109,7 @@ _SQL_TYPES = {
 def _layer_table(spec: LayerSpec) -> Table:
     columns: list[Column[Any]] = [
         Column("id", Integer, primary_key=True),
-        Column("geometry", LargeBinary, nullable=False),  # WKB in EPSG:3006
+        Column("geometry", Geometry, nullable=False),  # WKB in EPSG:3006
         Column("minx", Float, nullable=False),
         Column("miny", Float, nullable=False),
         Column("maxx", Float, nullable=False),

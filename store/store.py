@@ -1,8 +1,11 @@
-"""The embedded store: one SQLite file (WAL, real transactions) holding every layer.
+"""The store holding every layer: one SQLite file (WAL, real transactions), or a PostgreSQL
+database with PostGIS when opened with a URL (``postgresql://...``); the same code runs on both.
 
-Geometry is stored as WKB in EPSG:3006 with its bounding box for fast window queries. The store
-hands out GeoDataFrames indexed by ``id``; every write goes through ``geo.validate`` and happens in
-one transaction, so an import is all-or-nothing.
+Geometry is stored as WKB in EPSG:3006 (a PostGIS ``geometry(Geometry, 3006)`` with a GiST index
+on PostgreSQL) with its bounding box for fast window queries. The store hands out GeoDataFrames
+indexed by ``id``; every write goes through ``geo.validate`` and happens in one transaction, so an
+import is all-or-nothing. Writers take turns (SQLite's ``BEGIN IMMEDIATE``, a PostgreSQL advisory
+lock), so versions, generations and natural keys behave the same on both.
 """
 
 from __future__ import annotations
@@ -31,13 +34,15 @@ from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, l
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import (
-    StoreVersionError, Upgrade, revision_number, sqlite_engine, upgrade,
+    StoreVersionError, Upgrade, display_url, is_url, lock_for_writing, revision_number,
+    store_engine, upgrade,
 )
-from store.schema import audit_table, generations_table, layer_tables
+from store.schema import SRID, audit_table, generations_table, layer_tables
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Actor", "NotAllowed", "PageSummary", "Store", "StoreVersionError", "utc_now"]
+__all__ = ["Actor", "LayerCounts", "NotAllowed", "PageSummary", "Store", "StoreVersionError",
+           "utc_now"]
 
 AuditMode = Literal["features", "import"]
 
@@ -95,6 +100,17 @@ def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class LayerCounts:
+    """What ``Store.layer_counts`` finds for one layer: its feature count, that count per
+    provenance (real, derived, illustrative, simulated; sorted) and the latest ``updated_at``
+    (ISO 8601 text in UTC; None for an empty layer)."""
+
+    count: int
+    provenance: dict[str, int]
+    latest_update: str | None
+
+
+@dataclass(frozen=True)
 class PageSummary:
     """What ``Store.count_matching`` finds: the count, the stored bounds (EPSG:3006) and the
     range of the time field (ISO 8601 text in UTC), None where there is nothing."""
@@ -122,27 +138,41 @@ def _visible_conditions(layer: str, table: Table) -> list[ColumnElement[bool]]:
 
 
 class Store:
-    """All layers of one SQLite file. Open it with ``Store.open(path)``."""
+    """All layers of one SQLite file or PostGIS database. Open it with ``Store.open(db)``."""
 
-    def __init__(self, engine: Engine, path: Path, *, upgraded: Upgrade | None = None) -> None:
+    def __init__(self, engine: Engine, path: Path | None, *, upgraded: Upgrade | None = None
+                 ) -> None:
         self.engine = engine
-        self.path = path
+        self.path = path  # the SQLite file; None for a PostgreSQL database
         self.upgraded = upgraded  # what opening did to the schema (None: nothing to do)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, audit_retention_days: float | None = None) -> Store:
-        """Open the store at ``path``: a new file is created at the newest schema, an older one
-        is backed up beside itself and upgraded (``store.migrations``), a newer one raises
-        ``StoreVersionError``. With ``audit_retention_days``, older audit rows are purged."""
-        path = Path(path)
-        done = upgrade(path)
-        engine = sqlite_engine(path, foreign_keys=True)
-        store = cls(engine, path, upgraded=done if done.changed else None)
+    def open(cls, db: str | Path, *, audit_retention_days: float | None = None) -> Store:
+        """Open the store ``db``, a SQLite file path or a PostgreSQL URL (``postgresql://`` or
+        ``postgresql+psycopg://``, PostGIS installed on the server): a new store is created at
+        the newest schema, an older one is upgraded (a file is backed up beside itself first;
+        ``store.migrations``), a newer one raises ``StoreVersionError``. With
+        ``audit_retention_days``, older audit rows are purged."""
+        url = is_url(db)
+        target: str | Path = str(db) if url else Path(db)
+        done = upgrade(target)
+        store = cls(store_engine(target, foreign_keys=True), None if url else Path(target),
+                    upgraded=done if done.changed else None)
         if audit_retention_days is not None:
             store.purge_audit(older_than_days=audit_retention_days)
         return store
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return str(self.engine.dialect.name)
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for people: the file path or the URL without its password."""
+        return str(self.path) if self.path is not None else display_url(str(self.engine.url))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -185,9 +215,21 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on any error)."""
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT on SQLite, the writers' advisory
+        lock on PostgreSQL; rolled back on any error)."""
         with self.engine.begin() as conn:
+            lock_for_writing(conn)
             yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection whose statements all see the same committed state (SQLite's
+        transaction; REPEATABLE READ on PostgreSQL)."""
+        with self.engine.connect() as conn:
+            if self.backend == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -245,15 +287,42 @@ class Store:
             raise NotFound(f"{layer} {feature_id} does not exist")
         return gdf
 
-    def count(self, layer: str) -> int:
-        table = layer_tables[layer_spec(layer).name]
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(table)
-                                    .where(table.c.deleted_at.is_(None))).scalar_one())
+    def count(self, layer: str, *, hide_sensitive: bool = False) -> int:
+        """How many features ``layer`` holds (without reading them); with ``hide_sensitive``,
+        only those ``geo.privacy.without_sensitive`` keeps."""
+        return self.layer_counts([layer], hide_sensitive=hide_sensitive)[layer].count
 
-    def counts(self) -> dict[str, int]:
-        """Feature count of every layer."""
-        return {name: self.count(name) for name in LAYERS}
+    def counts(self, *, hide_sensitive: bool = False) -> dict[str, int]:
+        """Feature count of every layer, in one snapshot (see ``count``)."""
+        return {name: c.count
+                for name, c in self.layer_counts(LAYERS, hide_sensitive=hide_sensitive).items()}
+
+    def latest_update(self, layer: str, *, hide_sensitive: bool = False) -> str | None:
+        """When a feature of ``layer`` was last created or changed (ISO 8601 text in UTC, the
+        stored ``updated_at``), None for an empty layer; deleted features do not count."""
+        return self.layer_counts([layer], hide_sensitive=hide_sensitive)[layer].latest_update
+
+    def layer_counts(self, layers: Iterable[str], *, hide_sensitive: bool = False
+                     ) -> dict[str, LayerCounts]:
+        """For each of ``layers``: the count, the count per provenance and the latest
+        ``updated_at``, one aggregate per layer in one snapshot, without reading features (for
+        ``/`` and ``/api/layers``). ``hide_sensitive`` as in ``read_page``."""
+        out: dict[str, LayerCounts] = {}
+        with self.snapshot() as conn:
+            for layer in layers:
+                name = layer_spec(layer).name
+                table = layer_tables[name]
+                where = self._page_conditions(name, bbox=None, time_field=None, time_from=None,
+                                              time_to=None, hide_sensitive=hide_sensitive)
+                rows = conn.execute(select(table.c.provenance, func.count(),
+                                           func.max(table.c.updated_at))
+                                    .where(*where).group_by(table.c.provenance)).all()
+                latest = max((r[2] for r in rows if r[2] is not None), default=None)
+                out[name] = LayerCounts(
+                    count=sum(int(r[1]) for r in rows),
+                    provenance={str(r[0]): int(r[1]) for r in sorted(rows, key=lambda r: r[0])},
+                    latest_update=latest)
+        return out
 
     # --- paged reading (OGC API – Features, paged /api/layers) ----------------------------------
 
@@ -303,7 +372,7 @@ class Store:
         query = select(table).where(*where).order_by(table.c.id).offset(max(offset, 0))
         if limit is not None:
             query = query.limit(max(limit, 0))
-        with self.engine.connect() as conn:  # one transaction (autobegun): page and count agree
+        with self.snapshot() as conn:  # one transaction: page and count agree
             rows = conn.execute(query).mappings().all()
             matched = int(conn.execute(select(func.count()).select_from(table).where(*where))
                           .scalar_one())
@@ -617,6 +686,14 @@ class Store:
         return out
 
     def integrity_ok(self) -> bool:
-        """True if SQLite's integrity check passes."""
+        """True if SQLite's integrity check passes; on PostgreSQL (whose server checks pages
+        itself), if every layer table reads and every geometry is in EPSG:3006."""
         with self.engine.connect() as conn:
-            return bool(conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok")
+            if self.backend != "postgresql":
+                return bool(conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok")
+            for table in layer_tables.values():
+                wrong = conn.execute(select(func.count()).select_from(table).where(
+                    func.ST_SRID(table.c.geometry) != SRID)).scalar_one()
+                if wrong:
+                    return False
+            return True

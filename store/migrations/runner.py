@@ -1,10 +1,15 @@
-"""Bring a store file to the schema of this Trygg: the versioned migrations in ``versions/``.
+"""Bring a store to the schema of this Trygg: the versioned migrations in ``versions/``.
 
-``upgrade(path)`` is run by every ``Store.open``: a new file is created at the head revision; a
-file at an older revision is first copied beside itself with SQLite's online backup API (WAL
-content included), then upgraded in one transaction; a file at the head is left alone; a file
-from a newer Trygg raises ``StoreVersionError``. A store written before migrations existed
-(schema version 1 in table ``meta``, no ``alembic_version``) is the baseline revision 0001.
+A store is a SQLite file (a path) or a PostgreSQL database with PostGIS (a URL,
+``postgresql://...`` or ``postgresql+psycopg://...``; see ``is_url`` and ``store_engine``).
+
+``upgrade(db)`` is run by every ``Store.open``: a new store is created at the head revision; a
+SQLite file at an older revision is first copied beside itself with SQLite's online backup API
+(WAL content included), then upgraded in one transaction (a PostgreSQL database is upgraded in
+one transaction too, under an advisory lock, and left as it was on any error: PostgreSQL's DDL is
+transactional); a store at the head is left alone; a store from a newer Trygg raises
+``StoreVersionError``. A store written before migrations existed (schema version 1 in table
+``meta``, no ``alembic_version``) is the baseline revision 0001.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
 from geo.errors import TryggError
 
@@ -39,7 +45,7 @@ class StoreVersionError(TryggError, RuntimeError):
 class Upgrade:
     """What ``upgrade`` did: the revision before (None for a new file), after, and the backup."""
 
-    path: Path
+    path: Path | str  # the SQLite file, or the PostgreSQL URL without its password
     from_revision: str | None
     to_revision: str
     backup: Path | None
@@ -79,7 +85,7 @@ def revision_number(revision: str) -> int:
     return int(revision)
 
 
-def _newer(path: Path, found: str) -> StoreVersionError:
+def _newer(path: Path | str, found: str) -> StoreVersionError:
     head = head_revision()
     return StoreVersionError(
         f"Databasen {str(path)!r} har schemaversion {found}, nyare än denna Trygg ({head}): "
@@ -87,12 +93,16 @@ def _newer(path: Path, found: str) -> StoreVersionError:
         f"this Trygg ({head}): upgrade Trygg")
 
 
-def _revision_of(path: Path, execute: Callable[[str], Any]) -> tuple[str | None, bool]:
+def _revision_of(path: Path | str, execute: Callable[[str], Any],
+                 tables: set[str] | None = None) -> tuple[str | None, bool]:
     """The revision of the database that ``execute`` (``sqlite3.Connection.execute`` or
-    ``Connection.exec_driver_sql``) runs SQL on, None for an empty file, and whether it has
-    alembic's version table; raises ``StoreVersionError`` for a newer or foreign store."""
-    tables = {r[0] for r in execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    ``Connection.exec_driver_sql``) runs SQL on, None for an empty store, and whether it has
+    alembic's version table; raises ``StoreVersionError`` for a newer or foreign store.
+    ``tables``: the database's table names (default: SQLite's ``sqlite_master``)."""
+    if tables is None:
+        tables = {r[0] for r in execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    tables = tables - POSTGIS_TABLES
     if "alembic_version" in tables:
         rows = execute("SELECT version_num FROM alembic_version").fetchall()
         if len(rows) != 1:
@@ -114,18 +124,27 @@ def _revision_of(path: Path, execute: Callable[[str], Any]) -> tuple[str | None,
     return found, "alembic_version" in tables
 
 
-def current_revision(path: str | Path) -> str | None:
-    """The revision of the store at ``path`` without changing it; None if it is new or empty."""
-    return _state(Path(path))[0]
+def current_revision(db: str | Path) -> str | None:
+    """The revision of the store ``db`` (a file or a URL) without changing it; None if it is new
+    or empty."""
+    return _state(db)[0]
 
 
-def needs_upgrade(path: str | Path) -> bool:
-    """True if opening the store at ``path`` would change its schema (False for a new file)."""
-    found, versioned = _state(Path(path))
+def needs_upgrade(db: str | Path) -> bool:
+    """True if opening the store ``db`` would change its schema (False for a new store)."""
+    found, versioned = _state(db)
     return found is not None and (found != head_revision() or not versioned)
 
 
-def _state(path: Path) -> tuple[str | None, bool]:
+def _state(db: str | Path) -> tuple[str | None, bool]:
+    if is_url(db):
+        engine = store_engine(db)
+        try:
+            with engine.connect() as conn:
+                return _pg_revision_of(conn)
+        finally:
+            engine.dispose()
+    path = Path(db)
     if not path.exists():
         return None, False
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
@@ -133,6 +152,51 @@ def _state(path: Path) -> tuple[str | None, bool]:
         return _revision_of(path, con.execute)
     finally:
         con.close()
+
+
+# PostGIS's own tables in the public schema: not Trygg's, and no sign of a foreign store.
+POSTGIS_TABLES = frozenset({"spatial_ref_sys"})
+# The key of the PostgreSQL advisory lock that every write transaction (and an upgrade) holds,
+# so that writers take turns as SQLite's BEGIN IMMEDIATE makes them ("trygg" in ASCII).
+WRITE_LOCK_KEY = 0x7472796767
+
+
+def is_url(db: str | Path) -> bool:
+    """True if ``db`` names a PostgreSQL database (``postgresql://``, ``postgresql+psycopg://``,
+    ``postgres://``) rather than a SQLite file."""
+    return isinstance(db, str) and db.split("://", 1)[0] in (
+        "postgresql", "postgresql+psycopg", "postgres")
+
+
+def display_url(db: str) -> str:
+    """``db`` as a URL fit for logs and messages: the password hidden."""
+    return make_url(_sqlalchemy_url(db)).render_as_string(hide_password=True)
+
+
+def _sqlalchemy_url(db: str) -> str:
+    scheme, rest = db.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else db
+
+
+def store_engine(db: str | Path, *, foreign_keys: bool = True) -> Engine:
+    """The engine of the store ``db``: ``sqlite_engine`` for a file, psycopg 3 for a URL
+    (READ COMMITTED; writers serialise on ``WRITE_LOCK_KEY``, see ``lock_for_writing``)."""
+    if is_url(db):
+        return create_engine(_sqlalchemy_url(str(db)), pool_pre_ping=True)
+    return sqlite_engine(Path(db), foreign_keys=foreign_keys)
+
+
+def lock_for_writing(conn: Connection) -> None:
+    """Make ``conn``'s transaction the only writer of a PostgreSQL store until it ends (SQLite's
+    ``BEGIN IMMEDIATE`` already does so for a file): later statements see every write committed
+    before it, so version checks, generations and natural keys behave as on SQLite."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+
+
+def _pg_revision_of(conn: Connection) -> tuple[str | None, bool]:
+    tables = set(inspect(conn).get_table_names())
+    return _revision_of(display_url(str(conn.engine.url)), conn.exec_driver_sql, tables)
 
 
 def sqlite_engine(path: Path, *, foreign_keys: bool) -> Engine:
@@ -182,10 +246,47 @@ def backup(path: Path, target: Path) -> Path:
     return target
 
 
-def upgrade(path: str | Path, *, to_revision: str = "head") -> Upgrade:
-    """Create or upgrade the store at ``path`` to ``to_revision`` (backing up an existing file)."""
-    path = Path(path)
+def _upgrade_postgresql(url: str, target: str) -> Upgrade:
+    """``upgrade`` for a PostgreSQL database: PostGIS enabled (``CREATE EXTENSION`` needs a
+    role allowed to; a DBA may have run it before), then the migrations in one transaction."""
+    shown = display_url(url)
+    engine = store_engine(url)
+    try:
+        with engine.begin() as conn:
+            lock_for_writing(conn)  # two processes opening a new database take turns
+            before, versioned = _pg_revision_of(conn)
+            if before == target and versioned:
+                return Upgrade(shown, before, target, None)
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            _migrate(conn, before, versioned, target)
+    finally:
+        engine.dispose()
+    if before is None:
+        log.info("created store %s at schema revision %s", shown, target)
+    else:
+        log.warning("upgraded store %s from schema revision %s to %s", shown, before, target)
+    return Upgrade(shown, before, target, None)
+
+
+def _migrate(conn: Connection, before: str | None, versioned: bool, target: str) -> None:
+    """Run the migrations from ``before`` to ``target`` on ``conn``, in its transaction."""
+    config = alembic_config(conn)
+    if before is not None and not versioned:
+        command.stamp(config, before)
+    command.upgrade(config, target)
+    conn.execute(text("DELETE FROM meta WHERE key = 'schema_version'"))
+    # Kept for Trygg before migrations, which refuses a store whose number is higher.
+    conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
+                 {"v": str(revision_number(target))})
+
+
+def upgrade(db: str | Path, *, to_revision: str = "head") -> Upgrade:
+    """Create or upgrade the store ``db`` (a SQLite file, backed up first if it exists, or a
+    PostgreSQL URL) to ``to_revision``."""
     target = head_revision() if to_revision == "head" else to_revision
+    if is_url(db):
+        return _upgrade_postgresql(str(db), target)
+    path = Path(db)
     before, versioned = _state(path)
     if before == target and versioned:
         return Upgrade(path, before, target, None)
@@ -197,14 +298,7 @@ def upgrade(path: str | Path, *, to_revision: str = "head") -> Upgrade:
             if before == target and versioned:
                 return Upgrade(path, before, target, None)
             saved = backup(path, backup_path(path, before)) if before is not None else None
-            config = alembic_config(conn)
-            if before is not None and not versioned:
-                command.stamp(config, before)
-            command.upgrade(config, target)
-            conn.execute(text("DELETE FROM meta WHERE key = 'schema_version'"))
-            # Kept for Trygg before migrations, which refuses a store whose number is higher.
-            conn.execute(text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
-                         {"v": str(revision_number(target))})
+            _migrate(conn, before, versioned, target)
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:
                 raise StoreVersionError(f"upgrade of {str(path)!r} broke foreign keys: {broken}")
