@@ -29,12 +29,15 @@ lock: $(UV)
 	$(UV) lock
 
 # Debian packages the tests need: Chromium for page tests, GDAL's ogrinfo for GeoPackage checks,
-# poppler-utils' pdftoppm for rendering the follow-up report's PDF.
+# poppler-utils' pdftoppm for rendering the follow-up report's PDF, PostgreSQL with PostGIS for
+# the store on PostGIS (tests/pg.py starts a throwaway server; nothing runs as a service).
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v ogrinfo >/dev/null 2>&1 || missing="$$missing gdal-bin"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || missing="$$missing postgis"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = "0" ]; then SUDO=""; else SUDO="sudo"; fi; \
