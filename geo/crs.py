@@ -6,6 +6,7 @@ import functools
 import math
 
 import geopandas as gpd
+import numpy as np
 import pyproj
 
 from geo.errors import CrsMismatch, ImportRejected
@@ -78,3 +79,143 @@ def bbox_window(text: str | None, *, grid_m: float = BBOX_GRID_M,
     e0, n0, e1, n1 = _web_to_work().transform_bounds(minx, miny, maxx, maxy, densify_pts=21)
     return (math.floor(e0 / grid_m) * grid_m, math.floor(n0 / grid_m) * grid_m,
             math.ceil(e1 / grid_m) * grid_m, math.ceil(n1 / grid_m) * grid_m)
+
+
+# --- SWEREF 99 local zones ------------------------------------------------------------------------
+# Lantmäteriet's twelve local projections for municipal use: transverse Mercator, scale 1, false
+# easting 150 000 m, false northing 0, each with its own central meridian (the zone's name).
+LOCAL_ZONES: dict[int, str] = {
+    3007: "SWEREF 99 12 00", 3008: "SWEREF 99 13 30", 3009: "SWEREF 99 15 00",
+    3010: "SWEREF 99 16 30", 3011: "SWEREF 99 18 00", 3012: "SWEREF 99 14 15",
+    3013: "SWEREF 99 15 45", 3014: "SWEREF 99 17 15", 3015: "SWEREF 99 18 45",
+    3016: "SWEREF 99 20 15", 3017: "SWEREF 99 21 45", 3018: "SWEREF 99 23 15",
+}
+CRS_NAMES: dict[int, str] = {4326: "WGS 84", 3006: "SWEREF 99 TM", **LOCAL_ZONES}
+# The CRSs Trygg exports in: WGS84, SWEREF 99 TM and the local zones.
+EXPORT_CRS_EPSG = tuple(CRS_NAMES)
+
+# Eastings, in metres, of Sweden's 290 municipal boundaries (okfse/sweden-geojson, the shipped
+# data/sweden/municipalities.geojson) computed with pyproj; tests/test_crs.py recomputes them.
+# SWEREF 99 TM: 266 646 (Strömstad's outer islands) to 920 877 (Haparanda), widened by 6 km for
+# the simplified coastline. A local zone, for the part of Sweden inside the zone's EPSG area of
+# use: -57 936 (20 15's western mountains) to 289 425 (20 15 at the Finnish border); most zones
+# stay within 35 000-241 000. Eastings below TM_EASTING_SWEDEN_M[0] cannot be SWEREF 99 TM in
+# Sweden; 260 000-289 425 is the band where a file could be either, and ``en_crs`` decides it by
+# where the points land (see there).
+TM_EASTING_SWEDEN_M = (260_000.0, 927_000.0)
+LOCAL_EASTING_SWEDEN_M = (-58_000.0, 290_000.0)
+
+
+@functools.cache
+def _area_of_use(epsg: int) -> tuple[float, float, float, float]:
+    area = pyproj.CRS.from_epsg(epsg).area_of_use
+    assert area is not None  # every SWEREF 99 CRS has one in the EPSG database
+    return area.bounds
+
+
+@functools.cache
+def _to_wgs84(epsg: int) -> pyproj.Transformer:
+    return pyproj.Transformer.from_crs(f"EPSG:{epsg}", WEB_CRS, always_xy=True)
+
+
+def central_meridian(epsg: int) -> float:
+    """The central meridian (degrees east) of SWEREF 99 TM or a local zone."""
+    return 15.0 if epsg == 3006 else float(LOCAL_ZONES[epsg].split()[2]) \
+        + float(LOCAL_ZONES[epsg].split()[3]) / 60
+
+
+def epsg_code(crs: str | int | pyproj.CRS) -> int | None:
+    """The EPSG code of ``crs`` (text, number or CRS), or None when it has none."""
+    try:
+        return pyproj.CRS.from_user_input(crs).to_epsg()
+    except pyproj.exceptions.CRSError:
+        return None
+
+
+def crs_label(epsg: int) -> str:
+    """'EPSG:3014 (SWEREF 99 17 15)'."""
+    return f"EPSG:{epsg} ({CRS_NAMES[epsg]})" if epsg in CRS_NAMES else f"EPSG:{epsg}"
+
+
+def zones_containing(lon: float, lat: float) -> list[int]:
+    """The local zones whose EPSG area of use contains the WGS84 point, nearest central
+    meridian first (the areas overlap: Timrå lies in both 17 15's and 18 45's)."""
+    inside = [epsg for epsg in LOCAL_ZONES
+              if _area_of_use(epsg)[0] <= lon <= _area_of_use(epsg)[2]
+              and _area_of_use(epsg)[1] <= lat <= _area_of_use(epsg)[3]]
+    return sorted(inside, key=lambda epsg: abs(central_meridian(epsg) - lon))
+
+
+def local_zone(lon: float, lat: float) -> int:
+    """The local SWEREF 99 zone for a place in Sweden: of the zones whose area of use contains
+    it, the one whose central meridian is nearest. Lantmäteriet assigns each municipality a zone;
+    this rule gives the assigned one for Timrå, Sundsvall, Härnösand (17 15), Mora (15 00) and
+    Boden (21 45), but check a municipality's own choice. Raises ``ImportRejected`` outside."""
+    zones = zones_containing(lon, lat)
+    if not zones:
+        raise ImportRejected(f"{lon:.4f}, {lat:.4f} (WGS84) lies in no SWEREF 99 zone: it is not "
+                             "in Sweden")
+    return zones[0]
+
+
+def _fits(epsg: int, east: np.ndarray, north: np.ndarray) -> tuple[bool, float, float]:
+    """Whether every point, read in ``epsg``, lies in that CRS's area of use; and their centre."""
+    lon, lat = _to_wgs84(epsg).transform(east, north)
+    west, south, east_edge, north_edge = _area_of_use(epsg)
+    ok = bool(np.all(np.isfinite(lon)) and np.all((lon >= west) & (lon <= east_edge)
+                                                   & (lat >= south) & (lat <= north_edge)))
+    return ok, float(np.nanmean(lon)), float(np.nanmean(lat))
+
+
+def _sv_degrees(lon: float, lat: float) -> str:
+    return f"{lon:.2f}° O {lat:.2f}° N".replace(".", ",")
+
+
+def _sv_metres(value: float) -> str:
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def en_crs(east: np.ndarray, north: np.ndarray, *, origin: str, east_column: str,
+           north_column: str) -> str:
+    """The CRS of easting/northing columns that do not name theirs: SWEREF 99 TM, or an error.
+
+    Read as TM, every point must have an easting Sweden has in TM (``TM_EASTING_SWEDEN_M``) and
+    lie in TM's area of use. Read as each local zone, the points fit the zone if all lie in its
+    EPSG area of use. TM that fits no zone is TM (the default so far); anything else raises
+    ``ImportRejected`` in Swedish, naming the columns, where the points land in each fitting zone
+    and the ``--crs`` to give: eastings of a local zone (e.g. 230 000 in SWEREF 99 17 15, Timrå's
+    zone) would otherwise land in Norway. A file in the ambiguous band (eastings 260-290 km that
+    fit both TM and a zone) is refused too rather than guessed. Points that fit nothing are left
+    to the validator as TM (it reports them as outside Sweden, feature by feature).
+    """
+    east = np.asarray(east, dtype=float)
+    north = np.asarray(north, dtype=float)
+    lo, hi = TM_EASTING_SWEDEN_M
+    tm_ok = bool(np.all((east >= lo) & (east <= hi))) and _fits(3006, east, north)[0]
+    fitting = [(epsg, lon, lat) for epsg in LOCAL_ZONES
+               for ok, lon, lat in [_fits(epsg, east, north)] if ok]
+    if not fitting:
+        return WORK_CRS
+    where = "; ".join(f"{crs_label(epsg)} kring {_sv_degrees(lon, lat)}"
+                      for epsg, lon, lat in fitting)
+    first = fitting[0][0]
+    columns = f"kolumnerna {east_column!r}/{north_column!r}"
+    if tm_ok:
+        _, lon, lat = _fits(3006, east, north)
+        raise ImportRejected(
+            f"{origin}: {columns} anger inte sitt koordinatsystem och kan vara både SWEREF 99 TM "
+            f"(punkterna hamnar kring {_sv_degrees(lon, lat)}) och en lokal zon ({where}); ange "
+            f"det med --crs EPSG:3006 eller t.ex. --crs EPSG:{first}, eller döp kolumnerna till "
+            f"e_3006/n_3006 eller e_{first}/n_{first}")
+    smallest = float(np.nanmin(east))
+    if smallest < lo:
+        why = (f"har östvärden från {_sv_metres(smallest)} m, som SWEREF 99 TM inte har i Sverige "
+               f"({_sv_metres(lo)}–{_sv_metres(hi)} m) men en lokal SWEREF 99-zon har (falsk "
+               "östning 150 000 m)")
+    else:
+        _, lon, lat = _fits(3006, east, north)
+        why = (f"hamnar utanför Sverige som SWEREF 99 TM (kring {_sv_degrees(lon, lat)}) men "
+               "passar en lokal SWEREF 99-zon")
+    raise ImportRejected(
+        f"{origin}: {columns} {why}. Punkterna hamnar i {where}. Ange zonen, t.ex. "
+        f"--crs EPSG:{first}, eller döp kolumnerna till e_{first}/n_{first}")

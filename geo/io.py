@@ -26,7 +26,7 @@ import pandas as pd
 import pyogrio  # type: ignore[import-untyped]
 import shapely
 
-from geo.crs import WORK_CRS
+from geo.crs import WORK_CRS, en_crs, epsg_code
 from geo.errors import ImportRejected, collect
 from geo.geojson import (
     MAX_FEATURES, checked_crs, feature_collection, frame_from_geojson, json_value, loads_bounded,
@@ -54,9 +54,11 @@ MOTOR_HIGHWAYS = frozenset({
 })
 LAT_NAMES = ("lat", "latitude", "latitud")
 LON_NAMES = ("lon", "lng", "long", "longitude", "longitud")
-EAST_NAMES = ("e", "east", "easting", "x", "sweref_e", "e_3006")
-NORTH_NAMES = ("n", "north", "northing", "y", "sweref_n", "n_3006")
+EAST_NAMES = ("e", "east", "easting", "x", "sweref_e")
+NORTH_NAMES = ("n", "north", "northing", "y", "sweref_n")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+# A coordinate column may name its CRS by EPSG code: e_3014/n_3014, easting_epsg3014, wkt_3014.
+_NAMED_CRS = re.compile(r"^(?P<base>[a-z_]+?)[_ ]?(?:epsg[_: ]?)?(?P<code>\d{4,5})$")
 
 
 def file_format(path: Path) -> str:
@@ -247,6 +249,30 @@ def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _pick_named(columns: dict[str, str], names: tuple[str, ...]
+                ) -> tuple[str | None, str | None]:
+    """The first column named in ``names``, bare or with an EPSG code, and that code's CRS."""
+    bare = _pick(columns, names)
+    if bare:
+        return bare, None
+    for key, column in columns.items():
+        match = _NAMED_CRS.match(key)
+        if match and match.group("base").rstrip("_") in names:
+            return column, f"EPSG:{int(match.group('code'))}"
+    return None, None
+
+
+def _named_crs(origin: str, column: str, named: str | None, crs: str | None) -> str | None:
+    """The CRS a column's name states, checked against an explicit ``crs``; None for none."""
+    if named is None:
+        return crs
+    named = checked_crs(named, origin=origin)
+    if crs is not None and epsg_code(crs) != epsg_code(named):
+        raise ImportRejected(f"{origin}: kolumnen {column!r} anger {named} men importen anger "
+                             f"{crs}; ta bort det ena")
+    return named
+
+
 def _check_csv_shape(text: str, origin: str) -> None:
     """Refuse more columns than ``MAX_CSV_COLUMNS`` or rows than ``MAX_FEATURES``, cheaply."""
     header = text[:1_000_000].split("\n", 1)[0]
@@ -285,8 +311,9 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
         raise ImportRejected(f"{path.name}: not a readable CSV ({exc})") from None
     columns = {c.strip().lower(): c for c in frame.columns}
     lat, lon = _pick(columns, LAT_NAMES), _pick(columns, LON_NAMES)
-    east, north = _pick(columns, EAST_NAMES), _pick(columns, NORTH_NAMES)
-    wkt = _pick(columns, WKT_NAMES)
+    (east, east_crs), (north, north_crs) = (_pick_named(columns, EAST_NAMES),
+                                            _pick_named(columns, NORTH_NAMES))
+    wkt, wkt_crs = _pick_named(columns, WKT_NAMES)
     problems: list[str] = []
 
     def numbers(column: str) -> np.ndarray:
@@ -306,13 +333,20 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
                 problems.append(f"{path.name}, feature {i}: field {wkt!r}: not WKT ({exc})")
                 geoms.append(None)
         used = [c for c in (wkt, lat, lon) if c]
-        file_crs = crs or "EPSG:4326"
+        file_crs = _named_crs(path.name, wkt, wkt_crs, crs) or "EPSG:4326"
     elif lat and lon:
         geoms = shapely.points(numbers(lon), numbers(lat))
         used, file_crs = [lat, lon], crs or "EPSG:4326"
     elif east and north:
-        geoms = shapely.points(numbers(east), numbers(north))
-        used, file_crs = [east, north], crs or WORK_CRS
+        if east_crs != north_crs:
+            raise ImportRejected(f"{path.name}: kolumnerna {east!r} och {north!r} anger olika "
+                                 "koordinatsystem")
+        xs, ys = numbers(east), numbers(north)
+        geoms = shapely.points(xs, ys)
+        used = [east, north]
+        file_crs = _named_crs(path.name, east, east_crs, crs) or (
+            WORK_CRS if problems else en_crs(xs, ys, origin=path.name, east_column=east,
+                                             north_column=north))
     else:
         raise ImportRejected(f"{path.name}: no coordinate columns; give lat/lon (WGS84), E/N "
                              "(SWEREF 99 TM) or a WKT column")
