@@ -19,8 +19,6 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +29,6 @@ from geo.layers import is_missing, parse_datetime
 
 LIVE_FEED_URL = "https://polisen.se/api/events"
 POLISEN_BASE_URL = "https://polisen.se"
-HTTP_TIMEOUT_S = 30.0
-_USER_AGENT = "trygg/0.1 (safety planning, Timrå)"
 _MAX_PROBLEMS_SHOWN = 20
 
 EVENT_COLUMNS = ("event_id", "type", "time", "name", "summary", "url", "municipality",
@@ -41,18 +37,20 @@ EVENT_COLUMNS = ("event_id", "type", "time", "name", "summary", "url", "municipa
 
 # --- reading ----------------------------------------------------------------------------------
 
-def read_events(source: str | Path) -> list[dict[str, Any]]:
-    """Read raw API events from a JSON list file, a JSON Lines file, a gzip of either, or an
-    http(s) URL serving the API's JSON list. Raise ``ImportRejected`` on unreadable or bad JSON,
-    naming the source and the line/column of the error."""
-    origin = str(source)
-    if isinstance(source, str) and source.lower().startswith(("http://", "https://")):
-        data = _fetch(source)
-    else:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise ImportRejected(f"{origin}: cannot read the file: {exc.strerror or exc}") from exc
+def read_events(path: str | Path) -> list[dict[str, Any]]:
+    """Read raw API events from a JSON list file, a JSON Lines file or a gzip of either. Raise
+    ``ImportRejected`` on unreadable or bad JSON, naming the file and the line/column of the
+    error. (The live API is read by ``sources.polisen``; this module does no network.)"""
+    origin = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ImportRejected(f"{origin}: cannot read the file: {exc.strerror or exc}") from exc
+    return events_from_bytes(data, origin=origin)
+
+
+def events_from_bytes(data: bytes, *, origin: str) -> list[dict[str, Any]]:
+    """Raw API events from the bytes of a JSON list, JSON Lines or a gzip of either."""
     if data[:2] == b"\x1f\x8b":  # gzip magic, whatever the file is called
         try:
             data = gzip.decompress(data)
@@ -63,20 +61,6 @@ def read_events(source: str | Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise ImportRejected(f"{origin}: not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
     return _parse_json_events(text, origin)
-
-
-def _fetch(url: str) -> bytes:
-    request = urllib.request.Request(
-        url, headers={"User-Agent": _USER_AGENT, "Accept": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_S) as response:
-            body: bytes = response.read()
-            return body
-    except urllib.error.HTTPError as exc:
-        raise ImportRejected(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ImportRejected(f"{url}: cannot fetch the events: {reason}") from exc
 
 
 def _parse_json_events(text: str, origin: str) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from geo.events import (
     parse_events,
     read_events,
 )
+from sources.polisen import fetch_events
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TIMRA_EVENTS = "polisen_events_timra_2023_2024.json"
@@ -205,7 +206,7 @@ def local_feed() -> Iterator[str]:
 
 
 def test_reads_url(local_feed: str) -> None:
-    raw = read_events(local_feed + "/api/events")
+    raw = fetch_events(local_feed + "/api/events")
     assert parse_events(raw, origin="feed")["event_id"].tolist() == [410834]
     with pytest.raises(ImportRejected, match="HTTP 404"):
-        read_events(local_feed + "/nothing")
+        fetch_events(local_feed + "/nothing")
