@@ -285,15 +285,25 @@ class HotspotResult:
     method: dict[str, float | int | str] = field(default_factory=dict)
 
 
-def hotspot_analysis(  # noqa: PLR0913 -- keyword-only options
-        records: gpd.GeoDataFrame, *, time_column: str, start: object, end: object,
-        period: Period = "month", cell_m: float = DEFAULT_CELL_M,
-        extent: tuple[float, float, float, float] | None = None,
-        area: StudyArea | None = None,
-        alpha: float = 0.05, min_points: int = 60, min_periods: int = 10,
-        min_cell_count: int = 5, confidence: float = 0.95,
-        time_window_periods: int = 1,
-        min_window_count: int = DEFAULT_MIN_WINDOW_COUNT) -> HotspotResult:
+@dataclass(frozen=True, kw_only=True)
+class HotspotOptions:
+    """How the emerging hot-spot analysis counts and tests (see the module doc)."""
+
+    period: Period = "month"
+    cell_m: float = DEFAULT_CELL_M
+    alpha: float = 0.05
+    min_points: int = 60  # records in the window for any trend test
+    min_periods: int = 10  # periods in the window for any trend test
+    min_cell_count: int = 5  # records of a cell's own for its category
+    confidence: float = 0.95  # of the Poisson interval of each cell's total
+    time_window_periods: int = 1  # the space-time neighbourhood's reach back and forth
+    min_window_count: int = DEFAULT_MIN_WINDOW_COUNT
+
+
+def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: object, end: object,
+                     options: HotspotOptions | None = None,
+                     extent: tuple[float, float, float, float] | None = None,
+                     area: StudyArea | None = None) -> HotspotResult:
     """Counts per cell and period with an emerging hot-spot category per cell (module doc).
 
     ``records`` are points in EPSG:3006 already filtered (category, source, privacy, and to the
@@ -302,6 +312,10 @@ def hotspot_analysis(  # noqa: PLR0913 -- keyword-only options
     fewer than ``min_cell_count`` records of its own, or any cell when the window holds fewer
     than ``min_points`` records or ``min_periods`` periods, is ``too_few``.
     """
+    o = options or HotspotOptions()
+    period, cell_m, alpha, confidence = o.period, o.cell_m, o.alpha, o.confidence
+    min_points, min_periods, min_cell_count = o.min_points, o.min_periods, o.min_cell_count
+    time_window_periods, min_window_count = o.time_window_periods, o.min_window_count
     cell_m = check_cell_size(cell_m)
     if not 0 < alpha < 1:
         raise ValidationFailed(f"alpha: {alpha!r} is not between 0 and 1")

@@ -10,6 +10,7 @@ Inputs are in EPSG:3006 near Timrå (x 610 000–630 000, y 6 920 000–6 940 00
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import os
@@ -29,12 +30,13 @@ from geo.coverage import patrol_coverage
 from geo.crs import WORK_CRS
 from geo.errors import ValidationFailed
 from geo.grid import parse_cell_ids
-from geo.hotspots import TREND_SV, grid_counts, hotspot_analysis, period_labels
+from geo.hotspots import TREND_SV, HotspotOptions, grid_counts, hotspot_analysis, period_labels
 from geo.layers import LOCAL_TZ, RISK_CATEGORIES
+from geo.mclp import SolverOptions, Spacing, spacing_cliques, spacing_pairs
 from geo.periods import Period, make_period
 from geo.schedule import week_start, weekly_plan
 from geo.siting import (
-    _spacing_cliques, _spacing_pairs, coverage_matrix, covered_weight, demand_pieces,
+    RotationOptions, SitingOptions, coverage_matrix, covered_weight, demand_pieces,
     generated_candidates, max_coverage, snap_to_roads, suggest_sites,
 )
 
@@ -596,16 +598,18 @@ def test_mip_equals_brute_force_and_beats_greedy(case) -> None:
     penalty = 0.5 * solo if penalise else np.zeros(len(cands))
     if penalise:
         penalty[fixed] = 0.0
-    pairs = _spacing_pairs(cands, spacing)
-    cliques = _spacing_cliques(cands, spacing, demand if len(demand) else None)
+    pairs = spacing_pairs(cands, spacing)
+    cliques = spacing_cliques(cands, spacing, demand if len(demand) else None)
     fixed_close = any(a in fixed and b in fixed for a, b in pairs.tolist())
-    kwargs = dict(k=k, fixed=fixed, excluded=excluded, penalty=penalty, spacing_pairs=pairs)
+    kwargs = dict(k=k, fixed=fixed, excluded=excluded, penalty=penalty)
+    spaced = Spacing(pairs=pairs, cliques=tuple(cliques))
     if fixed_close:
         with pytest.raises(ValidationFailed, match="closer than the minimum spacing"):
-            max_coverage(cover, weights, **kwargs, spacing_cliques=cliques, method="mip")
+            max_coverage(cover, weights, **kwargs, spacing=spaced)
         return
-    mip = max_coverage(cover, weights, **kwargs, spacing_cliques=cliques, method="mip")
-    greedy = max_coverage(cover, weights, **kwargs, method="greedy")
+    mip = max_coverage(cover, weights, **kwargs, spacing=spaced)
+    greedy = max_coverage(cover, weights, **kwargs, spacing=Spacing(pairs=pairs),
+                          solver=SolverOptions(method="greedy"))
     total = float(weights.sum())
     close = {tuple(p) for p in pairs.tolist()}
     for sol in (mip, greedy):
@@ -662,24 +666,25 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
     demand = demand_pieces(roads, categories=cats)
     if demand.empty or demand["weight"].sum() <= 0:
         with pytest.raises(ValidationFailed, match="no risk roads with risk weight"):
-            suggest_sites(roads, k=k, radius_m=radius, fixed_points=fixed, spacing_m=spacing,
-                          categories=cats)
+            suggest_sites(roads, SitingOptions(k=k, radius_m=radius, spacing_m=spacing,
+                                               categories=cats), fixed_points=fixed)
         return
     fixed_close = any(a.distance(b) < spacing for a, b in itertools.combinations(fixed, 2))
     as_of = pd.Timestamp("2024-10-10T00:00:00Z")
-    kwargs = dict(k=k, radius_m=radius, fixed_points=fixed, spacing_m=spacing, step_m=step_m,
-                  categories=cats,
-                  checks=checks, rotation_weeks=rotation_weeks, rotation=rotation,
-                  as_of=as_of)
+    options = SitingOptions(k=k, radius_m=radius, spacing_m=spacing, step_m=step_m,
+                            categories=cats)
+    kwargs = dict(fixed_points=fixed, checks=checks,
+                  rotation=RotationOptions(weeks=rotation_weeks, mode=rotation, as_of=as_of))
     # Rotation counts the precise checks of the 2 weeks strictly before as_of, no others.
     counted = checks[((checks["precision_m"].fillna(0) <= 1000)
                       & (checks["start"] >= as_of - pd.Timedelta(weeks=2))
                       & (checks["start"] < as_of)).to_numpy()] if len(checks) else checks
     if fixed_close:
         with pytest.raises(ValidationFailed, match="closer than the minimum spacing"):
-            suggest_sites(roads, **kwargs)
+            suggest_sites(roads, options, **kwargs)
         return
-    results = {m: suggest_sites(roads, method=m, **kwargs) for m in ("mip", "greedy")}
+    results = {m: suggest_sites(roads, dataclasses.replace(options, method=m), **kwargs)
+               for m in ("mip", "greedy")}
     for method, s in results.items():
         sites = s.sites
         assert s.method == method
@@ -716,7 +721,7 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
         assert results["greedy"].covered_weight <= results["mip"].covered_weight + 1e-6
     if rotation_weeks and len(counted) < len(checks):
         # Checks outside the window (planned, at as_of, too old, imprecise) change nothing.
-        only = suggest_sites(roads, method="mip", **dict(kwargs, checks=counted))
+        only = suggest_sites(roads, options, **dict(kwargs, checks=counted))
         assert only.notes == results["mip"].notes
         if rotation == "exclude":  # (penalised ties may cover different weights)
             assert only.covered_weight == pytest.approx(results["mip"].covered_weight, abs=1e-6)
@@ -849,9 +854,9 @@ def test_grid_counts_count_every_placed_point_once(case, cell_m, period) -> None
                                (XMIN, YMIN, XMAX, YMAX)]))
 def test_hotspot_analysis_invariants(case, cell_m, min_points, min_periods, extent) -> None:
     records, start, end = case
-    r = hotspot_analysis(records, time_column="t", start=start, end=end, cell_m=cell_m,
-                         extent=extent, min_points=min_points, min_periods=min_periods,
-                         min_cell_count=2)
+    r = hotspot_analysis(records, time_column="t", start=start, end=end, extent=extent,
+                         options=HotspotOptions(cell_m=cell_m, min_points=min_points,
+                                                min_periods=min_periods, min_cell_count=2))
     cells = r.cells
     assert int(cells["total"].sum()) == r.records
     assert r.too_few == (r.records < min_points or len(r.periods) < min_periods)
