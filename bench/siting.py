@@ -1,4 +1,4 @@
-"""Siting speed: Trygg's maximal covering optimiser (geo.siting) against PySAL spopt's MCLP.
+"""Siting speed: Trygg's maximal covering optimiser (geo.mclp) against PySAL spopt's MCLP.
 
 Both solve the same seeded instance to proven optimality and must cover the same weight. Trygg
 solves its presolved sparse model with HiGHS (``scipy.optimize.milp``); spopt builds its model
@@ -30,7 +30,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.siting import coverage_matrix, covered_weight, max_coverage
+from geo.mclp import SolverOptions, coverage_matrix, covered_weight, max_coverage
 
 SPOPT_TIME_LIMIT_S = 600.0
 SPOPT_MEMORY_GB = 8.0
@@ -87,7 +87,8 @@ def instance(n_demand: int, n_candidates: int, *, seed: int) -> tuple[np.ndarray
 def _trygg(demand: np.ndarray, weights: np.ndarray, candidates: np.ndarray, *, k: int,
            radius_m: float) -> float:
     cover = coverage_matrix(demand, candidates, radius_m=radius_m)
-    solution = max_coverage(cover, weights, k=k, method="mip", time_limit_s=600)
+    solution = max_coverage(cover, weights, k=k,
+                            solver=SolverOptions(method="mip", time_limit_s=600))
     assert solution.method == "mip" and solution.gap == 0.0, solution.notes
     return covered_weight(cover, weights, solution.chosen)
 

@@ -1,13 +1,11 @@
-"""Traffic-check siting: tiny instances solved by hand, optimal = brute force, every way the exact
-solver can fail (each falls back to the greedy answer with its gap and a note), rotation,
-spacing, the time-of-day filter, the weekly plan, and the API and CLI over a real SQLite
-store."""
+"""Traffic-check siting: road demand, candidates, snapping a point or a planned check to a risk
+road, suggestions with rotation, spacing and the time-of-day filter, the weekly plan, and the API
+and CLI over a real SQLite store (the optimiser on its own is in test_mclp.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 
 import geopandas as gpd
@@ -24,12 +22,13 @@ from geo.errors import ValidationFailed
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor, title_time
 from geo.schedule import week_start, weekly_plan
 from geo.siting import (
-    coverage_matrix, covered_weight, demand_pieces, generated_candidates, max_coverage,
-    recently_used, rotation_checks, snap_to_roads, suggest_sites,
+    RotationOptions, SitingOptions, demand_pieces, generated_candidates, recently_used,
+    rotation_checks, snap_planned_check, snap_to_roads, suggest_sites,
 )
 from store import Store
 from tests.conftest import SECRET, auth
-from trygg.cli import cli
+from tests.test_mclp import _raises
+from cli import cli
 from trygg.settings import Settings
 
 X0, Y0 = 620_000.0, 6_930_000.0  # near Timrå in SWEREF 99 TM
@@ -45,11 +44,6 @@ def roads_frame(lines: list[list[tuple[float, float]]], weights: list[float],
          "schematic": [False] * len(lines)},
         geometry=[shapely.LineString([(X0 + x, Y0 + y) for x, y in line]) for line in lines],
         index=pd.Index(range(1, len(lines) + 1), name="id"), crs="EPSG:3006")
-
-
-def solve(demand, weights, cands, *, radius_m, **options):
-    cover = coverage_matrix(np.asarray(demand, float), np.asarray(cands, float), radius_m=radius_m)
-    return cover, max_coverage(cover, np.asarray(weights, float), **options)
 
 
 # --- demand and candidates ------------------------------------------------------------------------
@@ -82,201 +76,65 @@ def test_snap_to_the_nearest_risk_road_within_100_m() -> None:
         snap_to_roads(shapely.Point(X0 + 300, Y0 + 250), roads)
 
 
-# --- the optimiser by hand ------------------------------------------------------------------------
-
-# Cluster A (3 × weight 1) around x = 0, cluster B (2 × weight 1) at x = 10 km.
-TWO_CLUSTERS = dict(demand=[(0, 0), (10, 0), (20, 0), (10_000, 0), (10_010, 0)],
-                    weights=[1, 1, 1, 1, 1], cands=[(10, 0), (10_005, 0), (5_000, 0)],
-                    radius_m=100)
-
-
-@pytest.mark.parametrize("method", ["mip", "greedy"])
-def test_two_clusters_k1_takes_the_heavier_and_k2_takes_both(method: str) -> None:
-    _, one = solve(**TWO_CLUSTERS, k=1, method=method)
-    assert list(one.chosen) == [0] and one.covered_weight == 3
-    _, two = solve(**TWO_CLUSTERS, k=2, method=method)
-    assert sorted(two.chosen) == [0, 1] and two.covered_weight == 5
-    assert two.gap == pytest.approx(0.0)
+def test_a_planned_check_snaps_to_the_nearest_risk_road_within_the_tolerance() -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)], [(0, 500), (1000, 500)]], [1.0, 1.0])
+    site = snap_planned_check(shapely.Point(X0 + 300, Y0 + 420), roads, tolerance_m=100)
+    assert site.road_id == 2 and site.road_name == "Väg R1"
+    assert site.distance_m == pytest.approx(80)
+    assert (site.point.x, site.point.y) == pytest.approx((X0 + 300, Y0 + 500))
+    # A point on the road stays where it is; a wider tolerance reaches the farther point.
+    on_road = snap_planned_check(shapely.Point(X0 + 10, Y0), roads)
+    assert on_road.road_id == 1 and on_road.distance_m == 0
+    far = snap_planned_check(shapely.Point(X0 + 300, Y0 + 250), roads, tolerance_m=250)
+    assert far.distance_m == pytest.approx(250)
 
 
-def test_a_fixed_site_stays_in_and_counts_towards_k() -> None:
-    _, sol = solve(**TWO_CLUSTERS, k=1, fixed=[1])
-    assert list(sol.chosen) == [1] and sol.covered_weight == 2
-    _, sol = solve(**TWO_CLUSTERS, k=2, fixed=[2])  # a useless fixed site
-    assert sorted(sol.chosen) == [0, 2] and sol.covered_weight == 3
+def test_a_planned_check_too_far_from_a_risk_road_is_refused_naming_the_field() -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)], [(0, 500), (1000, 500)]], [1.0, 1.0])
+    with pytest.raises(ValidationFailed) as info:
+        snap_planned_check(shapely.Point(X0 + 300, Y0 + 760), roads, tolerance_m=100,
+                           field="position")
+    assert info.value.details == [
+        "field 'position': no risk road within 100 m of (620300, 6930760); the nearest, "
+        "Väg R1, is 260 m away"]
+    assert str(info.value).startswith("cannot plan the check: field 'position': ")
 
 
-def test_spacing_forces_a_worse_second_site() -> None:
-    # A (5) at x=0, A' (4) 150 m away, B (1) 5 km away; radius 100 m.
-    case = dict(demand=[(0, 0), (150, 0), (5_000, 0)], weights=[5, 4, 1],
-                cands=[(0, 0), (150, 0), (5_000, 0)], radius_m=100)
-    _, free = solve(**case, k=2)
-    assert sorted(free.chosen) == [0, 1] and free.covered_weight == 9
-    cxy = np.array(case["cands"], float)
-    from geo.siting import _spacing_pairs
-    pairs = _spacing_pairs(cxy, 1_000)
-    assert pairs.tolist() == [[0, 1]]
-    for method in ("mip", "greedy"):
-        _, spaced = solve(**case, k=2, spacing_pairs=pairs, method=method)
-        assert sorted(spaced.chosen) == [0, 2] and spaced.covered_weight == 6
-
-
-def test_bad_optimiser_input_is_refused() -> None:
-    with pytest.raises(ValidationFailed, match="k must be at least 1"):
-        solve(**TWO_CLUSTERS, k=0)
-    with pytest.raises(ValidationFailed, match="fixed sites are more than k"):
-        solve(**TWO_CLUSTERS, k=1, fixed=[0, 1])
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_optimal_equals_brute_force_on_random_small_instances(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    demand = rng.uniform(0, 3_000, (25, 2))
-    weights = rng.integers(1, 20, 25).astype(float)
-    cands = rng.uniform(0, 3_000, (9, 2))
-    k = int(rng.integers(1, 4))
-    spacing = float(rng.choice([0.0, 800.0, 2000.0]))
-    from geo.siting import _spacing_cliques, _spacing_pairs
-    pairs = _spacing_pairs(cands, spacing)
-    cliques = _spacing_cliques(cands, spacing, demand)  # must never cut off a feasible set
-    cover, sol = solve(demand, weights, cands, radius_m=700, k=k, spacing_pairs=pairs,
-                       spacing_cliques=cliques)
-    close = {tuple(p) for p in pairs.tolist()}
-    best = max(covered_weight(cover, weights, combo)
-               for size in range(1, k + 1) for combo in itertools.combinations(range(9), size)
-               if not any((a, b) in close for a, b in itertools.combinations(combo, 2)))
-    assert sol.method == "mip" and sol.covered_weight == pytest.approx(best)
-    _, greedy = solve(demand, weights, cands, radius_m=700, k=k, spacing_pairs=pairs,
-                      method="greedy")
-    assert greedy.covered_weight <= best + 1e-9
-    assert greedy.upper_bound >= best - 1e-9  # the reported bound really bounds the optimum
-    assert greedy.gap == pytest.approx((greedy.upper_bound - greedy.objective)
-                                       / greedy.upper_bound)
-
-
-# --- every way the exact solver can fail falls back to the greedy answer --------------------------
-
-# Greedy's trap on a line (radius 160 m): the middle site covers most alone (5.5), so greedy takes
-# it and then one side (7.5); the optimum is both sides (8). Greedy's own bound is 9.5.
-TRAP = dict(demand=[(0, 0), (150, 0), (300, 0), (450, 0), (600, 0)],
-            weights=[2, 2, 1.5, 2, 2], cands=[(75, 0), (300, 0), (525, 0)], radius_m=160)
-TRAP_GREEDY_GAP = (9.5 - 7.5) / 9.5
-
-REAL_MILP = scipy.optimize.milp
-
-
-def test_the_exact_solver_escapes_greedys_trap_and_reports_no_gap() -> None:
-    _, exact = solve(**TRAP, k=2)
-    assert exact.method == "mip" and sorted(exact.chosen) == [0, 2]
-    assert exact.covered_weight == pytest.approx(8.0) and exact.gap == 0.0
-    assert exact.upper_bound == pytest.approx(8.0) and exact.notes == []
-    _, greedy = solve(**TRAP, k=2, method="greedy")
-    assert sorted(greedy.chosen) == [0, 1] and greedy.covered_weight == pytest.approx(7.5)
-    assert greedy.upper_bound == pytest.approx(9.5)
-    assert greedy.gap == pytest.approx(TRAP_GREEDY_GAP)
-
-
-def failed(status: int, message: str, x: np.ndarray | None = None,
-           dual: float | None = None) -> scipy.optimize.OptimizeResult:
-    """A result as ``scipy.optimize.milp`` gives it when HiGHS does not succeed."""
-    return scipy.optimize.OptimizeResult(status=status, message=message, success=False, x=x,
-                                         fun=None, mip_node_count=0, mip_dual_bound=dual,
-                                         mip_gap=None)
-
-
-def _raises(c, **kwargs):
-    raise RuntimeError("HiGHS crashed")
-
-
-def _infeasible(c, **kwargs):
-    return failed(2, "The problem is infeasible. (HiGHS Status 8: model_status is Infeasible)")
-
-
-def _time_limit_without_solution(c, **kwargs):
-    return failed(1, "Time limit reached. (HiGHS Status 13: model_status is Time limit reached)")
-
-
-def _other_status(c, **kwargs):
-    return failed(4, "HiGHS did something unexpected")
-
-
-def _nan_solution(c, **kwargs):
-    return scipy.optimize.OptimizeResult(failed(0, "Optimal"), x=np.full(len(c), np.nan))
-
-
-def _breaks_the_constraints(c, **kwargs):  # all three sites for k = 2
-    return scipy.optimize.OptimizeResult(failed(0, "Optimal"), x=np.ones(len(c)))
-
-
-@pytest.mark.parametrize("fake, reason", [
-    (_raises, "the solver raised RuntimeError: HiGHS crashed"),
-    (_infeasible, "HiGHS reported the model infeasible"),
-    (_time_limit_without_solution, "HiGHS found no feasible solution within the time limit of 7 s"),
-    (_other_status, "HiGHS stopped without a solution (status 4: HiGHS did something unexpected)"),
-    (_nan_solution, "HiGHS stopped without a solution (status 0: Optimal)"),
-    (_breaks_the_constraints, "HiGHS returned a solution that breaks the constraints"),
+@pytest.mark.parametrize("point, problem", [
+    (None, "field 'geometry': expected a point, got nothing"),
+    (shapely.LineString([(X0, Y0), (X0 + 10, Y0)]), "field 'geometry': expected a point, got "
+                                                     "LineString"),
+    ((X0, Y0), "field 'geometry': expected a point, got tuple"),
+    (shapely.Point(), "field 'geometry': the point is empty"),
+    (shapely.Point(X0, float("nan")), "field 'geometry': coordinates are NaN or infinite"),
+    (shapely.Point(17.3, 62.4), "field 'geometry': (17.3, 62.4) lies outside Sweden in "
+                                "EPSG:3006 (it looks like WGS84 longitude and latitude; give "
+                                "EPSG:3006 metres)"),
+    (shapely.Point(5_000_000, Y0), "field 'geometry': (5e+06, 6.93e+06) lies outside Sweden "
+                                   "in EPSG:3006"),
 ])
-def test_any_solver_failure_falls_back_to_greedy_with_its_gap_and_a_note(
-        monkeypatch: pytest.MonkeyPatch, fake, reason: str) -> None:
-    calls: list[dict] = []
-
-    def recording(c, **kwargs):
-        calls.append(kwargs)
-        return fake(c, **kwargs)
-
-    monkeypatch.setattr(scipy.optimize, "milp", recording)
-    _, sol = solve(**TRAP, k=2, time_limit_s=7)
-    assert len(calls) == 1 and calls[0]["options"]["time_limit"] == 7
-    assert calls[0]["options"]["mip_rel_gap"] == 0.0
-    assert sol.method == "greedy" and sorted(sol.chosen) == [0, 1]
-    assert sol.covered_weight == pytest.approx(7.5)
-    assert sol.upper_bound == pytest.approx(9.5) and sol.gap == pytest.approx(TRAP_GREEDY_GAP)
-    assert sol.notes == [f"The exact solver (HiGHS) gave no result: {reason}. The greedy result "
-                         "is shown, at most 21.1% below the optimum."]
+def test_a_planned_check_that_is_no_point_in_sweden_is_refused(point, problem: str) -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)]], [1.0])
+    with pytest.raises(ValidationFailed) as info:
+        snap_planned_check(point, roads)
+    assert info.value.details == [problem]
 
 
-def test_time_limit_with_a_solution_keeps_it_with_highs_bound(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def stopped_early(c, **kwargs):  # the optimum, but not proven: HiGHS's bound is 8.5
-        res = REAL_MILP(c, **kwargs)
-        return scipy.optimize.OptimizeResult(res, status=1, success=False,
-                                             mip_dual_bound=-8.5)
+def test_a_planned_check_reports_every_problem_at_once() -> None:
+    roads = roads_frame([[(0, 0), (1000, 0)]], [1.0])
+    with pytest.raises(ValidationFailed) as info:
+        snap_planned_check(None, roads.iloc[:0], tolerance_m=-5, field="plats")
+    assert info.value.details == [
+        "tolerance_m must be a positive number of metres, got -5",
+        "field 'plats': expected a point, got nothing",
+        "there are no risk roads to place the check on; import risk roads first"]
 
-    monkeypatch.setattr(scipy.optimize, "milp", stopped_early)
-    _, sol = solve(**TRAP, k=2, time_limit_s=7)
-    assert sol.method == "mip" and sorted(sol.chosen) == [0, 2]
-    assert sol.upper_bound == pytest.approx(8.5) and sol.gap == pytest.approx(0.5 / 8.5)
-    assert sol.notes == ["The exact solver (HiGHS) reached the time limit of 7 s before proving "
-                         "optimality; its best solution is shown, at most 5.9% below the "
-                         "optimum."]
-
-
-def test_time_limit_with_a_worse_solution_than_greedy_shows_greedy_under_the_tighter_bound(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def poor_incumbent(c, **kwargs):  # only the left site (4), bound 9
-        x = np.zeros(len(c))
-        x[0] = 1.0
-        return failed(1, "Time limit reached", x=x, dual=-9.0)
-
-    monkeypatch.setattr(scipy.optimize, "milp", poor_incumbent)
-    _, sol = solve(**TRAP, k=2, time_limit_s=7)
-    assert sol.method == "greedy" and sol.covered_weight == pytest.approx(7.5)
-    assert sol.upper_bound == pytest.approx(9.0) and sol.gap == pytest.approx(1.5 / 9.0)
-    assert "the greedy result (better than its best) is shown, at most 16.7% below" in \
-        sol.notes[0]
-
-
-def test_a_real_time_limit_never_raises() -> None:
-    """HiGHS with (almost) no time: whatever it manages, the answer is feasible and bounded."""
-    rng = np.random.default_rng(7)
-    demand, cands = rng.uniform(0, 20_000, (3_000, 2)), rng.uniform(0, 20_000, (300, 2))
-    cover, sol = solve(demand, rng.lognormal(0, 1, 3_000), cands, radius_m=1_500, k=10,
-                       time_limit_s=1e-6)
-    assert len(sol.chosen) <= 10 and sol.gap >= 0 and sol.upper_bound >= sol.objective
-    assert sol.method == "greedy" or sol.gap == 0.0 or "time limit" in sol.notes[0]
 
 
 # --- suggestions with rotation, shares, time of day ----------------------------------------------
+
+ONE_600 = SitingOptions(k=1, radius_m=600)
+
 
 def rotation_case():
     roads = roads_frame([[(0, 0), (1000, 0)], [(0, 5000), (1000, 5000)]], [10.0, 1.0])
@@ -291,19 +149,19 @@ def checks_at(x: float, y: float, start: str) -> gpd.GeoDataFrame:
 
 def test_rotation_excludes_the_best_site_used_last_week() -> None:
     roads = rotation_case()
-    base = suggest_sites(roads, k=1, radius_m=600)
+    base = suggest_sites(roads, ONE_600)
     assert base.covered_weight == pytest.approx(10.0)
     assert base.sites.geometry.x[0] - X0 == pytest.approx(500)
     recent = checks_at(500, 0, "2024-03-01")
-    rotated = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
-                            as_of=pd.Timestamp("2024-03-08", tz="UTC"))
+    rotated = suggest_sites(roads, ONE_600, checks=recent, rotation=RotationOptions(
+        weeks=2, as_of=pd.Timestamp("2024-03-08", tz="UTC")))
     assert rotated.covered_weight == pytest.approx(6.0)
     assert rotated.sites.geometry.x[0] - X0 in (pytest.approx(0), pytest.approx(1000))
     assert rotated.notes[0] == ("Rotation: 1 traffic check in the 2 weeks before 2024-03-08 "
                                 "01:00 (local time) was used; 1 candidate site within 300 m of "
                                 "it was excluded.")
-    old = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=1,
-                        as_of=pd.Timestamp("2024-04-08", tz="UTC"))
+    old = suggest_sites(roads, ONE_600, checks=recent, rotation=RotationOptions(
+        weeks=1, as_of=pd.Timestamp("2024-04-08", tz="UTC")))
     assert old.covered_weight == pytest.approx(10.0)
 
 
@@ -312,12 +170,12 @@ def test_rotation_penalty_trades_covered_weight_against_predictability() -> None
     recent = checks_at(500, 0, "2024-03-01")
     as_of = pd.Timestamp("2024-03-08", tz="UTC")
     # Penalty 0.5 × 10 = 5: middle scores 5 < an end's 6 → an end.
-    strong = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
-                           rotation="penalise", rotation_penalty=0.5, as_of=as_of)
+    strong = suggest_sites(roads, ONE_600, checks=recent, rotation=RotationOptions(
+        weeks=2, mode="penalise", penalty=0.5, as_of=as_of))
     assert strong.covered_weight == pytest.approx(6.0)
     # Penalty 0.3 × 10 = 3: middle scores 7 > 6 → the middle stays.
-    mild = suggest_sites(roads, k=1, radius_m=600, checks=recent, rotation_weeks=2,
-                         rotation="penalise", rotation_penalty=0.3, as_of=as_of)
+    mild = suggest_sites(roads, ONE_600, checks=recent, rotation=RotationOptions(
+        weeks=2, mode="penalise", penalty=0.3, as_of=as_of))
     assert mild.covered_weight == pytest.approx(10.0)
 
 
@@ -328,24 +186,25 @@ def test_rotation_counts_only_checks_strictly_before_as_of() -> None:
     at = checks_at(500, 0, "2024-03-08")  # at as_of itself: not before it
     old = checks_at(500, 0, "2024-02-20")  # more than 2 weeks before
     not_yet = pd.concat([planned, at, old])
-    s = suggest_sites(roads, k=1, radius_m=600, checks=not_yet, rotation_weeks=2, as_of=as_of)
+    s = suggest_sites(roads, ONE_600, checks=not_yet,
+                      rotation=RotationOptions(weeks=2, as_of=as_of))
     assert s.covered_weight == pytest.approx(10.0)  # the best site stays
     assert s.notes == ["Rotation: no traffic checks in the 2 weeks before 2024-03-08 01:00 "
                        "(local time), so no candidate sites were excluded."]
     just_before = checks_at(500, 0, "2024-03-07 23:59:59")
     nowhere = checks_at(500, 2500, "2024-03-01")  # near no candidate site
     used = pd.concat([not_yet, just_before, nowhere])
-    s = suggest_sites(roads, k=1, radius_m=600, checks=used, rotation_weeks=2, as_of=as_of)
+    s = suggest_sites(roads, ONE_600, checks=used, rotation=RotationOptions(weeks=2, as_of=as_of))
     assert s.covered_weight == pytest.approx(6.0)
     assert s.notes == ["Rotation: 2 traffic checks in the 2 weeks before 2024-03-08 01:00 "
                        "(local time) were used; 1 candidate site within 300 m of them was "
                        "excluded."]
-    s = suggest_sites(roads, k=1, radius_m=600, checks=nowhere, rotation_weeks=1,
-                      rotation="penalise", as_of=as_of)
+    s = suggest_sites(roads, ONE_600, checks=nowhere,
+                      rotation=RotationOptions(weeks=1, mode="penalise", as_of=as_of))
     assert s.notes == ["Rotation: 1 traffic check in the 1 week before 2024-03-08 01:00 (local "
                        "time) was used; no free candidate site lies within 300 m of it."]
-    s = suggest_sites(roads, k=1, radius_m=600, checks=used, rotation_weeks=2,
-                      rotation="penalise", rotation_penalty=0.3, as_of=as_of)
+    s = suggest_sites(roads, ONE_600, checks=used, rotation=RotationOptions(
+        weeks=2, mode="penalise", penalty=0.3, as_of=as_of))
     assert s.notes[0].endswith("1 candidate site within 300 m of them was penalised (each "
                                "loses 0.3 × the weight it covers alone).")
     since = as_of - pd.Timedelta(weeks=2)
@@ -359,7 +218,7 @@ def test_rotation_counts_only_checks_strictly_before_as_of() -> None:
 def test_covered_share_is_of_weight_not_of_pieces() -> None:
     # A 100 m road of weight 100 (one piece, 10 units) and a 1 km road of weight 1 (10 pieces).
     roads = roads_frame([[(0, 0), (100, 0)], [(0, 3000), (1000, 3000)]], [100.0, 1.0])
-    s = suggest_sites(roads, k=1, radius_m=60)
+    s = suggest_sites(roads, SitingOptions(k=1, radius_m=60))
     assert s.total_weight == pytest.approx(11.0)
     assert s.covered_weight == pytest.approx(10.0)
     assert s.covered_share == pytest.approx(10 / 11)  # spopt's perc_cov would say 1/11
@@ -368,13 +227,13 @@ def test_covered_share_is_of_weight_not_of_pieces() -> None:
 def test_suggest_refuses_bad_input_with_clear_messages() -> None:
     roads = rotation_case()
     with pytest.raises(ValidationFailed, match="k must be at least 1"):
-        suggest_sites(roads, k=0, radius_m=600)
+        suggest_sites(roads, SitingOptions(k=0, radius_m=600))
     with pytest.raises(ValidationFailed, match="radius_m must be positive"):
-        suggest_sites(roads, k=1, radius_m=0)
+        suggest_sites(roads, SitingOptions(k=1, radius_m=0))
     with pytest.raises(ValidationFailed, match="there are no risk roads"):
-        suggest_sites(roads.iloc[:0], k=1, radius_m=600)
+        suggest_sites(roads.iloc[:0], ONE_600)
     with pytest.raises(ValidationFailed, match="no risk roads with risk weight for a_traktor"):
-        suggest_sites(roads, k=1, radius_m=600, categories=["a_traktor"])
+        suggest_sites(roads, SitingOptions(k=1, radius_m=600, categories=["a_traktor"]))
 
 
 def events_frame(rows: list[tuple[str, str, str, str]]) -> gpd.GeoDataFrame:
@@ -402,8 +261,8 @@ def test_time_of_day_filter_moves_sites_to_the_roads_risky_at_night() -> None:
                             "municipality")])
     factor = road_hour_factor(roads, events, hours_mask("22-6"), prior_events=0.0)
     assert factor.to_dict() == {1: 0.0, 2: 1.0}
-    day = suggest_sites(roads, k=1, radius_m=600)
-    night = suggest_sites(roads, k=1, radius_m=600, road_factor=factor)
+    day = suggest_sites(roads, ONE_600)
+    night = suggest_sites(roads, ONE_600, road_factor=factor)
     assert day.sites.geometry.y[0] - Y0 == pytest.approx(0)  # E4, weight 3
     assert night.sites.geometry.y[0] - Y0 == pytest.approx(5000)  # 331 at night
     # With the prior, a road without night events keeps some night risk.
