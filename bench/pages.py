@@ -1,0 +1,106 @@
+"""Page and answer speed on the Timrå demo, cold (a fresh app: empty caches) and warm.
+
+Targets (issue 10): the coverage page cold ≤ 0.4 s; the follow-up report's HTML ≤ 1 s cold and
+≤ 0.3 s warm; `/` and `/api/layers` count without reading layers (their time must not grow
+with the layers' size: the run times them on the demo and again with 20× the events).
+
+    .venv/bin/python bench/pages.py
+
+Times are medians of ``REPEAT`` runs through the app in process (Starlette's test client: real
+routing, middleware and rendering, no sockets); a loaded machine inflates all of them alike.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from services.demo import load_demo
+from store.accounts import add_user
+from store.store import Store
+from trygg.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
+REPEAT = 3
+REPORT = "/api/rapport?from=2024-09-01&to=2024-11-30&format=html"
+COVERAGE = "/kartor/tackning"
+TARGETS = {"coverage page, cold": 0.4, "report HTML, cold": 1.0, "report HTML, warm": 0.3}
+
+
+def request_s(client: TestClient, path: str, headers: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    client.get(path, headers=headers).raise_for_status()
+    return time.perf_counter() - t0
+
+
+def timed_get(settings: Settings, path: str, token: str, *, cold: bool) -> float:
+    """Median seconds for GET ``path``: each on a fresh app when ``cold``, else on one warm app."""
+    headers = {"Authorization": f"Bearer {token}"}
+    if cold:
+        times = []
+        for _ in range(REPEAT):
+            with TestClient(create_app(settings)) as client:
+                times.append(request_s(client, path, headers))
+        return statistics.median(times)
+    with TestClient(create_app(settings)) as client:
+        request_s(client, path, headers)
+        return statistics.median(request_s(client, path, headers) for _ in range(REPEAT))
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="trygg-bench-"))
+    try:
+        db = work / "demo.sqlite"
+        store = Store.open(db)
+        load_demo(store, ROOT / "data")
+        token = add_user(store, "bench-admin", "admin", secret=SECRET)
+        store.close()
+        settings = Settings(db=db, demo=False, secret=SECRET)
+        results = {
+            "coverage page, cold": timed_get(settings, COVERAGE, token, cold=True),
+            "coverage page, warm": timed_get(settings, COVERAGE, token, cold=False),
+            "report HTML, cold": timed_get(settings, REPORT, token, cold=True),
+            "report HTML, warm": timed_get(settings, REPORT, token, cold=False),
+            "/ (start page), cold": timed_get(settings, "/", token, cold=True),
+            "/api/layers, cold": timed_get(settings, "/api/layers", token, cold=True),
+        }
+        # Counting must not read the layers: grow the events 20× and time the counts again.
+        store = Store.open(db)
+        events = store.read("events")
+        grown = events.loc[events.index.repeat(19)].reset_index(drop=True)
+        grown["event_id"] = range(10**8, 10**8 + len(grown))
+        store.insert("events", grown, origin="bench")
+        n_events = store.count("events")
+        store.close()
+        results[f"/ (start page), cold, {n_events} events"] = timed_get(settings, "/", token,
+                                                                        cold=True)
+        results[f"/api/layers, cold, {n_events} events"] = timed_get(settings, "/api/layers",
+                                                                     token, cold=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    failed = 0
+    for name, seconds in results.items():
+        target = TARGETS.get(name)
+        verdict = "" if target is None else (f"  target ≤ {target:g} s: "
+                                             + ("met" if seconds <= target else "NOT met"))
+        failed += target is not None and seconds > target
+        print(f"{name:<40} {seconds * 1000:8.0f} ms{verdict}")
+    small = results["/api/layers, cold"]
+    big = next(v for k, v in results.items() if k.startswith("/api/layers, cold,"))
+    print(f"/api/layers with 20× the events: {big / small:.2f}× the time (counting without "
+          f"reading keeps this near 1)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
