@@ -27,7 +27,7 @@ from geo.simulate import simulate_ping_arrays
 from geo.validate import prepare_features
 from store import Store
 from tests.conftest import auth
-from trygg.cli import cli
+from cli import cli
 from trygg.settings import Settings
 
 E0, N0 = 617_000.0, 6_929_000.0  # central Timrå in SWEREF 99 TM
@@ -88,8 +88,10 @@ def test_three_hour_pause_gives_two_visits_gap_and_dosage() -> None:
                                 period=DAY))
     assert z.minutes == pytest.approx(40.0, abs=1e-6)
     assert z.visits == 2
-    assert z.longest_gap_h == pytest.approx(10 + 20 / 60, abs=0.01)  # 13:40 → midnight
-    assert (z.longest_gap_from, z.longest_gap_to) == ("2024-10-02 13:40", "2024-10-03 00:00")
+    # The longest gap counts active hours only (issue 11): 10:20–13:20 (3 h), not 13:40 →
+    # midnight (10 h 20 min, of which 2 h 20 min active) nor midnight → 10:00 (none active).
+    assert z.longest_gap_h == pytest.approx(3.0, abs=0.01)
+    assert (z.longest_gap_from, z.longest_gap_to) == ("2024-10-02 10:20", "2024-10-02 13:20")
     d = z.dosage
     assert d.long_visits == 2 and d.active_h == 6.0
     # Active 10–16: gaps over 2 h are 10:20–13:20 (3 h) and 13:40–16:00 (2 h 20 min).

@@ -1,0 +1,335 @@
+"""Street coverage of a zone, exact: the share of its street length (or area) within the reach of
+the walked segments, per time band and day type. One bit per coverage group is set in the cells
+the segments pass through, all bits are dilated at once by the reach's disc (running ORs, so the
+cost is the zone's size, not the pings'); tiles surely covered count whole, tiles out of reach
+count nothing, and the rest are measured with shapely."""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import shapely
+
+from geo.periods import BandBoundaries, Period, split_at_boundaries
+from geo.walks import PeriodMasks, Walks
+from geo.zone_grid import Grid
+
+_TILE_CELLS = 8  # street coverage is decided per tile of 8 × 8 cells, exactly where partial
+_QUAD_SEGS = 64  # buffers in partial tiles: a disc's polygon lacks 1e-4 of its area
+_POINT_LINE_M = 1e-6  # a single ping is buffered as a line this long
+_SIMPLIFY_M = 1e-3  # tracks are simplified this much before buffering (area effect negligible)
+_UNTIMED_GROUP = 6  # coverage groups 0..5 are band*2 + weekend; 6 is "time unknown"
+
+
+def _groups(t: np.ndarray, bounds: BandBoundaries) -> np.ndarray:
+    """The coverage group of each instant: band·2 + weekend, or _UNTIMED_GROUP for NaN."""
+    group = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(bounds.locate(t))
+    untimed = np.isnan(t)
+    if untimed.any():
+        group[untimed] = _UNTIMED_GROUP
+    out: np.ndarray = group
+    return out
+
+
+class _CoverSegments(NamedTuple):
+    """The walked pieces near one zone in one period, cut at the band boundaries: a segment per
+    row (a single ping has both ends equal), with its coverage group (``_groups``)."""
+
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    group: np.ndarray
+
+
+def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
+                    bounds: BandBoundaries | None) -> _CoverSegments:
+    """The segments that count for street coverage of zone ``k``: the walked segments (no gap)
+    clipped to the period by time, and the pings with no walked segment on either side."""
+    v, s, e = w.v, period.start_s, period.end_s
+    m = w.members[k]
+    pick = np.zeros(len(v.x), dtype=bool)
+    pick[m[w.drawn.take(m)]] = True
+    pick[w.long_drawn] = True
+    seg = np.flatnonzero(pick)
+    t0, t1 = v.t[seg], w.t_next[seg]
+    untimed = np.isnan(t0)
+    keep = np.where(untimed, masks.points[seg], (t1 > s) & (t0 < e))
+    seg, t0, t1, untimed = seg[keep], t0[keep], t1[keep], untimed[keep]
+    a, b = np.maximum(t0, s), np.minimum(t1, e)
+    lo, hi = np.zeros(len(seg)), np.ones(len(seg))
+    group = np.full(len(seg), _UNTIMED_GROUP, dtype=np.uint8)
+    timed = np.flatnonzero(~untimed)
+    if len(timed):
+        if bounds is None:
+            src = timed
+            pa, pb = a[timed], b[timed]
+            g = np.zeros(len(timed), dtype=np.uint8)
+        else:
+            j, pa, pb, stretch = split_at_boundaries(a[timed], b[timed], bounds)
+            src = timed[j]
+            g = (bounds.band * 2 + bounds.weekend).astype(np.uint8)[stretch]
+        dt = t1[src] - t0[src]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f0 = np.where(dt > 0, (pa - t0[src]) / dt, 0.0)
+            f1 = np.where(dt > 0, (pb - t0[src]) / dt, 1.0)
+        idx = np.r_[np.flatnonzero(untimed), src]
+        lo = np.r_[lo[untimed], f0]
+        hi = np.r_[hi[untimed], f1]
+        group = np.r_[group[untimed], g]
+        seg = seg[idx]
+    # Pings with no walked segment on either side still cover a disc.
+    prev = np.zeros(len(v.x), dtype=bool)
+    prev[1:] = w.drawn[:-1]
+    alone = m[masks.points.take(m) & ~w.drawn.take(m) & ~prev.take(m)]
+    alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
+                   else _groups(v.t[alone], bounds))
+    x, y = v.x, v.y
+    dx, dy = x[seg + 1] - x[seg], y[seg + 1] - y[seg]
+    x0, y0 = np.r_[x[seg] + lo * dx, x[alone]], np.r_[y[seg] + lo * dy, y[alone]]
+    x1, y1 = np.r_[x[seg] + hi * dx, x[alone]], np.r_[y[seg] + hi * dy, y[alone]]
+    # GEOS buffers a line of no length to nothing: a micrometre makes it the ping's disc.
+    x1 = np.where((x1 == x0) & (y1 == y0), x0 + _POINT_LINE_M, x1)
+    return _CoverSegments(x0, y0, x1, y1, np.r_[group, alone_group])
+
+
+def _sampled_bits(c: _CoverSegments, grid: Grid) -> np.ndarray:
+    """(ny, nx) uint8: bit ``g`` set in the cells holding a point of a group-``g`` segment,
+    sampled at both ends and no more than a cell apart along it."""
+    length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
+    n = np.maximum(np.ceil(length / grid.cell), 1).astype(np.int64)
+    owner = np.repeat(np.arange(len(n)), n + 1)
+    f = (np.arange(len(owner)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / n[owner]
+    px = c.x0[owner] + f * (c.x1 - c.x0)[owner]
+    py = c.y0[owner] + f * (c.y1 - c.y0)[owner]
+    ok, cell = grid.cells(px, py)
+    flags = np.zeros(grid.ny * grid.nx * 8, dtype=bool)
+    flags[cell * 8 + c.group[owner[ok]]] = True
+    return np.packbits(flags.reshape(grid.ny, grid.nx, 8), axis=-1, bitorder="little")[..., 0]
+
+
+def _dilate(bits: np.ndarray, half: list[int]) -> np.ndarray:
+    """OR of the (ny, nx) uint8 array over the shape {|dx| ≤ half[|dy|]}, each bit on its own:
+    a stack of rows, each a running OR along x (the grid's cost, not the pings')."""
+    ny, _ = bits.shape
+    rows: dict[int, np.ndarray] = {}
+    run = bits.copy()
+    for width in range(max(half) + 1):  # run: any bit set within ``width`` cells along the row
+        if width:
+            run[:, width:] |= bits[:, :-width]
+            run[:, :-width] |= bits[:, width:]
+        if width in half:
+            rows[width] = run.copy()
+    covered = rows[half[0]].copy()
+    for dy in range(1, min(len(half) - 1, ny - 1) + 1):
+        h = rows[half[dy]]
+        covered[dy:] |= h[:ny - dy]
+        covered[:-dy] |= h[dy:]
+    return covered
+
+
+def _sure_half(radius_cells: float) -> list[int]:
+    """Cells wholly within ``radius_cells`` of any point of a cell (dy, dx) away from it."""
+    r2 = radius_cells * radius_cells * (1 - 1e-12)
+    half = []
+    for dy in range(int(radius_cells) + 1):
+        rest = r2 - (dy + 1) ** 2
+        width = int(math.floor(math.sqrt(rest))) - 1 if rest >= 0 else -1
+        if width < 0:
+            break
+        half.append(width)
+    return half
+
+
+def _possible_half(radius_cells: float) -> list[int]:
+    """Cells with some point within ``radius_cells`` of some point of a cell (dy, dx) away."""
+    r2 = radius_cells * radius_cells * (1 + 1e-12) + 1e-9
+    return [int(math.floor(math.sqrt(r2 - max(dy - 1, 0) ** 2))) + 1
+            for dy in range(int(math.floor(radius_cells)) + 2)]
+
+
+class Tiles(NamedTuple):
+    """A zone's grid cut into tiles of ``_TILE_CELLS`` × ``_TILE_CELLS`` cells: per tile that
+    meets the zone, its part of the zone and that part's area and street length."""
+
+    meets: np.ndarray  # (ny, nx) cells that may hold part of the zone
+    slot: np.ndarray  # (nty, ntx) → row in the arrays below, −1 where no part of the zone
+    tx: np.ndarray  # per row: the tile's column and row in the grid of tiles
+    ty: np.ndarray
+    part: np.ndarray  # tile box ∩ zone
+    area: np.ndarray
+    street_m: np.ndarray | None
+    streets: shapely.Geometry | None  # the streets inside the zone
+
+
+def zone_tiles(grid: Grid, zone: shapely.Geometry, streets: np.ndarray | None) -> Tiles:
+    meets = (grid.inside | (grid.clear2 < 0)).reshape(grid.ny, grid.nx)
+    t = _TILE_CELLS
+    nty, ntx = -(-grid.ny // t), -(-grid.nx // t)
+    pad = np.zeros((nty * t, ntx * t), dtype=bool)
+    pad[:grid.ny, :grid.nx] = meets
+    any_meet = pad.reshape(nty, t, ntx, t).any(axis=(1, 3))
+    ty, tx = np.nonzero(any_meet)
+    size = t * grid.cell
+    boxes = shapely.box(grid.x0 + tx * size, grid.y0 + ty * size,
+                        grid.x0 + (tx + 1) * size, grid.y0 + (ty + 1) * size)
+    part = _polygonal(shapely.intersection(boxes, zone))
+    index = np.full((nty, ntx), -1, dtype=np.int64)
+    index[ty, tx] = np.arange(len(ty))
+    street_m = None
+    inside_streets = None
+    if streets is not None:
+        pieces = shapely.get_parts(shapely.get_parts(shapely.intersection(streets, zone)))
+        pieces = pieces[(shapely.get_type_id(pieces) == 1) & (shapely.length(pieces) > 0)]
+        inside_streets = shapely.multilinestrings(pieces)
+        street_m = shapely.length(shapely.intersection(part, inside_streets))
+    return Tiles(meets, index, tx, ty, part, shapely.area(part), street_m, inside_streets)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygons of each geometry (a box touching the zone along an edge gives lines too)."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    polygon = shapely.get_type_id(parts) == 3
+    out = np.full(len(geoms), shapely.Polygon(), dtype=object)
+    if polygon.any():
+        used, slot = np.unique(owner[polygon], return_inverse=True)
+        out[used] = shapely.multipolygons(parts[polygon], indices=slot)
+    return out
+
+
+def _tile_counts(cells: np.ndarray, tiles: Tiles) -> np.ndarray:
+    """Per tile row: how many of its zone cells are set in the (ny, nx) bool array."""
+    t = _TILE_CELLS
+    nty, ntx = tiles.slot.shape
+    pad = np.zeros((nty * t, ntx * t), dtype=np.int32)
+    ny, nx = cells.shape
+    pad[:ny, :nx] = cells & tiles.meets
+    counts = pad.reshape(nty, t, ntx, t).sum(axis=(1, 3))
+    out = np.zeros(len(tiles.area), dtype=np.int64)
+    ok = tiles.slot >= 0
+    out[tiles.slot[ok]] = counts[ok]
+    return out
+
+
+class ZoneCover:
+    """Street coverage of one zone in one period, exact: a tile all of whose zone cells lie
+    within the reach of a sampled track point counts whole, a tile none of whose cells can be
+    reached counts nothing, and the others are measured with shapely (the buffer of the track
+    pieces near the tile, simplified by ``_SIMPLIFY_M``, cut with the tile's part of the zone)."""
+
+    def __init__(self, c: _CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
+                 ) -> None:
+        self.c, self.grid, self.tiles, self.reach_m = c, grid, tiles, reach_m
+        bits = _sampled_bits(c, grid)
+        radius = reach_m / grid.cell
+        self.sure = _dilate(bits, _sure_half(radius)) if _sure_half(radius) else \
+            np.zeros_like(bits)
+        self.possible = _dilate(bits, _possible_half(radius + 0.5))
+        self.n_meets = _tile_counts(np.ones(tiles.meets.shape, dtype=bool), tiles)
+        self.streets = tiles.street_m is not None
+        total = tiles.street_m.sum() if tiles.street_m is not None else tiles.area.sum()
+        self.total = float(total)
+
+    def share(self, groups: int) -> float:
+        """The covered share (percent) by the segments of the groups in the bit mask."""
+        if self.total <= 0:
+            return 0.0
+        sure = (self.sure & groups) != 0
+        possible = (self.possible & groups) != 0
+        n_sure = _tile_counts(sure, self.tiles)
+        n_possible = _tile_counts(possible, self.tiles)
+        measure = self.tiles.street_m if self.tiles.street_m is not None else self.tiles.area
+        full = n_sure == self.n_meets
+        partial = ~full & (n_possible > 0) & (measure > 0)
+        covered = float(measure[full].sum())
+        if partial.any():
+            covered += self._measure(np.flatnonzero(partial), ~sure, groups)
+        return 100.0 * covered / self.total
+
+    def _measure(self, rows: np.ndarray, open_cells: np.ndarray, groups: int) -> float:
+        """The covered measure in the tiles ``rows`` by the segments of ``groups``, with shapely:
+        the tile's measure less that of its cells not surely covered (``open_cells``), plus what
+        of those cells the buffer covers.
+
+        Only segments that may come within the reach of these tiles are taken (those starting or
+        ending in a tile no more than the reach and two tiles away, and the long ones); they are
+        joined into lines where they follow on, simplified, cut to each tile's box grown by the
+        reach (which keeps every point that can reach the tile), buffered and measured."""
+        c, tiles, r = self.c, self.tiles, self.reach_m
+        size = _TILE_CELLS * self.grid.cell
+        nty, ntx = tiles.slot.shape
+        near = np.zeros((nty, ntx), dtype=bool)
+        near[tiles.ty[rows], tiles.tx[rows]] = True
+        k = int(math.ceil(r / size)) + 2
+        grown = np.zeros((nty + 2 * k, ntx + 2 * k), dtype=bool)
+        for dy in range(2 * k + 1):  # a small array of tiles
+            for dx in range(2 * k + 1):
+                grown[dy:dy + nty, dx:dx + ntx] |= near
+        grown = grown[k:k + nty, k:k + ntx]
+
+        def tile_of(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            ix = np.clip(np.floor((x - self.grid.x0) / size), -1, ntx).astype(np.int64)
+            iy = np.clip(np.floor((y - self.grid.y0) / size), -1, nty).astype(np.int64)
+            inside = (ix >= 0) & (ix < ntx) & (iy >= 0) & (iy < nty)
+            out = np.zeros(len(x), dtype=bool)
+            out[inside] = grown[iy[inside], ix[inside]]
+            return out
+
+        mine = ((groups >> c.group.astype(np.int64)) & 1).astype(bool)
+        length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
+        seg = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
+        if len(seg) == 0:
+            return 0.0
+        # Segments that follow on (the next row starts where this one ends) make one line.
+        joined = np.r_[False, (seg[1:] == seg[:-1] + 1) & (c.x0[seg[1:]] == c.x1[seg[:-1]])
+                       & (c.y0[seg[1:]] == c.y1[seg[:-1]])
+                       & (c.group[seg[1:]] == c.group[seg[:-1]])]
+        line = np.cumsum(~joined) - 1
+        ends = np.r_[np.flatnonzero(~joined)[1:], len(seg)] - 1
+        key = np.r_[np.arange(len(seg)) * 2, ends * 2 + 1]
+        order = np.argsort(key, kind="stable")
+        px = np.r_[c.x0[seg], c.x1[seg[ends]]][order]
+        py = np.r_[c.y0[seg], c.y1[seg[ends]]][order]
+        lines = shapely.linestrings(px, py, indices=np.r_[line, line[ends]][order])
+        lines = shapely.simplify(lines, _SIMPLIFY_M, preserve_topology=False)
+        open_part = self._open_parts(rows, open_cells)
+        base = self._of(tiles.part[rows]).sum() - self._of(open_part).sum()
+        t, li = shapely.STRtree(lines).query(open_part, predicate="dwithin", distance=r)
+        if len(t) == 0:
+            return float(base)
+        x0, y0, x1, y1 = shapely.bounds(open_part).T
+        reach_boxes = shapely.box(x0 - r, y0 - r, x1 + r, y1 + r)
+        pieces = shapely.intersection(lines[li], reach_boxes[t])
+        parts, owner = shapely.get_parts(pieces, return_index=True)
+        is_line = shapely.get_type_id(parts) == 1
+        parts, tile = parts[is_line], t[owner[is_line]]
+        used, tile = np.unique(tile, return_inverse=True)
+        shapes = shapely.multilinestrings(parts, indices=tile)
+        buffered = shapely.buffer(shapes, r, quad_segs=_QUAD_SEGS)
+        return float(base + self._of(shapely.intersection(open_part[used], buffered)).sum())
+
+    def _of(self, parts: np.ndarray) -> np.ndarray:
+        """The measure (street length or area) of parts of the zone."""
+        measure: np.ndarray = (
+            shapely.length(shapely.intersection(parts, self.tiles.streets))
+            if self.tiles.streets is not None else shapely.area(parts))
+        return measure
+
+    def _open_parts(self, rows: np.ndarray, open_cells: np.ndarray) -> np.ndarray:
+        """Per tile row: the part of the zone in its cells flagged in ``open_cells``."""
+        t, g = _TILE_CELLS, self.grid
+        iy, ix = np.nonzero(open_cells & self.tiles.meets)
+        row = self.tiles.slot[iy // t, ix // t]
+        want = np.full(len(self.tiles.area), -1, dtype=np.int64)
+        want[rows] = np.arange(len(rows))
+        slot = want[row]
+        keep = slot >= 0
+        iy, ix, slot = iy[keep], ix[keep], slot[keep]
+        table = np.full((len(rows), t * t), None, dtype=object)
+        table[slot, (iy % t) * t + ix % t] = shapely.box(
+            g.x0 + ix * g.cell, g.y0 + iy * g.cell, g.x0 + (ix + 1) * g.cell,
+            g.y0 + (iy + 1) * g.cell)
+        cells = shapely.union_all(table, axis=1)
+        return _polygonal(shapely.intersection(cells, self.tiles.part[rows]))
