@@ -34,8 +34,8 @@ from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, l
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import (
-    StoreVersionError, Upgrade, display_url, is_url, lock_for_writing, revision_number,
-    store_engine, upgrade,
+    StoreVersionError, Upgrade, display_url, lock_for_writing, revision_number, store_engine,
+    store_target, upgrade,
 )
 from store.schema import SRID, audit_table, generations_table, layer_tables
 
@@ -155,10 +155,10 @@ class Store:
         the newest schema, an older one is upgraded (a file is backed up beside itself first;
         ``store.migrations``), a newer one raises ``StoreVersionError``. With
         ``audit_retention_days``, older audit rows are purged."""
-        url = is_url(db)
-        target: str | Path = str(db) if url else Path(db)
+        target = store_target(db)
         done = upgrade(target)
-        store = cls(store_engine(target, foreign_keys=True), None if url else Path(target),
+        store = cls(store_engine(target, foreign_keys=True),
+                    target if isinstance(target, Path) else None,
                     upgraded=done if done.changed else None)
         if audit_retention_days is not None:
             store.purge_audit(older_than_days=audit_retention_days)

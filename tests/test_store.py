@@ -123,3 +123,30 @@ def test_upsert_is_idempotent(store: Store) -> None:
     assert store.dump()["events"] == before
     changed = events.assign(type=["Rattfylleri", "Stöld/inbrott"])
     assert store.upsert("events", changed) == (0, 1)
+
+
+def test_layer_counts_match_the_features_without_reading_them(store: Store) -> None:
+    from geo.privacy import without_sensitive
+
+    point = gpd.GeoSeries.from_xy([VIVSTA[0]] * 4, [VIVSTA[1]] * 4, crs="EPSG:4326")
+    store.insert("unsafe_places", gpd.GeoDataFrame({
+        "category": ["sexualbrott", "belysning", "belysning", "skadegorelse"],
+        "reported_at": ["2024-01-01"] * 4, "sensitive": [False, True, False, None],
+        "provenance": ["real", "real", "illustrative", "illustrative"]}, geometry=point))
+    store.insert("risk_roads", road("Simulerad"), provenance="simulated")
+    (gone,) = store.insert("risk_roads", road("Borttagen"), provenance="derived")
+    store.delete("risk_roads", gone)
+    assert store.count("events") == 0 and store.latest_update("events") is None
+    for hide in (False, True):
+        counts = store.layer_counts(["unsafe_places", "risk_roads", "events"],
+                                    hide_sensitive=hide)
+        for layer, found in counts.items():
+            gdf = store.read(layer)
+            gdf = without_sensitive(layer, gdf) if hide else gdf
+            assert found.count == len(gdf) == store.count(layer, hide_sensitive=hide)
+            assert found.provenance == dict(sorted(gdf["provenance"].value_counts().items()))
+            assert found.latest_update == (gdf["updated_at"].max() if len(gdf) else None)
+        assert store.counts(hide_sensitive=hide)["unsafe_places"] == (2 if hide else 4)
+    assert store.layer_counts(["risk_roads"])["risk_roads"].provenance == {"simulated": 1}
+    store.update("risk_roads", int(store.read("risk_roads").index[0]), {"note": "nu"})
+    assert store.latest_update("risk_roads") == store.read("risk_roads")["updated_at"].max()

@@ -15,6 +15,7 @@ transactional); a store at the head is left alone; a store from a newer Trygg ra
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,6 +138,7 @@ def needs_upgrade(db: str | Path) -> bool:
 
 
 def _state(db: str | Path) -> tuple[str | None, bool]:
+    db = store_target(db)
     if is_url(db):
         engine = store_engine(db)
         try:
@@ -161,11 +163,27 @@ POSTGIS_TABLES = frozenset({"spatial_ref_sys"})
 WRITE_LOCK_KEY = 0x7472796767
 
 
+_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
+# A URL that went through ``pathlib.Path`` (a ``Path`` setting or CLI option) lost a slash.
+_URL_IN_PATH = re.compile(r"^(postgresql|postgresql\+psycopg|postgres):/(?!/)")
+
+
+def store_target(db: str | Path) -> str | Path:
+    """``db`` as ``Store.open`` takes it: a PostgreSQL URL as text, anything else a file path.
+    A URL that passed through ``pathlib.Path`` (``postgresql:/user@host/db``) gets its second
+    slash back."""
+    text_form = str(db)
+    if isinstance(db, Path) and _URL_IN_PATH.match(text_form):
+        return _URL_IN_PATH.sub(lambda m: f"{m.group(1)}://", text_form, count=1)
+    if text_form.split("://", 1)[0] in _SCHEMES and "://" in text_form:
+        return text_form
+    return Path(db)
+
+
 def is_url(db: str | Path) -> bool:
     """True if ``db`` names a PostgreSQL database (``postgresql://``, ``postgresql+psycopg://``,
     ``postgres://``) rather than a SQLite file."""
-    return isinstance(db, str) and db.split("://", 1)[0] in (
-        "postgresql", "postgresql+psycopg", "postgres")
+    return isinstance(store_target(db), str)
 
 
 def display_url(db: str) -> str:
@@ -181,9 +199,10 @@ def _sqlalchemy_url(db: str) -> str:
 def store_engine(db: str | Path, *, foreign_keys: bool = True) -> Engine:
     """The engine of the store ``db``: ``sqlite_engine`` for a file, psycopg 3 for a URL
     (READ COMMITTED; writers serialise on ``WRITE_LOCK_KEY``, see ``lock_for_writing``)."""
-    if is_url(db):
-        return create_engine(_sqlalchemy_url(str(db)), pool_pre_ping=True)
-    return sqlite_engine(Path(db), foreign_keys=foreign_keys)
+    db = store_target(db)
+    if isinstance(db, str):
+        return create_engine(_sqlalchemy_url(db), pool_pre_ping=True)
+    return sqlite_engine(db, foreign_keys=foreign_keys)
 
 
 def lock_for_writing(conn: Connection) -> None:
@@ -284,9 +303,10 @@ def upgrade(db: str | Path, *, to_revision: str = "head") -> Upgrade:
     """Create or upgrade the store ``db`` (a SQLite file, backed up first if it exists, or a
     PostgreSQL URL) to ``to_revision``."""
     target = head_revision() if to_revision == "head" else to_revision
-    if is_url(db):
-        return _upgrade_postgresql(str(db), target)
-    path = Path(db)
+    db = store_target(db)
+    if isinstance(db, str):
+        return _upgrade_postgresql(db, target)
+    path = db
     before, versioned = _state(path)
     if before == target and versioned:
         return Upgrade(path, before, target, None)
