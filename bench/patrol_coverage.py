@@ -39,7 +39,7 @@ from geo.coverage import patrol_coverage_vertices, vertices_from_arrays  # noqa:
 from geo.crs import to_work  # noqa: E402
 from geo.io import read_layer_file  # noqa: E402
 from geo.layers import layer_spec  # noqa: E402
-from geo.periods import make_period  # noqa: E402
+from geo.periods import LOCAL_TZ, make_period  # noqa: E402
 from geo.simulate import simulate_ping_arrays  # noqa: E402
 from geo.validate import prepare_features  # noqa: E402
 
@@ -76,7 +76,7 @@ def exact_cases() -> float:
 
     e0, n0 = 617_000.0, 6_929_000.0
     day = make_period("2024-10-02", "2024-10-02")
-    t0 = pd.Timestamp("2024-10-02T12:00:00", tz="Europe/Stockholm").timestamp()
+    t0 = pd.Timestamp("2024-10-02T12:00:00", tz=LOCAL_TZ).timestamp()
 
     def line(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
         n = max(int(np.ceil(np.hypot(x1 - x0, y1 - y0) / 1.3)), 1)

@@ -6,9 +6,9 @@ counts only from a table that no request can move:
 * **Fixed cells.** Each category's rule (``geo.privacy.DEFAULT_RULES``) names its cell size; the
   cells are the SWEREF 99 TM squares at multiples of that size (violence in close relationships:
   the 1 km grid, ids ``"1000:ix:iy"``). Categories that are never mapped get no cells at all.
-* **Fixed periods.** Calendar quarters in Europe/Stockholm. A request's window is widened to the
-  whole quarters it touches; a quarter is released only once it has ended (``as_of``), so its
-  figures do not move day by day while it runs.
+* **Fixed periods.** Calendar quarters in Swedish local time (``geo.periods.LOCAL_TZ``). A
+  request's window is widened to the whole quarters it touches; a quarter is released only once
+  it has ended (``as_of``), so its figures do not move day by day while it runs.
 * **One table.** Computed from every sensitive record inside the study area, whatever window,
   bbox, category, source or viewer a request names. A request only picks released figures.
 
@@ -43,7 +43,7 @@ import pandas as pd
 from geo.crs import require_work_crs
 from geo.errors import ValidationFailed
 from geo.grid import cell_ids, cell_indices, check_cell_size
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
 from geo.privacy import DEFAULT_RULES, CategoryRule
 
 FIXED_CELL_M = 1000.0

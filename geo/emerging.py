@@ -30,29 +30,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage, stats
 
+from geo.vocabulary import TREND_SV
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-CATEGORY_SV: dict[str, str] = {
-    "new_hot_spot": "ny hot spot",
-    "consecutive_hot_spot": "hot spot i följd",
-    "intensifying_hot_spot": "tilltagande hot spot",
-    "persistent_hot_spot": "ihållande hot spot",
-    "diminishing_hot_spot": "avtagande hot spot",
-    "sporadic_hot_spot": "sporadisk hot spot",
-    "oscillating_hot_spot": "pendlande hot spot",
-    "historical_hot_spot": "tidigare hot spot",
-    "new_cold_spot": "ny cold spot",
-    "consecutive_cold_spot": "cold spot i följd",
-    "intensifying_cold_spot": "tilltagande cold spot",
-    "persistent_cold_spot": "ihållande cold spot",
-    "diminishing_cold_spot": "avtagande cold spot",
-    "sporadic_cold_spot": "sporadisk cold spot",
-    "oscillating_cold_spot": "pendlande cold spot",
-    "historical_cold_spot": "tidigare cold spot",
-    "no_pattern": "inget mönster",
-    "too_few": "för få för att avgöra",
-}
+CATEGORY_SV = TREND_SV  # the Swedish label of each category (geo.vocabulary)
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
             "oscillating", "historical")
 PERSISTENT_SHARE = 0.9

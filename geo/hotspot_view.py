@@ -20,21 +20,17 @@ from geo.geojson import json_value
 from geo.grid import DEFAULT_CELL_M, cell_polygons
 from geo.disclosure import entered_by_viewers, fixed_table, release
 from geo.hotspots import (
-    TREND_SV, Period, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
+    TREND_SV, HotspotOptions, Period, as_utc, compare_periods, felt_vs_recorded, grid_counts,
+    hotspot_analysis,
     in_window, inside_area, kernel_density, placed_only, study_area,
 )
-from geo.layers import PROVENANCE_SV, UNSAFE_CATEGORIES
+from geo.layers import UNSAFE_CATEGORIES
+from geo.periods import LOCAL_TZ
+from geo.vocabulary import EVENTS_GROUP, HOTSPOT_GROUP_SV, PROVENANCE_SV
 from geo.privacy import (
     SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_mask, without_sensitive,
 )
 
-EVENTS_GROUP = "polisens_handelser"
-CATEGORY_SV = {
-    "belysning": "Belysning", "narkotika": "Narkotika", "ungdomar": "Ungdomar", "vald": "Våld",
-    "vald_i_nara_relation": "Våld i nära relation", "sexualbrott": "Sexualbrott",
-    "trafik": "Trafik", "skadegorelse": "Skadegörelse", "annat": "Annat",
-    EVENTS_GROUP: "Polisens händelser",
-}
 LAYER_CHOICES = ("both", "unsafe_places", "events")
 OUTSIDE_SV = "{n} poster utanför kommunen ignorerades"
 
@@ -61,7 +57,7 @@ def _web_points(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def _local_date(values: pd.Series) -> list[str | None]:
-    t = pd.to_datetime(values, utc=True).dt.tz_convert("Europe/Stockholm")
+    t = pd.to_datetime(values, utc=True).dt.tz_convert(LOCAL_TZ)
     return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in t]
 
 
@@ -127,8 +123,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                             pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
          "group": list(places["category"]) + [EVENTS_GROUP] * len(evs)},
         geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
-    result = hotspot_analysis(records, time_column="time", start=lo, end=hi, period=period,
-                              cell_m=cell_m, extent=extent, area=area)
+    result = hotspot_analysis(records, time_column="time", start=lo, end=hi, extent=extent,
+                              area=area, options=HotspotOptions(period=period, cell_m=cell_m))
     groups = sorted(set(records["group"])) if len(records) else []
     by_group: dict[str, pd.DataFrame] = {}
     for group in groups:
@@ -173,7 +169,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     # Points the viewer may see (sensitive ones only for police roles).
     xy = _web_points(places)
     points = [{"lon": float(x), "lat": float(y), "group": row["category"],
-               "group_sv": CATEGORY_SV.get(row["category"], row["category"]),
+               "group_sv": HOTSPOT_GROUP_SV.get(row["category"], row["category"]),
                "layer": "unsafe_places", "description": row["description"] or "",
                "source": row["report_source"], "date": date,
                "period": label, "status": "åtgärdad" if row["status"] == "atgardad" else "öppen",
@@ -183,7 +179,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                   _period_of(places["reported_at"], period), strict=True)]
     exy = _web_points(evs)
     points += [{"lon": float(x), "lat": float(y), "group": EVENTS_GROUP,
-                "group_sv": CATEGORY_SV[EVENTS_GROUP], "layer": "events",
+                "group_sv": HOTSPOT_GROUP_SV[EVENTS_GROUP], "layer": "events",
                 "description": f"{row['type']}: {row['summary'] or ''}".strip(),
                 "source": "Polisens öppna händelse-API", "date": date, "period": label,
                 "status": "", "provenance": row["provenance"]}
@@ -197,7 +193,7 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
         "periods": result.periods, "period": period, "cell_m": result.cell_m,
         "records": result.records, "too_few": result.too_few,
         "too_few_reason": result.too_few_reason, "not_placed": not_placed,
-        "groups": [{"id": g, "label": CATEGORY_SV.get(g, g)} for g in groups],
+        "groups": [{"id": g, "label": HOTSPOT_GROUP_SV.get(g, g)} for g in groups],
         "trend_classes": [{"id": k, "label": v} for k, v in TREND_SV.items()],
         "method": result.method,
         "status": {"reported": int(len(places)), "resolved": resolved,
@@ -247,7 +243,7 @@ def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,  #
     records, _ = inside_area(records, boundary)  # outside: not counted, not said
     table = fixed_table(records, rules=rules, as_of=as_of)
     out = release(table, start=start, end=end, categories=categories or None)
-    out["cells"] = [dict(c, category_sv=CATEGORY_SV.get(c["category"], c["category"]),
+    out["cells"] = [dict(c, category_sv=HOTSPOT_GROUP_SV.get(c["category"], c["category"]),
                          geometry=geom)
                     for c, geom in zip(out["cells"], _web_polygons(
                         pd.Index([c["cell"] for c in out["cells"]])), strict=True)]
@@ -257,5 +253,5 @@ def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,  #
 def _period_of(values: pd.Series, period: Period) -> list[str]:
     if len(values) == 0:
         return []
-    t = pd.to_datetime(values, utc=True).dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
+    t = pd.to_datetime(values, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     return t.dt.to_period("M" if period == "month" else "Q").astype(str).tolist()

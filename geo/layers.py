@@ -14,22 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.errors import UnknownLayer, collect
-
-LOCAL_TZ = ZoneInfo("Europe/Stockholm")
+from geo.periods import LOCAL_TZ as LOCAL_TZ  # its home is geo.periods
+from geo.vocabulary import PROVENANCE_SV as PROVENANCE_SV  # its home is geo.vocabulary
 
 PROVENANCES = ("real", "derived", "illustrative", "simulated")
-PROVENANCE_SV = {
-    "real": "verklig",
-    "derived": "härledd",
-    "illustrative": "illustrativ",
-    "simulated": "simulerad",
-}
 
 RISK_CATEGORIES = ("hastighet", "rattfylleri", "buskorning", "a_traktor")
 UNSAFE_CATEGORIES = (

@@ -1,4 +1,4 @@
-"""Reporting periods and time bands in Swedish local time (Europe/Stockholm).
+"""Reporting periods and time bands in Swedish local time (``TZ_NAME``, Europe/Stockholm).
 
 A ``Period`` is a run of whole local days, both ends included: 2024-09-02 – 2024-09-29 starts at
 local midnight of the 2nd and ends at local midnight after the 29th. Time bands are day 06–18,
@@ -11,19 +11,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import ValidationFailed
-from geo.layers import LOCAL_TZ
+
+# The one time zone of the tool: every local date, time band and naive time is Swedish time.
+TZ_NAME = "Europe/Stockholm"
+LOCAL_TZ = ZoneInfo(TZ_NAME)
 
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 MAX_DAYS = 5 * 366
 
 BANDS = ("dag", "kvall", "natt")  # 06–18, 18–24, 00–06
-BAND_SV = {"dag": "dag 06–18", "kvall": "kväll 18–24", "natt": "natt 00–06"}
 DAYTYPES = ("vardag", "helg")
 _BAND_STARTS_H = (0, 6, 18)  # boundary hours of the local day
 _BAND_OF_START = (2, 0, 1)  # index into BANDS for each boundary hour
@@ -108,6 +111,15 @@ def weeks_ending(last: date, *, n_weeks: int = 4) -> Period:
 def local_date(t_s: float) -> date:
     """The local calendar date of an instant."""
     return pd.Timestamp(t_s, unit="s", tz="UTC").tz_convert(LOCAL_TZ).date()
+
+
+def local_date_text(ts: pd.Timestamp, *, end: bool = False) -> str:
+    """The local calendar date of an instant as 'YYYY-MM-DD'; ``end`` reads ``ts`` as an
+    exclusive end and shows the last day included (midnight 1 October → 2024-09-30)."""
+    local = pd.Timestamp(ts).tz_convert(LOCAL_TZ)
+    if end:
+        local = local - pd.Timedelta(microseconds=1)
+    return local.strftime("%Y-%m-%d")
 
 
 def local_text(t_s: float) -> str:

@@ -18,8 +18,9 @@ import pandas as pd
 from geo.errors import ValidationFailed
 from geo.grid import DEFAULT_CELL_M, cell_ids, cell_indices
 from geo.hotspots import as_utc, in_window, period_labels, placed_only
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ, local_date_text
 from geo.privacy import scrub_frame
+from geo.vocabulary import ACTIVITY_PLURAL_SV, CHECK_KIND_PLURAL_SV, first_upper
 from geo.promise import (
     Commitment, Promise, RegisterChanges, actions_snapshot, register_changes,
 )
@@ -29,16 +30,6 @@ MAX_DRAWN_UNCERTAINTY_M = 5_000.0
 CHECK_RESULTS = {"checked": "kontrollerade", "breath_tests": "utandningsprov",
                  "suspected_dui": "misstänkt rattfylleri", "speeding": "hastighetsöverträdelser",
                  "other_offences": "övriga överträdelser"}
-ACTIVITY_SV = {"narkotikainsats": "insatser mot narkotika", "informationstraff":
-               "informationsträffar", "utbildning": "utbildningar", "trafikinsats":
-               "trafikinsatser", "a_traktor_buskorning": "insatser mot A-traktorer/buskörning",
-               "trygghetsvandring": "trygghetsvandringar", "annat": "övriga aktiviteter"}
-CHECK_KIND_SV = {"hastighet": "hastighet", "nykterhet": "nykterhet", "a_traktor": "A-traktorer",
-                 "allman": "allmän"}
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 @dataclass
@@ -231,7 +222,7 @@ def _activities(data: ReportData, opts: dict[str, Any], period: Window, before: 
     for kind in kinds:
         subset = acts[acts["kind"] == kind] if not acts.empty else acts
         section["indicators"].append(Indicator(
-            f"activities:{kind}", _first_upper(ACTIVITY_SV.get(kind, kind)),
+            f"activities:{kind}", first_upper(ACTIVITY_PLURAL_SV.get(kind, kind)),
             _count(subset, "date", *period), _count(subset, "date", *before), source=src))
     if not acts.empty and acts["participants"].notna().any():
         now = in_window(acts, time_column="date", start=period[0], end=period[1])
@@ -254,7 +245,7 @@ def _checks(data: ReportData, opts: dict[str, Any], period: Window, before: Wind
                         & _kinds_overlap(checks["kinds"], opts.get("kinds"))]
     src = "Trafikkontroller (lagret traffic_checks)"
     label = "Genomförda trafikkontroller" + (
-        f" ({', '.join(CHECK_KIND_SV.get(k, k) for k in opts['kinds'])})"
+        f" ({', '.join(CHECK_KIND_PLURAL_SV.get(k, k) for k in opts['kinds'])})"
         if opts.get("kinds") else "")
     section["indicators"].append(Indicator("checks", label, _count(checks, "start", *period),
                                            _count(checks, "start", *before), source=src))
@@ -420,17 +411,9 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
                      if not i.stock), made_at=made_at)
     if not report.has_data:
         report.notes.append("Det finns inga uppgifter för perioden "
-                            f"{local_date(lo)} – {local_date(hi, end=True)}: inga rapporter, "
-                            "händelser, insatser eller kontroller registrerade.")
+                            f"{local_date_text(lo)} – {local_date_text(hi, end=True)}: inga "
+                            "rapporter, händelser, insatser eller kontroller registrerade.")
     return report
-
-
-def local_date(ts: pd.Timestamp, *, end: bool = False) -> str:
-    """A date in Swedish time; ``end`` shows an exclusive end as the last day included."""
-    local = ts.tz_convert(LOCAL_TZ)
-    if end:
-        local = local - pd.Timedelta(microseconds=1)
-    return local.strftime("%Y-%m-%d")
 
 
 def report_figures(report: Report) -> dict[str, Any]:

@@ -20,7 +20,8 @@ import pandas as pd
 import shapely
 
 from geo.errors import ValidationFailed
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
+from geo.vocabulary import WEEKDAY_SV
 
 HOURS_PER_WEEK = 168
 # Event types (prefixes) that show traffic risk; Trafikkontroll is police action, not risk.
@@ -36,7 +37,7 @@ _MONTHS = {m: i + 1 for i, m in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
      "oktober", "november", "december"))}
 _TITLE_TIME = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
-WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+WEEKDAYS_SV = WEEKDAY_SV  # geo.vocabulary's; geo.schedule reads it here
 
 
 def title_time(name: str, published: pd.Timestamp) -> pd.Timestamp:

@@ -1,11 +1,11 @@
 """Seeded simulation of foot-patrol GPS tracks in patrol zones (demo data and benchmarks).
 
 Nothing here is a real patrol. A *walk* is one foot patrol of one team: it starts at a realistic
-local time (Europe/Stockholm: more evenings, most on Friday and Saturday nights), visits 2–5 zones
-in turn, loops between random waypoints inside each zone for 10–40 minutes, walks straight across
-to the next zone, and now and then stands still for a few minutes. Pings are sampled at a fixed
-interval along that piecewise-linear path and get a GPS error of about 5 m that drifts slowly, as
-real receivers do (so ping-to-ping speeds stay plausible even at 1 Hz).
+local time (``geo.periods.LOCAL_TZ``: more evenings, most on Friday and Saturday nights), visits
+2–5 zones in turn, loops between random waypoints inside each zone for 10–40 minutes, walks
+straight across to the next zone, and now and then stands still for a few minutes. Pings are
+sampled at a fixed interval along that piecewise-linear path and get a GPS error of about 5 m
+that drifts slowly, as real receivers do (so ping-to-ping speeds stay plausible even at 1 Hz).
 
 Everything is vectorised with numpy: a month of 1 Hz pings (millions of points) takes seconds.
 ``simulate_ping_arrays`` returns plain arrays; ``simulate_foot_patrols`` builds the ``patrols``
@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import WORK_CRS, require_work_crs
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
 
 UNIT_PREFIX = "Timrå lokalpolis fot"
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 from xml.sax.saxutils import quoteattr
 
+from geo.vocabulary import VALUE_LABELS_SV
+
 Family = Literal["point", "line", "polygon"]
 QGIS_VERSION = "3.28.0-Firenze"
 STYLE_NAME = "Trygg standard"  # styleName in layer_styles (a TEXT(30) column)
@@ -21,20 +23,6 @@ _RED, _ORANGE, _YELLOW = "215,25,28,255", "253,174,97,255", "255,255,191,255"
 _GREEN, _BLUE, _PURPLE = "26,150,65,255", "43,131,186,255", "123,50,148,255"
 _GREY, _DARK, _BROWN = "150,150,150,255", "60,60,60,255", "166,97,26,255"
 _PINK, _TEAL = "208,28,139,255", "1,133,113,255"
-
-VALUE_LABELS_SV = {
-    "belysning": "Belysning", "narkotika": "Narkotika", "ungdomar": "Ungdomar", "vald": "Våld",
-    "vald_i_nara_relation": "Våld i nära relation", "sexualbrott": "Sexualbrott",
-    "trafik": "Trafik", "skadegorelse": "Skadegörelse", "annat": "Annat",
-    "planerad": "Planerad", "genomford": "Genomförd", "fot": "Fot", "bil": "Bil",
-    "place": "Plats", "locality": "Ort", "municipality": "Endast kommun",
-    "rastficka": "Rastficka", "parkering": "Parkering", "busshallplats": "Busshållplats",
-    "annan": "Annan", "narkotikainsats": "Narkotikainsats",
-    "informationstraff": "Informationsträff", "utbildning": "Utbildning",
-    "trafikinsats": "Trafikinsats", "a_traktor_buskorning": "A-traktor/buskörning",
-    "trygghetsvandring": "Trygghetsvandring", "pagaende": "Pågående", "klar": "Klar",
-    "installd": "Inställd",
-}
 
 
 @dataclass(frozen=True)

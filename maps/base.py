@@ -30,12 +30,6 @@ TIMRA_CENTRE = (62.49, 17.36)  # lat, lon
 # Filled in per response by api.security (the CSP nonce of inline scripts, the CSRF token).
 NONCE_PLACEHOLDER = "__trygg_nonce__"
 CSRF_PLACEHOLDER = "__trygg_csrf__"
-PROVENANCE_LABEL = {
-    "real": "verklig data",
-    "derived": "härledd ur verklig data",
-    "illustrative": "illustrativ (exempel)",
-    "simulated": "simulerad",
-}
 
 
 

@@ -21,9 +21,12 @@ from jinja2 import Template
 
 from geo.check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
-from geo.periods import make_period
+from geo.periods import LOCAL_TZ, make_period
+from geo.vocabulary import (
+    BAND_SV, DAYTYPE_SV, MONTH_SHORT_SV, PROVENANCE_LONG_SV, WEEKDAY_SHORT_SV, first_upper,
+)
 from maps.base import (
-    PROVENANCE_LABEL, add_header, esc, js_literal, new_map, page_of, popup, popup_table, render,
+    add_header, esc, js_literal, new_map, page_of, popup, popup_table, render,
     tooltip,
 )
 
@@ -49,11 +52,6 @@ CHECK_COLOUR = "#6a3d9a"
 WEEK_MET_COLOUR = "#08519c"
 WEEK_SHORT_COLOUR = "#9ecae1"
 ROAD_PANE = "trygg-roads"  # below the overlay pane of the zones
-BAND_SV = {"dag": "Dag 06–18", "kvall": "Kväll 18–24", "natt": "Natt 00–06", "alla": "Alla"}
-DAYTYPE_SV = {"vardag": "vardag", "helg": "helg", "alla": ""}
-WEEKDAY_SV = ["mån", "tis", "ons", "tors", "fre", "lör", "sön"]
-MONTH_SV = ["jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov",
-            "dec"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ def duration_text(hours: float) -> str:
 
 
 def _day_text(stamp: pd.Timestamp) -> str:
-    return f"{WEEKDAY_SV[stamp.weekday()]} {stamp.day} {MONTH_SV[stamp.month - 1]}"
+    return f"{WEEKDAY_SHORT_SV[stamp.weekday()]} {stamp.day} {MONTH_SHORT_SV[stamp.month - 1]}"
 
 
 def span_text(first: str, last: str) -> str:
@@ -186,8 +184,8 @@ def _zone_popup(zone: dict[str, Any]) -> str:
         rows.append(("Jämförelseperiod", _baseline_text(base)))
     for band in zone["bands"]:
         if band["daytype"] == "alla" or band["band"] == "alla":
-            label = BAND_SV[band["band"]] if band["band"] != "alla" else \
-                DAYTYPE_SV[band["daytype"]].capitalize()
+            label = first_upper(BAND_SV[band["band"]] if band["band"] != "alla"
+                                else DAYTYPE_SV.get(band["daytype"], ""))
             rows.append((label, f"{_minutes(band['minutes'])}, {band['visits']} besök, "
                                 f"täckning {_pct(band['coverage_pct'])}"))
     teams = "; ".join(f"{t['unit']}: {_minutes(t['minutes'])}" for t in zone["teams"])
@@ -429,7 +427,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
         simple = gpd.GeoDataFrame(
             {"unit": tracks["unit"].fillna("").map(esc).to_numpy(),
              "date": pd.to_datetime(tracks["start"], utc=True).dt.tz_convert(
-                 "Europe/Stockholm").dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy()},
+                 LOCAL_TZ).dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy()},
             geometry=shapely.simplify(tracks.geometry.values, 2.0), crs=WORK_CRS)
         folium.GeoJson(
             to_web(simple).__geo_interface__,
@@ -475,7 +473,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
                                                 checks_report["period_to"]))
     drawn = done[~done.index.isin(list(unknown))]
     for _, row in to_web(drawn).iterrows():
-        when = pd.Timestamp(row["start"]).tz_convert("Europe/Stockholm").strftime(
+        when = pd.Timestamp(row["start"]).tz_convert(LOCAL_TZ).strftime(
             "%Y-%m-%d %H:%M") if not pd.isna(row["start"]) else ""
         folium.CircleMarker(
             (row.geometry.y, row.geometry.x), radius=7, color=CHECK_COLOUR, fill=True,
@@ -483,7 +481,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
         ).add_child(popup(popup_table([
             ("Kontroll", row["place"]), ("Start", when), ("Typ", row["kinds"]),
             ("Lägesosäkerhet", _num(row.get("precision_m"), " m")),
-            ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"]))]),
+            ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"]))]),
             max_width=320)).add_to(check_group)
     if unknown:
         notes.append(f"{len(unknown)} kontroller under perioden har okänd plats (osäkerhet över "
@@ -491,11 +489,11 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
 
     provenance = sorted(set(zones["provenance"])) if len(zones) else []
     if provenance:
-        notes.append("Patrullområden: " + ", ".join(PROVENANCE_LABEL.get(p, p)
+        notes.append("Patrullområden: " + ", ".join(PROVENANCE_LONG_SV.get(p, p)
                                                     for p in provenance) + ".")
     if len(tracks):
         kinds = sorted(set(tracks["provenance"]))
-        notes.append("Patrullspår: " + ", ".join(PROVENANCE_LABEL.get(p, p) for p in kinds)
+        notes.append("Patrullspår: " + ", ".join(PROVENANCE_LONG_SV.get(p, p) for p in kinds)
                      + ". Spår visas bara för patrullchef och admin.")
     if len(zones):
         minx, miny, maxx, maxy = to_web(zones).total_bounds

@@ -7,8 +7,10 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import to_web
+from geo.periods import LOCAL_TZ
+from geo.vocabulary import PROVENANCE_LONG_SV
 from maps.base import (
-    PROVENANCE_LABEL, add_header, add_legend, esc, escaped_geojson, new_map, popup, popup_table,
+    add_header, add_legend, esc, escaped_geojson, new_map, popup, popup_table,
     render, tooltip,
 )
 
@@ -28,7 +30,7 @@ COLOURS = {
 
 def _provenance(gdf: gpd.GeoDataFrame) -> str:
     kinds = sorted(set(gdf["provenance"])) if len(gdf) else []
-    return ", ".join(PROVENANCE_LABEL.get(k, k) for k in kinds) or "tomt"
+    return ", ".join(PROVENANCE_LONG_SV.get(k, k) for k in kinds) or "tomt"
 
 
 def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
@@ -100,7 +102,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
                 ("Källa", row["report_source"]),
                 ("Rapporterad", _date(row["reported_at"])),
                 ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
-                ("Ursprung", PROVENANCE_LABEL.get(row["provenance"], row["provenance"])),
+                ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"])),
             ]), max_width=320)).add_to(target)
 
     if "traffic_checks" in layers and len(layers["traffic_checks"]):
@@ -114,7 +116,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
                               ("Kontroll", r["place"]), ("Status", r["status"]),
                               ("Start", _date(r["start"])), ("Typ", r["kinds"]),
                               ("Lägesosäkerhet", _metres(r["precision_m"])),
-                              ("Ursprung", PROVENANCE_LABEL.get(r["provenance"]))])
+                              ("Ursprung", PROVENANCE_LONG_SV.get(r["provenance"]))])
 
     if "events" in layers and len(layers["events"]):
         events = layers["events"]
@@ -175,7 +177,7 @@ def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour
 def _date(value, *, with_time: bool = False) -> str | None:
     if value is None or pd.isna(value):
         return None
-    local = pd.Timestamp(value).tz_convert("Europe/Stockholm")
+    local = pd.Timestamp(value).tz_convert(LOCAL_TZ)
     return local.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
 
 

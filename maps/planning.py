@@ -10,18 +10,13 @@ import numpy as np
 
 from geo.crs import to_web
 from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
+from geo.vocabulary import CANDIDATE_KIND_SV, CHECK_KIND_SV, RISK_CATEGORY_SV, first_upper
 from maps.base import (
     add_header, add_legend, esc, escaped_geojson, json_island, new_map, page_of, render,
 )
 
 ROAD_COLOURS = ("#fed976", "#fd8d3c", "#e31a1c", "#800026")  # low → high risk weight
 CANDIDATE_COLOUR = "#2b8cbe"
-CATEGORY_SV = {"hastighet": "Hastighet", "rattfylleri": "Rattfylleri", "buskorning": "Buskörning",
-               "a_traktor": "A-traktor"}
-KIND_SV = {"hastighet": "hastighet", "nykterhet": "nykterhet", "a_traktor": "A-traktor",
-           "allman": "allmän"}
-CANDIDATE_SV = {"rastficka": "rastficka", "parkering": "parkering",
-                "busshallplats": "busshållplats", "annan": "annan"}
 
 
 def weight_classes(weights: np.ndarray, *, n: int = len(ROAD_COLOURS)) -> np.ndarray:
@@ -35,11 +30,11 @@ def weight_classes(weights: np.ndarray, *, n: int = len(ROAD_COLOURS)) -> np.nda
 
 
 def _panel(schematic: bool) -> str:
-    options = "".join(f'<option value="{c}">{esc(CATEGORY_SV[c])}</option>'
+    options = "".join(f'<option value="{c}">{esc(first_upper(RISK_CATEGORY_SV[c]))}</option>'
                       for c in RISK_CATEGORIES)
     kinds = "".join(
         f'<label><input type="checkbox" name="kind" value="{k}"'
-        f'{" checked" if k == "allman" else ""}> {esc(KIND_SV[k])}</label> '
+        f'{" checked" if k == "allman" else ""}> {esc(CHECK_KIND_SV[k])}</label> '
         for k in CHECK_KINDS)
     warning = ('<p class="warn" id="schematic-note">Obs! Riskvägarna i demon är '
                "<strong>schematiska</strong>: raka linjer genom orter, inte verkligt vägnät "
@@ -153,7 +148,7 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame, *,
         m.fit_bounds([(miny, minx), (maxy, maxx)], padding_bottom_right=(360, 20))
     if len(candidates):
         group = folium.FeatureGroup(name="Möjliga kontrollplatser").add_to(m)
-        shown = candidates.assign(typ=[CANDIDATE_SV.get(k, k) for k in candidates["kind"]])
+        shown = candidates.assign(typ=[CANDIDATE_KIND_SV.get(k, k) for k in candidates["kind"]])
         folium.GeoJson(
             escaped_geojson(shown, ["name", "typ"]),
             marker=folium.CircleMarker(radius=6, color=CANDIDATE_COLOUR, fill=True,

@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from geo.promise import OWNER_SV, STATUS_SV
-from geo.report import Indicator, Report, Section, local_date
+from geo.periods import LOCAL_TZ, local_date_text
+from geo.report import Indicator, Report, Section
+from geo.vocabulary import ACTION_STATUS_SV, OWNER_SV
 
 STYLE = {  # layer → (colour, marker, label)
     "unsafe_places": ("#8856a7", "o", "Otrygga platser (rapporterade under perioden)"),
@@ -145,7 +146,7 @@ def _change(ind: Indicator) -> str:
 def _action_text(row: dict) -> str:
     due = f", senast {row['due'][:10]}" if row.get("due") else ""
     return (f"{row['what']} ({OWNER_SV.get(row['owner'], row['owner'])}, "
-            f"{STATUS_SV.get(row['status'], row['status'])}{due})")
+            f"{ACTION_STATUS_SV.get(row['status'], row['status'])}{due})")
 
 
 def changes_lines(report: Report) -> list[tuple[str, list[str]]]:
@@ -171,9 +172,10 @@ def changes_lines(report: Report) -> list[tuple[str, list[str]]]:
 
 
 def period_text(report: Report) -> str:
-    return (f"Period {local_date(report.start)} – {local_date(report.end, end=True)}, jämfört "
-            f"med {local_date(report.previous_start)} – "
-            f"{local_date(report.previous_end, end=True)}")
+    return (f"Period {local_date_text(report.start)} – "
+            f"{local_date_text(report.end, end=True)}, jämfört "
+            f"med {local_date_text(report.previous_start)} – "
+            f"{local_date_text(report.previous_end, end=True)}")
 
 
 # --- HTML -----------------------------------------------------------------------------------------
@@ -187,7 +189,7 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
     """The report as one standalone HTML page (images inline)."""
     e = html.escape
     parts = [f"<h1>{e(report.title)}</h1>", f"<p class='period'>{e(period_text(report))}. "
-             f"Skapad {e(report.made_at.tz_convert('Europe/Stockholm').strftime('%Y-%m-%d %H:%M'))}"
+             f"Skapad {e(report.made_at.tz_convert(LOCAL_TZ).strftime('%Y-%m-%d %H:%M'))}"
              "</p>"]
     for note in report.notes:
         parts.append(f"<p class='nodata'><strong>{e(note)}</strong></p>")
