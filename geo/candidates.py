@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import SWEDEN_BOUNDS_3006, WORK_CRS, require_work_crs
-from geo.demand import road_lines, road_mask
+from geo.demand import points_per_line, road_lines
 from geo.errors import ValidationFailed, collect
 
 CANDIDATE_STEP_M = 500.0
@@ -32,12 +32,10 @@ def generated_candidates(roads: gpd.GeoDataFrame, *, step_m: float = CANDIDATE_S
     require_work_crs(roads, "roads")
     if step_m <= 0:
         raise ValidationFailed(f"step_m must be positive, got {step_m:g}")
-    roads = roads[road_mask(roads, categories)]
-    parts, owner = road_lines(roads)
+    roads, parts, owner = road_lines(roads, categories)
     lengths = shapely.length(parts)
     n = np.floor(lengths / step_m).astype(int) + 2  # 0, step, 2·step, …, and the end
-    line = np.repeat(np.arange(len(parts)), n)
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    line, within = points_per_line(n)
     dist = np.minimum(within * step_m, lengths[line])
     last = within == n[line] - 1
     dist[last] = lengths[line][last]

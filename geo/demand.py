@@ -19,13 +19,23 @@ from geo.errors import ValidationFailed
 PIECE_M = 100.0
 
 
-def road_lines(roads: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Single non-empty LineStrings of ``roads`` and the row position of the road each came
-    from."""
+def road_lines(roads: gpd.GeoDataFrame, categories: Sequence[str] = ()
+               ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """The roads carrying any of ``categories`` (all when none are given), their single
+    non-empty LineStrings, and for each line the row position of its road in those roads."""
+    roads = roads[road_mask(roads, categories)]
     geoms = np.asarray(roads.geometry.values, dtype=object)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     keep = ~shapely.is_empty(parts) & (shapely.length(parts) > 0)
-    return parts[keep], owner[keep]
+    return roads, parts[keep], owner[keep]
+
+
+def points_per_line(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``n[i]`` points on line ``i``: the line of each point and its position on that line
+    (0 … n[i] − 1), all lines' points in one flat array."""
+    line = np.repeat(np.arange(len(n)), n)
+    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return line, within
 
 
 def road_mask(roads: gpd.GeoDataFrame, categories: Sequence[str] = ()) -> np.ndarray:
@@ -49,13 +59,10 @@ def demand_pieces(roads: gpd.GeoDataFrame, *, categories: Sequence[str] = (),
     require_work_crs(roads, "roads")
     if piece_m <= 0:
         raise ValidationFailed(f"piece_m must be positive, got {piece_m:g}")
-    roads = roads[road_mask(roads, categories)]
-    parts, owner = road_lines(roads)
+    roads, parts, owner = road_lines(roads, categories)
     lengths = shapely.length(parts)
     n = np.ceil(lengths / piece_m).astype(int)
-    line = np.repeat(np.arange(len(parts)), n)
-    # position of each piece within its line: 0..n-1
-    within = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    line, within = points_per_line(n)
     piece_len = (lengths / np.maximum(n, 1))[line]
     mid = shapely.line_interpolate_point(parts[line], (within + 0.5) * piece_len)
     road_ids = roads.index.to_numpy()[owner[line]]

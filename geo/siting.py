@@ -27,7 +27,7 @@ from geo.candidates import (
     snap_to_roads,
 )
 from geo.crs import WORK_CRS, require_work_crs
-from geo.demand import PIECE_M, demand_pieces, road_lines, road_mask
+from geo.demand import PIECE_M, demand_pieces, road_mask
 from geo.errors import ValidationFailed, collect
 from geo.layers import LOCAL_TZ
 from geo.mclp import (
@@ -39,7 +39,7 @@ __all__ = [
     "CANDIDATE_STEP_M", "PIECE_M", "SNAP_M", "Method", "RotationMode", "RotationOptions",
     "SitingOptions", "Snapped", "Solution", "SolverFailed", "SolverOptions", "Spacing",
     "Suggestion", "all_candidates", "coverage_matrix", "covered_weight", "demand_pieces",
-    "generated_candidates", "max_coverage", "recently_used", "road_lines", "road_mask",
+    "generated_candidates", "max_coverage", "recently_used", "road_mask",
     "rotation_checks", "snap_planned_check", "snap_to_roads", "spacing_cliques", "spacing_pairs",
     "suggest_sites", "suggestion_geojson",
 ]
