@@ -50,10 +50,11 @@ demo: install
 run: install demo
 	TRYGG_DEMO=1 $(BIN)/trygg serve
 
-# Lint and type checks; part of `make test`.
+# Lint, type and layering checks (import-linter contracts in pyproject.toml); part of `make test`.
 check: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: install-test system-deps check
 	$(BIN)/pytest -n auto -q

@@ -7,9 +7,7 @@ same shape, never a traceback or plain text.
 
 from __future__ import annotations
 
-import errno
 import logging
-import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,38 +16,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
 from geo.errors import Conflict, NotFound, TryggError, UnknownLayer
+from store.faults import fault_message
 
 STATUS = {NotFound: 404, UnknownLayer: 404, Conflict: 409}
 log = logging.getLogger(__name__)
-
-_DISK_FULL = "the disk is full: nothing was written; free space and try again"
-_READ_ONLY = ("the store is read-only (file, folder or file system): nothing can be written; "
-              "check the permissions of the store file and its folder (SQLite needs to create "
-              "the -wal and -shm files next to it)")
-# SQLite's messages (sqlite3_errstr) of the faults a user can do something about.
-_SQLITE_FAULTS = (
-    ("database or disk is full", _DISK_FULL),
-    ("disk i/o error", "the disk failed a read or write (it may be full or failing): nothing "
-                       "was written"),
-    ("readonly database", _READ_ONLY),
-    ("unable to open database file", "the store cannot be opened or created: check that its "
-                                     "folder exists and is writable (SQLite needs to create the "
-                                     "-wal and -shm files next to it) and the disk is not full"),
-    ("database is locked", "the store is busy with another writer; try again in a moment"),
-)
-_OS_FAULTS = {errno.ENOSPC: _DISK_FULL, errno.EDQUOT: "the disk quota is used up: nothing was "
-              "written", errno.EROFS: _READ_ONLY, errno.EACCES: _READ_ONLY, errno.EPERM: _READ_ONLY}
-
-
-def fault_message(exc: BaseException) -> str | None:
-    """A clear sentence for a full disk, a read-only store or a busy database; None otherwise."""
-    if isinstance(exc, (DBAPIError, sqlite3.Error)):
-        text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
-        return next((message for marker, message in _SQLITE_FAULTS if marker in text), None)
-    if isinstance(exc, OSError) and exc.errno in _OS_FAULTS:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return _OS_FAULTS[exc.errno] + where
-    return None
+__all__ = ["error_body", "fault_message", "install_error_handlers"]
 
 
 def error_body(message: str, details: list[str] | None = None) -> dict[str, Any]:

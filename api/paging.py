@@ -16,7 +16,7 @@ from collections.abc import Hashable, Mapping
 from fastapi import Request
 from fastapi.responses import Response
 
-from api.permissions import sees_raw_text, sees_sensitive
+from services.access import sees_raw_text, sees_sensitive
 
 MAX_LIMIT = 10_000  # most records one page may hold
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from store import Store
 from store.accounts import ROLES, add_user
-from store.demo import load_demo
+from services.demo import load_demo
 from trygg.settings import PROJECT_ROOT, Settings
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

@@ -20,7 +20,7 @@ from store import Store
 from store.accounts import User
 from store.store import NotAllowed
 from tests.conftest import SECRET, auth
-from trygg.cli import cli
+from cli import cli
 
 VIVSTA = (17.32583, 62.48694)
 ADMIN = User(1, "Anna Admin", "admin")
@@ -77,7 +77,7 @@ def test_delete_is_soft_and_hides_the_feature_from_every_read(store: Store) -> N
 
 
 def test_import_is_one_audit_row_with_counts(store: Store, tmp_path: Path) -> None:
-    from store.imports import import_layer_file
+    from services.imports import import_layer_file
 
     path = tmp_path / "vagar.geojson"
     pd.concat([road("A"), road("B"), road("C")], ignore_index=True).to_file(path)

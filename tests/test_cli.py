@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from store import Store
 from tests.conftest import SECRET, SHARED_DATA
-from trygg.cli import cli
+from cli import cli
 
 VIVSTA = [17.32583, 62.48694]
 

@@ -27,9 +27,9 @@ from geo.io import write_layer_file
 from geo.layers import LAYERS
 from store import Store
 from store.accounts import add_user
-from store.imports import import_layer_file
+from services.imports import import_layer_file
 from tests.conftest import SECRET, auth
-from trygg.cli import cli
+from cli import cli
 from trygg.settings import Settings
 
 VIVSTA = [17.32583, 62.48694]

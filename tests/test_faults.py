@@ -28,7 +28,7 @@ from tests.conftest import SECRET, auth
 from trygg.settings import PROJECT_ROOT, Settings
 
 PATROLS = PROJECT_ROOT / "data" / "timra" / "patrols.geojson"  # about 1 MB of tracks
-TRYGG = [sys.executable, "-m", "trygg.cli"]
+TRYGG = [sys.executable, "-m", "cli"]
 
 
 def _mount(*args: str) -> bool:

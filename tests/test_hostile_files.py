@@ -15,7 +15,7 @@ import pytest
 
 from geo.errors import ImportRejected
 from store import Store
-from store.imports import ingest_events, import_layer_file
+from services.imports import ingest_events, import_layer_file
 
 MB = 1_000_000
 
@@ -169,7 +169,7 @@ def test_polygon_with_a_million_vertices_imports(tmp_path: Path, store: Store) -
 
 def test_csv_formula_injection_is_stored_as_text_and_neutralised_on_export(
         tmp_path: Path, store: Store) -> None:
-    from store.imports import export_layer_file
+    from services.imports import export_layer_file
 
     path = tmp_path / "formler.csv"
     path.write_text('lat,lon,category,description,reported_at\n'

@@ -15,7 +15,7 @@ import shapely
 
 from geo.errors import ImportRejected
 from store import Store
-from store.imports import export_layer_file, import_layer_file
+from services.imports import export_layer_file, import_layer_file
 
 VIVSTA = [17.32583, 62.48694]
 ARENA = [17.35, 62.50583]

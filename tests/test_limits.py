@@ -23,7 +23,7 @@ from geo.layers import layer_spec
 from geo.io import read_layer_file
 from store import Store
 from tests.conftest import auth
-from trygg.cli import cli
+from cli import cli
 
 POINT = {"type": "Feature", "properties": {},
          "geometry": {"type": "Point", "coordinates": [17.33, 62.49]}}

@@ -21,7 +21,7 @@ from store import Store, StoreVersionError
 from store.accounts import user_for_session, user_for_token
 from store.migrations.runner import current_revision, head_revision, upgrade
 from store.schema import metadata
-from trygg.cli import cli
+from cli import cli
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE = json.loads((DATA / "store_schema1.json").read_text())

@@ -21,7 +21,7 @@ import shapely
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.permissions import viewer_frame
+from services.access import viewer_frame
 from store import Store
 from store.accounts import add_user
 from tests.conftest import SECRET, LiveServer, auth

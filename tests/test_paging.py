@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.permissions import viewer_frame
+from services.access import viewer_frame
 from store import Store
 from store.accounts import add_user
 from tests.conftest import SECRET, auth

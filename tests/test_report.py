@@ -19,9 +19,9 @@ from geo.periods import make_period
 from geo.promise import check_against_text, load_promise
 from geo.report import Indicator, indicator_value, report_figures, summary_line
 from store import Store
-from store.reports import make_report, promise_path
+from services.report import make_report, promise_path
 from tests.conftest import auth
-from trygg.cli import cli
+from cli import cli
 from trygg.settings import PROJECT_ROOT, Settings
 
 DATA = PROJECT_ROOT / "data"
@@ -228,7 +228,7 @@ def test_summary_line_is_made_from_the_numbers_only() -> None:
 def test_register_form_opens_on_the_newest_three_months(demo_store) -> None:
     from datetime import date
 
-    from api.routes.report import default_report_period
+    from services.report import default_report_period
 
     # The demo's newest record is a police event of 27 December 2024.
     assert default_report_period(demo_store) == (date(2024, 10, 1), date(2024, 12, 31))

@@ -17,7 +17,7 @@ from store import Store
 from store.accounts import add_user, revoke_user, rotate_token, user_for_token
 from store.schema import users_table
 from tests.conftest import SECRET, auth
-from trygg.cli import cli
+from cli import cli
 from trygg.settings import Settings
 
 
@@ -110,7 +110,7 @@ def test_forwarded_for_does_not_give_a_fresh_count(settings: Settings, store: St
 
 
 def test_serve_ignores_forwarded_for_unless_proxies_are_trusted() -> None:
-    from trygg.cli import _proxy_options
+    from cli.serve import proxy_options as _proxy_options
 
     assert _proxy_options(Settings()) == {"proxy_headers": False}
     trusted = _proxy_options(Settings(trusted_proxies="127.0.0.1, 10.0.0.2"))
@@ -143,7 +143,7 @@ def test_live_server_ignores_a_made_up_forwarded_for(settings: Settings, store: 
     import uvicorn
 
     from tests.conftest import _free_port
-    from trygg.cli import _proxy_options
+    from cli.serve import proxy_options as _proxy_options
 
     app = create_app(settings.model_copy(update={"login_attempts_per_minute": 2}), store=store)
     port = _free_port()

@@ -7,8 +7,6 @@ check coverage is for every role (and anonymous visitors in demo mode), like the
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -18,12 +16,7 @@ from pydantic import BaseModel
 
 from api.cache import ResponseCache
 from api.deps import current_user, get_cache, get_settings, get_store, require_roles
-from api.permissions import without_sensitive
-from geo import check_coverage as checks_geo
-from geo import coverage as patrols_geo
-from geo.errors import ValidationFailed
-from geo.geojson import feature_collection
-from geo.periods import Period, make_period
+from services import coverage as service
 from store import Store
 from store.accounts import User
 from trygg.settings import Settings
@@ -31,9 +24,6 @@ from trygg.settings import Settings
 router = APIRouter(prefix="/api/coverage", tags=["täckning"])
 PATROL_ROLES = ("patrullchef", "admin")
 _patrol_viewer = require_roles(*PATROL_ROLES)
-# The layers each figure is computed from: a write to any of them makes a cached answer stale.
-PATROL_LAYERS = ("patrols", "patrol_zones", "risk_roads")
-CHECK_LAYERS = ("traffic_checks", "risk_roads")
 
 
 class BandOut(BaseModel):
@@ -160,54 +150,13 @@ class CheckCoverageOut(BaseModel):
     geojson: dict[str, Any]
 
 
-def _period(first: date | None, last: date | None, default: Period, *, name: str) -> Period:
-    if first is None and last is None:
-        return default
-    if first is None or last is None:
-        raise ValidationFailed(f"invalid {name}: give both from and to, or neither")
-    return make_period(first, last, name=name)
-
-
-def patrol_report(store: Store, first: date | None, last: date | None, *,
-                  baseline_from: date | None = None, baseline_to: date | None = None,
-                  reach_m: float = patrols_geo.DEFAULT_REACH_M,
-                  max_ping_gap_min: float = patrols_geo.DEFAULT_MAX_PING_GAP_MIN
-                  ) -> dict[str, Any]:
-    """The patrol coverage figures and zone GeoJSON (shared by the API, the CLI and the map)."""
-    tracks = store.read("patrols")
-    zones = store.read("patrol_zones")
-    period = _period(first, last, patrols_geo.default_period(tracks), name="period")
-    baseline = None
-    if baseline_from is not None or baseline_to is not None:
-        baseline = _period(baseline_from, baseline_to, period, name="baseline")
-    result = patrols_geo.patrol_coverage(
-        tracks, zones, period=period, baseline=baseline,
-        streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m,
-        max_ping_gap_min=max_ping_gap_min)
-    out = asdict(result)
-    out["geojson"] = json.loads(feature_collection(patrols_geo.zones_with_figures(result, zones)))
-    return out
-
-
-def check_report(store: Store, first: date | None, last: date | None, *,
-                 radius_m: float = checks_geo.DEFAULT_RADIUS_M) -> dict[str, Any]:
-    """The check coverage figures and road GeoJSON (shared by the API, the CLI and the map)."""
-    checks = without_sensitive("traffic_checks", store.read("traffic_checks"))  # no planned
-    roads = store.read("risk_roads")
-    period = _period(first, last, checks_geo.default_period(checks), name="period")
-    result = checks_geo.check_coverage(checks, roads, period=period, radius_m=radius_m)
-    out = asdict(result)
-    out["geojson"] = json.loads(feature_collection(checks_geo.roads_with_figures(result, roads)))
-    return out
-
-
 @router.get("/patrols", response_model=PatrolCoverageOut)
 def patrol_coverage(
     from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
     to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
     baseline_from: date | None = Query(None, description="Jämförelseperiodens första dag."),
     baseline_to: date | None = Query(None, description="Jämförelseperiodens sista dag."),
-    reach_m: float = Query(patrols_geo.DEFAULT_REACH_M, gt=0, le=1000,
+    reach_m: float = Query(service.DEFAULT_REACH_M, gt=0, le=1000,
                            description="Räckvidd från spåret för gatutäckning, meter."),
     _user: User = Depends(_patrol_viewer),
     store: Store = Depends(get_store),
@@ -219,8 +168,8 @@ def patrol_coverage(
     Without from/to: the four whole ISO weeks ending with the latest patrol.
     """
     key = ("coverage/patrols", from_, to, baseline_from, baseline_to, reach_m,
-           settings.max_ping_gap_min, store.generations(PATROL_LAYERS))
-    body = cache.get_or_make(key, lambda: PatrolCoverageOut.model_validate(patrol_report(
+           settings.max_ping_gap_min, store.generations(service.PATROL_LAYERS))
+    body = cache.get_or_make(key, lambda: PatrolCoverageOut.model_validate(service.patrol_report(
         store, from_, to, baseline_from=baseline_from, baseline_to=baseline_to,
         reach_m=reach_m, max_ping_gap_min=settings.max_ping_gap_min)).model_dump_json())
     return Response(body, media_type="application/json")
@@ -237,7 +186,7 @@ def _may_see_checks(user: User | None = Depends(current_user),
 def check_coverage(
     from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
     to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
-    radius_m: float = Query(checks_geo.DEFAULT_RADIUS_M, gt=0, le=50_000,
+    radius_m: float = Query(service.DEFAULT_RADIUS_M, gt=0, le=50_000,
                             description="Avstånd från vägen som räknas, meter."),
     _user: User | None = Depends(_may_see_checks),
     store: Store = Depends(get_store),
@@ -247,7 +196,7 @@ def check_coverage(
 
     Without from/to: the 365 days ending with the latest check.
     """
-    key = ("coverage/checks", from_, to, radius_m, store.generations(CHECK_LAYERS))
-    body = cache.get_or_make(key, lambda: CheckCoverageOut.model_validate(check_report(
+    key = ("coverage/checks", from_, to, radius_m, store.generations(service.CHECK_LAYERS))
+    body = cache.get_or_make(key, lambda: CheckCoverageOut.model_validate(service.check_report(
         store, from_, to, radius_m=radius_m)).model_dump_json())
     return Response(body, media_type="application/json")

@@ -1,8 +1,8 @@
 """``/api/layers``: every layer as GeoJSON (RFC 7946, WGS84), with create, read, update, delete
-and file import. Reading follows ``api.permissions``; sensitive records and planned traffic checks
+and file import. Reading follows ``services.access``; sensitive records and planned traffic checks
 stay on the server for the council and the public.
 
-Every answer goes through the viewer filter (``api.permissions.viewer_frame``), writes included:
+Every answer goes through the viewer filter (``services.access.fit_frame``), writes included:
 a write to a record the caller may not read answers 404 exactly as a read would, before any
 version check, and what a write returns is filtered and scrubbed like a read. ``provenance`` and
 ``source`` are set by the server: the values a client sends are ignored (like ``id`` and
@@ -28,19 +28,21 @@ from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
 )
-from api.permissions import may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame
 from api.limits import safe_upload_name
-from api.routes.exports import EXPORT_MEDIA, file_response
+from api.responses import download
 from geo.crs import WEB_CRS, bbox_window
 from geo.errors import Conflict, ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
-from geo.io import write_layer_file
 from geo.layers import (
     LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
 )
+from services import exports
+from services.access import (
+    Viewer, may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame,
+)
+from services.imports import API_PROVENANCE, import_upload
 from store import Store
 from store.accounts import User
-from store.imports import import_layer_file
 from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/layers", tags=["lager"])
@@ -48,7 +50,6 @@ GEOJSON = "application/geo+json"
 LayerName = Annotated[str, Field(pattern="^[a-z_]+$")]
 # Set by the server on every API write; what a client sends for them is ignored.
 SERVER_SET = ("provenance", "source")
-API_PROVENANCE = "real"  # hand-entered by a signed-in account: first-hand
 # Layers with records some readers may not see (``geo.privacy.without_sensitive``).
 HIDDEN_LAYERS = frozenset({"unsafe_places", "events", "traffic_checks"})
 
@@ -280,13 +281,8 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
                     raise ImportRejected(f"{name}: larger than the {settings.max_upload_mb:g} MB "
                                          "an upload may be")
                 out.write(chunk)
-        if admin:
-            result = import_layer_file(store, layer, target, crs=crs, provenance=provenance,
-                                       replace=replace, actor=writer)
-        else:
-            result = import_layer_file(store, layer, target, crs=crs, provenance=API_PROVENANCE,
-                                       source=f"Importerad från {name} av {writer.name}",
-                                       replace=replace, override_origin=True, actor=writer)
+        result = import_upload(store, layer, target, writer=writer, crs=crs,
+                               provenance=provenance, replace=replace, states_origin=admin)
     return ImportOut(**result.__dict__)
 
 
@@ -296,7 +292,7 @@ CsvDialect = Literal["excel", "rfc4180"]
 
 @router.get("/{layer}/export", summary="Exportera ett lager som fil",
             responses={200: {"content": {media.split(";")[0]: {}
-                                         for media in EXPORT_MEDIA.values()}}})
+                                         for media in exports.EXPORT_MEDIA.values()}}})
 def export_layer(layer: LayerName,
                  fmt: Annotated[ExportFormat, Query(
                      alias="format", description="geojson (WGS84), gpkg (EPSG:3006, QGIS-stil), "
@@ -310,11 +306,9 @@ def export_layer(layer: LayerName,
     """The layer as a file, holding what a read of the layer answers the caller."""
     _anonymous_allowed(user, settings)
     _readable(layer, user)
-    gdf = _visible(layer, store.read(layer), user)
-    spec = LAYERS[layer]
-    return file_response(lambda path: write_layer_file(
-        gdf, spec, path, members={"title": spec.title_sv}, csv_dialect=dialect),
-        f"{layer}.{fmt}", fmt)
+    content = exports.layer_file(store, Viewer(role_of(user), settings.demo), layer, fmt,
+                                 csv_dialect=dialect)
+    return download(content, f"{layer}.{fmt}", fmt)
 
 
 @router.get("/{layer}/{feature_id}", summary="Hämta ett objekt",

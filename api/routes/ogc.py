@@ -2,8 +2,8 @@
 CRS by reference), for QGIS, ArcGIS and GDAL.
 
 Access is the rest of the API's: a Bearer token or a session, anonymous reading only in demo
-mode; a role sees only the collections it may read (``api.permissions.may_read``) and every
-record goes through ``api.permissions.viewer_frame``. Paging happens in SQL
+mode; a role sees only the collections it may read (``services.access.may_read``) and every
+record goes through ``services.access.fit_frame``. Paging happens in SQL
 (``Store.read_page``) with the records the viewer may not see left out there as well, so
 ``numberMatched`` and the pages count only what the viewer sees.
 
@@ -43,7 +43,7 @@ from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
 )
-from api.permissions import may_read, sees_sensitive, viewer_frame
+from services.access import may_read, sees_sensitive, viewer_frame
 from geo.crs import AREA_OF_USE_3006_WGS84, NOWHERE_3006, WORK_CRS
 from geo.errors import NotFound
 from geo.geojson import json_value

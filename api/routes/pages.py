@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SESSION_COOKIE, get_settings, get_store, page_user, role_of
 from api.routing import served_routes
 from api.security import secure_cookies
-from api.permissions import may_read, sees_sensitive, without_sensitive
+from services.access import may_read, sees_sensitive, without_sensitive
 from geo.layers import LAYERS, PROVENANCE_SV
 from geo.privacy import scrub_frame
 from maps.overview import overview_map

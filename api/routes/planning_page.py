@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import get_settings, get_store, page_user, role_of
-from api.permissions import sees_raw_text, viewer_frame
+from services.access import sees_raw_text, viewer_frame
 from maps.planning import planning_map
 from store import Store
 from store.accounts import ROLE_SV

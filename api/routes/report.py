@@ -4,28 +4,25 @@ commitments and its register of actions (``/api/lofte``), and the register page 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_settings, get_store, page_user, role_of
-from api.permissions import may_read, may_write, viewer_frame
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
-from geo.promise import OWNER_SV, STATUS_SV, Promise, check_commitment, load_promise, overdue_mask
+from geo.promise import OWNER_SV, STATUS_SV, Promise
 from geo.report import report_figures
-from maps.report import report_html, report_pdf
+from services import register
+from services import report as service
+from services.access import Viewer, may_write
 from store import Store
 from store.accounts import ROLE_SV, User
-from store.reports import (
-    action_frame, keep_report, kept_report, kept_reports, make_report, promise_path,
-)
 from trygg.settings import Settings
 
 router = APIRouter(tags=["uppföljning"])
@@ -152,7 +149,7 @@ class KeptOut(BaseModel):
 
 
 def _promise(settings: Settings) -> Promise:
-    return load_promise(promise_path(settings.data_dir))
+    return service.promise(settings.data_dir)
 
 
 def _reader(user: User | None, settings: Settings) -> str | None:
@@ -174,27 +171,8 @@ def register_writer(user: User | None = Depends(current_user)) -> User:
     return user
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
-
-
-def actions_out(store: Store, role: str | None, *, ids: list[int] | None = None
-                ) -> list[ActionOut]:
-    gdf = viewer_frame("promise_actions", store.read("promise_actions", ids=ids), role)
-    late = overdue_mask(gdf, at=pd.Timestamp.now(tz="UTC"))
-    return [ActionOut(id=int(fid), commitment=row["commitment"], what=row["what"],
-                      owner=row["owner"], owner_sv=OWNER_SV.get(row["owner"], row["owner"]),
-                      due=_iso(row["due"]), status=row["status"],
-                      status_sv=STATUS_SV.get(row["status"], row["status"]),
-                      done_at=_iso(row["done_at"]), place=row["place"] or "",
-                      note=row["note"] or "", overdue=bool(late.loc[fid]),
-                      version=int(row["version"]), provenance=row["provenance"])
-            for fid, row in gdf.iterrows()]
-
-
-def _due(value: date | None) -> pd.Timestamp | None:
-    """A due date means the end of that local day."""
-    return None if value is None else pd.Timestamp(value) + pd.Timedelta(hours=23, minutes=59)
+def _viewer(user: User | None) -> Viewer:
+    return Viewer(role_of(user), name=user.name if user else None)
 
 
 # --- the promise and its register ---------------------------------------------------------------
@@ -218,8 +196,8 @@ def promise(user: User | None = Depends(current_user),
 def list_actions(user: User | None = Depends(current_user),
                  settings: Settings = Depends(get_settings),
                  store: Store = Depends(get_store)) -> list[ActionOut]:
-    role = _reader(user, settings)
-    return actions_out(store, role)
+    _reader(user, settings)
+    return [ActionOut(**a) for a in register.actions(store, _viewer(user))]
 
 
 @router.post("/api/lofte/atgarder", summary="Lägg till en åtgärd", status_code=201,
@@ -228,16 +206,10 @@ def add_action(body: ActionIn, writer: User = Depends(register_writer),
                settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> ActionOut:
     """Add an action to a commitment: at a point (lon/lat), in a patrol zone or everywhere."""
-    check_commitment(_promise(settings), body.commitment)
-    values = body.model_dump(exclude={"zone", "lon", "lat"})
-    values["due"] = _due(body.due)
-    values["done_at"] = pd.Timestamp.now(tz="UTC") if body.status == "klar" else None
-    values.update(provenance="real", source=f"Inlagd av {writer.name}")
-    lonlat = (body.lon, body.lat) if body.lon is not None and body.lat is not None else (None,
-                                                                                          None)
-    frame = action_frame(store, values, lon=lonlat[0], lat=lonlat[1], zone=body.zone)
-    fid = store.insert("promise_actions", frame, origin="request body")[0]
-    return actions_out(store, writer.role, ids=[fid])[0]
+    place = register.Place(lon=body.lon, lat=body.lat, zone=body.zone)
+    return ActionOut(**register.add_action(store, _promise(settings),
+                                           body.model_dump(exclude={"zone", "lon", "lat"}),
+                                           place, writer=_viewer(writer)))
 
 
 @router.patch("/api/lofte/atgarder/{action_id}", summary="Ändra en åtgärd",
@@ -245,23 +217,15 @@ def add_action(body: ActionIn, writer: User = Depends(register_writer),
 def change_action(action_id: int, body: ActionPatch, writer: User = Depends(register_writer),
                   store: Store = Depends(get_store)) -> ActionOut:
     """Change status, owner, due date or text; marking it "klar" records when."""
-    values = body.model_dump(exclude_unset=True, exclude={"version"})
-    if "due" in values:
-        values["due"] = _due(body.due)
-    if values.get("status") == "klar":
-        current = store.get("promise_actions", action_id)
-        if current["status"].iloc[0] != "klar":
-            values["done_at"] = pd.Timestamp.now(tz="UTC")
-    elif "status" in values:
-        values["done_at"] = None
-    store.update("promise_actions", action_id, values, expected_version=body.version)
-    return actions_out(store, writer.role, ids=[action_id])[0]
+    return ActionOut(**register.change_action(
+        store, action_id, body.model_dump(exclude_unset=True, exclude={"version"}),
+        writer=_viewer(writer), expected_version=body.version))
 
 
 @router.delete("/api/lofte/atgarder/{action_id}", summary="Ta bort en åtgärd", status_code=204)
 def delete_action(action_id: int, _writer: User = Depends(register_writer),
                   store: Store = Depends(get_store)) -> Response:
-    store.delete("promise_actions", action_id)
+    register.delete_action(store, action_id)
     return Response(status_code=204)
 
 
@@ -279,14 +243,12 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
     """One section per commitment with its indicators against the previous period, a map and a
     monthly chart; it opens with what changed since the last kept report."""
     _reader(user, settings)
-    if (to - from_).days > 3660:
-        raise HTTPException(422, "from/to: at most ten years at a time")
-    made = make_report(store, _promise(settings), first=from_, last=to)
+    made = service.make_report(store, _promise(settings), first=from_, last=to)
     if format == "html":
-        return HTMLResponse(report_html(made, store.read("boundaries")))
+        return HTMLResponse(service.report_file(store, made, "html"))
     if format == "pdf":
         name = f"uppfoljning_{from_.isoformat()}_{to.isoformat()}.pdf"
-        return Response(report_pdf(made, store.read("boundaries")), media_type="application/pdf",
+        return Response(service.report_file(store, made, "pdf"), media_type="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
     return ReportOut.model_validate(report_figures(made))
 
@@ -302,10 +264,8 @@ def keep(from_: Annotated[date, Query(alias="from", description="First day")],
     if user is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
     _reader(user, settings)
-    if (to - from_).days > 3660:
-        raise HTTPException(422, "from/to: at most ten years at a time")
-    made = make_report(store, _promise(settings), first=from_, last=to)
-    fid = keep_report(store, made)
+    made = service.make_report(store, _promise(settings), first=from_, last=to)
+    fid = service.keep_report(store, made)
     return KeptOut(id=fid, report=ReportOut.model_validate(report_figures(made)))
 
 
@@ -313,7 +273,7 @@ def keep(from_: Annotated[date, Query(alias="from", description="First day")],
 def kept(user: User | None = Depends(current_user), settings: Settings = Depends(get_settings),
          store: Store = Depends(get_store)) -> list[KeptReport]:
     _reader(user, settings)
-    return [KeptReport.model_validate(r) for r in kept_reports(store)]
+    return [KeptReport.model_validate(r) for r in service.kept_reports(store)]
 
 
 @router.get("/api/rapporter/{report_id}", summary="En sparad rapport", response_model=ReportOut)
@@ -321,7 +281,7 @@ def kept_one(report_id: int, user: User | None = Depends(current_user),
              settings: Settings = Depends(get_settings),
              store: Store = Depends(get_store)) -> ReportOut:
     _reader(user, settings)
-    figures = kept_report(store, report_id)["figures"]
+    figures = service.kept_report(store, report_id)["figures"]
     if not figures:
         raise NotFound(f"report {report_id} has no figures")
     return ReportOut.model_validate(figures)
@@ -339,30 +299,13 @@ def register_page(request: Request, settings: Settings = Depends(get_settings),
         raise HTTPException(403, f"role {user.role!r} may not see this page")
     role = role_of(user)
     p = _promise(settings)
-    actions = actions_out(store, role) if may_read(role, "promise_actions") else []
-    by_commitment = {c.id: [a for a in actions if a.commitment == c.id] for c in p.commitments}
+    by_commitment = register.register_by_commitment(store, _viewer(user), p)
     zones = list(store.read("patrol_zones")["name"])
-    first, last = default_report_period(store)
+    first, last = service.default_report_period(store)
     return templates.TemplateResponse(request, "promise.html", {
         "request": request, "user": user, "role_sv": ROLE_SV, "promise": p,
         "actions": by_commitment, "zones": zones, "owners": OWNER_SV, "statuses": STATUS_SV,
         "can_write": user is not None and may_write(role, "promise_actions"),
-        "reports": kept_reports(store), "today": last.isoformat(),
+        "reports": service.kept_reports(store), "today": last.isoformat(),
         "default_from": first.isoformat()})
 
-
-def default_report_period(store: Store) -> tuple[date, date]:
-    """The three whole months ending with the month of the newest record (events, reports,
-    checks, activities), so the form opens on a period that has data; today if there is none."""
-    newest = None
-    for layer, column in (("events", "time"), ("unsafe_places", "reported_at"),
-                          ("traffic_checks", "start"), ("activities", "date")):
-        values = store.read(layer)[column].dropna()
-        if len(values):
-            day = values.max().tz_convert("Europe/Stockholm").date()
-            newest = day if newest is None or day > newest else newest
-    newest = newest or date.today()
-    last = (newest.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    month = newest.month - 2
-    first = date(newest.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
-    return first, last

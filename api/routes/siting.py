@@ -3,9 +3,7 @@ point to the risk roads, and the planned checks as CSV or GPX for the patrol."""
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -13,12 +11,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import current_user, get_settings, get_store
-from api.permissions import may_read, sees_planned_checks, viewer_frame
-from geo.io import write_layer_file
-from geo.layers import RISK_CATEGORIES, layer_spec
-from geo.privacy import PLANNED_CHECK_STATUS
+from api.responses import download
+from geo.layers import RISK_CATEGORIES
+from services import exports
+from services import siting as core
+from services.access import Viewer, may_read, sees_sensitive
 from store import Store
-from store import siting as core
 from store.accounts import User
 from trygg.settings import Settings
 
@@ -182,7 +180,7 @@ def suggest(body: SuggestIn, user: User | None = Depends(planner),
             store: Store = Depends(get_store)) -> SuggestOut:
     """Choose k sites covering the most risk weight within the radius (exact MIP, HiGHS)."""
     _, doc = core.suggest(store, **_suggest_options(body),
-                          planned_checks_visible=sees_planned_checks(user.role if user else None))
+                          planned_checks_visible=sees_sensitive(user.role if user else None))
     return SuggestOut.model_validate(doc)
 
 
@@ -194,7 +192,7 @@ def schedule(body: ScheduleIn, user: User | None = Depends(planner),
     plan = body.model_dump(include={"week", "seed", "checks", "block_h", "max_per_site",
                                     "available_hours", "weekdays"})
     doc = core.schedule(store, **plan, **_suggest_options(body),
-                        planned_checks_visible=sees_planned_checks(user.role if user else None))
+                        planned_checks_visible=sees_sensitive(user.role if user else None))
     return ScheduleOut.model_validate(doc)
 
 
@@ -211,18 +209,10 @@ def _planned_file(fmt: str, user: User | None, settings: Settings, store: Store)
     del settings  # demo mode opens no planned operation to anonymous visitors
     if user is None:
         raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if not (may_read(user.role, "traffic_checks") and sees_planned_checks(user.role)):
+    if not (may_read(user.role, "traffic_checks") and sees_sensitive(user.role)):
         raise HTTPException(403, f"rollen {user.role!r} får inte läsa planerade kontroller")
-    checks = store.read("traffic_checks", where={"status": PLANNED_CHECK_STATUS})
-    checks = viewer_frame("traffic_checks", checks, user.role)
-    checks = checks.sort_values("start", na_position="last")
-    media = {"csv": "text/csv; charset=utf-8", "gpx": "application/gpx+xml"}[fmt]
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_layer_file(checks, layer_spec("traffic_checks"),
-                                Path(folder) / f"planerade_kontroller.{fmt}")
-        content = path.read_bytes()
-    return Response(content, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="planerade_kontroller.{fmt}"'})
+    content = exports.planned_checks_file(store, Viewer(user.role, name=user.name), fmt)
+    return download(content, f"{exports.PLANNED_NAME}.{fmt}", fmt)
 
 
 @router.get("/planned.csv", summary="Planerade kontroller som CSV",

@@ -1,4 +1,6 @@
-"""Traffic-check siting on the store's layers: the one core the API routes and the CLI share.
+"""Siting, the planner's job: suggested traffic-check sites, a randomised weekly plan, snapping
+a point to the risk roads and planning a check there. The one core the API routes and the CLI
+share.
 
 Reads the risk roads, the planner's candidate sites, the traffic checks (for rotation) and the
 police events (for the time-of-day filter and the risk profile), and calls ``geo.siting`` and
@@ -8,6 +10,7 @@ police events (for the time-of-day filter and the risk profile), and calls ``geo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,14 +20,18 @@ import pandas as pd
 import shapely
 
 from geo.crs import WEB_CRS, WORK_CRS
-from geo.privacy import without_sensitive
+from geo.layers import LOCAL_TZ
+from geo.errors import ValidationFailed
+from geo.privacy import PLANNED_CHECK_STATUS, without_sensitive
+from geo.candidates import snap_planned_check
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor
 from geo.schedule import weekly_plan
 from geo.siting import (
-    CANDIDATE_STEP_M, Method, RotationMode, Suggestion, snap_to_roads, suggest_sites,
-    suggestion_geojson,
+    CANDIDATE_STEP_M, Method, RotationMode, RotationOptions, SitingOptions, Snapped, Suggestion,
+    snap_to_roads, suggest_sites, suggestion_geojson,
 )
-from store.store import Store
+from store import Store
+from store.store import Actor
 
 
 def _to_work(points: Sequence[tuple[float, float]]) -> list[shapely.Point]:
@@ -51,16 +58,15 @@ def suggest(store: Store, *, k: int, radius_m: float, categories: Sequence[str] 
     if hours:
         factor = road_hour_factor(roads, store.read("events"), hours_mask(hours),
                                   categories=categories)
-    when = None if as_of is None else pd.Timestamp(as_of).tz_localize("Europe/Stockholm") \
+    when = None if as_of is None else pd.Timestamp(as_of).tz_localize(LOCAL_TZ) \
         + pd.Timedelta(days=1)
     result = suggest_sites(
-        roads, k=k, radius_m=radius_m, categories=categories,
+        roads, SitingOptions(k=k, radius_m=radius_m, categories=categories, spacing_m=spacing_m,
+                             step_m=step_m, method=method, time_limit_s=time_limit_s),
         own_candidates=store.read("candidate_sites"), fixed_points=_to_work(fixed),
-        spacing_m=spacing_m,
         checks=_rotation_checks(store, planned_checks_visible) if rotation_weeks else None,
-        rotation_weeks=rotation_weeks, rotation=rotation, rotation_penalty=rotation_penalty,
-        as_of=when, road_factor=factor, step_m=step_m, method=method,
-        time_limit_s=time_limit_s)
+        rotation=RotationOptions(weeks=rotation_weeks, mode=rotation, penalty=rotation_penalty,
+                                 as_of=when), road_factor=factor)
     doc = suggestion_geojson(result, radius_m=radius_m, k=k, categories=categories)
     doc["hours"] = hours
     doc["schematic_roads"] = bool(roads["schematic"].fillna(False).any())
@@ -72,11 +78,15 @@ def _rotation_checks(store: Store, planned_checks_visible: bool) -> gpd.GeoDataF
     return checks if planned_checks_visible else without_sensitive("traffic_checks", checks)
 
 
+def _snapped(store: Store, lon: float, lat: float, *, max_distance_m: float) -> Snapped:
+    point = _to_work([(lon, lat)])[0]
+    return snap_to_roads(point, store.read("risk_roads"), max_distance_m=max_distance_m)
+
+
 def snap(store: Store, lon: float, lat: float, *, max_distance_m: float = 100.0
          ) -> dict[str, Any]:
     """Snap a WGS84 position to the nearest risk road within ``max_distance_m``."""
-    point = _to_work([(lon, lat)])[0]
-    snapped = snap_to_roads(point, store.read("risk_roads"), max_distance_m=max_distance_m)
+    snapped = _snapped(store, lon, lat, max_distance_m=max_distance_m)
     web = gpd.GeoSeries([snapped.point], crs=WORK_CRS).to_crs(WEB_CRS).values[0]
     return {"lon": round(web.x, 7), "lat": round(web.y, 7),
             "distance_m": round(snapped.distance_m, 1), "road_id": snapped.road_id,
@@ -105,3 +115,48 @@ def schedule(store: Store, *, week: str, seed: int, checks: int, block_h: int = 
         "profile_by_hour": [round(float(v), 6) for v in profile.reshape(7, 24).sum(axis=0)],
         "notes": plan.notes, "sites": doc,
     }
+
+
+PLANNED_SOURCE = "Planerad i Trygg"
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """A traffic check a planner plans: where (WGS84), when (aware start and end), what kinds
+    and the place's name; ``candidate_id`` when it follows a suggested candidate site."""
+
+    lon: float
+    lat: float
+    start: pd.Timestamp
+    end: pd.Timestamp
+    kinds: Sequence[str] = field(default_factory=tuple)
+    place: str = ""
+    candidate_id: int | None = None
+    max_distance_m: float = 100.0
+
+
+def plan_check(store: Store, plan: CheckPlan, *, actor: Actor) -> int:
+    """Store ``plan`` as a planned traffic check and return its id: the position snapped to the
+    nearest risk road (422 if none within ``max_distance_m``), the times checked (an aware
+    start before the end), status planerad, provenance real and a source that names the planner
+    and, for a suggested site, the candidate site it came from (which must exist)."""
+    start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValidationFailed("start/end: give the time zone (ISO 8601 with an offset)")
+    if end <= start:
+        raise ValidationFailed(f"end: {end.isoformat()} is not after start: {start.isoformat()}")
+    source = f"{PLANNED_SOURCE} av {actor.name}"
+    if plan.candidate_id is not None:
+        candidates = store.read("candidate_sites", ids=[plan.candidate_id])
+        if candidates.empty:
+            raise ValidationFailed(f"field 'candidate_id': candidate site {plan.candidate_id} "
+                                   "does not exist")
+        source += f" (förslag: kandidatplats {plan.candidate_id})"
+    snapped = snap_planned_check(_to_work([(plan.lon, plan.lat)])[0], store.read("risk_roads"),
+                                 tolerance_m=plan.max_distance_m, field="lon/lat")
+    frame = gpd.GeoDataFrame({
+        "status": [PLANNED_CHECK_STATUS], "start": [start], "end": [end],
+        "kinds": [list(plan.kinds)], "place": [plan.place.strip() or snapped.road_name],
+    }, geometry=[snapped.point], crs=WORK_CRS)
+    return store.insert("traffic_checks", frame, origin="plan",
+                        provenance="real", source=source, actor=actor)[0]

@@ -1,19 +1,18 @@
-"""Loading the shipped Timrå demo (data/timra/) into a store, in one transaction."""
+"""The demo: loading the shipped Timrå demo (data/timra/) into a store, in one transaction."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
 from geo.errors import ImportRejected
 from geo.gazetteer import read_gazetteer
 from geo.io import read_layer_file
 from geo.layers import layer_spec
-from store.imports import geocoded_events
-from store.schema import meta_table
-from store.store import Store, utc_now
+from services.imports import geocoded_events
+from store import Store
+from store.meta import read_meta, write_meta
+from store.store import utc_now
 
 MUNICIPALITY = "Timrå"
 # File → layer, in loading order. Each file states its own provenance per feature.
@@ -35,9 +34,7 @@ BOUNDARY_SOURCE = ("okfse/sweden-geojson (CC0), från Valmyndighetens data, för
 
 def demo_loaded_at(store: Store) -> str | None:
     """When the demo was last loaded into ``store`` (ISO text), or None."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(meta_table.c.value)
-                            .where(meta_table.c.key == "demo_loaded_at")).scalar_one_or_none()
+    return read_meta(store, "demo_loaded_at")
 
 
 def load_demo(store: Store, data_dir: Path) -> dict[str, int]:
@@ -74,8 +71,6 @@ def load_demo(store: Store, data_dir: Path) -> dict[str, int]:
             counts[layer] = len(store.insert(layer, frame, origin=DEMO_FILES[layer],
                                              provenance=provenance, source=source,
                                              replace=True, conn=conn))
-        conn.execute(meta_table.delete().where(meta_table.c.key == "demo_loaded_at"))
-        conn.execute(insert(meta_table).values(key="demo_loaded_at", value=utc_now()))
-        conn.execute(meta_table.delete().where(meta_table.c.key == "demo_counts"))
-        conn.execute(insert(meta_table).values(key="demo_counts", value=json.dumps(counts)))
+        write_meta(conn, "demo_loaded_at", utc_now())
+        write_meta(conn, "demo_counts", json.dumps(counts))
     return counts

@@ -1,4 +1,5 @@
-"""Files in and out of the store: layer import/export and police event ingest.
+"""Imports, files into the store: layer import (and a layer written out), an upload by a
+signed-in account, and the police events ingest.
 
 The one place the CLI and the API both call, so a file behaves the same whichever way it comes.
 """
@@ -14,10 +15,11 @@ import geopandas as gpd
 from geo.errors import ImportRejected
 from geo.events import parse_events, read_events
 from geo.geocode import geocode_events
-from geo.io import read_layer_file, write_layer_file
+from geo.io import read_layer_file
 from geo.layers import layer_spec
-from geo.privacy import without_sensitive
-from store.store import Actor, Store
+from services.exports import export_layer
+from store import Store
+from store.store import Actor
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +59,28 @@ def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | 
     return ImportResult(layer, path.name, len(ids), replaced=replace)
 
 
+API_PROVENANCE = "real"  # entered or uploaded by a signed-in account: first-hand
+
+
+def import_upload(store: Store, layer: str, path: Path, *, writer: Actor, crs: str | None = None,
+                  provenance: str | None = None, replace: bool = False,
+                  states_origin: bool = False) -> ImportResult:
+    """Import an uploaded file for ``writer``. With ``states_origin`` (admin) the provenance
+    given, or the file's own provenance and source columns, are kept; for anyone else the
+    server sets them: real, imported from the file by the writer (the file cannot forge them).
+    """
+    if states_origin:
+        return import_layer_file(store, layer, path, crs=crs, provenance=provenance,
+                                 replace=replace, actor=writer)
+    return import_layer_file(store, layer, path, crs=crs, provenance=API_PROVENANCE,
+                             source=f"Importerad från {path.name} av {writer.name}",
+                             replace=replace, override_origin=True, actor=writer)
+
+
 def export_layer_file(store: Store, layer: str, path: str | Path, *,
                       include_sensitive: bool = True) -> int:
     """Write ``layer`` to ``path`` (format from the suffix); return the number of features."""
-    spec = layer_spec(layer)
-    gdf = store.read(layer)
-    if not include_sensitive:
-        gdf = without_sensitive(layer, gdf)
-    write_layer_file(gdf, spec, path, members={"title": spec.title_sv})
-    return len(gdf)
+    return export_layer(store, layer, path, include_sensitive=include_sensitive)
 
 
 def geocoded_events(source: str | Path, gazetteer: gpd.GeoDataFrame, *,

@@ -1,5 +1,6 @@
-"""Follow-up reports and the promise register in the store: the layers a report reads, and the
-reports kept per meeting (layer ``follow_up_reports``) so a meeting compares with the one before."""
+"""The follow-up report, the council's job: the report of a period (HTML, PDF or figures), the
+reports kept per meeting (layer ``follow_up_reports``) so a meeting compares with the one
+before, and the default period a report form opens on."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.crs import WEB_CRS, WORK_CRS
+from geo.crs import WORK_CRS
+from geo.layers import LOCAL_TZ
 from geo.errors import NotFound, ValidationFailed
 from geo.privacy import scrub_value, without_sensitive
-from geo.promise import Promise
+from geo.promise import Promise, load_promise
 from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures
-from store.store import Store
+from maps.report import report_html, report_pdf
+from store import Store
 
 REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "promise_actions",
                  "patrol_zones", "risk_roads", "boundaries")
@@ -34,7 +37,8 @@ def report_data(store: Store, *, with_patrols: bool = True) -> ReportData:
         patrols=store.read("patrols") if with_patrols else None)
 
 
-def _area(store: Store) -> shapely.Geometry:
+def area_box(store: Store) -> shapely.Geometry:
+    """The box of the loaded boundaries (EPSG:3006); Timrå's rough box when there are none."""
     boundaries = store.read("boundaries")
     if len(boundaries):
         return shapely.box(*boundaries.total_bounds)
@@ -52,7 +56,7 @@ def keep_report(store: Store, report: Report) -> int:
         "figures": [figures], "actions": [scrub_value(report.actions)],
         "cells": [report.cells],
         "provenance": ["derived"], "source": ["trygg report (härledd ur lagren)"],
-    }, geometry=[_area(store)], crs=WORK_CRS)
+    }, geometry=[area_box(store)], crs=WORK_CRS)
     return store.insert("follow_up_reports", frame, origin="report")[0]
 
 
@@ -91,9 +95,17 @@ def last_report(store: Store) -> dict[str, Any] | None:
 PROMISE_FILE = Path("timra") / "medborgarlofte_2023_2024.yaml"
 
 
+MAX_REPORT_DAYS = 3660
+
+
 def promise_path(data_dir: Path) -> Path:
     """The promise file of the shipped municipality."""
     return Path(data_dir) / PROMISE_FILE
+
+
+def promise(data_dir: Path) -> Promise:
+    """The shipped municipality's promise (its commitments and their indicators)."""
+    return load_promise(promise_path(data_dir))
 
 
 def make_report(store: Store, promise: Promise, *, first: date, last: date,
@@ -102,6 +114,8 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
     with the previous period and with the last kept report."""
     if last < first:
         raise ValidationFailed(f"to: {last} is before from: {first}")
+    if (last - first).days > MAX_REPORT_DAYS:
+        raise ValidationFailed("from/to: at most ten years at a time")
     start, end = pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1))
     data = report_data(store)
     coverage = coverage_indicators(data, start=start, end=end)
@@ -109,24 +123,28 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
                         previous_report=last_report(store), at=at)
 
 
-def action_frame(store: Store, values: dict[str, Any], *, lon: float | None = None,
-                 lat: float | None = None, zone: str | None = None) -> gpd.GeoDataFrame:
-    """One register action as a GeoDataFrame: at a point (``lon``/``lat``, WGS84), in a patrol
-    zone (by name), or else over the whole municipality."""
-    if lon is not None and lat is not None:
-        geometry = gpd.GeoSeries([shapely.Point(lon, lat)], crs=WEB_CRS).to_crs(WORK_CRS)
-    elif zone:
-        zones = store.read("patrol_zones")
-        match = zones[zones["name"] == zone]
-        if match.empty:
-            raise ValidationFailed(f"field 'zone': {zone!r} is not a patrol zone; zones are: "
-                                   f"{', '.join(zones['name'])}")
-        geometry = gpd.GeoSeries([match.geometry.iloc[0]], crs=WORK_CRS)
-        values = {**values, "place": values.get("place") or zone}
-    else:
-        boundaries = store.read("boundaries")
-        geometry = gpd.GeoSeries([boundaries.geometry.iloc[0] if len(boundaries)
-                                  else _area(store)], crs=WORK_CRS)
-        values = {**values, "place": values.get("place") or "hela kommunen"}
-    return gpd.GeoDataFrame({k: [v] for k, v in values.items()}, geometry=geometry.values,
-                            crs=WORK_CRS)
+def report_file(store: Store, report: Report, fmt: str) -> bytes:
+    """``report`` as an HTML page or a PDF, with the municipality's boundary on its maps."""
+    boundaries = store.read("boundaries")
+    if fmt == "pdf":
+        return report_pdf(report, boundaries)
+    if fmt == "html":
+        return report_html(report, boundaries).encode("utf-8")
+    raise ValidationFailed(f"format: {fmt!r} is not html or pdf")
+
+
+def default_report_period(store: Store) -> tuple[date, date]:
+    """The three whole months ending with the month of the newest record (events, reports,
+    checks, activities), so the form opens on a period that has data; today if there is none."""
+    newest = None
+    for layer, column in (("events", "time"), ("unsafe_places", "reported_at"),
+                          ("traffic_checks", "start"), ("activities", "date")):
+        values = store.read(layer)[column].dropna()
+        if len(values):
+            day = values.max().tz_convert(LOCAL_TZ).date()
+            newest = day if newest is None or day > newest else newest
+    newest = newest or date.today()
+    last = (newest.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    month = newest.month - 2
+    first = date(newest.year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+    return first, last

@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``trygg`` command."""
+
+from cli import main
+
+main()

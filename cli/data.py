@@ -1,0 +1,140 @@
+"""The data commands: the demo, layer import and export, the layer list, police events."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.base import cli, domain_errors, number, settings_of, store_of
+from geo.gazetteer import read_gazetteer
+from geo.geocode import events_to_feature_collection
+from geo.layers import LAYERS
+from services import demo as demo_service
+from services import exports, imports
+
+
+@cli.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the demo was loaded before.")
+@click.pass_context
+@domain_errors
+def demo(ctx: click.Context, if_empty: bool) -> None:
+    """Load the Timrå demo into the store (replacing its demo layers)."""
+    store = store_of(ctx)
+    when = demo_service.demo_loaded_at(store)
+    if if_empty and when:
+        click.echo(f"Timrådemon finns redan i {store.path} (laddad {when}).")
+        return
+    counts = demo_service.load_demo(store, settings_of(ctx).data_dir)
+    click.echo(f"Timrådemon laddad i {store.path}:")
+    for layer, n in counts.items():
+        click.echo(f"  {LAYERS[layer].title_sv:<22} {number(n):>8}")
+
+
+@cli.command("import")
+@click.argument("layer", type=click.Choice(list(LAYERS)))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--crs", default=None, help="The file's CRS if it declares none, e.g. EPSG:3006.")
+@click.option("--provenance", type=click.Choice(["real", "derived", "illustrative", "simulated"]),
+              default=None, help="Provenance of features that do not state one (default real).")
+@click.option("--source", default=None, help="Source text (default: the file's name).")
+@click.option("--replace", is_flag=True, help="Replace the layer's features.")
+@click.option("--source-layer", default=None, help="Layer of a multi-layer GeoPackage.")
+@click.pass_context
+@domain_errors
+def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
+            provenance: str | None, source: str | None, replace: bool,
+            source_layer: str | None) -> None:
+    """Import FILE (GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV, OSM) into LAYER.
+
+    All or nothing: on any problem nothing is written and the exit code is 1.
+    """
+    result = imports.import_layer_file(
+        store_of(ctx), layer, file, crs=crs, provenance=provenance, source=source,
+        replace=replace, source_layer=source_layer,
+        max_bytes=int(settings_of(ctx).max_import_mb * 1_000_000))
+    verb = "ersatte lagret med" if result.replaced else "lade till"
+    click.echo(f"{file.name}: {verb} {number(result.inserted)} objekt i {layer}"
+               + (f", uppdaterade {number(result.updated)}" if result.updated else ""))
+
+
+@cli.command("export")
+@click.argument("layer", metavar="LAYER|FILE")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--all", "all_layers", is_flag=True,
+              help="Every layer into one FILE (.gpkg with QGIS styles, or .xlsx).")
+@click.option("--csv-dialect", type=click.Choice(["excel", "rfc4180"]), default="excel",
+              show_default=True,
+              help="excel: Swedish Excel (BOM, ';', decimal comma, Swedish time); "
+                   "rfc4180: plain UTF-8 ',' CSV, times in UTC.")
+@click.option("--without-sensitive", is_flag=True, help="Leave out sensitive records.")
+@click.pass_context
+@domain_errors
+def export(ctx: click.Context, layer: str, file: Path | None, all_layers: bool,
+           csv_dialect: str, without_sensitive: bool) -> None:
+    """Export LAYER to FILE (.geojson, .gpkg, .csv, .xlsx or .gpx), or with --all every layer
+    to one FILE (.gpkg or .xlsx)."""
+    if all_layers:
+        if file is not None:
+            raise click.UsageError("with --all give only FILE: trygg export --all ut.gpkg")
+        counts = exports.export_all_layers(store_of(ctx), Path(layer),
+                                           include_sensitive=not without_sensitive)
+        click.echo(f"{len(counts)} lager: skrev {number(sum(counts.values()))} objekt till "
+                   f"{Path(layer)}")
+        return
+    if file is None:
+        raise click.UsageError("give LAYER and FILE (or --all FILE)")
+    if layer not in LAYERS:
+        raise click.BadParameter(f"{layer!r} is not one of {', '.join(LAYERS)}",
+                                 param_hint="LAYER")
+    n = exports.export_layer(store_of(ctx), layer, file, include_sensitive=not without_sensitive,
+                             csv_dialect=csv_dialect)
+    click.echo(f"{layer}: skrev {number(n)} objekt till {file}")
+
+
+@cli.command("layers")
+@click.pass_context
+@domain_errors
+def layers(ctx: click.Context) -> None:
+    """List the layers and their feature counts."""
+    for name, n in store_of(ctx).counts().items():
+        click.echo(f"{name:<16} {LAYERS[name].title_sv:<22} {number(n):>8}")
+
+
+@cli.group("events")
+def events() -> None:
+    """Police events from the Police open API."""
+
+
+@events.command("ingest")
+@click.argument("source")
+@click.option("--municipality", default=None,
+              help="Keep only this municipality's events (e.g. Timrå).")
+@click.pass_context
+@domain_errors
+def events_ingest(ctx: click.Context, source: str, municipality: str | None) -> None:
+    """Ingest events from a file or URL (idempotent by event id)."""
+    result = imports.ingest_events(store_of(ctx), source, municipality=municipality)
+    click.echo(f"{result.file}: {number(result.inserted)} nya händelser, "
+               f"{number(result.updated)} uppdaterade")
+
+
+@events.command("geocode")
+@click.argument("source")
+@click.option("--municipality", default=None, help="Keep only this municipality's events.")
+@click.option("--gazetteer", "gazetteer_path", type=click.Path(path_type=Path), default=None,
+              help="Gazetteer JSON (default: the store's gazetteer layer, else the shipped one).")
+@click.pass_context
+@domain_errors
+def events_geocode(ctx: click.Context, source: str, municipality: str | None,
+                   gazetteer_path: Path | None) -> None:
+    """Print SOURCE's events as a GeoJSON FeatureCollection placed from their text."""
+    if gazetteer_path is None:
+        gazetteer = store_of(ctx).read("gazetteer")
+        if gazetteer.empty:
+            gazetteer = read_gazetteer(settings_of(ctx).data_dir / "timra" / "gazetteer.json")
+    else:
+        gazetteer = read_gazetteer(gazetteer_path)
+    placed = imports.geocoded_events(source, gazetteer, municipality=municipality)
+    click.echo(json.dumps(events_to_feature_collection(placed), ensure_ascii=False))

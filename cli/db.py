@@ -1,0 +1,84 @@
+"""The store's upkeep: ``trygg db`` (schema version, upgrade), ``audit`` and ``restore``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+import pandas as pd
+
+from cli.base import cli, domain_errors, iso_date, settings_of, store_of
+from geo.layers import LAYERS
+from store.migrations.runner import current_revision, head_revision, needs_upgrade, upgrade
+
+
+@cli.group("db")
+def db() -> None:
+    """Databasens schema: versionen och uppgradering (en säkerhetskopia görs först)."""
+
+
+@db.command("current")
+@click.pass_context
+@domain_errors
+def db_current(ctx: click.Context) -> None:
+    """Show the store's schema revision and the newest this Trygg knows."""
+    path = settings_of(ctx).db
+    found, head = current_revision(path), head_revision()
+    if found is None:
+        click.echo(f"{path}: ny databas (ingen schemaversion), denna Trygg: {head}")
+    else:
+        state = "äldre, uppgraderas när den öppnas" if needs_upgrade(path) else "aktuell"
+        click.echo(f"{path}: schemaversion {found} ({state}), denna Trygg: {head}")
+
+
+@db.command("upgrade")
+@click.pass_context
+@domain_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade the store to this Trygg's schema, first backing it up beside itself."""
+    done = upgrade(settings_of(ctx).db)
+    if done.from_revision is None:
+        click.echo(f"{done.path}: ny databas skapad med schemaversion {done.to_revision}")
+    elif not done.changed:
+        click.echo(f"{done.path}: schemaversion {done.to_revision} är redan aktuell")
+    else:
+        click.echo(f"{done.path}: uppgraderad från schemaversion {done.from_revision} till "
+                   f"{done.to_revision}; säkerhetskopia: {done.backup}")
+
+
+@cli.command("audit")
+@click.option("--layer", type=click.Choice(list(LAYERS)), default=None, help="Only this layer.")
+@click.option("--since", callback=iso_date, default=None,
+              help="From this day on (ÅÅÅÅ-MM-DD, UTC).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True,
+              help="At most this many rows, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@domain_errors
+def audit(ctx: click.Context, layer: str | None, since: date | None, limit: int,
+          as_json: bool) -> None:
+    """Granskningsloggen: vem som ändrade, importerade, raderade och loggade in, och när."""
+    rows = store_of(ctx).audit(layer=layer, since=None if since is None else pd.Timestamp(since),
+                              limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        who = f"{r['actor']} ({r['role']})" if r["actor"] else "system"
+        what = f"{r['layer'] or ''} {r['feature_id'] or ''}".strip()
+        versions = (f" v{r['version_before'] or '-'}→{r['version_after']}"
+                    if r["version_after"] is not None else "")
+        extra = f" {json.dumps(r['details'], ensure_ascii=False)}" if r["details"] else ""
+        click.echo(f"{r['at'][:19]}Z {who:<28} {r['action']:<8} {what}{versions}{extra}")
+
+
+@cli.command("restore")
+@click.argument("layer", type=click.Choice(list(LAYERS)))
+@click.argument("feature_id", type=int)
+@click.pass_context
+@domain_errors
+def restore(ctx: click.Context, layer: str, feature_id: int) -> None:
+    """Återställ ett raderat objekt (FEATURE_ID i LAYER)."""
+    store_of(ctx).restore(layer, feature_id)
+    click.echo(f"{layer} {feature_id}: återställt")

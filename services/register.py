@@ -1,0 +1,124 @@
+"""The promise register: the actions taken for each commitment of the medborgarlöfte, where
+(a point, a patrol zone or the whole municipality), by whom, when due, and when done.
+
+The rule of ``done_at``: it is set when an action becomes "klar" (kept if it already was) and
+cleared when its status changes to anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo.crs import WEB_CRS, WORK_CRS
+from geo.errors import ValidationFailed
+from geo.promise import OWNER_SV, STATUS_SV, Promise, check_commitment, overdue_mask
+from services.access import Viewer, fit_frame, may_read
+from services.report import area_box
+from store import Store
+
+LAYER = "promise_actions"
+DONE = "klar"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an action happens: a point (WGS84), a patrol zone by name, or (neither) the whole
+    municipality."""
+
+    lon: float | None = None
+    lat: float | None = None
+    zone: str | None = None
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+def due_at(day: date | None) -> pd.Timestamp | None:
+    """A due date means the end of that local day."""
+    return None if day is None else pd.Timestamp(day) + pd.Timedelta(hours=23, minutes=59)
+
+
+def actions(store: Store, viewer: Viewer, *, ids: list[int] | None = None
+            ) -> list[dict[str, Any]]:
+    """The register's actions as ``viewer`` may see them, with Swedish labels and whether each
+    is overdue now."""
+    gdf = fit_frame(LAYER, store.read(LAYER, ids=ids), viewer)
+    late = overdue_mask(gdf, at=pd.Timestamp.now(tz="UTC"))
+    return [{"id": int(fid), "commitment": row["commitment"], "what": row["what"],
+             "owner": row["owner"], "owner_sv": OWNER_SV.get(row["owner"], row["owner"]),
+             "due": _iso(row["due"]), "status": row["status"],
+             "status_sv": STATUS_SV.get(row["status"], row["status"]),
+             "done_at": _iso(row["done_at"]), "place": row["place"] or "",
+             "note": row["note"] or "", "overdue": bool(late.loc[fid]),
+             "version": int(row["version"]), "provenance": row["provenance"]}
+            for fid, row in gdf.iterrows()]
+
+
+def action_frame(store: Store, values: dict[str, Any], place: Place) -> gpd.GeoDataFrame:
+    """One register action as a GeoDataFrame: at a point, in a patrol zone (its name becomes
+    the place text unless one is given), or else over the whole municipality."""
+    if place.lon is not None and place.lat is not None:
+        geometry = gpd.GeoSeries([shapely.Point(place.lon, place.lat)],
+                                 crs=WEB_CRS).to_crs(WORK_CRS)
+    elif place.zone:
+        zones = store.read("patrol_zones")
+        match = zones[zones["name"] == place.zone]
+        if match.empty:
+            raise ValidationFailed(f"field 'zone': {place.zone!r} is not a patrol zone; zones "
+                                   f"are: {', '.join(zones['name'])}")
+        geometry = gpd.GeoSeries([match.geometry.iloc[0]], crs=WORK_CRS)
+        values = {**values, "place": values.get("place") or place.zone}
+    else:
+        boundaries = store.read("boundaries")
+        geometry = gpd.GeoSeries([boundaries.geometry.iloc[0] if len(boundaries)
+                                  else area_box(store)], crs=WORK_CRS)
+        values = {**values, "place": values.get("place") or "hela kommunen"}
+    return gpd.GeoDataFrame({k: [v] for k, v in values.items()}, geometry=geometry.values,
+                            crs=WORK_CRS)
+
+
+def add_action(store: Store, promise: Promise, values: dict[str, Any], place: Place, *,
+               writer: Viewer) -> dict[str, Any]:
+    """Add an action to a commitment of ``promise``; ``values`` are its fields (``due`` a
+    date). First-hand: provenance real, source the writer. Returns the action as read back."""
+    check_commitment(promise, values["commitment"])
+    values = {**values, "due": due_at(values.get("due")),
+              "done_at": pd.Timestamp.now(tz="UTC") if values.get("status") == DONE else None,
+              "provenance": "real", "source": f"Inlagd av {writer.name}"}
+    fid = store.insert(LAYER, action_frame(store, values, place), origin="request body")[0]
+    return actions(store, writer, ids=[fid])[0]
+
+
+def change_action(store: Store, action_id: int, values: dict[str, Any], *, writer: Viewer,
+                  expected_version: int | None = None) -> dict[str, Any]:
+    """Change the given fields of an action (``due`` a date or None); marking it "klar"
+    records when, any other status clears that. 409 if it changed since ``expected_version``."""
+    values = dict(values)
+    if "due" in values:
+        values["due"] = due_at(values["due"])
+    if values.get("status") == DONE:
+        if store.get(LAYER, action_id)["status"].iloc[0] != DONE:
+            values["done_at"] = pd.Timestamp.now(tz="UTC")
+    elif "status" in values:
+        values["done_at"] = None
+    store.update(LAYER, action_id, values, expected_version=expected_version)
+    return actions(store, writer, ids=[action_id])[0]
+
+
+def delete_action(store: Store, action_id: int) -> None:
+    store.delete(LAYER, action_id)
+
+
+def register_by_commitment(store: Store, viewer: Viewer, promise: Promise
+                           ) -> dict[str, list[dict[str, Any]]]:
+    """The actions ``viewer`` may read, per commitment of ``promise`` (none for a viewer who
+    may not read the register)."""
+    listed = actions(store, viewer) if may_read(viewer, LAYER) else []
+    return {c.id: [a for a in listed if a["commitment"] == c.id] for c in promise.commitments}

@@ -1,0 +1,21 @@
+"""The store's own key/value facts (table ``meta``): when the demo was loaded, its counts."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, insert, select
+
+from store.schema import meta_table
+from store.store import Store
+
+
+def read_meta(store: Store, key: str) -> str | None:
+    """The value stored under ``key``, or None."""
+    with store.engine.connect() as conn:
+        return conn.execute(select(meta_table.c.value)
+                            .where(meta_table.c.key == key)).scalar_one_or_none()
+
+
+def write_meta(conn: Connection, key: str, value: str) -> None:
+    """Store ``value`` under ``key`` in the transaction of ``conn`` (replacing any value)."""
+    conn.execute(meta_table.delete().where(meta_table.c.key == key))
+    conn.execute(insert(meta_table).values(key=key, value=value))
