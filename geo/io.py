@@ -44,8 +44,9 @@ MAX_UNZIPPED_BYTES = 1_000_000_000  # a zipped Shapefile may expand to at most 1
 MAX_ZIP_RATIO = 200  # and no member may expand more than this (zip bombs expand ~1000x)
 MAX_CSV_COLUMNS = 500  # a layer has about 20 fields; 100,000 columns took pandas 35 s and 1 GB
 # Triggers GDAL itself writes into a GeoPackage (spatial index, feature counts, tile checks).
-_GPKG_TRIGGERS = re.compile(r"^(gpkg_\w+|rtree_\w+_(insert|update\d*|delete)"
-                            r"|trigger_(insert|delete)_feature_count_\w+)$")
+# Table names may hold hyphens (NVDB's "NVDB-Hastighetsgrans").
+_GPKG_TRIGGERS = re.compile(r"^(gpkg_\w+|rtree_.+_(insert|update\d*|delete)"
+                            r"|trigger_(insert|delete)_feature_count_.+)$")
 # OSM highway values that carry motor traffic: candidates for risk roads.
 MOTOR_HIGHWAYS = frozenset({
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary",
@@ -104,11 +105,11 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     elif fmt == "osm":
         gdf = _read_osm(path, spec)
     elif fmt == "shapefile":
-        gdf = _read_ogr(_shapefile_target(path), origin=origin, layer=source_layer,
+        gdf = read_ogr(_shapefile_target(path), origin=origin, layer=source_layer,
                         max_features=MAX_FEATURES)
     else:
-        _check_gpkg(path)
-        gdf = _read_ogr(str(path), origin=origin, layer=source_layer or _gpkg_layer(path, spec),
+        check_gpkg(path)
+        gdf = read_ogr(str(path), origin=origin, layer=source_layer or _gpkg_layer(path, spec),
                         max_features=MAX_FEATURES)
     if crs is not None and fmt not in ("geojson", "csv"):
         gdf = gdf.set_crs(crs, allow_override=True)
@@ -132,7 +133,7 @@ def _read_geojson(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     return frame_from_geojson(doc, origin=path.name, crs=crs)
 
 
-def _read_ogr(target: str, *, origin: str, layer: str | None,
+def read_ogr(target: str, *, origin: str, layer: str | None,
               max_features: int | None = None) -> gpd.GeoDataFrame:
     try:
         with warnings.catch_warnings():  # GDAL's warnings about odd files; errors still raise
@@ -151,7 +152,7 @@ def _read_ogr(target: str, *, origin: str, layer: str | None,
         raise ImportRejected(f"{origin}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
-def _check_gpkg(path: Path) -> None:
+def check_gpkg(path: Path) -> None:
     """Refuse a GeoPackage whose layers are views or that carries triggers of its own.
 
     A view can expand a 100 kB file into millions of rows (and run SQL while GDAL reads it);
@@ -196,26 +197,32 @@ def _gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
                          f"(--source-layer) or call it {spec.name!r}")
 
 
-def _shapefile_target(path: Path) -> str:
-    if path.suffix.lower() == ".shp":
-        return str(path)
+def zip_members(path: Path) -> list[zipfile.ZipInfo]:
+    """The members of zip file ``path`` after the zip-bomb checks (total size, ratio);
+    ``ImportRejected`` naming the file otherwise."""
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise ImportRejected(f"{path.name}: not a valid zip file") from None
     with archive:
         members = archive.infolist()
-        total = sum(m.file_size for m in members)
-        if total > MAX_UNZIPPED_BYTES:
-            raise ImportRejected(f"{path.name}: expands to {total:,} bytes, more than the "
-                                 f"{MAX_UNZIPPED_BYTES:,} allowed")
-        for m in members:
-            if m.compress_size and m.file_size / m.compress_size > MAX_ZIP_RATIO \
-                    and m.file_size > 10_000_000:
-                raise ImportRejected(f"{path.name}: member {m.filename!r} expands "
-                                     f"{m.file_size // m.compress_size}x; refusing a zip bomb")
-        shps = [m.filename for m in members if m.filename.lower().endswith(".shp")
-                and not m.filename.startswith("__MACOSX")]
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise ImportRejected(f"{path.name}: expands to {total:,} bytes, more than the "
+                             f"{MAX_UNZIPPED_BYTES:,} allowed")
+    for m in members:
+        if m.compress_size and m.file_size / m.compress_size > MAX_ZIP_RATIO \
+                and m.file_size > 10_000_000:
+            raise ImportRejected(f"{path.name}: member {m.filename!r} expands "
+                                 f"{m.file_size // m.compress_size}x; refusing a zip bomb")
+    return [m for m in members if not m.filename.startswith("__MACOSX")]
+
+
+def _shapefile_target(path: Path) -> str:
+    if path.suffix.lower() == ".shp":
+        return str(path)
+    members = zip_members(path)
+    shps = [m.filename for m in members if m.filename.lower().endswith(".shp")]
     if len(shps) != 1:
         raise ImportRejected(f"{path.name}: a zipped Shapefile must hold exactly one .shp, "
                              f"found {len(shps)}")
@@ -361,9 +368,9 @@ def _read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
 def _read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     """GPX: tracks become patrols (one per track segment, times kept); waypoints become points."""
     if spec.name != "patrols":
-        gdf = _read_ogr(str(path), origin=path.name, layer="waypoints")
+        gdf = read_ogr(str(path), origin=path.name, layer="waypoints")
         return gdf.rename(columns={"name": "place"} if spec.name == "traffic_checks" else {})
-    points = _read_ogr(str(path), origin=path.name, layer="track_points")
+    points = read_ogr(str(path), origin=path.name, layer="track_points")
     if points.empty:
         raise ImportRejected(f"{path.name}: holds no track points")
     points = points.sort_values(["track_fid", "track_seg_id", "track_seg_point_id"])
@@ -426,7 +433,7 @@ def _read_osm(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     """OSM roads (ways with a motor-traffic ``highway``) as candidate risk roads, weight 0."""
     if spec.name != "risk_roads":
         raise ImportRejected(f"{path.name}: OSM files import into risk_roads, not {spec.name}")
-    lines = _read_ogr(str(path), origin=path.name, layer="lines")
+    lines = read_ogr(str(path), origin=path.name, layer="lines")
     lines = lines[lines["highway"].isin(MOTOR_HIGHWAYS)] if "highway" in lines else lines.iloc[:0]
     if lines.empty:
         raise ImportRejected(f"{path.name}: holds no roads (ways with a motor-traffic highway tag)")

@@ -1,0 +1,552 @@
+"""Trafikverket's NVDB from Lastkajen: a municipality's roads with speed limits, road numbers and
+street names, as risk roads (and its speed cameras, ATK, as points).
+
+The data model, as the public nvdb2osm converter reads it (github.com/atorger/nvdb2osm,
+``nvdb2osm.py``, ``tag_translations.py``, ``split_nvdb_data.py``): NVDB is a network of
+reference links (``Reflinjetillkomst``), each with an id, and every property is a layer of its
+own whose features cover a stretch of one link, given by the link's id and the stretch's start
+and end as relative positions (0-1) along the link. The same geometry underlies every layer.
+Lastkajen has delivered the layers under two generations of names, both read here (field
+names in any case):
+
+* Shape files (the ``NVDB_DK…`` layers until 2021): link ``RLID``, stretch ``STARTAVST`` to
+  ``SLUTAVST``; ``NVDB_DKHastighetsgrans``: ``HTHAST`` (km/h); ``NVDB_DKVagnummer``:
+  ``HUVUDNR``, ``UNDERNR``, ``EUROPAVÄG``; ``NVDB_DKGatunamn``: ``NAMN``;
+  ``NVDB_DKReflinjetillkomst``: the reference geometry.
+* GeoPackage (``NVDB-…`` layers since): ``ELEMENT_ID``, ``START_MEASURE``, ``END_MEASURE``;
+  ``Hogsta_tillatna_hastighet``; ``Huvudnummer``, ``Undernummer``, ``Europavag`` ("Ja"/"Nej");
+  ``Namn``.
+* Speed cameras: the ATK layer (``ATKATK_Matplats``), points with ``HTHAST``, ``NAMN`` and
+  ``VINKEL`` where given.
+
+A layer is recognised by the end of its name (``…Hastighetsgrans``, ``…Vagnummer``,
+``…Gatunamn``, ``…Reflinjetillkomst``, ``…Matplats``) after an ``NVDB``/``ATK`` prefix.
+
+The join follows that model, not geometric overlap: every link is cut at every start and end
+that any layer gives on it, each piece takes the speed limit, road number and street name of the
+features covering it (by link id and position), neighbouring pieces of one link with the same
+values are merged again, and each piece's line is cut from the reference link (or, without the
+reference layer, from the speed-limit feature it lies on) with a vectorised substring and the
+cut lines of a merged run are joined again. The
+network is the links with a speed limit: NVDB sets one on every road open to motor traffic and
+none on cycle and foot paths. A piece covered by two speed limits (one per direction) takes the
+higher and says so in its note; a speed of 1000 or outside 5-130 km/h (NVDB's "varierande") is
+left empty with a note.
+
+Lastkajen's homogenised "Vägdata" product (one layer ``TNE_FT_VAGDATA`` whose fields carry
+attribute numbers: ``F_Hogst_225``/``B_Hogst_225`` speed forward/backward, ``Namn_130`` street
+name, ``Evag_555`` European road, ``Huvnr_556_1`` road number) is read too: it is already cut
+into pieces, so nothing is joined. Its ``Vagnr_10370`` is the road number of the state operating
+subsidy (private roads, "Driftbidrag statligt"), not a road number, and is not used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.crs import WORK_CRS
+from geo.errors import ImportRejected, collect
+from geo.geojson import MAX_FEATURES
+from geo.io import check_gpkg, read_ogr, zip_members
+
+log = logging.getLogger(__name__)
+
+NVDB_SOURCE = "Trafikverket NVDB via Lastkajen (öppna data, CC0)"
+# Layer kinds by the end of the layer's (or Shape file's) name, lower case, letters only.
+_KIND_SUFFIXES = (("reflinjetillkomst", "reference"), ("hastighetsgrans", "speed"),
+                  ("vagnummer", "number"), ("gatunamn", "street"), ("vagdata", "vagdata"),
+                  ("matplats", "cameras"), ("atk", "cameras"))
+_PREFIXES = ("nvdb", "tneft", "atk")
+_ID = ("rlid", "element_id", "route_id")
+_START = ("startavst", "start_measure", "from_measure")
+_END = ("slutavst", "end_measure", "to_measure")
+_SPEED = ("hthast", "hogsta_tillatna_hastighet", "hogst_225")
+_MAIN_NUMBER = ("huvudnr", "huvudnummer", "huvnr_556_1")
+_SUB_NUMBER = ("undernr", "undernummer")
+_EUROPE = ("europaväg", "europavag", "evag_555")
+_NAME = ("namn", "namn_130")
+_ANGLE = ("vinkel",)
+MIN_SPEED_KMH, MAX_SPEED_KMH = 5, 130  # the risk_roads layer's range
+_EPS = 1e-9
+
+
+def _kind(layer_name: str) -> str | None:
+    key = re.sub(r"[^a-zäöå]", "", Path(layer_name).stem.lower())
+    key = key.replace("ä", "a").replace("ö", "o").replace("å", "a")
+    if not key.startswith(_PREFIXES):
+        return None
+    for suffix, kind in _KIND_SUFFIXES:
+        if key.endswith(suffix):
+            return kind
+    return None
+
+
+@contextlib.contextmanager
+def _layers(path: Path) -> Iterator[dict[str, tuple[str, str | None, str]]]:
+    """kind → (GDAL target, layer name, name shown in messages) of a GeoPackage, a zipped
+    GeoPackage or a zip of Shape files; a zipped GeoPackage is unpacked to a temporary folder
+    (within the zip limits) so that it can be checked for views and triggers first."""
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        yield _gpkg_layers(path, shown=path.name)
+        return
+    if suffix != ".zip":
+        raise ImportRejected(f"{path.name}: NVDB comes as a GeoPackage (.gpkg) or a zip of "
+                             "Shape files or of a GeoPackage")
+    members = zip_members(path)
+    gpkgs = [m for m in members if m.filename.lower().endswith(".gpkg")]
+    if gpkgs:
+        with tempfile.TemporaryDirectory(prefix="trygg-nvdb-") as folder, \
+                zipfile.ZipFile(path) as archive:
+            target = Path(archive.extract(gpkgs[0], folder))
+            yield _gpkg_layers(target, shown=f"{path.name}/{gpkgs[0].filename}")
+        return
+    names = {m.filename.lower() for m in members}
+    found: dict[str, tuple[str, str | None, str]] = {}
+    for member in members:
+        if not member.filename.lower().endswith(".shp"):
+            continue
+        kind = _kind(member.filename)
+        if kind is None or kind in found:
+            continue
+        stem = member.filename[:-4].lower()
+        lacking = [ext for ext in (".shx", ".dbf", ".prj") if stem + ext not in names]
+        if lacking:
+            raise ImportRejected(f"{path.name}: {member.filename} lacks its "
+                                 f"{' and '.join(lacking)} file")
+        found[kind] = (f"/vsizip/{path.resolve()}/{member.filename}", None,
+                       f"{path.name}/{member.filename}")
+    yield found
+
+
+def _gpkg_layers(path: Path, *, shown: str) -> dict[str, tuple[str, str | None, str]]:
+    import pyogrio  # type: ignore[import-untyped]
+
+    check_gpkg(path)
+    try:
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise ImportRejected(f"{shown}: not a readable GeoPackage ({exc})") from None
+    found: dict[str, tuple[str, str | None, str]] = {}
+    for name in names:
+        kind = _kind(name)
+        if kind is not None and kind not in found:
+            found[kind] = (str(path), name, f"{shown}, layer {name}")
+    return found
+
+
+def _column(frame: pd.DataFrame, names: tuple[str, ...], *, prefix: str = "") -> str | None:
+    lower = {str(c).lower(): str(c) for c in frame.columns}
+    for name in names:
+        if prefix + name in lower:
+            return lower[prefix + name]
+    return None
+
+
+def _read(source: tuple[str, str | None, str], crs: str | None) -> gpd.GeoDataFrame:
+    target, layer, shown = source
+    gdf = read_ogr(target, origin=shown, layer=layer, max_features=MAX_FEATURES)
+    if crs is not None:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        raise ImportRejected(f"{shown}: states no CRS; NVDB is SWEREF 99 TM (give EPSG:3006)")
+    return gdf.to_crs(WORK_CRS) if gdf.crs.to_epsg() != 3006 else gdf
+
+
+def _numbers(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _texts(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), None, dtype=object)
+    values = frame[column].astype(object).where(frame[column].notna(), None)
+    return np.array([v.strip() if isinstance(v, str) and v.strip() else None for v in values],
+                    dtype=object)
+
+
+def _linear(gdf: gpd.GeoDataFrame, shown: str, needed: tuple[tuple[str, tuple[str, ...]], ...],
+            problems: list[str]) -> pd.DataFrame | None:
+    """A linear-reference layer as (rlid, start, end, geometry) plus its ``needed`` fields."""
+    columns = {"rlid": _column(gdf, _ID), "start": _column(gdf, _START),
+               "end": _column(gdf, _END)}
+    columns.update({key: _column(gdf, names) for key, names in needed})
+    missing = [f"{'/'.join(n.upper() for n in names)}" for key, names in
+               (("rlid", _ID), ("start", _START), ("end", _END), *needed[:1])
+               if columns[key] is None]
+    if missing:
+        problems.append(f"{shown}: lacks the field {' and '.join(missing)}")
+        return None
+    frame = pd.DataFrame({"rlid": _texts(gdf, columns["rlid"]),
+                          "start": _numbers(gdf, columns["start"]),
+                          "end": _numbers(gdf, columns["end"])})
+    for key, _ in needed:
+        frame[key] = gdf[columns[key]].to_numpy() if columns[key] else None
+    frame["geometry"] = shapely.line_merge(np.asarray(gdf.geometry.values))
+    bad = np.flatnonzero(frame["rlid"].isna() | ~(frame["start"] >= 0) | ~(frame["end"] <= 1)
+                         | ~(frame["start"] < frame["end"]))
+    for i in bad[:20]:
+        problems.append(f"{shown}, feature {i}: link {frame['rlid'].iloc[i]!r} from "
+                        f"{frame['start'].iloc[i]} to {frame['end'].iloc[i]} is not a stretch "
+                        "0 ≤ start < end ≤ 1 of a link")
+    return frame
+
+
+def _road_ref(main: Any, sub: Any, europe: Any) -> str | None:
+    number = pd.to_numeric(pd.Series([main]), errors="coerce").iloc[0]
+    if pd.isna(number) or number <= 0:
+        return None
+    text = str(int(number))
+    under = pd.to_numeric(pd.Series([sub]), errors="coerce").iloc[0]
+    if not pd.isna(under) and under > 0:
+        text += f".{int(under)}"
+    # Europavag is "Ja"/"Nej" in the GeoPackages, -1 (yes) in the old Shape files, 1/0 elsewhere
+    is_europe = str(europe).strip().lower() in ("ja", "-1", "1", "true", "sant")
+    return f"E{text}" if is_europe else text
+
+
+def _ref_order(ref: str) -> tuple[int, float]:
+    europe = ref.startswith("E")
+    return (0 if europe else 1, float(ref.lstrip("E").split(".")[0]))
+
+
+def _cover(pieces: pd.DataFrame, layer: pd.DataFrame) -> pd.DataFrame:
+    """Each piece (pid, rlid, mid) with the index (``fid``) of every layer feature covering it."""
+    features = layer[["rlid", "start", "end"]].assign(fid=np.arange(len(layer)))
+    joined = pieces[["pid", "rlid", "mid"]].merge(features, on="rlid")
+    inside = (joined["start"].to_numpy() < joined["mid"].to_numpy()) \
+        & (joined["mid"].to_numpy() < joined["end"].to_numpy())
+    return joined.loc[inside, ["pid", "fid"]]
+
+
+def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The part of each line between the fractions ``start`` and ``end`` (0-1) of its length,
+    vectorised: the interpolated ends and the vertices between them."""
+    lines = np.asarray(lines, dtype=object)
+    length = shapely.length(lines)
+    d0, d1 = start * length, end * length
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    step = np.zeros(len(coords))
+    if len(coords) > 1:
+        step[1:] = np.hypot(*np.diff(coords, axis=0).T)
+        step[1:][owner[1:] != owner[:-1]] = 0.0
+    along = np.cumsum(step)
+    first = np.searchsorted(owner, np.arange(len(lines)))
+    along -= along[np.minimum(first, max(len(along) - 1, 0))][owner] if len(along) else 0.0
+    span = float(length.max()) + 1.0 if len(lines) else 1.0
+    key = owner * span + along
+    row = np.arange(len(lines))
+    lo = np.searchsorted(key, row * span + d0, side="right")
+    hi = np.searchsorted(key, row * span + d1, side="left")
+    inner = np.maximum(hi - lo, 0)
+    counts = inner + 2
+    piece = np.repeat(row, counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = np.empty((counts.sum(), 2))
+    heads = shapely.get_coordinates(shapely.line_interpolate_point(lines, d0))
+    tails = shapely.get_coordinates(shapely.line_interpolate_point(lines, d1))
+    is_head, is_tail = offset == 0, offset == counts[piece] - 1
+    out[is_head] = heads
+    out[is_tail] = tails
+    middle = ~(is_head | is_tail)
+    out[middle] = coords[(lo[piece] + offset - 1)[middle]]
+    return np.asarray(shapely.linestrings(out, indices=piece), dtype=object)
+
+
+def _clip(gdf: gpd.GeoDataFrame, boundary: Any) -> gpd.GeoDataFrame:
+    if boundary is None:
+        return gdf
+    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if boundary.crs is None:
+            raise ImportRejected("boundary: has no CRS")
+        area = shapely.union_all(np.asarray(boundary.to_crs(WORK_CRS).geometry.values))
+    else:
+        area = boundary  # a shapely geometry, in EPSG:3006
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    shapely.prepare(area)
+    clipped = np.where(shapely.within(geoms, area), geoms, shapely.intersection(geoms, area))
+    parts, owner = shapely.get_parts(clipped, return_index=True)
+    parts, inner = shapely.get_parts(parts, return_index=True)  # GeometryCollections hold multis
+    owner = owner[inner]
+    lines = shapely.get_type_id(parts) == 1
+    kept = np.full(len(gdf), None, dtype=object)
+    if lines.any():
+        shapely.multilinestrings(parts[lines], indices=owner[lines], out=kept)
+        used = np.unique(owner[lines])
+        kept[used] = shapely.line_merge(kept[used])
+    keep = ~shapely.is_missing(kept) & (shapely.length(kept) > 0.01)
+    out = gdf.iloc[np.flatnonzero(keep)].copy()
+    out.geometry = gpd.GeoSeries(kept[keep], index=out.index, crs=WORK_CRS)
+    return out
+
+
+def _speeds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Speed limits in the layer's range and whether a value was NVDB's 'varierande' or odd."""
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+    odd = ~np.isnan(numbers) & ((numbers < MIN_SPEED_KMH) | (numbers > MAX_SPEED_KMH))
+    return np.where(odd, np.nan, numbers), odd
+
+
+def _frame(names: np.ndarray, refs: np.ndarray, speed: np.ndarray, notes: list[str],
+           sources: list[str], geoms: np.ndarray) -> gpd.GeoDataFrame:
+    name = [n if isinstance(n, str) and n else None for n in names]
+    ref = [r if isinstance(r, str) and r else None for r in refs]
+    shown = [n or (r if r and r.startswith("E") else f"Väg {r}" if r else "Väg utan namn")
+             for n, r in zip(name, ref, strict=True)]
+    return gpd.GeoDataFrame({
+        "name": shown,
+        "road_ref": ref,
+        "speed_limit_kmh": pd.array([None if np.isnan(s) else int(s) for s in speed],
+                                    dtype="Int64"),
+        "risk_categories": [[] for _ in shown],
+        "risk_weight": 0.0,
+        "highway": None,
+        "schematic": False,
+        "note": notes,
+        "provenance": "real",
+        "source": sources,
+    }, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS), crs=WORK_CRS)
+
+
+_LINEAR_FIELDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "speed": (("speed", _SPEED),),
+    "number": (("main", _MAIN_NUMBER), ("sub", _SUB_NUMBER), ("europe", _EUROPE)),
+    "street": (("name", _NAME),),
+    "reference": (),
+}
+
+
+def _linear_layers(sources: dict[str, tuple[str, str | None, str]], crs: str | None,
+                   origin: str) -> dict[str, pd.DataFrame]:
+    problems: list[str] = []
+    layers: dict[str, pd.DataFrame] = {}
+    for kind, needed in _LINEAR_FIELDS.items():
+        if kind in sources:
+            frame = _linear(_read(sources[kind], crs), sources[kind][2], needed, problems)
+            if frame is not None:
+                layers[kind] = frame
+    collect(problems, f"{origin}: {len(problems)} problem(s) in the NVDB layers, nothing "
+            "imported", error=ImportRejected)
+    return layers
+
+
+def _elementary(layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every link cut at every start and end any layer gives on it: (pid, rlid, a, b, mid)."""
+    marks = pd.concat([pd.DataFrame({"rlid": f["rlid"], "m": f[side]})
+                       for f in layers.values() for side in ("start", "end")])
+    marks = marks.drop_duplicates().sort_values(["rlid", "m"], kind="stable")
+    rlid, m = marks["rlid"].to_numpy(), marks["m"].to_numpy()
+    same = rlid[1:] == rlid[:-1]
+    pieces = pd.DataFrame({"rlid": rlid[:-1][same], "a": m[:-1][same], "b": m[1:][same]})
+    pieces = pieces[pieces["b"] - pieces["a"] > _EPS].reset_index(drop=True)
+    pieces["pid"] = np.arange(len(pieces))
+    pieces["mid"] = (pieces["a"] + pieces["b"]) / 2
+    return pieces
+
+
+def _with_speed(pieces: pd.DataFrame, layers: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The pieces with a speed limit (the higher of two), and the feature to cut them from."""
+    speed = layers["speed"]
+    covered = _cover(pieces, speed)
+    limits, odd = _speeds(speed["speed"].to_numpy())
+    fid = covered["fid"].to_numpy()
+    by_piece = covered.assign(speed=limits[fid], odd=odd[fid]).groupby("pid")
+    pieces = pieces[pieces["pid"].isin(covered["pid"])].reset_index(drop=True)
+    pid = pieces["pid"].to_numpy()
+    pieces["speed"] = by_piece["speed"].max().reindex(pid).to_numpy()
+    pieces["two_speeds"] = (by_piece["speed"].nunique().reindex(pid) > 1).to_numpy()
+    pieces["odd"] = by_piece["odd"].any().reindex(pid).to_numpy(dtype=bool)
+    pieces["source_kind"] = "speed"
+    pieces["source_fid"] = by_piece["fid"].min().reindex(pid).to_numpy()
+    if "reference" in layers:
+        ref_cover = _cover(pieces, layers["reference"]).groupby("pid")["fid"].min()
+        has = pieces["pid"].isin(ref_cover.index).to_numpy()
+        pieces.loc[has, "source_kind"] = "reference"
+        pieces.loc[has, "source_fid"] = ref_cover.reindex(pid[has]).to_numpy()
+    return pieces
+
+
+def _with_texts(pieces: pd.DataFrame, layer: pd.DataFrame | None, texts: np.ndarray,
+                order: Any, first: str, every: str, sep: str) -> pd.DataFrame:
+    """Each piece's text from the covering features of ``layer`` (the first by ``order``) and
+    all distinct ones joined by ``sep``."""
+    pieces[first], pieces[every] = None, ""
+    if layer is None:
+        return pieces
+    pid = pieces["pid"].to_numpy()
+    hit = _cover(pieces, layer)
+    hit = hit.assign(text=texts[hit["fid"].to_numpy()]).dropna(subset=["text"])
+    hit = hit.assign(order=[order(t, f) for t, f in zip(hit["text"], hit["fid"], strict=True)])
+    grouped = hit.sort_values(["pid", "order"]).drop_duplicates(["pid", "text"]) \
+        .groupby("pid")["text"]
+    pieces[first] = grouped.first().reindex(pid).to_numpy()
+    pieces[every] = grouped.agg(sep.join).reindex(pid).fillna("").to_numpy()
+    return pieces
+
+
+_RUN_KEYS = ["rlid", "speed", "two_speeds", "odd", "refs", "streets"]
+
+
+def _piece_geometries(pieces: pd.DataFrame, layers: dict[str, pd.DataFrame]) -> np.ndarray:
+    """Each piece's line, cut from its source feature (the reference link or speed limit)."""
+    geoms = np.empty(len(pieces), dtype=object)
+    for kind in ("speed", "reference"):
+        rows = np.flatnonzero(pieces["source_kind"].to_numpy() == kind)
+        if not len(rows):
+            continue
+        layer = layers[kind]
+        fid = pieces["source_fid"].to_numpy()[rows].astype(int)
+        start, end = layer["start"].to_numpy()[fid], layer["end"].to_numpy()[fid]
+        a, b = pieces["a"].to_numpy()[rows], pieces["b"].to_numpy()[rows]
+        geoms[rows] = substrings(layer["geometry"].to_numpy()[fid], (a - start) / (end - start),
+                                 (b - start) / (end - start))
+    return geoms
+
+
+def _runs(pieces: pd.DataFrame, geoms: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Neighbouring pieces of one link with the same values merged, with their lines."""
+    keyed = pieces[_RUN_KEYS].astype(str).agg("\x1f".join, axis=1).to_numpy()
+    touching = np.r_[False, (keyed[1:] == keyed[:-1])
+                     & np.isclose(pieces["a"].to_numpy()[1:], pieces["b"].to_numpy()[:-1])]
+    run = np.cumsum(~touching) - 1
+    runs = pieces.assign(run=run).groupby("run").agg(
+        **{c: (c, "first") for c in [*_RUN_KEYS, "ref", "street", "a"]}, b=("b", "last"))
+    lines = shapely.line_merge(shapely.multilinestrings(geoms, indices=run))
+    return runs, np.asarray(lines, dtype=object)
+
+
+def _run_note(run: Any) -> str:
+    parts = [f"NVDB-länk {run.rlid} {run.a:.4f}–{run.b:.4f}"]
+    if run.two_speeds:
+        parts.append("olika hastighetsgräns i riktningarna: den högre visas")
+    if run.odd:
+        parts.append("varierande hastighetsgräns")
+    if "," in run.refs:
+        parts.append(f"vägnummer {run.refs}")
+    if " / " in run.streets:
+        parts.append(f"gatunamn {run.streets}")
+    return "; ".join(parts)
+
+
+def _join_links(sources: dict[str, tuple[str, str | None, str]], crs: str | None,
+                origin: str) -> gpd.GeoDataFrame:
+    layers = _linear_layers(sources, crs, origin)
+    pieces = _with_speed(_elementary(layers), layers)
+    numbers = layers.get("number")
+    refs = np.full(0 if numbers is None else len(numbers), None, dtype=object)
+    if numbers is not None:
+        refs[:] = [_road_ref(a, b, c) for a, b, c in
+                   zip(numbers["main"], numbers["sub"], numbers["europe"], strict=True)]
+    pieces = _with_texts(pieces, numbers, refs, lambda ref, _fid: _ref_order(ref),
+                         "ref", "refs", ", ")
+    streets = layers.get("street")
+    names = _texts(streets, "name") if streets is not None else np.array([], dtype=object)
+    pieces = _with_texts(pieces, streets, names, lambda _name, fid: fid,
+                         "street", "streets", " / ")
+    runs, lines = _runs(pieces, _piece_geometries(pieces, layers))
+    notes = [_run_note(run) for run in runs.itertuples()]
+    sources_text = [f"{NVDB_SOURCE}; {origin}; RLID {r}" for r in runs["rlid"]]
+    return _frame(runs["street"].to_numpy(), runs["ref"].to_numpy(),
+                  runs["speed"].to_numpy(dtype=float), notes, sources_text, lines)
+
+
+def _vagdata(source: tuple[str, str | None, str], crs: str | None,
+             origin: str) -> gpd.GeoDataFrame:
+    gdf = _read(source, crs)
+    forward = _column(gdf, _SPEED, prefix="f_") or _column(gdf, _SPEED)
+    if forward is None:
+        raise ImportRejected(f"{source[2]}: lacks the field F_HOGST_225")
+    backward = _column(gdf, _SPEED, prefix="b_")
+    f_speed, f_odd = _speeds(gdf[forward].to_numpy())
+    b_speed, b_odd = _speeds(gdf[backward].to_numpy()) if backward else (f_speed, f_odd)
+    both = np.vstack([f_speed, b_speed])
+    speed = np.where(np.isnan(both).all(axis=0), np.nan, np.nanmax(
+        np.where(np.isnan(both), -1.0, both), axis=0))
+    keep = ~np.isnan(speed) | f_odd | b_odd
+    refs = np.array([_road_ref(a, None, e) for a, e in zip(
+        gdf[_column(gdf, _MAIN_NUMBER)] if _column(gdf, _MAIN_NUMBER) else [None] * len(gdf),
+        gdf[_column(gdf, _EUROPE)] if _column(gdf, _EUROPE) else [None] * len(gdf),
+        strict=True)], dtype=object)
+    notes = [("olika hastighetsgräns i riktningarna: den högre visas" if
+              not np.isnan(f) and not np.isnan(b) and f != b else
+              "varierande hastighetsgräns" if o1 or o2 else "")
+             for f, b, o1, o2 in zip(f_speed, b_speed, f_odd, b_odd, strict=True)]
+    rows = np.flatnonzero(keep)
+    return _frame(_texts(gdf, _column(gdf, _NAME))[rows], refs[rows], speed[rows],
+                  [notes[i] for i in rows], [f"{NVDB_SOURCE}; {origin}"] * len(rows),
+                  shapely.line_merge(np.asarray(gdf.geometry.values)[rows]))
+
+
+def read_nvdb(path: str | Path, *, boundary: Any = None,
+              crs: str | None = None) -> gpd.GeoDataFrame:
+    """NVDB roads of a Lastkajen delivery as the ``risk_roads`` layer, in EPSG:3006.
+
+    ``path`` is a GeoPackage, a zipped GeoPackage or a zip of Shape files with the layers named
+    in the module's docstring (``NVDB_DKHastighetsgrans``, ``NVDB_DKVagnummer``,
+    ``NVDB_DKGatunamn``, ``NVDB_DKReflinjetillkomst`` or their GeoPackage names), or the
+    homogenised ``TNE_FT_VAGDATA``. ``boundary`` (a GeoDataFrame/GeoSeries with a CRS, or a
+    shapely geometry in EPSG:3006) clips the roads to the municipality; ``crs`` overrides the
+    files' CRS. Every road has provenance "real", risk weight 0 and no risk categories (the
+    police events give those), its street name (else its road number, else "Väg utan namn"),
+    the road number, the speed limit, and a note naming the NVDB link and stretch. Raises
+    ``ImportRejected`` naming the file, layer and field for anything missing or malformed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportRejected(f"{path}: no such file")
+    with _layers(path) as sources:
+        if "speed" in sources:
+            roads = _join_links(sources, crs, path.name)
+        elif "vagdata" in sources:
+            roads = _vagdata(sources["vagdata"], crs, path.name)
+        else:
+            found = ", ".join(sorted(sources)) or "none"
+            raise ImportRejected(f"{path.name}: holds no NVDB speed-limit layer "
+                                 "(NVDB_DKHastighetsgrans or NVDB-Hastighetsgrans) and no "
+                                 f"TNE_FT_VAGDATA; NVDB layers found: {found}")
+    roads = _clip(roads, boundary).reset_index(drop=True)
+    if roads.empty:
+        raise ImportRejected(f"{path.name}: no NVDB road with a speed limit lies within the "
+                             "municipality")
+    log.info("NVDB %s: %s road pieces", path.name, f"{len(roads):,}")
+    return roads
+
+
+def read_speed_cameras(path: str | Path, *, boundary: Any = None,
+                       crs: str | None = None) -> gpd.GeoDataFrame | None:
+    """The speed cameras (ATK measuring places) of an NVDB delivery, or None if it has none:
+    points in EPSG:3006 with ``name``, ``speed_limit_kmh``, ``bearing_deg`` (NVDB's VINKEL),
+    provenance "real" and the source, clipped to ``boundary`` like ``read_nvdb``."""
+    path = Path(path)
+    with _layers(path) as sources:
+        if "cameras" not in sources:
+            return None
+        gdf = _read(sources["cameras"], crs)
+    speed, _ = _speeds(_numbers(gdf, _column(gdf, _SPEED)))
+    points = gpd.GeoDataFrame({
+        "name": _texts(gdf, _column(gdf, _NAME)),
+        "speed_limit_kmh": pd.array([None if np.isnan(s) else int(s) for s in speed],
+                                    dtype="Int64"),
+        "bearing_deg": _numbers(gdf, _column(gdf, _ANGLE)),
+        "provenance": "real",
+        "source": f"{NVDB_SOURCE}; {path.name}; ATK mätplats",
+    }, geometry=np.asarray(gdf.geometry.values), crs=WORK_CRS)
+    if boundary is not None:
+        area = shapely.union_all(np.asarray(boundary.to_crs(WORK_CRS).geometry.values)) \
+            if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)) else boundary
+        points = points[shapely.intersects(np.asarray(points.geometry.values), area)]
+    return points.reset_index(drop=True)
