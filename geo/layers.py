@@ -34,7 +34,9 @@ SENSITIVE_CATEGORIES = frozenset({"vald_i_nara_relation", "sexualbrott"})
 REPORT_SOURCES = ("trygghetsvandring", "medborgardialog", "medborgare", "kommun", "polisen")
 CHECK_KINDS = ("hastighet", "nykterhet", "a_traktor", "allman")
 CANDIDATE_KINDS = ("rastficka", "parkering", "busshallplats", "annan")
-LOCATION_PRECISIONS = ("place", "locality", "municipality")
+# "street": on a named street or at a crossing; "lan": only the county is known; "several":
+# the text names several places it does not tell apart (see geo.geocode).
+LOCATION_PRECISIONS = ("place", "street", "locality", "municipality", "lan", "several")
 ACTIVITY_KINDS = ("narkotikainsats", "informationstraff", "utbildning", "trafikinsats",
                   "a_traktor_buskorning", "trygghetsvandring", "annat")
 ACTION_OWNERS = ("polisen", "kommunen", "timrabor")
@@ -177,7 +179,7 @@ _SPECS = (
         description="Police events from the Police open API, placed from their text.",
     ),
     LayerSpec(
-        "gazetteer", "Ortnamn", ("Point",),
+        "gazetteer", "Ortnamn", ("Point", "MultiPoint", "LineString", "MultiLineString"),
         (
             Field("name", "text", "Namn", required=True),
             Field("aliases", "list", "Andra namn", default=()),

@@ -49,7 +49,9 @@ CANDIDATE_KIND_SV = {"rastficka": "rastficka", "parkering": "parkering",
                      "busshallplats": "busshållplats", "annan": "annan"}
 CHECK_STATUS_SV = {"planerad": "planerad", "genomford": "genomförd"}
 PATROL_KIND_SV = {"fot": "fot", "bil": "bil"}
-LOCATION_PRECISION_SV = {"place": "plats", "locality": "ort", "municipality": "endast kommun"}
+LOCATION_PRECISION_SV = {"place": "plats", "street": "gata", "locality": "ort",
+                         "municipality": "endast kommun", "lan": "endast län",
+                         "several": "flera platser"}
 
 # --- activities (ACTIVITY_KINDS): one activity, and "how many" in the report -------------------
 ACTIVITY_SV = {"narkotikainsats": "narkotikainsats", "informationstraff": "informationsträff",
