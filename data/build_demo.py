@@ -24,7 +24,6 @@ import argparse
 import json
 import logging
 import math
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -43,8 +42,12 @@ from geo.crs import WEB_CRS, WORK_CRS  # noqa: E402
 from geo.events import parse_events, read_events  # noqa: E402
 from geo.gazetteer import gazetteer_roads, read_gazetteer  # noqa: E402
 from geo.geocode import geocode_events  # noqa: E402
-from geo.layers import LOCAL_TZ, layer_spec  # noqa: E402
+from geo.layers import layer_spec  # noqa: E402
+from geo.periods import LOCAL_TZ  # noqa: E402
 from geo.riskprofile import title_time  # noqa: E402
+from geo.road_risk import (  # noqa: E402
+    reweight_roads, road_event_pairs, streets_named, traffic_mask,
+)
 from geo.schematic import schematic_roads  # noqa: E402
 from geo.simulate import simulate_foot_patrols  # noqa: E402
 
@@ -57,8 +60,6 @@ SEED = 2262  # Timrå's kommunkod
 COORDINATE_DECIMALS = 6  # about 0.1 m
 PATROL_START = pd.Timestamp("2024-09-01 00:00", tz=LOCAL_TZ)
 PATROL_END = pd.Timestamp("2024-12-01 00:00", tz=LOCAL_TZ)  # through 30 November
-PROXIMITY_M = 1000.0  # an event "along" a road lies this close to its schematic line...
-PROXIMITY_MAX_PRECISION_M = 1000.0  # ...and its place is known at least this well
 EVENTS_SOURCE = "Polisens öppna händelse-API (polisen.se/api/events), Timrå 2023–2024"
 CHECKS_SOURCE = "Polisens öppna händelse-API (Trafikkontroll); plats tolkad ur händelsetexten"
 
@@ -70,14 +71,6 @@ COPIES = {
     "medborgarlofte_timra_2023_2024.txt": "medborgarlofte_timra_2023_2024.txt",
 }
 
-TRAFFIC_TYPES = ("Rattfylleri", "Trafikbrott", "Olovlig körning", "Trafikkontroll", "Trafikhinder")
-TRAFFIC_PREFIX = "Trafikolycka"  # Trafikolycka, Trafikolycka singel/vilt/smitning från
-# A street named in the text ("Järnvägsgatan", "Södra Fagerviksvägen"): the event is on that
-# street, not on a through road, unless the road's own name contains the street.
-_STREET_RE = re.compile(
-    r"(?<!\w)(?:(?:Södra|Norra|Östra|Västra|Stora|Lilla|Gamla)\s+)?"
-    r"(?!länsväg|riksväg|europaväg)\w+(?:gatan|vägen|gränd|stigen|allén)(?!\w)",
-    re.IGNORECASE)
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -290,13 +283,9 @@ def build_unsafe_places(zones: gpd.GeoDataFrame, *, seed: int = SEED) -> gpd.Geo
 
 # --- police events --------------------------------------------------------------------------------
 
-def is_traffic(event_type: str) -> bool:
-    """A traffic-related police event type."""
-    return event_type.startswith(TRAFFIC_PREFIX) or event_type in TRAFFIC_TYPES
-
-
 def load_traffic_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The real traffic events, geocoded (EPSG:3006), with the feed's duplicates dropped.
+    """The real traffic events and checks, geocoded (EPSG:3006), with the feed's duplicates
+    dropped.
 
     The feed sometimes publishes one event twice under two ids (same type, title and text);
     the lower id is kept.
@@ -304,7 +293,7 @@ def load_traffic_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> gpd.G
     raw = read_events(events_path)
     events = parse_events(raw, origin=events_path.name)
     placed = geocode_events(events, gazetteer, municipality=MUNICIPALITY)
-    traffic = placed[placed["type"].map(is_traffic)].sort_values("event_id")
+    traffic = placed[traffic_mask(placed["type"], checks=True)].sort_values("event_id")
     deduped = traffic.drop_duplicates(subset=["type", "name", "summary"], keep="first")
     dropped = sorted(set(traffic["event_id"]) - set(deduped["event_id"]))
     if dropped:
@@ -314,80 +303,35 @@ def load_traffic_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> gpd.G
     return deduped
 
 
-def streets_named(text: str) -> list[str]:
-    """Street names in an event text ("Järnvägsgatan", "Södra Fagerviksvägen")."""
-    return [m.group(0) for m in _STREET_RE.finditer(text or "")]
-
-
-def road_events(road: dict[str, Any], line: shapely.LineString,
-                events: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The traffic events counted for one road, with the reason each one counts.
-
-    An event counts if it names the road ("E4", "länsväg 331"); or, naming no road and placed
-    more precisely than the municipality, if it names no other street (a street in the road's
-    own name, like Centrumvägen for väg 684, is the road) and its place is one the road passes
-    or lies within PROXIMITY_M of the schematic line and is known to PROXIMITY_MAX_PRECISION_M.
-    """
-    ref = str(road["ref"])
-    passes = {str(p).casefold() for p in road.get("passes", [])}
-    road_name = str(road.get("name", "")).casefold()
-    dist = shapely.distance(np.asarray(events.geometry.values, dtype=object), line)
-    reasons: list[str | None] = []
-    for i, ev in enumerate(events.itertuples(index=False)):
-        named = ev.road if isinstance(ev.road, str) and ev.road else None
-        reason: str | None = None
-        if named is not None:
-            reason = "vägen nämns" if named == ref else None
-        elif ev.precision != "municipality":
-            streets = streets_named(f"{ev.name} {ev.summary}")
-            if streets:
-                if any(s.casefold() in road_name for s in streets):
-                    reason = f"gatan {streets[0]} är vägen"
-            elif str(ev.place).casefold() in passes:
-                reason = f"orten {ev.place} ligger vid vägen"
-            elif (dist[i] <= PROXIMITY_M and not pd.isna(ev.precision_m)
-                  and ev.precision_m <= PROXIMITY_MAX_PRECISION_M):
-                reason = f"{ev.place} ligger {dist[i]:.0f} m från linjen"
-        reasons.append(reason)
-    out = pd.DataFrame(events.drop(columns=events.geometry.name))
-    out["reason"] = reasons
-    return out[out["reason"].notna()].reset_index(drop=True)
-
-
-def risk_categories(counted: pd.DataFrame) -> list[str]:
-    """Risk categories the counted events show: rattfylleri from Rattfylleri events, hastighet
-    from events (not checks) whose text speaks of speed. Olovlig körning (driving without a
-    licence) is not buskörning, and no event speaks of A-traktorer, so those are never set."""
-    cats: list[str] = []
-    if (counted["type"] == "Rattfylleri").any():
-        cats.append("rattfylleri")
-    text = (counted["name"] + " " + counted["summary"]).str.casefold()
-    speed = text.str.contains("hastighet") & (counted["type"] != "Trafikkontroll")
-    if speed.any():
-        cats.insert(0, "hastighet")
-    return cats
-
-
 def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
                      events: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, pd.DataFrame]]:
-    """Schematic roads weighted by the traffic events along them; also the events per road."""
+    """Schematic roads weighted by the traffic events along them (``geo.road_risk``'s rule,
+    counting the published checks as well); also the events per road, with the reason each
+    one counts."""
     lines = schematic_roads(gazetteer, roads)
     by_ref = {str(r["ref"]): r for r in roads}
+    lines["passes"] = [list(by_ref[ref].get("passes", [])) for ref in lines["road_ref"]]
+    lines["name"] = [str(by_ref[ref].get("name", "")) for ref in lines["road_ref"]]
+    weighted = reweight_roads(lines, events, count_checks=True)
+    pairs = road_event_pairs(lines, events)
+    table = pd.DataFrame(events.drop(columns=events.geometry.name))
     rows: list[dict[str, Any]] = []
     counted_by_ref: dict[str, pd.DataFrame] = {}
-    for ref, name, places, line in zip(lines["road_ref"], lines["name"], lines["places"],
-                                       lines.geometry.values, strict=True):
-        counted = road_events(by_ref[ref], line, events)
+    for i, (ref, name, places) in enumerate(zip(lines["road_ref"], lines["name"],
+                                                lines["places"], strict=True)):
+        own = pairs[pairs["road"] == i]
+        counted = table.iloc[own["event"].to_numpy()].assign(
+            reason=own["reason"].to_numpy()).reset_index(drop=True)
         counted_by_ref[ref] = counted
         types = counted["type"].str.replace(r",.*", "", regex=True).value_counts()
         type_text = ", ".join(f"{t} {n}" for t, n in types.items()) or "inga"
         ids = ", ".join(str(i) for i in counted["event_id"])
-        weight = 1.0 + len(counted)
+        weight = float(weighted["risk_weight"].iloc[i])
         rows.append({
             "name": f"{ref} (schematisk)" if ref.startswith("E") else f"Väg {ref} (schematisk)",
             "road_ref": ref,
             "speed_limit_kmh": None,
-            "risk_categories": risk_categories(counted),
+            "risk_categories": weighted["risk_categories"].iloc[i],
             "risk_weight": weight,
             "highway": None,
             "schematic": True,

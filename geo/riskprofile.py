@@ -17,22 +17,13 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo.errors import ValidationFailed
 from geo.periods import LOCAL_TZ
+from geo.road_risk import NEAR_M, road_event_pairs, traffic_events
 from geo.vocabulary import WEEKDAY_SV
 
 HOURS_PER_WEEK = 168
-# Event types (prefixes) that show traffic risk; Trafikkontroll is police action, not risk.
-TRAFFIC_TYPES = ("Trafikolycka", "Rattfylleri", "Trafikbrott", "Olovlig körning",
-                 "Trafikhinder")
-CATEGORY_TYPES = {
-    "rattfylleri": ("Rattfylleri",),
-    "hastighet": ("Trafikolycka", "Trafikbrott"),
-    "buskorning": ("Trafikbrott", "Olovlig körning"),
-    "a_traktor": ("Trafikbrott", "Olovlig körning", "Trafikolycka"),
-}
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
      "oktober", "november", "december"))}
@@ -59,19 +50,6 @@ def title_time(name: str, published: pd.Timestamp) -> pd.Timestamp:
         if ts <= published + pd.Timedelta(hours=1):
             return ts
     return local_pub
-
-
-def traffic_events(events: pd.DataFrame, categories: Sequence[str] = ()) -> pd.DataFrame:
-    """The events whose type shows traffic risk (of ``categories``, when given)."""
-    if events.empty:
-        return events
-    prefixes = sorted({t for c in categories for t in CATEGORY_TYPES.get(c, ())}) \
-        if categories else list(TRAFFIC_TYPES)
-    types = events["type"].fillna("").astype(str)
-    keep = np.zeros(len(events), dtype=bool)
-    for prefix in prefixes:
-        keep |= types.str.startswith(prefix).to_numpy()
-    return events[keep]
 
 
 def hour_of_week(events: pd.DataFrame) -> np.ndarray:
@@ -130,12 +108,12 @@ def hours_mask(text: str) -> np.ndarray:
 
 
 def road_hour_factor(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, hours: np.ndarray, *,
-                     categories: Sequence[str] = (), near_m: float = 1_000.0,
+                     categories: Sequence[str] = (), near_m: float = NEAR_M,
                      prior_events: float = 3.0) -> pd.Series:
     """Per road (indexed like ``roads``), the share of its traffic risk in the local ``hours``
     (24 booleans): its own events where the events give it, shrunk towards the municipality's
-    profile with ``prior_events`` pseudo-events. An event belongs to a road when it names the
-    road's number or, placed more precisely than the municipality, lies within ``near_m``."""
+    profile with ``prior_events`` pseudo-events. An event belongs to a road by the one rule of
+    ``geo.road_risk.road_event_pairs`` (its road number, street, place, or ``near_m``)."""
     profile = hour_of_week_profile(events, categories=categories)
     week_mask = np.tile(hours, 7)
     global_share = float(profile[week_mask].sum())
@@ -143,18 +121,7 @@ def road_hour_factor(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, hours: n
     if len(chosen) == 0 or roads.empty:
         return pd.Series(global_share, index=roads.index, dtype=float)
     in_window = week_mask[hour_of_week(chosen)]
-    refs = roads["road_ref"].fillna("").astype(str).to_numpy()
-    named = chosen["road"].fillna("").astype(str).to_numpy()
-    precise = (chosen["precision"] != "municipality").to_numpy()
-    ev_ix, road_ix = shapely.STRtree(np.asarray(roads.geometry.values, dtype=object)).query(
-        np.asarray(chosen.geometry.values, dtype=object), predicate="dwithin", distance=near_m)
-    spatial = precise[ev_ix] & (named[ev_ix] == "")
-    pairs = pd.DataFrame({"event": ev_ix[spatial], "road": road_ix[spatial]})
-    by_ref = pd.DataFrame({"ref": refs, "road": np.arange(len(roads))})
-    by_ref = by_ref[by_ref["ref"] != ""]
-    by_name = pd.DataFrame({"ref": named, "event": np.arange(len(chosen))}).merge(by_ref,
-                                                                                  on="ref")
-    pairs = pd.concat([pairs, by_name[["event", "road"]]]).drop_duplicates()
+    pairs = road_event_pairs(roads, chosen, near_m=near_m)
     ev, rd = pairs["event"].to_numpy(dtype=int), pairs["road"].to_numpy(dtype=int)
     n = np.bincount(rd, minlength=len(roads))
     n_in = np.bincount(rd, weights=in_window[ev].astype(float), minlength=len(roads))
