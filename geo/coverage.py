@@ -42,6 +42,7 @@ from typing import Unpack
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.coverage_figures import (
     BandFigures, BaselineFigures, DosageFigures, PatrolCoverage, TeamFigures, WeekFigures,
@@ -110,7 +111,8 @@ class CoverageEngine:
         self._grids = [zone_grid(zone, e, cell_m=opt.cell_m, margin_m=opt.margin_m)
                        for zone, e in zip(self._geoms, self._edges, strict=True)]
         self._walks = locate_walks(self.vertices, self._grids, long_m=opt.margin_m,
-                                   step_m=opt.cell_m, max_gap_s=opt.max_ping_gap_s)
+                                   cover_long_m=opt.margin_m - opt.reach_m, step_m=opt.cell_m,
+                                   max_gap_s=opt.max_ping_gap_s)
         self._streets = (np.asarray(streets.geometry.values, dtype=object)
                          if streets is not None and len(streets) else None)
         self._tiles: dict[int, Tiles] = {}
@@ -182,9 +184,12 @@ class CoverageEngine:
             return p.shares[(k, True)]
         if (k, by_band) not in p.shares:
             tiles, grid = self._zone_tiles(k), self._grids[k]
+            r = self.options.reach_m
+            x0, y0, x1, y1 = shapely.bounds(self._geoms[k])
             cover = ZoneCover(cover_segments(self._walks, k, p.period, p.masks,
-                                             p.bounds if by_band else None),
-                              grid, tiles, reach_m=self.options.reach_m)
+                                             p.bounds if by_band else None,
+                                             near_box=(x0 - r, y0 - r, x1 + r, y1 + r)),
+                              grid, tiles, reach_m=r)
             bands: dict[tuple[str, str], float] = {}
             if by_band:
                 bands = {(BANDS[i], "alla"): cover.share(0b11 << 2 * i) for i in range(3)}

@@ -33,27 +33,96 @@ def _groups(t: np.ndarray, bounds: BandBoundaries) -> np.ndarray:
     return out
 
 
-class _CoverSegments(NamedTuple):
-    """The walked pieces near one zone in one period, cut at the band boundaries: a segment per
-    row (a single ping has both ends equal), with its coverage group (``_groups``)."""
+class CoverSegments(NamedTuple):
+    """The walked pieces near one zone in one period, in two forms.
 
+    *Plain* segments (the most) are whole segments between two vertices of the zone's grid
+    shorter than ``cover_long_m``, inside the period and one time band: given by their position
+    in the zone's members (``Walks.members``), whose cells the router found, and their coverage
+    group. *Pieces* are the rest, as coordinates: segments cut at the period's ends or at band
+    boundaries, long segments from anywhere near the zone, and the pings with no walked segment
+    on either side (both ends equal). ``key`` orders the pieces along the tracks among the plain
+    segments (vertex index, plus the fraction along the segment where a piece starts)."""
+
+    x: np.ndarray  # all vertices
+    y: np.ndarray
+    members: np.ndarray  # the zone's members and their cells
+    cells: np.ndarray
+    plain: np.ndarray  # positions in ``members``
+    plain_group: np.ndarray
     x0: np.ndarray
     y0: np.ndarray
     x1: np.ndarray
     y1: np.ndarray
     group: np.ndarray
+    key: np.ndarray
 
 
 def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
-                    bounds: BandBoundaries | None) -> _CoverSegments:
+                   bounds: BandBoundaries | None, *, near_box: tuple[float, float, float, float]
+                   ) -> CoverSegments:
     """The segments that count for street coverage of zone ``k``: the walked segments (no gap)
-    clipped to the period by time, and the pings with no walked segment on either side."""
+    clipped to the period by time, and the pings with no walked segment on either side.
+    ``near_box`` is the zone's bounds grown by the reach: long segments count where they meet
+    it."""
     v, s, e = w.v, period.start_s, period.end_s
-    m = w.members[k]
-    pick = np.zeros(len(v.x), dtype=bool)
-    pick[m[w.drawn.take(m)]] = True
-    pick[w.long_drawn] = True
-    seg = np.flatnonzero(pick)
+    m, cells = w.members[k], w.cells[k]
+    t0, t1 = v.t.take(m), w.t_next.take(m)
+    drawn = w.drawn.take(m)
+    long_m2 = w.len2.take(m) >= w.cover_long_m * w.cover_long_m
+    untimed = np.isnan(t0)
+    # Plain: short, walked, wholly in the period and in one stretch of one band.
+    whole = (t0 >= s) & (t1 <= e)
+    group = np.full(len(m), _UNTIMED_GROUP, dtype=np.uint8)
+    if bounds is not None:
+        ia = bounds.locate(t0)
+        # In one stretch: the segment ends by the next boundary (the period lies well inside).
+        whole &= t1 <= bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1))
+        group[~untimed] = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia[~untimed])
+    else:
+        group[~untimed] = 0
+    plain_ok = drawn & ~long_m2 & np.where(untimed, masks.points.take(m), whole)
+    cut = drawn & ~long_m2 & ~untimed & ~whole & (t1 > s) & (t0 < e)
+    x0n, y0n, x1n, y1n, gn, kn = _pieces(w, np.r_[m[cut], _long_near(w, near_box)], period,
+                                         masks, bounds)
+    # Pings with no walked segment on either side still cover a disc.
+    prev = np.zeros(len(v.x), dtype=bool)
+    prev[1:] = w.drawn[:-1]
+    alone = m[masks.points.take(m) & ~drawn & ~prev.take(m)]
+    alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
+                   else _groups(v.t[alone], bounds))
+    plain = np.flatnonzero(plain_ok)
+    return CoverSegments(
+        v.x, v.y, m, cells, plain, group[plain],
+        np.r_[x0n, v.x[alone]], np.r_[y0n, v.y[alone]],
+        _point_line(np.r_[x0n, v.x[alone]], np.r_[x1n, v.x[alone]], np.r_[y0n, v.y[alone]],
+                    np.r_[y1n, v.y[alone]]),
+        np.r_[y1n, v.y[alone]], np.r_[gn, alone_group], np.r_[kn, alone.astype(np.float64)])
+
+
+def _long_near(w: Walks, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The long drawn segments whose bounding box meets ``box``."""
+    i = w.cover_long
+    x0, x1, y0, y1 = w.v.x[i], w.v.x[i + 1], w.v.y[i], w.v.y[i + 1]
+    meets = ((np.maximum(x0, x1) >= box[0]) & (np.minimum(x0, x1) <= box[2])
+             & (np.maximum(y0, y1) >= box[1]) & (np.minimum(y0, y1) <= box[3]))
+    out: np.ndarray = i[meets]
+    return out
+
+
+def _point_line(x0: np.ndarray, x1: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """``x1``, a micrometre further where a piece has no length: GEOS buffers a line of no
+    length to nothing, this makes it the ping's disc."""
+    return np.where((x1 == x0) & (y1 == y0), x0 + _POINT_LINE_M, x1)
+
+
+def _pieces(w: Walks, seg: np.ndarray, period: Period, masks: PeriodMasks,
+            bounds: BandBoundaries | None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The walked segments ``seg`` clipped to the period by time and cut at the band boundaries:
+    (x0, y0, x1, y1, group, key) per piece."""
+    v, s, e = w.v, period.start_s, period.end_s
+    seg = np.unique(seg)
     t0, t1 = v.t[seg], w.t_next[seg]
     untimed = np.isnan(t0)
     keep = np.where(untimed, masks.points[seg], (t1 > s) & (t0 < e))
@@ -80,33 +149,53 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
         hi = np.r_[hi[untimed], f1]
         group = np.r_[group[untimed], g]
         seg = seg[idx]
-    # Pings with no walked segment on either side still cover a disc.
-    prev = np.zeros(len(v.x), dtype=bool)
-    prev[1:] = w.drawn[:-1]
-    alone = m[masks.points.take(m) & ~w.drawn.take(m) & ~prev.take(m)]
-    alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
-                   else _groups(v.t[alone], bounds))
     x, y = v.x, v.y
     dx, dy = x[seg + 1] - x[seg], y[seg + 1] - y[seg]
-    x0, y0 = np.r_[x[seg] + lo * dx, x[alone]], np.r_[y[seg] + lo * dy, y[alone]]
-    x1, y1 = np.r_[x[seg] + hi * dx, x[alone]], np.r_[y[seg] + hi * dy, y[alone]]
-    # GEOS buffers a line of no length to nothing: a micrometre makes it the ping's disc.
-    x1 = np.where((x1 == x0) & (y1 == y0), x0 + _POINT_LINE_M, x1)
-    return _CoverSegments(x0, y0, x1, y1, np.r_[group, alone_group])
+    return (x[seg] + lo * dx, y[seg] + lo * dy, x[seg] + hi * dx, y[seg] + hi * dy, group,
+            seg + np.minimum(lo, 0.999))
 
 
-def _sampled_bits(c: _CoverSegments, grid: Grid) -> np.ndarray:
-    """(ny, nx) uint8: bit ``g`` set in the cells holding a point of a group-``g`` segment,
-    sampled at both ends and no more than a cell apart along it."""
-    length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
-    n = np.maximum(np.ceil(length / grid.cell), 1).astype(np.int64)
+def _plain_ends(c: CoverSegments) -> tuple[np.ndarray, np.ndarray]:
+    """Per plain segment: the position of its end vertex in the members (−1 where the end lies
+    outside the grid) and its vertex index."""
+    start = c.members.take(c.plain)
+    nxt = c.plain + 1
+    ok = nxt < len(c.members)
+    ok[ok] = c.members.take(nxt[ok]) == start[ok] + 1
+    return np.where(ok, nxt, -1), start
+
+
+def _samples(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, step: float
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along segments, both ends included, no more than ``step`` apart: (x, y, segment)."""
+    length = np.hypot(x1 - x0, y1 - y0)
+    n = np.maximum(np.ceil(length / step), 1).astype(np.int64)
     owner = np.repeat(np.arange(len(n)), n + 1)
     f = (np.arange(len(owner)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / n[owner]
-    px = c.x0[owner] + f * (c.x1 - c.x0)[owner]
-    py = c.y0[owner] + f * (c.y1 - c.y0)[owner]
-    ok, cell = grid.cells(px, py)
+    return x0[owner] + f * (x1 - x0)[owner], y0[owner] + f * (y1 - y0)[owner], owner
+
+
+def _sampled_bits(c: CoverSegments, grid: Grid) -> np.ndarray:
+    """(ny, nx) uint8: bit ``g`` set in the cells holding a point of a group-``g`` segment,
+    sampled at both ends and no more than a cell apart along it. A plain segment no longer than
+    a cell is sampled at its ends only, whose cells the router found."""
+    end, start = _plain_ends(c)
+    has_end = end >= 0
+    g = c.plain_group
+    keys = [c.cells.take(c.plain) * 8 + g, c.cells.take(end[has_end]) * 8 + g[has_end]]
+    dx = c.x.take(start + 1) - c.x.take(start)
+    dy = c.y.take(start + 1) - c.y.take(start)
+    longer = np.flatnonzero(dx * dx + dy * dy > grid.cell * grid.cell)
+    s = start[longer]
+    for x0, y0, x1, y1, group in (
+            (c.x[s], c.y[s], c.x[s + 1], c.y[s + 1], g[longer]),
+            (c.x0, c.y0, c.x1, c.y1, c.group)):
+        px, py, owner = _samples(x0, y0, x1, y1, step=grid.cell)
+        ok, cell = grid.cells(px, py)
+        keys.append(cell * 8 + group[owner[ok]])
     flags = np.zeros(grid.ny * grid.nx * 8, dtype=bool)
-    flags[cell * 8 + c.group[owner[ok]]] = True
+    for key in keys:
+        flags[key] = True
     return np.packbits(flags.reshape(grid.ny, grid.nx, 8), axis=-1, bitorder="little")[..., 0]
 
 
@@ -219,9 +308,10 @@ class ZoneCover:
     reached counts nothing, and the others are measured with shapely (the buffer of the track
     pieces near the tile, simplified by ``_SIMPLIFY_M``, cut with the tile's part of the zone)."""
 
-    def __init__(self, c: _CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
+    def __init__(self, c: CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
                  ) -> None:
         self.c, self.grid, self.tiles, self.reach_m = c, grid, tiles, reach_m
+        self._tile_of_plain: np.ndarray | None = None
         bits = _sampled_bits(c, grid)
         radius = reach_m / grid.cell
         self.sure = _dilate(bits, _sure_half(radius)) if _sure_half(radius) else \
@@ -279,19 +369,28 @@ class ZoneCover:
 
         mine = ((groups >> c.group.astype(np.int64)) & 1).astype(bool)
         length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
-        seg = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
-        if len(seg) == 0:
+        pick = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
+        # A plain segment is shorter than a tile: its first vertex's tile decides.
+        plain = ((groups >> c.plain_group.astype(np.int64)) & 1).astype(bool)
+        plain &= grown.ravel().take(self._plain_tiles())
+        start = c.members.take(c.plain[plain])
+        if len(pick) == 0 and len(start) == 0:
             return 0.0
-        # Segments that follow on (the next row starts where this one ends) make one line.
-        joined = np.r_[False, (seg[1:] == seg[:-1] + 1) & (c.x0[seg[1:]] == c.x1[seg[:-1]])
-                       & (c.y0[seg[1:]] == c.y1[seg[:-1]])
-                       & (c.group[seg[1:]] == c.group[seg[:-1]])]
+        order = np.argsort(np.r_[start.astype(np.float64), c.key[pick]], kind="stable")
+        x0 = np.r_[c.x.take(start), c.x0[pick]][order]
+        y0 = np.r_[c.y.take(start), c.y0[pick]][order]
+        y1 = np.r_[c.y.take(start + 1), c.y1[pick]][order]
+        x1 = _point_line(x0, np.r_[c.x.take(start + 1), c.x1[pick]][order], y0, y1)
+        group = np.r_[c.plain_group[plain], c.group[pick]][order]
+        # Pieces that follow on (the next starts where this one ends) make one line.
+        joined = np.r_[False, (x0[1:] == x1[:-1]) & (y0[1:] == y1[:-1])
+                       & (group[1:] == group[:-1])]
         line = np.cumsum(~joined) - 1
-        ends = np.r_[np.flatnonzero(~joined)[1:], len(seg)] - 1
-        key = np.r_[np.arange(len(seg)) * 2, ends * 2 + 1]
+        ends = np.r_[np.flatnonzero(~joined)[1:], len(x0)] - 1
+        key = np.r_[np.arange(len(x0)) * 2, ends * 2 + 1]
         order = np.argsort(key, kind="stable")
-        px = np.r_[c.x0[seg], c.x1[seg[ends]]][order]
-        py = np.r_[c.y0[seg], c.y1[seg[ends]]][order]
+        px = np.r_[x0, x1[ends]][order]
+        py = np.r_[y0, y1[ends]][order]
         lines = shapely.linestrings(px, py, indices=np.r_[line, line[ends]][order])
         lines = shapely.simplify(lines, _SIMPLIFY_M, preserve_topology=False)
         open_part = self._open_parts(rows, open_cells)
@@ -309,6 +408,14 @@ class ZoneCover:
         shapes = shapely.multilinestrings(parts, indices=tile)
         buffered = shapely.buffer(shapes, r, quad_segs=_QUAD_SEGS)
         return float(base + self._of(shapely.intersection(open_part[used], buffered)).sum())
+
+    def _plain_tiles(self) -> np.ndarray:
+        """The flat tile index of each plain segment's first vertex (computed once)."""
+        if self._tile_of_plain is None:
+            t, nx = _TILE_CELLS, self.grid.nx
+            cells = self.c.cells.take(self.c.plain)
+            self._tile_of_plain = (cells // nx // t) * self.tiles.slot.shape[1] + cells % nx // t
+        return self._tile_of_plain
 
     def _of(self, parts: np.ndarray) -> np.ndarray:
         """The measure (street length or area) of parts of the zone."""

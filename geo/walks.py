@@ -22,20 +22,25 @@ class Walks(NamedTuple):
     t_next: np.ndarray  # time of the next vertex (NaN after the last)
     long: np.ndarray  # indexes of the timed segments at least ``long_m`` long
     drawn: np.ndarray  # per vertex: the segment from it is walked (timed, no gap; or untimed)
-    long_drawn: np.ndarray  # indexes of the drawn segments at least ``long_m`` long
+    len2: np.ndarray  # per vertex: the squared length of the segment from it (0 where none)
+    cover_long: np.ndarray  # indexes of the drawn segments at least ``cover_long_m`` long
+    cover_long_m: float
     members: list[np.ndarray]  # per zone: the vertices inside its grid
     cells: list[np.ndarray]  # per zone: their cells
     inside: list[np.ndarray]  # per zone: the short timed segments wholly inside it
     near: list[np.ndarray]  # per zone: the short timed segments that may cross its edge
 
 
-def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, step_m: float,
-           max_gap_s: float) -> Walks:
-    """Segments, their lengths and the vertices (and points between) located in each zone's grid.
+def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, cover_long_m: float,
+                 step_m: float, max_gap_s: float) -> Walks:
+    """Segments, their lengths and the vertices located in each zone's grid.
 
     A segment shorter than ``long_m`` (no more than any grid's margin) that starts outside a
     zone's grid cannot reach the zone, so short segments are looked at only in the grids of their
-    first vertex; the few long ones are looked at in every zone."""
+    first vertex; the few long ones are looked at in every zone. For street coverage a segment
+    must come within the reach of the zone, not into it: segments shorter than ``cover_long_m``
+    (the grid's margin less the reach) are looked at in the grid of their first vertex, longer
+    ones in every zone they come near."""
     n = len(v.x)
     same = np.zeros(n, dtype=bool)
     np.equal(v.piece[1:], v.piece[:-1], out=same[:-1])
@@ -72,8 +77,9 @@ def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, step_m: 
         use &= easy
         use &= grid.inside.take(c)
         inside.append(m[use])
-    return Walks(v, t_next, np.flatnonzero(timed & is_long), drawn,
-                  np.flatnonzero(drawn & is_long), members, cells, inside, near)
+    return Walks(v, t_next, np.flatnonzero(timed & is_long), drawn, len2,
+                 np.flatnonzero(drawn & (len2 >= cover_long_m * cover_long_m)), cover_long_m,
+                 members, cells, inside, near)
 
 
 class PeriodMasks(NamedTuple):
