@@ -46,7 +46,9 @@ from geo.crs import WEB_CRS, WORK_CRS, require_work_crs, to_web
 from geo.layers import layer_spec
 
 PLACE_KINDS = frozenset({"landmark", "street", "address", "building", "poi"})
-_KIND_RANK = {kind: 0 for kind in PLACE_KINDS} | {"district": 1, "tätort": 2, "locality": 2}
+STREET_KINDS = frozenset({"street"})
+_KIND_RANK = {kind: 0 for kind in PLACE_KINDS} | {
+    "district": 1, "tätort": 2, "locality": 2, "town": 2, "city": 2}
 _DEFAULT_KIND_RANK = 1
 _MUNICIPALITY_RANK = 3
 _MUNICIPALITY = -1  # term target meaning "the municipality's own name"
@@ -63,6 +65,15 @@ _ROAD_RE = re.compile(
     re.IGNORECASE,
 )
 _NAME_PREFIX_RE = re.compile(r"^\s*\d{1,2}\s+\w+\s+\d{1,2}[.:]\d{2}\s*,\s*")
+# Between the two street names of a crossing: "Syrenvägen/Södra Fagerviksvägen",
+# "Storgatan & Köpmangatan", "korsningen Storgatan och Nygatan", "Storgatan x Nygatan".
+_CROSSING_JOIN_RE = re.compile(r"\s*(?:/|&|\+|\bx\b|\boch\b|\bmot\b)\s*", re.IGNORECASE)
+# Two streets that do not meet in the data still make a crossing when this close (m).
+CROSSING_GAP_M = 30.0
+CROSSING_PRECISION_M = 25.0
+MIN_STREET_PRECISION_M = 50.0
+SUMMARY_TYPE_PREFIX = "sammanfattning"
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"'«(])")
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,17 @@ def find_road(text: str) -> str | None:
     return str(int(found.group("national")))
 
 
+@dataclass(frozen=True)
+class _Found:
+    """One gazetteer term found in a text."""
+
+    rank: tuple[Any, ...]
+    target: int
+    text: str
+    start: int
+    end: int
+
+
 class PlaceMatcher:
     """Finds the most specific gazetteer place (and the road) named in a text.
 
@@ -114,6 +136,9 @@ class PlaceMatcher:
         self._precisions = [float(p) if not pd.isna(p) else math.inf
                             for p in gazetteer["precision_m"]]
         self._geometries = np.asarray(gazetteer.geometry.values, dtype=object)
+        inside = (gazetteer["inside_municipality"] if "inside_municipality" in gazetteer
+                  else pd.Series(True, index=gazetteer.index))
+        self._inside = inside.fillna(True).astype(bool).to_numpy()
 
         own = self.municipality.casefold()
         self.municipality_index: int | None = next(
@@ -140,30 +165,116 @@ class PlaceMatcher:
             return self._targets[key]
         return self._targets.get(key[:-1]) if key.endswith("s") else None
 
-    def match(self, text: str) -> PlaceMatch:
-        """The most specific place named in ``text`` (see the module docstring for the rules)."""
-        text = text or ""
-        road = find_road(text)
-        best: tuple[Any, ...] | None = None
-        for found in self._regex.finditer(text) if self._regex else ():
-            target = self._target(found.group(0))
+    def is_street(self, index: int) -> bool:
+        """Whether gazetteer row ``index`` is a street."""
+        return self._kinds[index] in STREET_KINDS
+
+    def name(self, index: int) -> str:
+        """The name of gazetteer row ``index``."""
+        return self._names[index]
+
+    def is_inside(self, index: int) -> bool:
+        """Whether gazetteer row ``index`` lies in the municipality."""
+        return bool(self._inside[index])
+
+    def find_all(self, text: str) -> list[_Found]:
+        """Every gazetteer term named in ``text``, in text order."""
+        found: list[_Found] = []
+        for hit in self._regex.finditer(text) if self._regex else ():
+            target = self._target(hit.group(0))
             if target is None:  # cannot happen: every alternative comes from a target
                 continue
             if target == _MUNICIPALITY:
                 rank: tuple[Any, ...] = (_MUNICIPALITY_RANK, math.inf)
             else:
                 rank = (self._ranks[target], self._precisions[target])
-            candidate = (*rank, -len(found.group(0)), found.start(), target, found.group(0))
-            if best is None or candidate[:4] < best[:4]:
-                best = candidate
-        if best is None or best[4] == _MUNICIPALITY:
+            found.append(_Found(rank, target, hit.group(0), hit.start(), hit.end()))
+        return found
+
+    def match(self, text: str, *, inside_only: bool = False) -> PlaceMatch:
+        """The most specific place named in ``text`` (see the module docstring for the rules).
+        With ``inside_only`` places the gazetteer marks as outside the municipality are
+        ignored (county-level texts)."""
+        text = text or ""
+        road = find_road(text)
+        found = [f for f in self.find_all(text)
+                 if not inside_only or f.target == _MUNICIPALITY or self.is_inside(f.target)]
+        best = min(found, key=lambda f: (*f.rank, -len(f.text), f.start), default=None)
+        if best is None or best.target == _MUNICIPALITY:
             return PlaceMatch(self.municipality, "municipality", None, road, None,
-                              best[5] if best else None, None)
-        i = int(best[4])
-        precision = "place" if self._kinds[i] in PLACE_KINDS else "locality"
-        precision_m = None if math.isinf(self._precisions[i]) else self._precisions[i]
-        return PlaceMatch(self._names[i], precision, precision_m, road, self._geometries[i],
-                          best[5], i)
+                              best.text if best else None, None)
+        i = best.target
+        others = [f for f in found if f.target not in (i, _MUNICIPALITY)]
+        anchor = min((f for f in others if not self.is_street(f.target)),
+                     key=lambda f: (*f.rank, f.start), default=None)
+        anchor_geom = self._geometries[anchor.target] if anchor is not None else None
+        if self.is_street(i):
+            crossing = self._crossing(text, best, others, anchor_geom)
+            if crossing is not None:
+                return PlaceMatch(crossing[0], "street", crossing[2], road, crossing[1],
+                                  crossing[0], i)
+        point, precision_m = self._point(i, anchor_geom)
+        place = self._names[i]
+        if anchor is not None and self.is_street(i):
+            place = f"{place}, {self._names[anchor.target]}"
+        precision = ("street" if self.is_street(i)
+                     else "place" if self._kinds[i] in PLACE_KINDS else "locality")
+        return PlaceMatch(place, precision, precision_m, road, point, best.text, i)
+
+    def _point(self, i: int, anchor: BaseGeometry | None) -> tuple[BaseGeometry, float | None]:
+        """The point of entry ``i``: for a street or a name of several places, the part nearest
+        ``anchor`` (a co-named district) and on it the point nearest the anchor, else the middle
+        of the longest part; with the precision of that choice."""
+        geom = self._geometries[i]
+        precision = None if math.isinf(self._precisions[i]) else self._precisions[i]
+        if geom is None or geom.geom_type == "Point":
+            return geom, precision
+        parts = shapely.get_parts(geom)
+        if anchor is not None:
+            part = parts[int(np.argmin(shapely.distance(parts, anchor)))]
+            point = shapely.get_point(shapely.shortest_line(part, anchor), 0)
+        else:
+            part = parts[int(np.argmax(shapely.length(parts)))] if len(parts) > 1 else parts[0]
+            point = (shapely.line_interpolate_point(part, 0.5, normalized=True)
+                     if part.geom_type == "LineString" else part)
+            if len(parts) > 1:  # which part is meant is unknown: the entry's whole extent
+                return point, precision
+        if part.geom_type == "Point":
+            return point, precision
+        return point, max(float(shapely.minimum_bounding_radius(part)), MIN_STREET_PRECISION_M)
+
+    def _crossing(self, text: str, first: _Found, others: list[_Found],
+                  anchor: BaseGeometry | None) -> tuple[str, BaseGeometry, float] | None:
+        """The crossing of ``first`` with a street named right beside it ("A/B", "A och B")."""
+        for other in others:
+            if not self.is_street(other.target):
+                continue
+            a, b = (first, other) if first.start < other.start else (other, first)
+            if not _CROSSING_JOIN_RE.fullmatch(text[a.end:b.start]):
+                continue
+            point = _meeting_point(self._geometries[a.target], self._geometries[b.target],
+                                   anchor)
+            if point is not None:
+                return f"{self._names[a.target]}/{self._names[b.target]}", point, (
+                    CROSSING_PRECISION_M)
+        return None
+
+
+def _meeting_point(a: BaseGeometry, b: BaseGeometry,
+                   anchor: BaseGeometry | None) -> BaseGeometry | None:
+    """Where lines ``a`` and ``b`` cross (the crossing nearest ``anchor`` when they cross more
+    than once), or the middle of the gap between them when it is at most ``CROSSING_GAP_M``."""
+    if a is None or b is None:
+        return None
+    meet = shapely.intersection(a, b)
+    if not meet.is_empty:
+        points = shapely.get_parts(shapely.extract_unique_points(meet))
+        if anchor is not None and len(points) > 1:
+            return points[int(np.argmin(shapely.distance(points, anchor)))]
+        return points[0]
+    if shapely.distance(a, b) > CROSSING_GAP_M:
+        return None
+    return shapely.line_interpolate_point(shapely.shortest_line(a, b), 0.5, normalized=True)
 
 
 def _aliases(value: Any) -> list[str]:
@@ -193,67 +304,150 @@ def event_search_text(name: str, summary: str, event_type: str = "") -> str:
     return f"{rest.strip()} {summary or ''}".strip()
 
 
+def is_summary(event_type: str) -> bool:
+    """Whether ``event_type`` is one of the police's summaries ("Sammanfattning natt",
+    "Sammanfattning kväll och natt", …), which tell of several events at several places."""
+    return (event_type or "").strip().casefold().startswith(SUMMARY_TYPE_PREFIX)
+
+
+def _count_places(matcher: PlaceMatcher, text: str, found: PlaceMatch, *,
+                  inside_only: bool) -> int:
+    """How many places ``text`` names: a street with its district counts once."""
+    if found.gazetteer_index is None:
+        return 0
+    hits = {f.target for f in matcher.find_all(text)
+            if f.target != _MUNICIPALITY and (not inside_only or matcher.is_inside(f.target))}
+    areas = {t for t in hits if not matcher.is_street(t)}
+    return max(1, len(areas)) if matcher.is_street(found.gazetteer_index) else len(areas)
+
+
+def place_summary(matcher: PlaceMatcher, text: str, *, inside_only: bool = False,
+                  split: bool = False) -> list[tuple[PlaceMatch, int, str | None]]:
+    """Place a summary event's text: (match, part, sentence) records.
+
+    When its sentences name different places, one sentence each, the text is split: with
+    ``split`` one record per such sentence (parts 1, 2, … with the sentence), else one record of
+    precision "several" naming the places. A sentence naming several places together cannot be
+    split: the event is "several". One place named: that place (part 0)."""
+    whole = matcher.match(text, inside_only=inside_only)
+    sentences = [t.strip() for t in _SENTENCE_RE.split(text) if t.strip()]
+    placed: list[tuple[str, PlaceMatch, int]] = []
+    for sentence in sentences:
+        found = matcher.match(sentence, inside_only=inside_only)
+        if found.gazetteer_index is not None:
+            placed.append((sentence, found,
+                           _count_places(matcher, sentence, found, inside_only=inside_only)))
+    names = list(dict.fromkeys(m.place for _, m, _ in placed))
+    if len(placed) <= 1 and all(n <= 1 for _, _, n in placed):
+        return [(whole, 0, None)]
+    if split and len(names) > 1 and all(n == 1 for _, _, n in placed):
+        return [(m, k, sentence) for k, (sentence, m, _) in enumerate(placed, start=1)]
+    if len(names) <= 1 and all(n <= 1 for _, _, n in placed):
+        return [(whole, 0, None)]
+    hits = [f for f in matcher.find_all(text) if f.target != _MUNICIPALITY
+            and (not inside_only or matcher.is_inside(f.target))]
+    all_names = list(dict.fromkeys([*names, *(matcher.name(f.target) for f in hits)]))
+    return [(PlaceMatch(", ".join(all_names), "several", None, whole.road, None,
+                        None, None), 0, None)]
+
+
 def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
-                   municipality: str) -> gpd.GeoDataFrame:
+                   municipality: str, county: str = "",
+                   split_summaries: bool = False) -> gpd.GeoDataFrame:
     """Place events (from ``geo.events.parse_events``) as the ``events`` layer in EPSG:3006.
 
-    The geometry is the named place's point. At municipality precision it is the point of the
-    gazetteer entry named like the municipality if any, else the event's gps (the area's centre);
-    ``precision`` says so, and maps must not draw it as a location. Events of another area than
-    ``municipality`` (filter them out with ``geo.events.filter_municipality``) are not matched
-    against this gazetteer ("Böle" and "flygplatsen" exist elsewhere too): they keep municipality
-    precision with their own area's name and gps. An empty ``municipality`` is inferred: the
-    events' area that the gazetteer lists as a place inside the municipality ("Timrå"), else the
-    events' most frequent area.
+    The geometry is the named place's point (on a street: see ``PlaceMatcher.match``). At
+    municipality precision it is the point of the gazetteer entry named like the municipality if
+    any, else the event's gps (the area's centre); ``precision`` says so, and maps must not draw
+    it as a location. Events of another area than ``municipality`` (filter them out with
+    ``geo.events.filter_municipality``) are not matched against this gazetteer ("Böle" and
+    "flygplatsen" exist elsewhere too): they keep municipality precision with their own area's
+    name and gps. An empty ``municipality`` is inferred: the events' area that the gazetteer
+    lists as a place inside the municipality ("Timrå"), else the events' most frequent area.
+
+    County-level events (area "… län", e.g. "Västernorrlands län") get precision "lan" at the
+    county's gps. Those of ``county`` are matched against the places inside the municipality
+    only: when their text names one, they are placed there and their ``municipality`` becomes
+    ``municipality`` (naming only the municipality gives municipality precision).
+
+    Summaries (``is_summary``) naming different places in different sentences are precision
+    "several" (``place`` lists the places; the point as at municipality precision); with
+    ``split_summaries`` they become one record per sentence instead, keeping the event id, with
+    the sentence as ``summary`` and an extra column ``part`` (1, 2, …; 0 for whole events),
+    which the ``events`` layer does not have yet: such a frame cannot be stored until it does.
     """
     areas = events["municipality"].fillna("").astype(str).str.strip()
     municipality = municipality.strip() or _infer_municipality(gazetteer, areas)
     matcher = build_matcher(gazetteer, municipality=municipality)
-    n = len(events)
-    own = ((areas == "") | (areas.str.casefold() == municipality.strip().casefold())).to_numpy()
+    folded = areas.str.casefold()
+    own = ((areas == "") | (folded == municipality.strip().casefold())).to_numpy()
+    counties = folded.str.endswith(" län").to_numpy()
+    in_county = counties & (folded == county.strip().casefold()).to_numpy() & bool(county.strip())
     texts = [event_search_text(name, summary, kind) for name, summary, kind
              in zip(events["name"], events["summary"], events["type"], strict=True)]
-    matches = [
-        matcher.match(text) if is_own
-        else PlaceMatch(area, "municipality", None, find_road(text), None)
-        for text, is_own, area in zip(texts, own, areas, strict=True)
-    ]
 
-    index = np.array([m.gazetteer_index if m.gazetteer_index is not None else -1
-                      for m in matches], dtype=np.int64)
-    placed = index >= 0
-    gaz_geoms = np.asarray(gazetteer.geometry.values, dtype=object)
+    records: list[tuple[int, PlaceMatch, int, str | None, str]] = []
+    for k, (text, is_own, is_county, our_county, area, kind) in enumerate(zip(
+            texts, own, counties, in_county, areas, events["type"], strict=True)):
+        if not (is_own or our_county):
+            records.append((k, PlaceMatch(area, "lan" if is_county else "municipality", None,
+                                          find_road(text), None), 0, None, area))
+            continue
+        if is_summary(str(kind)):
+            placed = place_summary(matcher, text, inside_only=bool(our_county),
+                                   split=split_summaries)
+        else:
+            placed = [(matcher.match(text, inside_only=bool(our_county)), 0, None)]
+        for found, part, sentence in placed:
+            if our_county and found.precision == "municipality" and found.matched is None:
+                found = PlaceMatch(area, "lan", None, found.road, None)
+                records.append((k, found, part, sentence, area))
+            else:
+                records.append((k, found, part, sentence, municipality if our_county else area))
+
+    rows = np.array([r[0] for r in records], dtype=np.int64)
+    matches = [r[1] for r in records]
+    record_areas = np.array([r[4] for r in records], dtype=object)
     gps = gpd.GeoSeries(
         gpd.points_from_xy(events["gps_lon"], events["gps_lat"]), crs=WEB_CRS,
     ).to_crs(WORK_CRS)
-    gps_geoms = np.asarray(gps.values, dtype=object)
-    gps_ok = events[["gps_lat", "gps_lon"]].notna().all(axis=1).to_numpy()
+    gps_geoms = np.asarray(gps.values, dtype=object)[rows]
+    gps_ok = events[["gps_lat", "gps_lon"]].notna().all(axis=1).to_numpy()[rows]
 
-    geoms = np.full(n, None, dtype=object)
-    geoms[placed] = gaz_geoms[index[placed]]
+    geoms = np.array([m.geometry for m in matches] + [None], dtype=object)[:-1]
+    placed_mask = np.array([m.geometry is not None for m in matches], dtype=bool)
     home = matcher.municipality_index
-    at_home = ~placed & own & (home is not None)
+    ours = (pd.Series(record_areas, dtype=object).astype(str).str.casefold()
+            .isin(["", municipality.strip().casefold()]).to_numpy())
+    lan = np.array([m.precision == "lan" for m in matches], dtype=bool)
+    at_home = ~placed_mask & ours & ~lan & (home is not None)
     if home is not None:
-        geoms[at_home] = gaz_geoms[home]
-    use_gps = ~placed & ~at_home & gps_ok
+        geoms[at_home] = gazetteer.geometry.values[home]
+    use_gps = ~placed_mask & ~at_home & gps_ok
     geoms[use_gps] = gps_geoms[use_gps]
+    summaries = events["summary"].to_numpy(dtype=object)[rows].copy()
+    for j, record in enumerate(records):
+        if record[3] is not None:
+            summaries[j] = record[3]
 
     frame = pd.DataFrame({
-        "event_id": events["event_id"].to_numpy(dtype=np.int64),
-        "type": events["type"].to_numpy(),
-        "time": events["time"].array,
-        "name": events["name"].to_numpy(),
-        "summary": events["summary"].to_numpy(),
-        "url": events["url"].to_numpy(),
+        "event_id": events["event_id"].to_numpy(dtype=np.int64)[rows],
+        "type": events["type"].to_numpy()[rows],
+        "time": events["time"].array.take(rows),
+        "name": events["name"].to_numpy()[rows],
+        "summary": summaries,
+        "url": events["url"].to_numpy()[rows],
         "place": [m.place for m in matches],
         "precision": [m.precision for m in matches],
         "precision_m": np.array([m.precision_m if m.precision_m is not None else np.nan
                                  for m in matches], dtype=float),
         "road": pd.Series([m.road for m in matches], dtype=object),
-        "municipality": areas.to_numpy(),
+        "municipality": record_areas,
         "provenance": "real",
         "source": EVENTS_SOURCE,
     }, columns=layer_spec("events").field_names)
+    if split_summaries:
+        frame["part"] = np.array([r[2] for r in records], dtype=np.int64)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS).values,
                             crs=WORK_CRS)
 
