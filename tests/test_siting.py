@@ -234,6 +234,14 @@ def test_suggest_refuses_bad_input_with_clear_messages() -> None:
         suggest_sites(roads.iloc[:0], ONE_600)
     with pytest.raises(ValidationFailed, match="no risk roads with risk weight for a_traktor"):
         suggest_sites(roads, SitingOptions(k=1, radius_m=600, categories=["a_traktor"]))
+    with pytest.raises(ValidationFailed) as info:  # every problem of the options at once
+        suggest_sites(roads.iloc[:0], SitingOptions(k=0, radius_m=-1, spacing_m=-5),
+                      rotation=RotationOptions(weeks=-1, penalty=2))
+    assert info.value.details == [
+        "k must be at least 1, got 0", "radius_m must be positive, got -1",
+        "spacing_m must not be negative, got -5", "rotation_weeks must not be negative, got -1",
+        "rotation_penalty must be between 0 and 1, got 2",
+        "there are no risk roads; import risk roads first (trygg import risk_roads FILE)"]
 
 
 def events_frame(rows: list[tuple[str, str, str, str]]) -> gpd.GeoDataFrame:
