@@ -26,7 +26,7 @@ import pandas as pd
 import pyogrio  # type: ignore[import-untyped]
 import shapely
 
-from geo.crs import WORK_CRS, en_crs, epsg_code
+from geo.crs import EXPORT_CRS_EPSG, WORK_CRS, crs_label, en_crs, epsg_code
 from geo.errors import ImportRejected, collect
 from geo.geojson import (
     MAX_FEATURES, checked_crs, feature_collection, frame_from_geojson, json_value, loads_bounded,
@@ -551,15 +551,18 @@ def _iso(times: pd.Series, *, local: bool) -> list[str | None]:
     return [None if pd.isna(t) else t.isoformat() for t in shown]
 
 
-def _point_lat_lon(web: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 latitude and longitude of the point features (NaN for other geometries)."""
+def _point_lat_lon(web: gpd.GeoDataFrame, *, decimals: int = 7
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """y and x (WGS84 latitude and longitude, or northing and easting) of the point features
+    (NaN for other geometries)."""
     geoms = np.asarray(web.geometry.values, dtype=object)
     points = geoms.copy()
     points[shapely.get_type_id(geoms) != 0] = None
-    return (np.round(shapely.get_y(points), 7), np.round(shapely.get_x(points), 7))
+    return (np.round(shapely.get_y(points), decimals), np.round(shapely.get_x(points), decimals))
 
 
-def _csv_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, local: bool) -> pd.DataFrame:
+def _csv_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, local: bool,
+               epsg: int | None = None) -> pd.DataFrame:
     frame, kinds = _typed(spec, gdf)
     for column, kind in kinds.items():
         if kind == "list":
@@ -568,22 +571,29 @@ def _csv_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, local: bool) -> pd.Dat
             frame[column] = pd.Series([_json_text(v) for v in frame[column]], dtype=object)
         elif kind == "datetime":
             frame[column] = pd.Series(_iso(frame[column], local=local), dtype=object)
-    web = gdf.to_crs("EPSG:4326")
-    frame["lat"], frame["lon"] = _point_lat_lon(web)
-    frame["wkt"] = shapely.to_wkt(web.geometry.values, rounding_precision=7)
+    if epsg is None or epsg == 4326:
+        web = gdf.to_crs("EPSG:4326")
+        frame["lat"], frame["lon"] = _point_lat_lon(web)
+        frame["wkt"] = shapely.to_wkt(web.geometry.values, rounding_precision=7)
+    else:  # columns that name their CRS, so that the import reads them back unasked
+        local_gdf = gdf.to_crs(f"EPSG:{epsg}")
+        north, east = _point_lat_lon(local_gdf, decimals=3)
+        frame[f"e_{epsg}"], frame[f"n_{epsg}"] = east, north
+        frame[f"wkt_{epsg}"] = shapely.to_wkt(local_gdf.geometry.values, rounding_precision=3)
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = frame[column].map(neutralise_formula)
     return frame
 
 
-def _write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, path: Path, *, dialect: str) -> None:
+def _write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, path: Path, *, dialect: str,
+               epsg: int | None = None) -> None:
     """CSV in ``dialect`` (see ``CSV_DIALECTS``); text a spreadsheet would run is neutralised."""
     if dialect not in CSV_DIALECTS:
         raise ImportRejected(f"{path.name}: unknown CSV dialect {dialect!r}; use "
                              f"{' or '.join(CSV_DIALECTS)}")
     excel = dialect == "excel"
-    frame = _csv_frame(spec, gdf, local=excel)
+    frame = _csv_frame(spec, gdf, local=excel, epsg=epsg)
     frame.to_csv(path, index=False, sep=";" if excel else ",", decimal="," if excel else ".",
                  encoding="utf-8-sig" if excel else "utf-8", lineterminator="\r\n")
 
@@ -606,7 +616,8 @@ def _gpkg_geometry_type(gdf: gpd.GeoDataFrame, families: list[str]) -> tuple[str
     return (multi, True) if (gdf.geom_type == multi).any() else (families[0], False)
 
 
-def _gpkg_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _gpkg_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *,
+                epsg: int | None = None) -> gpd.GeoDataFrame:
     frame, kinds = _typed(spec, gdf)
     for column, kind in kinds.items():
         if kind in ("list", "json"):
@@ -615,7 +626,7 @@ def _gpkg_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             frame[column] = frame[column].astype("datetime64[ms, UTC]")
     out = gpd.GeoDataFrame(frame, geometry=np.asarray(gdf.geometry.values),
                            crs=gdf.crs or WORK_CRS)
-    return out.to_crs(WORK_CRS)
+    return out.to_crs(f"EPSG:{epsg}" if epsg else WORK_CRS)
 
 
 def _provenance_text(gdf: gpd.GeoDataFrame) -> str:
@@ -625,9 +636,10 @@ def _provenance_text(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(f"{PROVENANCE_SV.get(str(k), str(k))} {int(v)}" for k, v in counts.items())
 
 
-def _write_gpkg(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path) -> None:
-    """Every layer as a table in EPSG:3006 (times as DATETIME, lists as JSON text), each with
-    its default QGIS style in ``layer_styles``."""
+def _write_gpkg(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path, *,
+                epsg: int | None = None) -> None:
+    """Every layer as a table in EPSG:3006 or ``epsg`` (times as DATETIME, lists as JSON text),
+    each with its default QGIS style in ``layer_styles``."""
     if path.exists():
         path.unlink()
     styles: list[tuple[str, str, str]] = []
@@ -638,9 +650,9 @@ def _write_gpkg(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path) ->
                    "DESCRIPTION": f"{spec.description} Ursprung: {_provenance_text(gdf)}."}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            pyogrio.write_dataframe(_gpkg_frame(spec, gdf), path, layer=spec.name, driver="GPKG",
-                                    geometry_type=geometry_type, promote_to_multi=promote,
-                                    layer_options=options,
+            pyogrio.write_dataframe(_gpkg_frame(spec, gdf, epsg=epsg), path, layer=spec.name,
+                                    driver="GPKG", geometry_type=geometry_type,
+                                    promote_to_multi=promote, layer_options=options,
                                     dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None)
         styles.append((spec.name, families[0], spec.title_sv))
     _write_layer_styles(path, styles)
@@ -696,9 +708,10 @@ def _xlsx_value(value: Any) -> Any:
     return _xlsx_text(str(value))
 
 
-def _xlsx_columns(spec: LayerSpec, gdf: gpd.GeoDataFrame
+def _xlsx_columns(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, epsg: int | None = None
                   ) -> list[tuple[str, list[Any], str | None]]:
-    """(header, values, number format) per column of a layer's sheet."""
+    """(header, values, number format) per column of a layer's sheet; with a projected
+    ``epsg`` the points also get E/N in it and the WKT is in it."""
     frame, kinds = _typed(spec, gdf)
     columns: list[tuple[str, list[Any], str | None]] = []
     for column, kind in kinds.items():
@@ -719,8 +732,17 @@ def _xlsx_columns(spec: LayerSpec, gdf: gpd.GeoDataFrame
         lat, lon = _point_lat_lon(web)
         columns.append(("Latitud (WGS84)", lat.tolist(), "0.0000000"))
         columns.append(("Longitud (WGS84)", lon.tolist(), "0.0000000"))
-    columns.append(("Geometri (WKT, WGS84)",
-                    list(shapely.to_wkt(web.geometry.values, rounding_precision=6)), None))
+    if epsg is None or epsg == 4326:
+        columns.append(("Geometri (WKT, WGS84)",
+                        list(shapely.to_wkt(web.geometry.values, rounding_precision=6)), None))
+        return columns
+    local_gdf = gdf.to_crs(f"EPSG:{epsg}")
+    if (local_gdf.geom_type == "Point").any():
+        north, east = _point_lat_lon(local_gdf, decimals=3)
+        columns.append((f"E ({crs_label(epsg)})", east.tolist(), "0.000"))
+        columns.append((f"N ({crs_label(epsg)})", north.tolist(), "0.000"))
+    columns.append((f"Geometri (WKT, {crs_label(epsg)})",
+                    list(shapely.to_wkt(local_gdf.geometry.values, rounding_precision=3)), None))
     return columns
 
 
@@ -780,14 +802,17 @@ def _write_sheet(workbook: Any, title: str, columns: list[tuple[str, list[Any], 
 
 
 def _about_rows(layers: list[tuple[LayerSpec, gpd.GeoDataFrame, str]],
-                exported_at: pd.Timestamp) -> list[list[Any]]:
+                exported_at: pd.Timestamp, *, epsg: int | None = None) -> list[list[Any]]:
+    where = ("Latitud och longitud i WGS84 (EPSG:4326); geometrin som WKT i WGS84. "
+             if epsg is None or epsg == 4326 else
+             f"Latitud och longitud i WGS84 (EPSG:4326); E/N och geometrin som WKT i "
+             f"{crs_label(epsg)}. ")
     rows: list[list[Any]] = [
         ["Export från Trygg"],
         [f"Exporterad ({XLSX_LOCAL_TIME})", exported_at],
         ["Tider", "Alla tider är svensk tid (Europe/Stockholm) utan tidszon: Excel har inga "
                   "tidszoner. GeoPackage- och GeoJSON-exporten har tider med tidszon."],
-        ["Koordinater", "Latitud och longitud i WGS84 (EPSG:4326); geometrin som WKT i WGS84. "
-                        "Beräkningar görs i SWEREF 99 TM (EPSG:3006)."],
+        ["Koordinater", where + "Beräkningar görs i SWEREF 99 TM (EPSG:3006)."],
         ["Ursprung", "verklig = förstahandsuppgift; härledd = beräknad ur verkliga källor; "
                      "illustrativ och simulerad = påhittade exempel, inte verkliga händelser."],
         [],
@@ -804,7 +829,7 @@ def _about_rows(layers: list[tuple[LayerSpec, gpd.GeoDataFrame, str]],
 
 
 def _write_xlsx(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path, *,
-                exported_at: pd.Timestamp) -> None:
+                exported_at: pd.Timestamp, epsg: int | None = None) -> None:
     """One sheet per layer (header bold and frozen, autofilter, widths) and an "Om data" sheet
     with each layer's provenance and the export time."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
@@ -814,14 +839,14 @@ def _write_xlsx(layers: list[tuple[LayerSpec, gpd.GeoDataFrame]], path: Path, *,
     titled = []
     for spec, gdf in layers:
         title = _sheet_title(spec.title_sv, used)
-        _write_sheet(workbook, title, _xlsx_columns(spec, gdf))
+        _write_sheet(workbook, title, _xlsx_columns(spec, gdf, epsg=epsg))
         titled.append((spec, gdf, title))
     about = workbook.create_sheet(XLSX_ABOUT_SHEET)
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 24
     for letter in "CDEF":
         about.column_dimensions[letter].width = 40
-    for i, row in enumerate(_about_rows(titled, exported_at)):
+    for i, row in enumerate(_about_rows(titled, exported_at, epsg=epsg)):
         about.append([_xlsx_cell(about, v, None, bold=i in (0, 6) or j == 0)
                       for j, v in enumerate(row)])
     workbook.save(path)
@@ -837,38 +862,62 @@ def _export_format(path: Path) -> str:
     return EXPORT_FORMATS[suffix]
 
 
+def _export_epsg(crs: str | None, path: Path, fmt: str) -> int | None:
+    """The EPSG code an export is written in: None for the format's default, else WGS84,
+    SWEREF 99 TM or a local zone; GeoJSON and GPX are WGS84 by definition."""
+    if crs is None:
+        return None
+    epsg = epsg_code(crs)
+    if epsg not in EXPORT_CRS_EPSG:
+        raise ImportRejected(f"{path.name}: kan inte exportera i {crs[:80]!r}; välj WGS84 "
+                             "(EPSG:4326), SWEREF 99 TM (EPSG:3006) eller en lokal SWEREF 99-zon "
+                             "(EPSG:3007–3018)")
+    if fmt in ("geojson", "gpx") and epsg != 4326:
+        raise ImportRejected(f"{path.name}: {fmt.upper()} är alltid WGS84 (EPSG:4326); exportera "
+                             f"som .gpkg, .csv eller .xlsx för {crs_label(epsg)}")
+    return epsg
+
+
 def write_layers_file(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, *,
-                      exported_at: pd.Timestamp | None = None) -> Path:
+                      exported_at: pd.Timestamp | None = None,
+                      crs: str | None = None) -> Path:
     """Write several layers (name → layer as read from the store) into one ``.gpkg`` or
-    ``.xlsx``: a GeoPackage table with its QGIS style, or an Excel sheet, per layer."""
+    ``.xlsx``: a GeoPackage table with its QGIS style, or an Excel sheet, per layer. ``crs``
+    (WGS84, SWEREF 99 TM or a local zone) is the GeoPackage's CRS, or the Excel sheets' E/N
+    and WKT."""
     path = Path(path)
     fmt = _export_format(path)
+    epsg = _export_epsg(crs, path, fmt)
     if fmt not in MULTI_LAYER_FORMATS:
         raise ImportRejected(f"{path.name}: several layers go into one .gpkg or .xlsx file, "
                              f"not {path.suffix.lower()!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     specs = [(layer_spec(name), gdf) for name, gdf in layers.items()]
     if fmt == "gpkg":
-        _write_gpkg(specs, path)
+        _write_gpkg(specs, path, epsg=epsg)
     else:
         when = exported_at if exported_at is not None else pd.Timestamp.now(tz="UTC")
-        _write_xlsx(specs, path, exported_at=when)
+        _write_xlsx(specs, path, exported_at=when, epsg=epsg)
     return path
 
 
 def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *,
                      members: dict[str, Any] | None = None, csv_dialect: str = "rfc4180",
-                     exported_at: pd.Timestamp | None = None) -> Path:
+                     exported_at: pd.Timestamp | None = None, crs: str | None = None) -> Path:
     """Write ``gdf`` (a layer as read from the store, indexed by id) to ``path``.
 
     GeoJSON: RFC 7946 in WGS84. GeoPackage: EPSG:3006, DATETIME columns, lists as JSON text and
     a QGIS style. Excel: a sheet with real date-time cells in Swedish time and an "Om data"
     sheet. CSV: WGS84 ``lat``/``lon`` for points and ``wkt`` for all geometries, formulas
     neutralised, in ``csv_dialect`` ("excel": Swedish Excel; "rfc4180": plain, the default for
-    machine readers). GPX: points as waypoints (for a GPS).
+    machine readers). GPX: points as waypoints (for a GPS). ``crs`` exports in WGS84, SWEREF 99
+    TM or a local zone (e.g. "EPSG:3014"): the GeoPackage in it; CSV with ``e_3014``/``n_3014``
+    and ``wkt_3014`` columns instead of lat/lon and WGS84 WKT (the import reads them back);
+    Excel with E/N and WKT in it. GeoJSON and GPX are always WGS84.
     """
     path = Path(path)
     fmt = _export_format(path)
+    epsg = _export_epsg(crs, path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     gdf = gdf.copy()
     gdf.index.name = "id"
@@ -876,12 +925,12 @@ def write_layer_file(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: str | Path, *
         path.write_text(feature_collection(gdf, members={"name": spec.name, **(members or {})}),
                         encoding="utf-8")
     elif fmt == "gpkg":
-        _write_gpkg([(spec, gdf)], path)
+        _write_gpkg([(spec, gdf)], path, epsg=epsg)
     elif fmt == "xlsx":
         when = exported_at if exported_at is not None else pd.Timestamp.now(tz="UTC")
-        _write_xlsx([(spec, gdf)], path, exported_at=when)
+        _write_xlsx([(spec, gdf)], path, exported_at=when, epsg=epsg)
     elif fmt == "csv":
-        _write_csv(spec, gdf, path, dialect=csv_dialect)
+        _write_csv(spec, gdf, path, dialect=csv_dialect, epsg=epsg)
     else:
         web = gdf.to_crs("EPSG:4326")
         web = web[web.geom_type == "Point"]

@@ -304,3 +304,62 @@ def test_gpx_export_of_an_empty_layer_is_a_valid_gpx(tmp_path: Path, store: Stor
     out = tmp_path / "tom.gpx"
     assert export_layer_file(store, "traffic_checks", out) == 0
     assert pyogrio.read_dataframe(out, layer="waypoints").empty
+
+
+def test_csv_in_a_local_zone_is_refused_then_imported_with_its_crs(tmp_path: Path,
+                                                                   store: Store) -> None:
+    # Issue 14: 230000;6950000 is SWEREF 99 17 15 (EPSG:3014); as EPSG:3006 it lies in Norway.
+    path = tmp_path / "kontroller.csv"
+    path.write_text("E;N;status\n230000;6950000;planerad\n", encoding="utf-8")
+    with pytest.raises(ImportRejected, match=r"kontroller.csv: kolumnerna 'E'/'N'.*"
+                                             r"--crs EPSG:3014"):
+        import_layer_file(store, "traffic_checks", path)
+    assert store.read("traffic_checks").empty
+    import_layer_file(store, "traffic_checks", path, crs="EPSG:3014")
+    web = store.read("traffic_checks").to_crs(4326).geometry.iloc[0]
+    assert (round(web.x, 2), round(web.y, 2)) == (18.81, 62.65)
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".csv", ".xlsx"])
+def test_export_in_a_local_zone(tmp_path: Path, suffix: str) -> None:
+    from openpyxl import load_workbook
+
+    from geo.io import read_layer_file, write_layer_file
+    from geo.layers import layer_spec
+
+    spec = layer_spec("traffic_checks")
+    checks = gpd.GeoDataFrame({"status": ["planerad"], "place": ["Vivsta"],
+                               "provenance": ["illustrative"], "source": ["test"]},
+                              geometry=[shapely.Point(VIVSTA)], crs="EPSG:4326").to_crs(3006)
+    checks.index = [7]
+    path = write_layer_file(checks, spec, tmp_path / f"kontroller{suffix}", crs="EPSG:3014")
+    local = checks.to_crs(3014).geometry.iloc[0]
+    if suffix == ".xlsx":
+        rows = list(load_workbook(path).worksheets[0].values)
+        header = list(rows[0])
+        east = rows[1][header.index("E (EPSG:3014 (SWEREF 99 17 15))")]
+        assert east == pytest.approx(local.x, abs=0.001)
+        assert "Geometri (WKT, EPSG:3014 (SWEREF 99 17 15))" in header
+        return
+    back = read_layer_file(path, spec)  # the file names its CRS: nothing to give
+    assert back.crs.to_epsg() == 3014
+    point = back.geometry.iloc[0]
+    assert (point.x, point.y) == pytest.approx((local.x, local.y), abs=0.001)
+    if suffix == ".csv":
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert {"e_3014", "n_3014", "wkt_3014"} <= set(header) and "lat" not in header
+
+
+def test_export_crs_is_checked(tmp_path: Path) -> None:
+    from geo.io import write_layer_file
+    from geo.layers import layer_spec
+
+    spec = layer_spec("traffic_checks")
+    checks = gpd.GeoDataFrame({"status": ["planerad"]}, geometry=[shapely.Point(VIVSTA)],
+                              crs="EPSG:4326").to_crs(3006)
+    with pytest.raises(ImportRejected, match="GEOJSON är alltid WGS84"):
+        write_layer_file(checks, spec, tmp_path / "k.geojson", crs="EPSG:3014")
+    with pytest.raises(ImportRejected, match="kan inte exportera i 'EPSG:32633'"):
+        write_layer_file(checks, spec, tmp_path / "k.gpkg", crs="EPSG:32633")
+    path = write_layer_file(checks, spec, tmp_path / "k.gpkg", crs="EPSG:4326")
+    assert pyogrio.read_info(path, layer="traffic_checks")["crs"] == "EPSG:4326"
