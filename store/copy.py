@@ -126,6 +126,9 @@ def copy_store(source: str | Path, destination: str | Path, *,
                 writing.execute(insert(meta_table), meta)
             dst.record("copy", conn=writing, details={
                 "from": src.location, "replaced": bool(occupied), "rows": rows})
+        if dst.backend == "postgresql":  # fresh statistics for the planner, as after a load
+            with dst.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         report = CopyReport(source=src.location, destination=dst.location, rows=rows)
         log.info("copied %s rows from %s to %s", f"{report.total:,}", report.source,
                  report.destination)

@@ -369,9 +369,12 @@ class Store:
         where = self._page_conditions(layer, bbox=bbox, time_field=time_field,
                                       time_from=time_from, time_to=time_to,
                                       hide_sensitive=hide_sensitive)
-        query = select(table).where(*where).order_by(table.c.id).offset(max(offset, 0))
+        # The page's ids first, then their rows: the rows skipped by OFFSET are never decoded
+        # (PostGIS would turn each one's geometry into WKB only to drop it).
+        page = select(table.c.id).where(*where).order_by(table.c.id).offset(max(offset, 0))
         if limit is not None:
-            query = query.limit(max(limit, 0))
+            page = page.limit(max(limit, 0))
+        query = select(table).where(table.c.id.in_(page.scalar_subquery())).order_by(table.c.id)
         with self.snapshot() as conn:  # one transaction: page and count agree
             rows = conn.execute(query).mappings().all()
             matched = int(conn.execute(select(func.count()).select_from(table).where(*where))
