@@ -10,19 +10,21 @@ actions done, new and overdue, and the cells whose counts changed. Rendering is 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.errors import ValidationFailed
+from geo.coverage_options import DEFAULT_MAX_PING_GAP_MIN
 from geo.grid import DEFAULT_CELL_M, cell_ids, cell_indices
 from geo.hotspots import as_utc, in_window, period_labels, placed_only
 from geo.periods import LOCAL_TZ, local_date_text
 from geo.privacy import scrub_frame
 from geo.vocabulary import ACTIVITY_PLURAL_SV, CHECK_KIND_PLURAL_SV, first_upper
 from geo.promise import (
-    Commitment, Promise, RegisterChanges, actions_snapshot, register_changes,
+    INDICATORS, Commitment, Promise, RegisterChanges, actions_snapshot, register_changes,
 )
 
 # Checks whose place is less certain than this are counted, never drawn.
@@ -160,12 +162,46 @@ def _kinds_overlap(values: pd.Series, kinds: list[str] | None) -> pd.Series:
 
 
 # --- indicator groups -----------------------------------------------------------------------------
+#
+# One function per kind of indicator a commitment may name (geo.promise.INDICATORS), registered
+# with ``@indicator(kind)``. Each adds its indicators, monthly series, map layers and notes to the
+# commitment's section from the options the promise gives it.
 
 Window = tuple[pd.Timestamp, pd.Timestamp]  # [start, end) in UTC
 
-def _unsafe(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
-            months: list[str], section: dict[str, Any]) -> None:
-    places = data.unsafe_places
+
+@dataclass(frozen=True)
+class IndicatorContext:
+    """What every indicator group reads: the layers, the period and the one before it, the
+    months of the series, the commitment and the precomputed coverage indicators."""
+
+    data: ReportData
+    period: Window
+    before: Window
+    months: list[str]
+    commitment: Commitment
+    coverage: dict[str, Any]
+
+
+IndicatorGroup = Callable[[IndicatorContext, dict[str, Any], dict[str, Any]], None]
+INDICATOR_GROUPS: dict[str, IndicatorGroup] = {}
+
+
+def indicator(kind: str) -> Callable[[IndicatorGroup], IndicatorGroup]:
+    """Register the function that builds the indicators of ``kind``."""
+    if kind not in INDICATORS:
+        raise ValueError(f"indicator {kind!r}: not one of geo.promise.INDICATORS {INDICATORS}")
+
+    def register(group: IndicatorGroup) -> IndicatorGroup:
+        INDICATOR_GROUPS[kind] = group
+        return group
+    return register
+
+
+@indicator("unsafe_places")
+def _unsafe(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
+    period, before, months = ctx.period, ctx.before, ctx.months
+    places = ctx.data.unsafe_places
     if opts.get("categories") and not places.empty:
         places = places[places["category"].isin(opts["categories"])]
     src = "Otrygga platser (rapporter från trygghetsvandringar, dialoger och invånare)"
@@ -186,9 +222,10 @@ def _unsafe(data: ReportData, opts: dict[str, Any], period: Window, before: Wind
         if not places.empty else places
 
 
-def _events(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
-            months: list[str], section: dict[str, Any]) -> None:
-    events = _type_filter(data.events, opts.get("types"))
+@indicator("events")
+def _events(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
+    period, before, months = ctx.period, ctx.before, ctx.months
+    events = _type_filter(ctx.data.events, opts.get("types"))
     now = in_window(events, time_column="time", start=period[0], end=period[1]) \
         if not events.empty else events
     placed, unplaced = placed_only(now)
@@ -209,11 +246,12 @@ def _events(data: ReportData, opts: dict[str, Any], period: Window, before: Wind
     section["map"]["events"] = placed
 
 
-def _activities(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
-                months: list[str], section: dict[str, Any], commitment: Commitment) -> None:
-    acts = data.activities
+@indicator("activities")
+def _activities(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
+    period, before, months = ctx.period, ctx.before, ctx.months
+    acts = ctx.data.activities
     if not acts.empty:
-        mask = acts["commitment"].fillna("") == commitment.id
+        mask = acts["commitment"].fillna("") == ctx.commitment.id
         if opts.get("kinds"):
             mask |= acts["kind"].isin(opts["kinds"])
         acts = acts[mask]
@@ -237,9 +275,10 @@ def _activities(data: ReportData, opts: dict[str, Any], period: Window, before: 
                                              end=period[1]) if not acts.empty else acts
 
 
-def _checks(data: ReportData, opts: dict[str, Any], period: Window, before: Window,
-            months: list[str], section: dict[str, Any], coverage: dict[str, Any]) -> None:
-    checks = data.traffic_checks
+@indicator("traffic_checks")
+def _checks(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
+    period, before, months = ctx.period, ctx.before, ctx.months
+    checks = ctx.data.traffic_checks
     if not checks.empty:
         checks = checks[(checks["status"] == "genomford")
                         & _kinds_overlap(checks["kinds"], opts.get("kinds"))]
@@ -263,7 +302,7 @@ def _checks(data: ReportData, opts: dict[str, Any], period: Window, before: Wind
         section["notes"].append("Kontrollernas resultat (antal kontrollerade, utandningsprov "
                                 "m.m.) saknas i källan för perioden.")
     if not opts.get("kinds"):
-        for ind in coverage.get("checks", []):
+        for ind in ctx.coverage.get("checks", []):
             section["indicators"].append(ind)
     vague = now["precision_m"].fillna(0) > MAX_DRAWN_UNCERTAINTY_M if len(now) else None
     if vague is not None and vague.any():
@@ -272,17 +311,18 @@ def _checks(data: ReportData, opts: dict[str, Any], period: Window, before: Wind
         now = now[~vague]
     section["monthly"][label] = _monthly(checks, "start", months)
     section["map"]["traffic_checks"] = now
-    section["map"]["risk_roads"] = data.risk_roads
+    section["map"]["risk_roads"] = ctx.data.risk_roads
 
 
-def _foot_patrol(data: ReportData, section: dict[str, Any], coverage: dict[str, Any],
-                 months: list[str]) -> None:
+@indicator("foot_patrol")
+def _foot_patrol(ctx: IndicatorContext, _opts: dict[str, Any], section: dict[str, Any]) -> None:
+    coverage = ctx.coverage
     section["indicators"] += coverage.get("foot_patrol", [])
     if "foot_patrol_monthly" in coverage:
         section["monthly"]["Fotpatrull (minuter i de centrala zonerna)"] = \
             coverage["foot_patrol_monthly"]
     section["notes"] += coverage.get("foot_patrol_notes", [])
-    section["map"]["patrol_zones"] = data.patrol_zones
+    section["map"]["patrol_zones"] = ctx.data.patrol_zones
 
 
 # --- summary --------------------------------------------------------------------------------------
@@ -376,17 +416,11 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
     sections = []
     for commitment in promise.commitments:
         section: dict[str, Any] = {"indicators": [], "monthly": {}, "map": {}, "notes": []}
+        ctx = IndicatorContext(data, (lo, hi), before, months, commitment, coverage)
         for key, opts in commitment.indicators.items():
-            if key == "unsafe_places":
-                _unsafe(data, opts, (lo, hi), before, months, section)
-            elif key == "events":
-                _events(data, opts, (lo, hi), before, months, section)
-            elif key == "activities":
-                _activities(data, opts, (lo, hi), before, months, section, commitment)
-            elif key == "traffic_checks":
-                _checks(data, opts, (lo, hi), before, months, section, coverage)
-            elif key == "foot_patrol":
-                _foot_patrol(data, section, coverage, months)
+            group = INDICATOR_GROUPS.get(key)
+            if group is not None:
+                group(ctx, opts, section)
         actions = data.actions[data.actions["commitment"] == commitment.id] \
             if not data.actions.empty else data.actions
         section["map"]["actions"] = actions
@@ -460,13 +494,18 @@ def _days(start: pd.Timestamp, end: pd.Timestamp) -> tuple[Any, Any]:
 
 
 def foot_patrol_figures(patrols: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, start: object,
-                        end: object) -> Any:
+                        end: object, max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> Any:
     """``geo.coverage.patrol_coverage`` of the zones for the local days of [start, end)."""
     from geo.coverage import patrol_coverage
+
+    return patrol_coverage(patrols, zones, period=_local_days(start, end),
+                           max_ping_gap_min=max_ping_gap_min)
+
+
+def _local_days(start: object, end: object) -> Any:
     from geo.periods import make_period
 
-    first, last = _days(as_utc(start), as_utc(end))
-    return patrol_coverage(patrols, zones, period=make_period(first, last))
+    return make_period(*_days(as_utc(start), as_utc(end)))
 
 
 def check_figures(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: object,
@@ -508,7 +547,8 @@ def check_indicators(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start
     return out
 
 
-def coverage_indicators(data: ReportData, *, start: object, end: object) -> dict[str, Any]:
+def coverage_indicators(data: ReportData, *, start: object, end: object,
+                        max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, Any]:
     """Foot-patrol indicators for the report, computed by ``geo.coverage``: presence minutes in
     the patrol zones of central Timrå and street coverage, for the period and the previous one,
     and minutes per month."""
@@ -527,8 +567,12 @@ def coverage_indicators(data: ReportData, *, start: object, end: object) -> dict
     lo, hi = as_utc(start), as_utc(end)
     before = previous_period(lo, hi)
     src = "Patrullspår (lagret patrols) genom geo.coverage.patrol_coverage"
-    now = foot_patrol_figures(patrols, zones, start=lo, end=hi)
-    old = foot_patrol_figures(patrols, zones, start=before[0], end=before[1])
+    from geo.coverage import CoverageEngine, CoverageOptions
+
+    engine = CoverageEngine.from_tracks(  # one build for the period, the one before and months
+        patrols, zones, options=CoverageOptions(max_ping_gap_min=max_ping_gap_min))
+    now = engine.coverage(_local_days(lo, hi))
+    old = engine.coverage(_local_days(before[0], before[1]))
     out["foot_patrol"].append(Indicator(
         "foot_patrol_minutes", "Fotpatrull i de centrala zonerna",
         round(sum(z.minutes for z in now.zones), 1), round(sum(z.minutes for z in old.zones), 1),
@@ -559,8 +603,7 @@ def coverage_indicators(data: ReportData, *, start: object, end: object) -> dict
         month = pd.Period(label, freq="M")
         m_lo = max(lo, as_utc(month.start_time))
         m_hi = min(hi, as_utc((month + 1).start_time))
-        figures = foot_patrol_figures(patrols, zones, start=m_lo, end=m_hi)
-        monthly.append(round(sum(z.minutes for z in figures.zones), 1))
+        monthly.append(round(sum(engine.zone_minutes(_local_days(m_lo, m_hi)).values()), 1))
     out["foot_patrol_monthly"] = monthly
     if len(patrols) and (patrols["provenance"] == "simulated").any():
         out["foot_patrol_notes"].append("Patrullspåren är (delvis) simulerade: siffrorna visar "

@@ -294,3 +294,11 @@ def test_summary_line_with_no_previous_figure_says_so() -> None:
     """A current figure without a previous one used to crash the comparison (mypy found it)."""
     line = summary_line([Indicator("checks", "Trafikkontroller", 4.0, None)])
     assert "Trafikkontroller: 4" in line and "föregående period: uppgift saknas" in line
+
+
+def test_every_indicator_kind_of_the_promise_has_one_registered_group() -> None:
+    from geo.promise import INDICATORS
+    from geo.report import INDICATOR_GROUPS, indicator
+    assert set(INDICATOR_GROUPS) == set(INDICATORS)
+    with pytest.raises(ValueError, match="not one of geo.promise.INDICATORS"):
+        indicator("weather")
