@@ -346,8 +346,8 @@ def place_summary(matcher: PlaceMatcher, text: str, *, inside_only: bool = False
         return [(whole, 0, None)]
     hits = [f for f in matcher.find_all(text) if f.target != _MUNICIPALITY
             and (not inside_only or matcher.is_inside(f.target))]
-    all_names = list(dict.fromkeys([*names, *(matcher.name(f.target) for f in hits)]))
-    return [(PlaceMatch(", ".join(all_names), "several", None, whole.road, None,
+    in_order = list(dict.fromkeys(matcher.name(f.target) for f in hits))
+    return [(PlaceMatch(", ".join(in_order), "several", None, whole.road, None,
                         None, None), 0, None)]
 
 

@@ -10,10 +10,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from shapely.geometry import LineString, Point
 
 from geo.errors import CrsMismatch, ImportRejected
 from geo.events import parse_events, read_events
 from geo.gazetteer import gazetteer_roads, read_gazetteer, write_gazetteer
+from geo.gazetteer_sources import merge_gazetteers, streets_from_nvdb
 from geo.geocode import (
     PlaceMatcher,
     build_matcher,
@@ -21,6 +23,7 @@ from geo.geocode import (
     events_to_feature_collection,
     find_road,
     geocode_events,
+    is_summary,
 )
 from geo.layers import layer_spec
 
@@ -277,3 +280,165 @@ def test_feature_collection(placed: gpd.GeoDataFrame) -> None:
     church = next(f for f in fc["features"] if f["properties"]["id"] == 514348)
     assert church["properties"]["precision"] == "place"
     assert church["geometry"]["coordinates"] == pytest.approx([17.315889, 62.476083], abs=1e-6)
+
+
+# --- streets and crossings (synthetic street frames shaped like NVDB_DKGatunamn) ---------------
+
+# Near Vivsta (619853, 6930586) and Sörberge (620774, 6932465); a crossing near Tallnäs.
+JARNVAGSGATAN_VIVSTA = LineString([(619700, 6930500), (620000, 6930700)])
+JARNVAGSGATAN_SORBERGE = LineString([(620700, 6932400), (620900, 6932500)])
+CROSSING = (621600.0, 6931800.0)
+
+
+@pytest.fixture(scope="module")
+def with_streets(gazetteer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    gatunamn = gpd.GeoDataFrame({
+        "RLID": ["1", "2", "3", "4", "5", "6"],
+        "NAMN": ["Järnvägsgatan", "Järnvägsgatan", "Syrenvägen", "Syrenvägen",
+                 "Södra Fagerviksvägen", "Centrumvägen"],
+    }, geometry=[
+        JARNVAGSGATAN_VIVSTA, JARNVAGSGATAN_SORBERGE,
+        LineString([(621400, 6931800), (621700, 6931800)]),
+        LineString([(622700, 6932700), (622900, 6932700)]),  # a far part, crossing nothing
+        LineString([(621600, 6931700), (621600, 6932000)]),
+        LineString([(630000, 6940000), (630400, 6940000)]),
+    ], crs="EPSG:3006")
+    return merge_gazetteers(streets_from_nvdb(gatunamn), gazetteer)
+
+
+def test_street_in_named_district(with_streets: gpd.GeoDataFrame) -> None:
+    matcher = build_matcher(with_streets, municipality=MUNICIPALITY)
+    found = matcher.match("Trafikolycka på Järnvägsgatan i Vivsta, Timrå.")
+    assert (found.place, found.precision) == ("Järnvägsgatan, Vivsta", "street")
+    assert found.geometry.distance(JARNVAGSGATAN_VIVSTA) < 0.01
+    vivsta = with_streets.set_index("name").geometry["Vivsta"]
+    assert found.geometry.distance(vivsta) < 20  # the street's point nearest the district
+    assert 50 <= found.precision_m <= 200  # the Vivsta part's extent, not the whole name's
+    other = matcher.match("Larm om trafikolycka på Järnvägsgatan, Sörberge.")
+    assert other.precision == "street"
+    assert other.geometry.distance(JARNVAGSGATAN_SORBERGE) < 0.01
+    alone = matcher.match("Trafikolycka på Järnvägsgatan")
+    assert alone.precision == "street" and alone.precision_m > 1000  # which part is unknown
+
+
+def test_street_crossing(with_streets: gpd.GeoDataFrame) -> None:
+    matcher = build_matcher(with_streets, municipality=MUNICIPALITY)
+    found = matcher.match(
+        "Resultat efter trafikkontroll på Syrenvägen/Södra Fagerviksvägen, Tallnäs.")
+    assert (found.place, found.precision) == ("Syrenvägen/Södra Fagerviksvägen", "street")
+    assert found.geometry.equals(Point(CROSSING))
+    assert found.precision_m == 25.0
+    spoken = matcher.match("Olycka i korsningen Södra Fagerviksvägen och Syrenvägen")
+    assert spoken.geometry.equals(Point(CROSSING))
+    # Two streets named apart are no crossing: the more precise street is taken (Syrenvägen
+    # has two parts far apart), at its point nearest the district.
+    apart = matcher.match("Syrenvägen, Tallnäs. Senare även Södra Fagerviksvägen.")
+    assert apart.place == "Södra Fagerviksvägen, Tallnäs"
+    assert apart.geometry.distance(LineString([(621600, 6931700), (621600, 6932000)])) < 0.01
+
+
+def test_streets_far_apart_are_no_crossing(with_streets: gpd.GeoDataFrame) -> None:
+    matcher = build_matcher(with_streets, municipality=MUNICIPALITY)
+    found = matcher.match("Centrumvägen/Syrenvägen, Söråker")
+    assert found.precision == "street" and "/" not in found.place
+
+
+def test_real_events_with_streets(shared_data: Path, with_streets: gpd.GeoDataFrame,
+                                  placed: gpd.GeoDataFrame) -> None:
+    events = parse_events(read_events(shared_data / TIMRA_EVENTS), origin=TIMRA_EVENTS)
+    out = geocode_events(events, with_streets, municipality=MUNICIPALITY).set_index("event_id")
+    before = placed.set_index("event_id")
+    assert (out["precision"] != "municipality").sum() >= (
+        before["precision"] != "municipality").sum()
+    assert out.loc[421635, "precision"] == "street"  # Järnvägsgatan i Vivsta
+    assert out.loc[429908, "precision"] == "street"  # Järnvägsgatan, Vivsta
+    assert out.loc[442080, "place"] == "Syrenvägen/Södra Fagerviksvägen"
+    assert out.loc[442080].geometry.equals(Point(CROSSING))
+    # Events naming no street of the frame are placed as before.
+    same = ~out.index.isin([421635, 429908, 442080, 483389, 506913, 506914, 462945])
+    assert (out.loc[same, "place"] == before.loc[same, "place"]).all()
+
+
+# --- county-level events and summaries ----------------------------------------------------------
+
+def _raw(event_id: int, event_type: str, summary: str, *, area: str = "Västernorrlands län",
+         gps: str = "63.427647,17.729244") -> dict[str, object]:
+    return {"id": event_id, "datetime": "2024-03-01 7:16:00 +01:00", "type": event_type,
+            "name": f"01 mars 07:01, {event_type}, {area}", "summary": summary,
+            "url": "/x/", "location": {"name": area, "gps": gps}}
+
+
+def test_county_events(gazetteer: gpd.GeoDataFrame) -> None:
+    events = parse_events([
+        _raw(1, "Trafikkontroll", "Västernorrland, resultat från trafikkontroller i dag."),
+        _raw(2, "Trafikkontroll", "Hastighetskontroll på E4 vid Sörberge."),
+        _raw(3, "Trafikkontroll", "Kontroll i Birsta."),  # a gazetteer place outside Timrå
+        _raw(4, "Trafikkontroll", "Timrå och Sundsvall, ett urval av polisens arbete"),
+        _raw(5, "Trafikkontroll", "Kontroll vid Sörberge.", area="Skåne län",
+             gps="55.99,13.59"),
+    ], origin="inline")
+    out = geocode_events(events, gazetteer, municipality=MUNICIPALITY,
+                         county="Västernorrlands län")
+    assert out["precision"].tolist() == ["lan", "locality", "lan", "municipality", "lan"]
+    assert out["place"].tolist() == ["Västernorrlands län", "Sörberge", "Västernorrlands län",
+                                     MUNICIPALITY, "Skåne län"]
+    assert out["municipality"].tolist() == ["Västernorrlands län", MUNICIPALITY,
+                                            "Västernorrlands län", MUNICIPALITY, "Skåne län"]
+    lon, lat = shapely.get_coordinates(out.to_crs("EPSG:4326").geometry.values[:1])[0]
+    assert (round(lat, 6), round(lon, 6)) == (63.427647, 17.729244)  # the county's centre
+    assert out.loc[1].geometry.equals(gazetteer.set_index("name").geometry["Sörberge"])
+    assert out.loc[1, "road"] == "E4"
+    # Without the county, county events are not matched at all.
+    plain = geocode_events(events, gazetteer, municipality=MUNICIPALITY)
+    assert set(plain["precision"]) == {"lan"}
+
+
+def test_summaries_naming_several_places(gazetteer: gpd.GeoDataFrame) -> None:
+    events = parse_events([
+        _raw(10, "Sammanfattning natt", "Ett urval av nattens polisverksamhet."),
+        _raw(11, "Sammanfattning natt",
+             "Ett urval av nattens händelser. Inbrott i en villa i Sörberge. "
+             "Bråk utanför en pub i Vivsta."),
+        _raw(12, "Sammanfattning kväll och natt", "Bråk i Sörberge och i Vivsta under natten."),
+        _raw(13, "Sammanfattning natt", "Lugn natt. En bil stulen i Söråker."),
+    ], origin="inline")
+    out = geocode_events(events, gazetteer, municipality=MUNICIPALITY,
+                         county="Västernorrlands län")
+    assert out["event_id"].tolist() == [10, 11, 12, 13]
+    assert out["precision"].tolist() == ["lan", "several", "several", "locality"]
+    assert out.loc[1, "place"] == "Sörberge, Vivsta"
+    assert out.loc[2, "place"] == "Sörberge, Vivsta"
+    assert out.loc[3, "place"] == "Söråker"
+    timra = gazetteer.set_index("name").geometry["Timrå"]
+    assert out.loc[1].geometry.equals(timra)  # not a location, like municipality precision
+
+    split = geocode_events(events, gazetteer, municipality=MUNICIPALITY,
+                           county="Västernorrlands län", split_summaries=True)
+    assert split["event_id"].tolist() == [10, 11, 11, 12, 13]
+    assert split["part"].tolist() == [0, 1, 2, 0, 0]
+    parts = split[split["event_id"] == 11]
+    assert parts["place"].tolist() == ["Sörberge", "Vivsta"]
+    assert parts["precision"].tolist() == ["locality", "locality"]
+    assert parts["summary"].tolist() == ["Inbrott i en villa i Sörberge.",
+                                         "Bråk utanför en pub i Vivsta."]
+    assert split.loc[3, "precision"] == "several"  # one sentence, two places: not split
+
+
+def test_real_county_events(shared_data: Path, gazetteer: gpd.GeoDataFrame) -> None:
+    """The 1,016 real county-level events of Västernorrland 2022-2024 (652 "Sammanfattning
+    natt", 318 "Trafikkontroll", …): their texts name the county or other municipalities
+    ("Härnösand och Sundsvall, …", "Ulvvik, …") and the API's summaries are only the first
+    sentence ("Ett urval av nattens polisverksamhet."), so none is placed in Timrå or split."""
+    sweden = shared_data / "polisen_events_sweden_2022_2024.jsonl.gz"
+    if not sweden.is_file():
+        pytest.skip(f"{sweden} is missing")
+    raw = [e for e in read_events(sweden)
+           if (e.get("location") or {}).get("name") == "Västernorrlands län"]
+    events = parse_events(raw, origin=sweden.name)
+    assert len(events) == 1016 and events["type"].map(is_summary).sum() == 655
+    out = geocode_events(events, gazetteer, municipality=MUNICIPALITY,
+                         county="Västernorrlands län", split_summaries=True)
+    assert out["event_id"].tolist() == events["event_id"].tolist()
+    assert (out["part"] == 0).all()
+    assert (out["precision"] == "lan").all()
+    assert (out["municipality"] == "Västernorrlands län").all()
