@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.access import PageRefused
 from api.deps import current_user, get_store
 from api.cache import ResponseCache
 from api.errors import error_body, install_error_handlers
@@ -73,6 +74,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(PageRefused)
+    async def _page_refused(_request: Request, exc: PageRefused) -> Response:
+        return exc.response
 
     @app.get("/api/health", tags=["system"], response_model=Health)
     def health(store: Store = Depends(get_store)) -> Health:

@@ -1,8 +1,7 @@
-"""FastAPI dependencies: settings, the store, the signed-in user and role checks."""
+"""FastAPI dependencies: settings, the store, the cache and the signed-in user (what the user
+may do: ``api.access``)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from fastapi import Depends, HTTPException, Request
 
@@ -65,17 +64,3 @@ def page_user(request: Request, settings: Settings, store: Store) -> User | None
 
 def role_of(user: User | None) -> str | None:
     return user.role if user else None
-
-
-def require_roles(*roles: str) -> Callable[..., User]:
-    """A dependency that lets only ``roles`` through (401 anonymous, 403 other roles)."""
-
-    def check(user: User | None = Depends(current_user)) -> User:
-        if user is None:
-            raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-        if user.role not in roles:
-            raise HTTPException(403, f"role {user.role!r} may not do this; needs one of "
-                                     f"{', '.join(roles)}")
-        return user
-
-    return check

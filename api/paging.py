@@ -3,7 +3,7 @@ same viewer, entity tags from a layer's generation, ``If-None-Match`` and page l
 
 An entity tag names what an answer was made from: the layer's generation counter
 (``Store.generation``, raised by every committed write), the viewer class (what
-``api.permissions.viewer_frame`` lets the role see) and the normalised query. The same tag
+``services.access.fit_frame`` lets the role see) and the normalised query. The same tag
 therefore never stands for two different sets of records, and no tag is computed before the
 caller's right to read the layer was checked.
 """

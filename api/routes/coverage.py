@@ -10,20 +10,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.cache import ResponseCache
-from api.deps import current_user, get_cache, get_settings, get_store, require_roles
+from api.access import require
+from api.deps import get_cache, get_settings, get_store
 from services import coverage as service
+from services.access import Viewer
 from store import Store
-from store.accounts import User
 from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/coverage", tags=["täckning"])
-PATROL_ROLES = ("patrullchef", "admin")
-_patrol_viewer = require_roles(*PATROL_ROLES)
 
 
 class BandOut(BaseModel):
@@ -158,7 +157,7 @@ def patrol_coverage(
     baseline_to: date | None = Query(None, description="Jämförelseperiodens sista dag."),
     reach_m: float = Query(service.DEFAULT_REACH_M, gt=0, le=1000,
                            description="Räckvidd från spåret för gatutäckning, meter."),
-    _user: User = Depends(_patrol_viewer),
+    _viewer: Viewer = Depends(require("coverage.patrols")),
     store: Store = Depends(get_store),
     cache: ResponseCache = Depends(get_cache),
     settings: Settings = Depends(get_settings),
@@ -175,20 +174,13 @@ def patrol_coverage(
     return Response(body, media_type="application/json")
 
 
-def _may_see_checks(user: User | None = Depends(current_user),
-                    settings: Settings = Depends(get_settings)) -> User | None:
-    if user is None and not settings.demo:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    return user
-
-
 @router.get("/checks", response_model=CheckCoverageOut)
 def check_coverage(
     from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
     to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
     radius_m: float = Query(service.DEFAULT_RADIUS_M, gt=0, le=50_000,
                             description="Avstånd från vägen som räknas, meter."),
-    _user: User | None = Depends(_may_see_checks),
+    _viewer: Viewer = Depends(require("coverage.checks")),
     store: Store = Depends(get_store),
     cache: ResponseCache = Depends(get_cache),
 ) -> Response:

@@ -8,23 +8,22 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from api.deps import current_user, get_settings, get_store, page_user, role_of
+from api.access import page, require, shown_user
+from api.deps import get_store
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
 from maps.base import json_island
 from services import hotspots as service
 from services.access import Viewer
 from store import Store
-from store.accounts import ROLE_SV, User
-from trygg.settings import Settings
+from store.accounts import ROLE_SV
 
 router = APIRouter(tags=["otrygga platser"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-VIEW_ROLES = frozenset({"rad", "patrullchef", "planerare", "admin"})
 Category = Literal[UNSAFE_CATEGORIES]  # type: ignore[valid-type]
 Source = Literal[REPORT_SOURCES]  # type: ignore[valid-type]
 
@@ -168,16 +167,6 @@ class HotspotsOut(BaseModel):
     density: list[list[float]] | None = None
 
 
-def _viewer_role(user: User | None, settings: Settings) -> str | None:
-    if user is None:
-        if not settings.demo:
-            raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-        return None
-    if user.role not in VIEW_ROLES:
-        raise HTTPException(403, f"role {user.role!r} may not see unsafe places over time")
-    return user.role
-
-
 @router.get("/api/hotspots", summary="Otrygga platser över tid (rutnät, trender)",
             response_model=HotspotsOut)
 def hotspots(
@@ -192,8 +181,7 @@ def hotspots(
     layer: Literal["both", "unsafe_places", "events"] = "both",
     cell_m: Annotated[float, Query(ge=50, le=5000, description="Cell size, metres")] = 250.0,
     density: Annotated[bool, Query(description="Include a kernel-density surface")] = False,
-    user: User | None = Depends(current_user),
-    settings: Settings = Depends(get_settings),
+    viewer: Viewer = Depends(require("hotspots.view")),
     store: Store = Depends(get_store),
 ) -> HotspotsOut:
     """Counts per cell and period with an emerging hot-spot category per cell (``trend``: a
@@ -201,7 +189,6 @@ def hotspots(
     ``too_few``; ``trend_sv`` its Swedish label, ``summary_sv`` a sentence; space-time Gi* with
     FDR, Mann–Kendall on the z-scores, see ``method``), a two-period comparison (the window's
     halves), felt against recorded safety and the points the caller may see."""
-    viewer = Viewer(_viewer_role(user, settings), settings.demo)
     start, end = service.window(store, from_, to)
     return HotspotsOut.model_validate(service.hotspots(
         store, viewer, start=start, end=end, period=period, cell_m=cell_m, layer=layer,
@@ -209,18 +196,13 @@ def hotspots(
 
 
 @router.get("/kartor/otrygga-platser", response_class=HTMLResponse, include_in_schema=False)
-def hotspots_page(request: Request, settings: Settings = Depends(get_settings),
+def hotspots_page(request: Request, viewer: Viewer = Depends(page("hotspots.view")),
                   store: Store = Depends(get_store)) -> Response:
-    user = page_user(request, settings, store)
-    if user is None and not settings.demo:
-        return RedirectResponse("/logga-in", status_code=303)
-    if user is not None and user.role not in VIEW_ROLES:
-        raise HTTPException(403, f"role {user.role!r} may not see this page")
-    viewer = Viewer(role_of(user), settings.demo)
     start, end = service.default_window(store)
     data = request.app.state.cache.get_or_make(
         service.page_key(store, viewer, start, end),
         lambda: json_island(service.page_data(store, viewer, start, end)))
     return templates.TemplateResponse(request, "hotspots.html", {
-        "request": request, "user": user, "role_sv": ROLE_SV, "start": start.isoformat(),
+        "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV,
+        "start": start.isoformat(),
         "end": end.isoformat(), "data_json": data, "sees_sensitive": viewer.sees_sensitive})

@@ -21,9 +21,10 @@ from fastapi import (
     APIRouter, Body, Depends, File, Form, Header, HTTPException, Query, Request, UploadFile,
 )
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from api.deps import current_user, get_settings, get_store, role_of
+from api.access import LayerName, layer_reader, layer_writer, require
+from api.deps import get_settings, get_store
 from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
@@ -38,7 +39,7 @@ from geo.layers import (
 )
 from services import exports
 from services.access import (
-    Viewer, may_read, may_write, sees_raw_text, sees_sensitive, viewer_frame,
+    Viewer, fit_frame, may_read, may_write, sees_raw_text, sees_sensitive,
 )
 from services.imports import API_PROVENANCE, import_upload
 from store import Store
@@ -47,7 +48,6 @@ from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/layers", tags=["lager"])
 GEOJSON = "application/geo+json"
-LayerName = Annotated[str, Field(pattern="^[a-z_]+$")]
 # Set by the server on every API write; what a client sends for them is ignored.
 SERVER_SET = ("provenance", "source")
 # Layers with records some readers may not see (``geo.privacy.without_sensitive``).
@@ -77,33 +77,11 @@ class ImportOut(BaseModel):
     replaced: bool
 
 
-def _readable(layer: str, user: User | None) -> None:
-    layer_spec(layer)  # 404 for unknown layers
-    role = role_of(user)
-    if not may_read(role, layer):
-        raise HTTPException(401 if user is None else 403,
-                            f"{'log in to read' if user is None else 'your role may not read'} "
-                            f"layer {layer!r}")
-
-
-def _writable(layer: str, user: User | None) -> User:
-    layer_spec(layer)
-    if user is None:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if not may_write(user.role, layer):
-        raise HTTPException(403, f"role {user.role!r} may not change layer {layer!r}")
-    return user
-
-
-def _visible(layer: str, gdf: gpd.GeoDataFrame, user: User | None) -> gpd.GeoDataFrame:
-    return viewer_frame(layer, gdf, role_of(user))  # free text raw: admin only
-
-
 def _not_found(layer: str, feature_id: int) -> NotFound:
     return NotFound(f"{layer} {feature_id} does not exist")
 
 
-def _readable_record(layer: str, feature_id: int, user: User | None,
+def _readable_record(layer: str, feature_id: int, role: str | None,
                      store: Store) -> gpd.GeoDataFrame:
     """The stored record if the caller may read it; else the very 404 a read gives (so a write
     cannot tell a hidden record from a missing one)."""
@@ -111,7 +89,7 @@ def _readable_record(layer: str, feature_id: int, user: User | None,
         current = store.get(layer, feature_id)
     except NotFound:
         raise _not_found(layer, feature_id) from None
-    if _visible(layer, current, user).empty:
+    if fit_frame(layer, current, role).empty:
         raise _not_found(layer, feature_id)
     return current
 
@@ -134,31 +112,24 @@ def _check_sensitivity_change(layer: str, feature_id: int, props: dict[str, Any]
                                  "(kategori eller flaggan sensitive)")
 
 
-def _anonymous_allowed(user: User | None, settings: Settings) -> None:
-    if user is None and not settings.demo:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-
-
 def _provenance_counts(gdf: gpd.GeoDataFrame) -> dict[str, int]:
     return {str(k): int(v) for k, v in gdf["provenance"].value_counts().items()} \
         if len(gdf) else {}
 
 
 @router.get("", summary="Lista lagren", response_model=list[LayerInfo])
-def list_layers(user: User | None = Depends(current_user),
-                settings: Settings = Depends(get_settings),
+def list_layers(viewer: Viewer = Depends(require("browse")),
                 store: Store = Depends(get_store)) -> list[LayerInfo]:
     """Every layer the caller may read, with its count and provenance."""
-    _anonymous_allowed(user, settings)
     out = []
     for name, spec in LAYERS.items():
-        if not may_read(role_of(user), name):
+        if not may_read(viewer, name):
             continue
-        gdf = _visible(name, store.read(name), user)
+        gdf = fit_frame(name, store.read(name), viewer)
         out.append(LayerInfo(
             name=name, title=spec.title_sv, geometry_types=list(spec.geometry_types),
             count=len(gdf), provenance=_provenance_counts(gdf),
-            writable=may_write(role_of(user), name),
+            writable=may_write(viewer, name),
             fields=[{"name": f.name, "kind": f.kind, "label": f.label_sv, "required": f.required,
                      "choices": list(f.choices) if f.choices else None} for f in spec.fields],
         ))
@@ -175,8 +146,7 @@ def read_layer(layer: LayerName, request: Request,
                    ge=1, le=MAX_LIMIT, description="Högst så många objekt per sida (utan: "
                                                    "alla)")] = None,
                offset: Annotated[int, Query(ge=0, description="Hoppa över så många")] = 0,
-               user: User | None = Depends(current_user),
-               settings: Settings = Depends(get_settings),
+               viewer: Viewer = Depends(layer_reader),
                store: Store = Depends(get_store)) -> Response:
     """The layer's features the caller may see, as an RFC 7946 FeatureCollection.
 
@@ -184,19 +154,17 @@ def read_layer(layer: LayerName, request: Request,
     ``numberMatched``/``numberReturned`` and a ``Link: <...>; rel="next"`` header while more
     follow; without, every feature as before. The ``ETag`` names the layer's generation, the
     viewer class and the query: ``If-None-Match`` with it answers 304."""
-    _anonymous_allowed(user, settings)
-    _readable(layer, user)
     window = bbox_window(bbox)  # clipped to EPSG:3006's area, widened to a 1 km grid
-    sees_all = sees_sensitive(role_of(user))
+    sees_all = viewer.sees_sensitive
     paged = limit is not None or offset > 0
 
     def render() -> str:
         if paged:
             page, matched = store.read_page(layer, limit=limit, offset=offset, bbox=window,
                                             hide_sensitive=not sees_all)
-            gdf = _visible(layer, page, user)
+            gdf = fit_frame(layer, page, viewer)
         else:
-            gdf = _visible(layer, store.read(layer, bbox=window), user)
+            gdf = fit_frame(layer, store.read(layer, bbox=window), viewer)
             matched = len(gdf)
         counts = _provenance_counts(gdf)
         members: dict[str, Any] = {"name": layer, "title": LAYERS[layer].title_sv,
@@ -207,7 +175,7 @@ def read_layer(layer: LayerName, request: Request,
                            limit=limit)
         return f"{matched}\n" + feature_collection(gdf, members=members)
 
-    key = ("layer", layer, store.generation(layer), viewer_class(role_of(user)), window, limit,
+    key = ("layer", layer, store.generation(layer), viewer_class(viewer.role), window, limit,
            offset)
     tag = entity_tag(*key)
     if not_modified(request, tag):
@@ -238,11 +206,10 @@ def _features_in(body: Any, layer: str) -> gpd.GeoDataFrame:
 def create_features(layer: LayerName,
                     body: Annotated[dict[str, Any], Body(
                         description="A GeoJSON Feature or FeatureCollection in WGS84")],
-                    user: User | None = Depends(current_user),
+                    writer: User = Depends(layer_writer),
                     store: Store = Depends(get_store)) -> WriteResult:
     """Add features; all of them or none (422 names every problem). ``provenance`` and
     ``source`` are the server's: real, entered by the signed-in account."""
-    writer = _writable(layer, user)
     ids = store.insert(layer, _features_in(body, layer), origin="request body",
                        provenance=API_PROVENANCE, source=f"Inlagd av {writer.name}", actor=writer)
     return WriteResult(ids=ids, count=len(ids))
@@ -253,7 +220,7 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
                 crs: Annotated[str | None, Form(pattern=r"^EPSG:\d{4,6}$")] = None,
                 provenance: Annotated[str | None, Form()] = None,
                 replace: Annotated[bool, Form()] = False,
-                user: User | None = Depends(current_user),
+                writer: User = Depends(layer_writer),
                 settings: Settings = Depends(get_settings),
                 store: Store = Depends(get_store)) -> ImportOut:
     """Import a GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV or OSM file; all or nothing.
@@ -261,7 +228,6 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
     Only admin may state the provenance (the form field, or the file's own provenance and source
     columns); for anyone else the server sets them: real, imported by the signed-in account.
     Replacing a layer that holds records hidden from the caller needs a role that reads them."""
-    writer = _writable(layer, user)
     admin = sees_raw_text(writer.role)
     if provenance is not None and not admin:
         raise HTTPException(403, f"rollen {writer.role!r} får inte ange ursprung (provenance); "
@@ -300,13 +266,10 @@ def export_layer(layer: LayerName,
                  dialect: Annotated[CsvDialect, Query(
                      description="CSV: excel (svenska Excel: BOM, semikolon, decimalkomma, svensk "
                                  "tid) eller rfc4180 (UTF-8, komma, UTC)")] = "excel",
-                 user: User | None = Depends(current_user),
-                 settings: Settings = Depends(get_settings),
+                 viewer: Viewer = Depends(layer_reader),
                  store: Store = Depends(get_store)) -> Response:
     """The layer as a file, holding what a read of the layer answers the caller."""
-    _anonymous_allowed(user, settings)
-    _readable(layer, user)
-    content = exports.layer_file(store, Viewer(role_of(user), settings.demo), layer, fmt,
+    content = exports.layer_file(store, viewer, layer, fmt,
                                  csv_dialect=dialect)
     return download(content, f"{layer}.{fmt}", fmt)
 
@@ -314,12 +277,9 @@ def export_layer(layer: LayerName,
 @router.get("/{layer}/{feature_id}", summary="Hämta ett objekt",
             responses={200: {"content": {GEOJSON: {}}}})
 def read_feature(layer: LayerName, feature_id: int,
-                 user: User | None = Depends(current_user),
-                 settings: Settings = Depends(get_settings),
+                 viewer: Viewer = Depends(layer_reader),
                  store: Store = Depends(get_store)) -> Response:
-    _anonymous_allowed(user, settings)
-    _readable(layer, user)
-    gdf = _visible(layer, _readable_record(layer, feature_id, user, store), user)
+    gdf = fit_frame(layer, _readable_record(layer, feature_id, viewer.role, store), viewer)
     return Response(single_feature(gdf), media_type=GEOJSON)
 
 
@@ -330,14 +290,13 @@ def update_feature(layer: LayerName, feature_id: int,
                        description="A GeoJSON Feature with the properties (and optionally the "
                                    "geometry, WGS84) to change; 'version' makes it conditional")],
                    if_match: Annotated[str | None, Header()] = None,
-                   user: User | None = Depends(current_user),
+                   writer: User = Depends(layer_writer),
                    store: Store = Depends(get_store)) -> Response:
     """Change some properties and/or the geometry. Send the version you read (``If-Match`` or
     ``properties.version``) and a concurrent change gives 409 instead of being overwritten.
     A record the caller may not read answers 404 as a read would, whatever the version; the
     answer is the record as the caller may read it (free text scrubbed but for admin)."""
-    writer = _writable(layer, user)
-    current = _readable_record(layer, feature_id, writer, store)
+    current = _readable_record(layer, feature_id, writer.role, store)
     props = dict(body.get("properties") or {})
     version = props.pop("version", None)
     if if_match:
@@ -355,8 +314,8 @@ def update_feature(layer: LayerName, feature_id: int,
         expected = int(version) if version is not None else None
     except (TypeError, ValueError):
         raise ImportRejected(f"version {version!r} is not a whole number") from None
-    gdf = _visible(layer, _update_checked(layer, feature_id, props, current, writer, store,
-                                          geometry=geometry, expected=expected), writer)
+    gdf = fit_frame(layer, _update_checked(layer, feature_id, props, current, writer, store,
+                                          geometry=geometry, expected=expected), writer.role)
     if gdf.empty:  # cannot happen with the checks above; never hand out what a read hides
         raise _not_found(layer, feature_id)
     return Response(single_feature(gdf), media_type=GEOJSON)
@@ -377,7 +336,7 @@ def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
             return store.update(layer, feature_id, props, actor=writer, geometry=geometry,
                                 geometry_crs=WEB_CRS, expected_version=pin)
         except Conflict:
-            current = _readable_record(layer, feature_id, writer, store)  # 404 if hidden now
+            current = _readable_record(layer, feature_id, writer.role, store)  # 404 if hidden now
             if expected is not None or attempt == 2:
                 raise
             _check_sensitivity_change(layer, feature_id, props, current, writer)
@@ -386,10 +345,9 @@ def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
 
 @router.delete("/{layer}/{feature_id}", summary="Ta bort ett objekt", status_code=204)
 def delete_feature(layer: LayerName, feature_id: int,
-                   user: User | None = Depends(current_user),
+                   writer: User = Depends(layer_writer),
                    store: Store = Depends(get_store)) -> Response:
     """Delete one record; one the caller may not read answers 404 as a read would."""
-    writer = _writable(layer, user)
-    _readable_record(layer, feature_id, writer, store)
+    _readable_record(layer, feature_id, writer.role, store)
     store.delete(layer, feature_id, actor=writer)
     return Response(status_code=204)

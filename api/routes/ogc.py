@@ -37,13 +37,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from api.access import refuse, viewer_of
 from api.deps import current_user, get_settings, get_store, role_of
 from api.errors import error_body
 from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
 )
-from services.access import may_read, sees_sensitive, viewer_frame
+from services.access import (
+    Viewer, fit_frame, layer_refusal, may_read, refusal, sees_sensitive,
+)
 from geo.crs import AREA_OF_USE_3006_WGS84, NOWHERE_3006, WORK_CRS
 from geo.errors import NotFound
 from geo.geojson import json_value
@@ -114,17 +117,17 @@ LayerPath = Annotated[str, Path(pattern="^[a-z_]+$", description="Lagrets namn")
 
 def _reader(user: User | None, settings: Settings) -> str | None:
     """The caller's role; anonymous callers only in demo mode (401 otherwise)."""
-    if user is None and not settings.demo:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+    refused = refusal(viewer_of(user, settings), "browse")
+    if refused is not None:
+        refuse(refused)
     return role_of(user)
 
 
 def _collection_readable(layer: str, role: str | None, user: User | None) -> None:
     layer_spec(layer)  # 404 for unknown layers
-    if not may_read(role, layer):
-        raise HTTPException(401 if user is None else 403,
-                            f"{'log in to read' if user is None else 'your role may not read'} "
-                            f"layer {layer!r}")
+    refused = layer_refusal(Viewer(role, demo=True), layer)  # _reader has checked demo mode
+    if refused is not None:
+        refuse(refused)
 
 
 # --- coordinate reference systems ---------------------------------------------------------------
@@ -422,7 +425,7 @@ def items(layer: LayerPath, request: Request, f: Format = None,
                 time_from=None if when is None else when[0],
                 time_to=None if when is None else when[1],
                 hide_sensitive=not sees_sensitive(role))
-        gdf = viewer_frame(layer, gdf, role)
+        gdf = fit_frame(layer, gdf, role)
         links = [_link(_relative(str(request.url), base), "self", GEOJSON, "Den här sidan"),
                  _link(f"{base}/ogc/collections/{layer}", "collection", JSON)]
         following = next_offset(offset=offset, limit=limit, matched=matched)
@@ -466,7 +469,7 @@ def item(layer: LayerPath, feature_id: int, request: Request, f: Format = None,
     headers = {"ETag": tag, "Content-Crs": f"<{out_crs}>"}
     missing = NotFound(f"{layer} {feature_id} does not exist")
     try:
-        gdf = viewer_frame(layer, store.get(layer, feature_id), role)
+        gdf = fit_frame(layer, store.get(layer, feature_id), role)
     except NotFound:
         raise missing from None
     if gdf.empty:

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import SESSION_COOKIE, get_settings, get_store, page_user, role_of
+from api.access import page, viewer_of
+from api.deps import SESSION_COOKIE, get_settings, get_store, page_user
 from api.routing import served_routes
 from api.security import secure_cookies
-from services.access import may_read, sees_sensitive, without_sensitive
+from services.access import Viewer, fit_frame, layer_refusal, may_read
 from geo.layers import LAYERS, PROVENANCE_SV
-from geo.privacy import scrub_frame
 from maps.overview import overview_map
 from store import Store
 from store.accounts import (
@@ -53,13 +53,12 @@ def start_page(request: Request, settings: Settings = Depends(get_settings),
     paths = {path for method, path in served_routes(request.app) if method == "GET"}
     views = [{"href": href, "title": title, "text": text, "roles": roles,
               "available": href in paths} for href, title, text, roles in VIEWS]
+    viewer = viewer_of(user, settings)
     layers = []
     for name, spec in LAYERS.items():
-        if not (may_read(role_of(user), name) and (user or settings.demo)):
+        if layer_refusal(viewer, name) is not None:
             continue
-        gdf = store.read(name)
-        if not sees_sensitive(role_of(user)):
-            gdf = without_sensitive(name, gdf)
+        gdf = fit_frame(name, store.read(name), viewer)
         kinds = sorted(set(gdf["provenance"])) if len(gdf) else []
         layers.append({"title": spec.title_sv, "count": f"{len(gdf):,}".replace(",", "\u00a0"),
                        "provenance": ", ".join(PROVENANCE_SV[k] for k in kinds) or "–"})
@@ -130,25 +129,15 @@ def logout(request: Request, settings: Settings = Depends(get_settings),
 
 
 @router.get("/kartor/oversikt", response_class=HTMLResponse)
-def overview_page(request: Request, settings: Settings = Depends(get_settings),
+def overview_page(request: Request, viewer: Viewer = Depends(page("browse")),
                   store: Store = Depends(get_store)) -> Response:
-    user = page_user(request, settings, store)
-    if user is None and not settings.demo:
-        return RedirectResponse("/logga-in", status_code=303)
-    role = role_of(user)
     names = [name for name in ("boundaries", "patrol_zones", "risk_roads", "unsafe_places",
-                               "traffic_checks", "events", "gazetteer") if may_read(role, name)]
+                               "traffic_checks", "events", "gazetteer") if may_read(viewer, name)]
 
     def render() -> str:
-        layers = {}
-        for name in names:
-            gdf = store.read(name)
-            layers[name] = gdf if sees_sensitive(role) else without_sensitive(name, gdf)
-            if role != "admin":
-                layers[name] = scrub_frame(name, layers[name])
+        layers = {name: fit_frame(name, store.read(name), viewer) for name in names}
         return overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()},
                             links=[("/", "Startsida"), ("/docs", "API")])
 
-    key = ("overview", tuple(names), store.generations(names), sees_sensitive(role),
-           role == "admin")
+    key = ("overview", tuple(names), store.generations(names), viewer.privacy_class)
     return HTMLResponse(request.app.state.cache.get_or_make(key, render))

@@ -8,26 +8,26 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from api.deps import current_user, get_settings, get_store, page_user, role_of
+from api.access import page, require, shown_user
+from api.deps import get_settings, get_store
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
 from geo.promise import OWNER_SV, STATUS_SV, Promise
 from geo.report import report_figures
 from services import register
 from services import report as service
-from services.access import Viewer, may_write
+from services.access import Viewer, may
 from store import Store
-from store.accounts import ROLE_SV, User
+from store.accounts import ROLE_SV
 from trygg.settings import Settings
 
 router = APIRouter(tags=["uppföljning"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-REPORT_ROLES = frozenset({"rad", "patrullchef", "planerare", "admin"})
 Owner = Literal[ACTION_OWNERS]  # type: ignore[valid-type]
 Status = Literal[ACTION_STATUSES]  # type: ignore[valid-type]
 
@@ -152,36 +152,16 @@ def _promise(settings: Settings) -> Promise:
     return service.promise(settings.data_dir)
 
 
-def _reader(user: User | None, settings: Settings) -> str | None:
-    if user is None:
-        if not settings.demo:
-            raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-        return None
-    if user.role not in REPORT_ROLES:
-        raise HTTPException(403, f"role {user.role!r} may not read the follow-up")
-    return user.role
-
-
-def register_writer(user: User | None = Depends(current_user)) -> User:
-    """The signed-in user if they may change the register (checked before the body is read)."""
-    if user is None:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if not may_write(user.role, "promise_actions"):
-        raise HTTPException(403, f"role {user.role!r} may not change the register")
-    return user
-
-
-def _viewer(user: User | None) -> Viewer:
-    return Viewer(role_of(user), name=user.name if user else None)
+reader = require("followup.read")
+register_writer = require("register.write")  # checked before the body is read
 
 
 # --- the promise and its register ---------------------------------------------------------------
 
 @router.get("/api/lofte", summary="Medborgarlöftets åtaganden", response_model=PromiseOut)
-def promise(user: User | None = Depends(current_user),
+def promise(_viewer: Viewer = Depends(reader),
             settings: Settings = Depends(get_settings)) -> PromiseOut:
     """The commitments, quoted word for word from the promise's text."""
-    _reader(user, settings)
     p = _promise(settings)
     return PromiseOut(title=p.title, municipality=p.municipality, source=p.source,
                       priorities=list(p.priorities), follow_up=p.follow_up,
@@ -193,37 +173,36 @@ def promise(user: User | None = Depends(current_user),
 
 @router.get("/api/lofte/atgarder", summary="Löftesregistrets åtgärder",
             response_model=list[ActionOut])
-def list_actions(user: User | None = Depends(current_user),
-                 settings: Settings = Depends(get_settings),
+def list_actions(viewer: Viewer = Depends(reader),
                  store: Store = Depends(get_store)) -> list[ActionOut]:
-    _reader(user, settings)
-    return [ActionOut(**a) for a in register.actions(store, _viewer(user))]
+    return [ActionOut(**a) for a in register.actions(store, viewer)]
 
 
 @router.post("/api/lofte/atgarder", summary="Lägg till en åtgärd", status_code=201,
              response_model=ActionOut)
-def add_action(body: ActionIn, writer: User = Depends(register_writer),
+def add_action(body: ActionIn, writer: Viewer = Depends(register_writer),
                settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> ActionOut:
     """Add an action to a commitment: at a point (lon/lat), in a patrol zone or everywhere."""
     place = register.Place(lon=body.lon, lat=body.lat, zone=body.zone)
     return ActionOut(**register.add_action(store, _promise(settings),
                                            body.model_dump(exclude={"zone", "lon", "lat"}),
-                                           place, writer=_viewer(writer)))
+                                           place, writer=writer))
 
 
 @router.patch("/api/lofte/atgarder/{action_id}", summary="Ändra en åtgärd",
               response_model=ActionOut)
-def change_action(action_id: int, body: ActionPatch, writer: User = Depends(register_writer),
+def change_action(action_id: int, body: ActionPatch,
+                  writer: Viewer = Depends(register_writer),
                   store: Store = Depends(get_store)) -> ActionOut:
     """Change status, owner, due date or text; marking it "klar" records when."""
     return ActionOut(**register.change_action(
         store, action_id, body.model_dump(exclude_unset=True, exclude={"version"}),
-        writer=_viewer(writer), expected_version=body.version))
+        writer=writer, expected_version=body.version))
 
 
 @router.delete("/api/lofte/atgarder/{action_id}", summary="Ta bort en åtgärd", status_code=204)
-def delete_action(action_id: int, _writer: User = Depends(register_writer),
+def delete_action(action_id: int, _writer: Viewer = Depends(register_writer),
                   store: Store = Depends(get_store)) -> Response:
     register.delete_action(store, action_id)
     return Response(status_code=204)
@@ -237,12 +216,11 @@ def delete_action(action_id: int, _writer: User = Depends(register_writer),
 def report(from_: Annotated[date, Query(alias="from", description="First day")],
            to: Annotated[date, Query(description="Last day, included")],
            format: Literal["json", "html", "pdf"] = "json",
-           user: User | None = Depends(current_user),
+           _viewer: Viewer = Depends(reader),
            settings: Settings = Depends(get_settings),
            store: Store = Depends(get_store)) -> Any:
     """One section per commitment with its indicators against the previous period, a map and a
     monthly chart; it opens with what changed since the last kept report."""
-    _reader(user, settings)
     made = service.make_report(store, _promise(settings), first=from_, last=to)
     if format == "html":
         return HTMLResponse(service.report_file(store, made, "html"))
@@ -257,30 +235,24 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
              response_model=KeptOut)
 def keep(from_: Annotated[date, Query(alias="from", description="First day")],
          to: Annotated[date, Query(description="Last day, included")],
-         user: User | None = Depends(current_user),
+         _viewer: Viewer = Depends(require("followup.keep")),
          settings: Settings = Depends(get_settings),
          store: Store = Depends(get_store)) -> KeptOut:
     """Keep the report of the period so the next meeting's report compares with it."""
-    if user is None:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    _reader(user, settings)
     made = service.make_report(store, _promise(settings), first=from_, last=to)
     fid = service.keep_report(store, made)
     return KeptOut(id=fid, report=ReportOut.model_validate(report_figures(made)))
 
 
 @router.get("/api/rapporter", summary="Sparade rapporter", response_model=list[KeptReport])
-def kept(user: User | None = Depends(current_user), settings: Settings = Depends(get_settings),
+def kept(_viewer: Viewer = Depends(reader),
          store: Store = Depends(get_store)) -> list[KeptReport]:
-    _reader(user, settings)
     return [KeptReport.model_validate(r) for r in service.kept_reports(store)]
 
 
 @router.get("/api/rapporter/{report_id}", summary="En sparad rapport", response_model=ReportOut)
-def kept_one(report_id: int, user: User | None = Depends(current_user),
-             settings: Settings = Depends(get_settings),
+def kept_one(report_id: int, _viewer: Viewer = Depends(reader),
              store: Store = Depends(get_store)) -> ReportOut:
-    _reader(user, settings)
     figures = service.kept_report(store, report_id)["figures"]
     if not figures:
         raise NotFound(f"report {report_id} has no figures")
@@ -290,22 +262,17 @@ def kept_one(report_id: int, user: User | None = Depends(current_user),
 # --- the register page ----------------------------------------------------------------------------
 
 @router.get("/kartor/lofte", response_class=HTMLResponse, include_in_schema=False)
-def register_page(request: Request, settings: Settings = Depends(get_settings),
+def register_page(request: Request, viewer: Viewer = Depends(page("followup.read")),
+                  settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
-    user = page_user(request, settings, store)
-    if user is None and not settings.demo:
-        return RedirectResponse("/logga-in", status_code=303)
-    if user is not None and user.role not in REPORT_ROLES:
-        raise HTTPException(403, f"role {user.role!r} may not see this page")
-    role = role_of(user)
     p = _promise(settings)
-    by_commitment = register.register_by_commitment(store, _viewer(user), p)
+    by_commitment = register.register_by_commitment(store, viewer, p)
     zones = list(store.read("patrol_zones")["name"])
     first, last = service.default_report_period(store)
     return templates.TemplateResponse(request, "promise.html", {
-        "request": request, "user": user, "role_sv": ROLE_SV, "promise": p,
+        "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "promise": p,
         "actions": by_commitment, "zones": zones, "owners": OWNER_SV, "statuses": STATUS_SV,
-        "can_write": user is not None and may_write(role, "promise_actions"),
+        "can_write": may(viewer, "register.write"),
         "reports": service.kept_reports(store), "today": last.isoformat(),
         "default_from": first.isoformat()})
 

@@ -6,22 +6,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import current_user, get_settings, get_store
+from api.access import require
+from api.deps import get_store
 from api.responses import download
 from geo.layers import RISK_CATEGORIES
 from services import exports
 from services import siting as core
-from services.access import Viewer, may_read, sees_sensitive
+from services.access import Viewer
 from store import Store
-from store.accounts import User
-from trygg.settings import Settings
 
 router = APIRouter(prefix="/api/siting", tags=["planering"])
-PLANNERS = frozenset({"planerare", "admin"})
 RiskCategory = Literal[RISK_CATEGORIES]  # type: ignore[valid-type]
 HOURS_PATTERN = r"^\s*\d{1,2}\s*-\s*\d{1,2}\s*(,\s*\d{1,2}\s*-\s*\d{1,2}\s*)*$"
 
@@ -156,17 +154,7 @@ class SnapOut(BaseModel):
     road: str
 
 
-def planner(user: User | None = Depends(current_user),
-            settings: Settings = Depends(get_settings)) -> User | None:
-    """Planners and admins; anonymous visitors too in demo mode (nothing is written)."""
-    if user is None:
-        if settings.demo:
-            return None
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if user.role not in PLANNERS:
-        raise HTTPException(403, f"role {user.role!r} may not plan traffic checks; needs "
-                                 "planerare or admin")
-    return user
+planner = require("siting.plan")  # anonymous visitors too in demo mode (nothing is written)
 
 
 def _suggest_options(body: SuggestIn) -> dict:
@@ -176,58 +164,51 @@ def _suggest_options(body: SuggestIn) -> dict:
 
 
 @router.post("/suggest", summary="Föreslå kontrollplatser", response_model=SuggestOut)
-def suggest(body: SuggestIn, user: User | None = Depends(planner),
+def suggest(body: SuggestIn, viewer: Viewer = Depends(planner),
             store: Store = Depends(get_store)) -> SuggestOut:
     """Choose k sites covering the most risk weight within the radius (exact MIP, HiGHS)."""
     _, doc = core.suggest(store, **_suggest_options(body),
-                          planned_checks_visible=sees_sensitive(user.role if user else None))
+                          planned_checks_visible=viewer.sees_planned_checks)
     return SuggestOut.model_validate(doc)
 
 
 @router.post("/schedule", summary="Slumpa en veckoplan", response_model=ScheduleOut)
-def schedule(body: ScheduleIn, user: User | None = Depends(planner),
+def schedule(body: ScheduleIn, viewer: Viewer = Depends(planner),
              store: Store = Depends(get_store)) -> ScheduleOut:
     """Draw a week's checks (site × time block) weighted by site risk and the hour-of-week
     risk profile of the traffic events; the seed makes it reproducible."""
     plan = body.model_dump(include={"week", "seed", "checks", "block_h", "max_per_site",
                                     "available_hours", "weekdays"})
     doc = core.schedule(store, **plan, **_suggest_options(body),
-                        planned_checks_visible=sees_sensitive(user.role if user else None))
+                        planned_checks_visible=viewer.sees_planned_checks)
     return ScheduleOut.model_validate(doc)
 
 
 @router.post("/snap", summary="Flytta en punkt till närmaste riskväg", response_model=SnapOut)
-def snap(body: SnapIn, _user: User | None = Depends(planner),
+def snap(body: SnapIn, _viewer: Viewer = Depends(planner),
          store: Store = Depends(get_store)) -> SnapOut:
     """The nearest point on a risk road within max_distance_m (422 if none)."""
     return SnapOut(**core.snap(store, body.lon, body.lat, max_distance_m=body.max_distance_m))
 
 
-def _planned_file(fmt: str, user: User | None, settings: Settings, store: Store) -> Response:
+def _planned_file(fmt: str, viewer: Viewer, store: Store) -> Response:
     """Planned checks are planned police operations: planerare, patrullchef and admin only,
     signed in even in demo mode."""
-    del settings  # demo mode opens no planned operation to anonymous visitors
-    if user is None:
-        raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
-    if not (may_read(user.role, "traffic_checks") and sees_sensitive(user.role)):
-        raise HTTPException(403, f"rollen {user.role!r} får inte läsa planerade kontroller")
-    content = exports.planned_checks_file(store, Viewer(user.role, name=user.name), fmt)
+    content = exports.planned_checks_file(store, viewer, fmt)
     return download(content, f"{exports.PLANNED_NAME}.{fmt}", fmt)
 
 
 @router.get("/planned.csv", summary="Planerade kontroller som CSV",
             responses={200: {"content": {"text/csv": {}}}})
-def planned_csv(user: User | None = Depends(current_user),
-                settings: Settings = Depends(get_settings),
+def planned_csv(viewer: Viewer = Depends(require("siting.planned")),
                 store: Store = Depends(get_store)) -> Response:
     """The planned traffic checks (status planerad) as CSV (WGS84 lat/lon)."""
-    return _planned_file("csv", user, settings, store)
+    return _planned_file("csv", viewer, store)
 
 
 @router.get("/planned.gpx", summary="Planerade kontroller som GPX",
             responses={200: {"content": {"application/gpx+xml": {}}}})
-def planned_gpx(user: User | None = Depends(current_user),
-                settings: Settings = Depends(get_settings),
+def planned_gpx(viewer: Viewer = Depends(require("siting.planned")),
                 store: Store = Depends(get_store)) -> Response:
     """The planned traffic checks as GPX waypoints for a GPS."""
-    return _planned_file("gpx", user, settings, store)
+    return _planned_file("gpx", viewer, store)
