@@ -58,6 +58,7 @@ LON_NAMES = ("lon", "lng", "long", "longitude", "longitud")
 EAST_NAMES = ("e", "east", "easting", "x", "sweref_e")
 NORTH_NAMES = ("n", "north", "northing", "y", "sweref_n")
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+NVDB_HINT = "; it looks like Trafikverket's NVDB: import it with --format nvdb"
 # A coordinate column may name its CRS by EPSG code: e_3014/n_3014, easting_epsg3014, wkt_3014.
 _NAMED_CRS = re.compile(r"^(?P<base>[a-z_]+?)[_ ]?(?:epsg[_: ]?)?(?P<code>\d{4,5})$")
 
@@ -74,13 +75,16 @@ def file_format(path: Path) -> str:
 
 
 def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None,
-                    source_layer: str | None = None,
-                    max_bytes: int | None = None) -> gpd.GeoDataFrame:
+                    source_layer: str | None = None, max_bytes: int | None = None,
+                    file_type: str | None = None, boundary: Any = None) -> gpd.GeoDataFrame:
     """Read the features of ``path`` meant for layer ``spec``, in the file's own CRS.
 
-    ``crs`` overrides a missing or wrong CRS; ``source_layer`` picks a layer of a multi-layer
-    GeoPackage; a file larger than ``max_bytes`` is refused before it is read. Raises
-    ``ImportRejected`` naming the file for anything unreadable.
+    ``crs`` overrides a missing or wrong CRS (and names the CRS of CSV E/N columns, which
+    must otherwise be unambiguous: see ``geo.crs.en_crs``); ``source_layer`` picks a layer of
+    a multi-layer GeoPackage; a file larger than ``max_bytes`` is refused before it is read.
+    ``file_type="nvdb"`` reads a Trafikverket NVDB delivery into risk roads with
+    ``geo.nvdb.read_nvdb``, clipped to ``boundary``. Raises ``ImportRejected`` naming the file
+    for anything unreadable.
     """
     path = Path(path)
     origin = path.name
@@ -93,9 +97,18 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
         raise ImportRejected(f"{origin}: {size / 1e6:,.0f} MB is more than the "
                              f"{max_bytes / 1e6:,.0f} MB an import may be (TRYGG_MAX_IMPORT_MB); "
                              "split the file or import it by area")
-    fmt = file_format(path)
     if crs is not None:
         crs = checked_crs(crs, origin=origin)
+    if file_type is not None:
+        if file_type != "nvdb":
+            raise ImportRejected(f"{origin}: unknown file type {file_type!r}; the one named "
+                                 "type is 'nvdb' (Trafikverket's NVDB from Lastkajen)")
+        if spec.name != "risk_roads":
+            raise ImportRejected(f"{origin}: NVDB imports into risk_roads, not {spec.name}")
+        from geo.nvdb import read_nvdb  # geo.nvdb reads its layers through this module
+
+        return read_nvdb(path, boundary=boundary, crs=crs)
+    fmt = file_format(path)
     if fmt == "geojson":
         gdf = _read_geojson(path, crs=crs)
     elif fmt == "csv":
@@ -106,11 +119,11 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
         gdf = _read_osm(path, spec)
     elif fmt == "shapefile":
         gdf = read_ogr(_shapefile_target(path), origin=origin, layer=source_layer,
-                        max_features=MAX_FEATURES)
+                       max_features=MAX_FEATURES)
     else:
         check_gpkg(path)
         gdf = read_ogr(str(path), origin=origin, layer=source_layer or _gpkg_layer(path, spec),
-                        max_features=MAX_FEATURES)
+                       max_features=MAX_FEATURES)
     if crs is not None and fmt not in ("geojson", "csv"):
         gdf = gdf.set_crs(crs, allow_override=True)
     if len(gdf) == 0:
@@ -193,8 +206,9 @@ def _gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
         return None
     if spec.name in layers:
         return spec.name
+    nvdb = any("hastighetsgrans" in name.lower() for name in layers)
     raise ImportRejected(f"{path.name}: holds layers {', '.join(layers)}; name the one to import "
-                         f"(--source-layer) or call it {spec.name!r}")
+                         f"(--source-layer) or call it {spec.name!r}" + (NVDB_HINT if nvdb else ""))
 
 
 def zip_members(path: Path) -> list[zipfile.ZipInfo]:
@@ -224,8 +238,9 @@ def _shapefile_target(path: Path) -> str:
     members = zip_members(path)
     shps = [m.filename for m in members if m.filename.lower().endswith(".shp")]
     if len(shps) != 1:
+        nvdb = any("hastighetsgrans" in name.lower() for name in shps)
         raise ImportRejected(f"{path.name}: a zipped Shapefile must hold exactly one .shp, "
-                             f"found {len(shps)}")
+                             f"found {len(shps)}" + (NVDB_HINT if nvdb else ""))
     stem = shps[0][:-4]
     names = {m.filename.lower() for m in members}
     for needed in (".shx", ".dbf"):

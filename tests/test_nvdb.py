@@ -192,3 +192,20 @@ def test_substrings_keep_inner_vertices() -> None:
     assert shapely.get_coordinates(parts[1]).tolist() == [
         [E0 + 140, N0 + 2000], [E0 + 300, N0 + 2000], [E0 + 300, N0 + 2120]]
     assert round(parts[2].length, 6) == 0.0
+
+
+def test_through_the_importer(tmp_path: Path) -> None:
+    from geo.io import read_layer_file
+
+    spec = layer_spec("risk_roads")
+    path = _shape_zip(tmp_path, _old_layers())
+    roads = read_layer_file(path, spec, file_type="nvdb",
+                            boundary=box(E0 - 10, N0 - 10, E0 + 300, N0 + 3000))
+    assert list(roads["name"]) == ["Väg 331", "Skolvägen"]
+    with pytest.raises(ImportRejected, match="exactly one .shp, found 5; it looks like "
+                                             "Trafikverket's NVDB: import it with --format nvdb"):
+        read_layer_file(path, spec)
+    with pytest.raises(ImportRejected, match="holds layers .*--format nvdb"):
+        read_layer_file(_gpkg(tmp_path, _new_layers()), spec)
+    with pytest.raises(ImportRejected, match="NVDB imports into risk_roads, not patrols"):
+        read_layer_file(path, layer_spec("patrols"), file_type="nvdb")
