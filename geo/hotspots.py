@@ -42,7 +42,7 @@ from geo.errors import ValidationFailed
 from geo.grid import (
     DEFAULT_CELL_M, cell_ids, cell_indices, cell_polygons, check_cell_size, parse_cell_ids,
 )
-from geo.layers import LOCAL_TZ
+from geo.layers import LOCAL_TZ, UNPLACED_PRECISIONS
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def placed_only(events: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     """(events placed more precisely than the municipality, number not placed)."""
     if "precision" not in events.columns or events.empty:
         return events, 0
-    unplaced = events["precision"].fillna("municipality") == "municipality"
+    unplaced = events["precision"].fillna("municipality").isin(UNPLACED_PRECISIONS)
     return events[~unplaced], int(unplaced.sum())
 
 

@@ -37,6 +37,8 @@ CANDIDATE_KINDS = ("rastficka", "parkering", "busshallplats", "annan")
 # "street": on a named street or at a crossing; "lan": only the county is known; "several":
 # the text names several places it does not tell apart (see geo.geocode).
 LOCATION_PRECISIONS = ("place", "street", "locality", "municipality", "lan", "several")
+# Precisions whose point is not the event's location (maps and hotspots leave them out).
+UNPLACED_PRECISIONS = ("municipality", "lan", "several")
 ACTIVITY_KINDS = ("narkotikainsats", "informationstraff", "utbildning", "trafikinsats",
                   "a_traktor_buskorning", "trygghetsvandring", "annat")
 ACTION_OWNERS = ("polisen", "kommunen", "timrabor")

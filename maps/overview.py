@@ -7,6 +7,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.crs import to_web
+from geo.layers import UNPLACED_PRECISIONS
 from geo.periods import LOCAL_TZ
 from geo.vocabulary import PROVENANCE_LONG_SV
 from maps.base import (
@@ -120,7 +121,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
 
     if "events" in layers and len(layers["events"]):
         events = layers["events"]
-        unplaced = events["precision"] == "municipality"
+        unplaced = events["precision"].isin(UNPLACED_PRECISIONS)
         if unplaced.any():
             notes.append(f"{int(unplaced.sum())} av {len(events)} händelser har bara kommunen "
                          "som plats och ritas inte ut.")
