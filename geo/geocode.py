@@ -12,11 +12,23 @@ from its ``name`` and ``summary`` ("Trafikolycka på E4 vid Sörberge.", "Länsv
 * Of all places named, the most specific wins: by kind (landmark or street-level before district,
   district before tätort, any place before the municipality's own name), then by the smaller
   ``precision_m``, then the longer name, then the earlier mention.
-* ``precision`` is "place" for a landmark or street-level entry (kinds ``PLACE_KINDS``),
-  "locality" for districts, tätorter and other areas, and "municipality" when nothing more
-  specific than the municipality is named. Street names without a gazetteer entry
-  ("Syrenvägen/Södra Fagerviksvägen, Tallnäs") do not make an event street-precise: the point
-  is the district's, and precision describes the point.
+* ``precision`` is "street" for a street entry (kind "street", line geometry from
+  ``geo.gazetteer_sources``), "place" for a landmark or other point-level entry (kinds
+  ``PLACE_KINDS``), "locality" for districts, tätorter and other areas, and "municipality" when
+  nothing more specific than the municipality is named. Street names without a gazetteer entry
+  ("Syrenvägen/Södra Fagerviksvägen, Tallnäs" with the hand gazetteer) do not make an event
+  street-precise: the point is the district's, and precision describes the point.
+* A street is a line, often of several parts (one name in several districts). When the text
+  also names a district or other place ("Järnvägsgatan i Vivsta"), the point is on the part
+  nearest that place, at its point nearest the place, and ``precision_m`` is that part's extent;
+  otherwise it is the middle of the longest part and ``precision_m`` the whole name's extent.
+  Two streets joined by "/", "&", "x" or "och" ("Syrenvägen/Södra Fagerviksvägen") are a
+  crossing: the point is where they meet (nearest the named district if they meet more than
+  once; within ``CROSSING_GAP_M`` when they do not quite touch), ``precision_m``
+  ``CROSSING_PRECISION_M``. A place name of several points is resolved the same way.
+* County-level events (``geocode_events``'s ``county``) are matched against the places inside
+  the municipality only, and summaries ("Sammanfattning natt") naming several places in
+  several sentences are "several" or split per sentence (``place_summary``).
 * The municipality's own name ("Timrå", "Timrå kommun", "Timrås", "utanför Timrå") is
   municipality precision even when the gazetteer has an entry of that name (the tätort Timrå):
   the municipality and its main town share the name, so a text naming only "Timrå" does not say
