@@ -20,6 +20,7 @@ from api.app import create_app
 from geo.check_coverage import check_coverage
 from geo.coverage import patrol_coverage, patrol_coverage_vertices, vertices_from_arrays
 from geo.crs import WORK_CRS
+from geo.errors import ValidationFailed
 from geo.io import read_layer_file
 from geo.layers import layer_spec
 from geo.periods import make_period
@@ -410,3 +411,87 @@ def test_a_two_hour_gap_is_not_presence() -> None:
     assert z.visits == 2
     z = zone_of(patrol_coverage(walk, square_zone(), period=DAY, max_ping_gap_min=180))
     assert z.minutes == pytest.approx(130.0)
+
+
+# --- the engine, options, and adversarial cases of the street-coverage rules ------------------
+
+def test_engine_builds_once_and_answers_like_patrol_coverage() -> None:
+    from geo.coverage import CoverageEngine, CoverageOptions
+
+    walks = pd.concat([timed_walk(line_xy(-20, 30, 120, 70), step_s=2.0),
+                       timed_walk(line_xy(10, 0, 60, 100), "2024-09-25T20:00:00", 3.0)],
+                      ignore_index=True)
+    week = make_period("2024-09-30", "2024-10-06")
+    before = make_period("2024-09-23", "2024-09-29")
+    options = CoverageOptions(reach_m=20.0, max_ping_gap_min=5.0)
+    engine = CoverageEngine.from_tracks(walks, square_zone(), options=options)
+    for period, baseline in ((week, before), (before, None), (DAY, week)):
+        assert engine.coverage(period, baseline=baseline) == patrol_coverage(
+            walks, square_zone(), period=period, baseline=baseline, reach_m=20.0,
+            max_ping_gap_min=5.0)
+        assert engine.zone_minutes(period) == {
+            1: zone_of(engine.coverage(period)).minutes}
+    assert zone_of(engine.coverage(before)).minutes > 0
+    assert zone_of(engine.coverage(DAY)).minutes > 0
+    with pytest.raises(ValidationFailed, match="reach_m"):
+        CoverageOptions(reach_m=0)
+
+
+def test_long_segment_arriving_from_outside_the_grid_covers_exactly() -> None:
+    # 30 s pings: the walk's one segment starts 60 m east of the zone (outside its grid) and
+    # ends 10 m from it; all of it within 50 m of the zone counts.
+    for xy in (np.array([[160.0, 50.0], [110.0, 50.0]]),
+               np.array([[170.0, -40.0], [130.0, 20.0], [180.0, 160.0]])):
+        z = zone_of(patrol_coverage(timed_walk(xy, step_s=30.0), square_zone(), period=DAY))
+        assert z.coverage_pct == pytest.approx(exact_pct(xy, square_zone().geometry.iloc[0],
+                                                         50.0), abs=0.05)
+
+
+def test_band_edge_cuts_the_coverage_at_18() -> None:
+    # 10 m every 30 s along y = 50 over a 200 m square, 17:55 → 18:05: x 0–100 is day,
+    # 100–200 evening.
+    xy = line_xy(0, 50, 200, 50, step_m=10.0)
+    zone = square_zone(200.0)
+    z = zone_of(patrol_coverage(timed_walk(xy, "2024-10-02T17:55:00", 30.0), zone, period=DAY))
+    poly = zone.geometry.iloc[0]
+    assert band(z, "dag", "alla").coverage_pct == pytest.approx(
+        exact_pct(line_xy(0, 50, 100, 50), poly, 50.0), abs=0.05)
+    assert band(z, "kvall", "alla").coverage_pct == pytest.approx(
+        exact_pct(line_xy(100, 50, 200, 50), poly, 50.0), abs=0.05)
+    assert z.coverage_pct == pytest.approx(exact_pct(xy, poly, 50.0), abs=0.05)
+    assert band(z, "dag", "alla").minutes == pytest.approx(5.0)
+
+
+def test_aligned_tracks_on_cell_edges_and_the_period_end_are_exact() -> None:
+    # Two walks exactly on cell boundaries (x = 25, y = 75 with 2.5 m cells), the second
+    # crossing the period's end at midnight: only its part before midnight counts.
+    xy1 = line_xy(25, -30, 25, 130, step_m=2.5)
+    xy2 = line_xy(-30, 75, 130, 75, step_m=2.5)
+    walks = pd.concat([timed_walk(xy1, "2024-10-02T12:00:00"),
+                       timed_walk(xy2, "2024-10-02T23:59:20", 1.0)], ignore_index=True)
+    z = zone_of(patrol_coverage(walks, square_zone(), period=DAY, reach_m=10.0))
+    until_midnight = xy2[:41]  # 40 s of the second walk, 2.5 m a second: to x = 70
+    both = shapely.union(shapely.buffer(shapely.LineString(xy1 + [E0, N0]), 10, quad_segs=1024),
+                         shapely.buffer(shapely.LineString(until_midnight + [E0, N0]), 10,
+                                        quad_segs=1024))
+    poly = square_zone().geometry.iloc[0]
+    expected = 100 * shapely.intersection(both, poly).area / poly.area
+    assert z.coverage_pct == pytest.approx(expected, abs=0.05)
+
+
+def test_clock_change_walk_covers_in_the_night_band_exactly() -> None:
+    wall = list(pd.date_range("2024-10-27 01:50", "2024-10-27 02:59:50", freq="10s"))
+    wall += list(pd.date_range("2024-10-27 02:00", "2024-10-27 03:10", freq="10s"))
+    x = np.linspace(-20, 60, len(wall))
+    walk = track([(float(xi), 20.0, w.strftime("%Y-%m-%dT%H:%M:%S"))
+                  for xi, w in zip(x, wall, strict=True)])
+    z = zone_of(patrol_coverage(walk, square_zone(), period=make_period("2024-10-27",
+                                                                        "2024-10-27"),
+                                reach_m=10.0))
+    expected = exact_pct(np.column_stack([x, np.full(len(x), 20.0)]),
+                         square_zone().geometry.iloc[0], 10.0)
+    assert band(z, "natt", "alla").coverage_pct == pytest.approx(expected, abs=0.05)
+    assert band(z, "alla", "helg").coverage_pct == pytest.approx(expected, abs=0.05)
+    assert band(z, "dag", "alla").coverage_pct == 0.0
+    assert band(z, "natt", "helg").minutes == pytest.approx(140.0 * 60 / 80, abs=0.01)  # x ≥ 0
+    assert z.coverage_pct == pytest.approx(expected, abs=0.05)
