@@ -115,8 +115,11 @@ def road_event_pairs(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
     found.append(by_ref.assign(reason="vägen nämns", rank=0))
 
     # 2. It names a street that the road's name holds, near enough.
-    near_ev, near_rd = _pairs_within(roads, events, precise,
-                                     near_m + np.nan_to_num(precision_m, nan=0.0))
+    # A named street may lie as far as the place's uncertainty beyond near_m; other events need
+    # near_m (and a known place) only.
+    reach_m = near_m + np.where(has_street, np.nan_to_num(precision_m, nan=0.0), 0.0)
+    near_ev, near_rd = _pairs_within(
+        roads, events, precise & (has_street | (precision_m <= max_precision_m)), reach_m)
     dist = shapely.distance(np.asarray(events.geometry.values, dtype=object)[near_ev],
                             np.asarray(roads.geometry.values, dtype=object)[near_rd])
     road_names = _text(roads, "name").str.casefold()
@@ -145,8 +148,8 @@ def road_event_pairs(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
     close = spatial[plain[spatial["event"]] & (spatial["dist"] <= near_m)
                     & (precision_m[spatial["event"]] <= max_precision_m)]
     found.append(close[["event", "road"]].assign(
-        reason=[f"{place[e]} ligger {d:.0f} m från linjen"
-                for e, d in zip(close["event"], close["dist"], strict=True)], rank=3))
+        reason=pd.Series(place[close["event"]], index=close.index) + " ligger "
+        + close["dist"].map("{:.0f}".format) + " m från linjen", rank=3))
 
     pairs = pd.concat([f[["event", "road", "reason", "rank"]] for f in found], ignore_index=True)
     pairs = pairs.sort_values(["road", "event", "rank"], kind="stable").drop_duplicates(
@@ -186,13 +189,12 @@ def reweight_roads(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
     pairs = road_event_pairs(roads, chosen, near_m=near_m, max_precision_m=max_precision_m)
     ev, rd = pairs["event"].to_numpy(dtype=int), pairs["road"].to_numpy(dtype=int)
     n = np.bincount(rd, minlength=len(roads))
-    types = _text(chosen, "type").to_numpy()[ev]
-    text = (_text(chosen, "name") + " " + _text(chosen, "summary")).str.casefold().to_numpy()[ev]
-    speed = (pd.Series(text, dtype=object).str.contains("hastighet", regex=False).to_numpy()
-             & ~pd.Series(types, dtype=object).str.startswith(CHECK_TYPES).to_numpy())
-    drunk = pd.Series(types, dtype=object).str.startswith("Rattfylleri").to_numpy()
-    has_speed = np.bincount(rd, weights=speed.astype(float), minlength=len(roads)) > 0
-    has_drunk = np.bincount(rd, weights=drunk.astype(float), minlength=len(roads)) > 0
+    types = _text(chosen, "type")
+    text = (_text(chosen, "name") + " " + _text(chosen, "summary")).str.casefold()
+    speed = (text.str.contains("hastighet", regex=False) & ~types.str.startswith(CHECK_TYPES))
+    drunk = types.str.startswith("Rattfylleri")
+    has_speed = np.bincount(rd, weights=speed.to_numpy(dtype=float)[ev], minlength=len(roads)) > 0
+    has_drunk = np.bincount(rd, weights=drunk.to_numpy(dtype=float)[ev], minlength=len(roads)) > 0
     out = roads.copy()
     out["risk_weight"] = 1.0 + n
     out["risk_categories"] = [["hastighet"] * bool(s) + ["rattfylleri"] * bool(d)
