@@ -30,11 +30,14 @@ The sources and their fields:
 from __future__ import annotations
 
 import re
+import warnings
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio  # type: ignore[import-untyped]
 import shapely
 
 from geo.crs import WORK_CRS
@@ -322,3 +325,48 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value if isinstance(v, str) and v.strip()]
     return []
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def _read(path: str | Path, *, layer: str, columns: list[str], where: str | None,
+          boundary: Any, crs: str) -> gpd.GeoDataFrame:
+    """One layer of a file through pyogrio, only ``columns`` and (when ``boundary`` is given)
+    the features in its bounding box, so that a county extract is read with bounded memory."""
+    bbox = None
+    if boundary is not None:
+        web = gpd.GeoSeries([boundary], crs=WORK_CRS).to_crs(crs)
+        bbox = tuple(float(v) for v in web.total_bounds)
+    shown = f"{Path(path).name}, layer {layer}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return pyogrio.read_dataframe(path, layer=layer, columns=columns, where=where,
+                                          bbox=bbox)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError) as exc:
+        raise ImportRejected(f"{shown}: cannot be read ({exc})") from None
+
+
+def gazetteer_from_osm(path: str | Path, *, boundary: Any = None) -> gpd.GeoDataFrame:
+    """Streets and places of an OSM extract (.osm.pbf or .osm, through GDAL's OSM driver):
+    ``streets_from_osm`` of its ``lines`` and ``places_from_osm`` of its ``points``, within
+    ``boundary`` (EPSG:3006) when given."""
+    lines = _read(path, layer="lines", columns=["name", "highway"],
+                  where="highway IS NOT NULL AND name IS NOT NULL", boundary=boundary,
+                  crs="EPSG:4326")
+    points = _read(path, layer="points", columns=["name", "place", "other_tags"],
+                   where="place IS NOT NULL AND name IS NOT NULL", boundary=boundary,
+                   crs="EPSG:4326")
+    origin = Path(path).name
+    return merge_gazetteers(streets_from_osm(lines, boundary=boundary, origin=origin),
+                            places_from_osm(points, boundary=boundary, origin=origin))
+
+
+def gazetteer_from_ortnamn(path: str | Path, *, kommunkod: str | None = None,
+                           boundary: Any = None) -> gpd.GeoDataFrame:
+    """``places_from_ortnamn`` of a GSD-Ortnamn GeoPackage's ``ortnamn`` layer."""
+    frame = _read(path, layer="ortnamn", columns=["ortnamn", "detaljtyp", "kommunkod"],
+                  where=None, boundary=boundary, crs="EPSG:3006")
+    return places_from_ortnamn(frame, kommunkod=kommunkod, boundary=boundary,
+                               origin=Path(path).name)

@@ -17,6 +17,8 @@ from geo.gazetteer_sources import (
     NVDB_STREETS_SOURCE,
     ORTNAMN_SOURCE,
     OSM_SOURCE,
+    gazetteer_from_ortnamn,
+    gazetteer_from_osm,
     merge_gazetteers,
     osm_tags,
     places_from_ortnamn,
@@ -166,3 +168,21 @@ def test_merge_keeps_the_first_entry_and_the_aliases() -> None:
     assert merged.attrs["gazetteer_roads"] == hand.attrs["gazetteer_roads"]
     assert merge_gazetteers(hand, osm)["kind"].tolist() == ["district", "landmark"]
     assert shapely.equals(merge_gazetteers(hand, osm).geometry.values, hand.geometry.values).all()
+
+
+def test_files_read_within_the_boundary(tmp_path: Path) -> None:
+    osm = tmp_path / "extract.osm"
+    _osm_file(osm)
+    both = gazetteer_from_osm(osm)
+    assert sorted(both["name"]) == ["Järnvägsgatan", "Vivsta"]
+    assert set(both["kind"]) == {"street", "suburb"}
+    away = gazetteer_from_osm(osm, boundary=box(610000, 6920000, 611000, 6921000))
+    assert away.empty and list(away.columns) == list(both.columns)
+    gpkg = tmp_path / "GSD-Ortnamn.gpkg"
+    ortnamn_layer().to_file(gpkg, layer="ortnamn")
+    assert sorted(gazetteer_from_ortnamn(gpkg, kommunkod="2262")["name"]) == [
+        "Sörberge", "Timrå kyrka"]
+    near = gazetteer_from_ortnamn(gpkg, boundary=box(619000, 6929000, 620000, 6930000))
+    assert near["name"].tolist() == ["Timrå kyrka"]
+    with pytest.raises(ImportRejected, match="layer ortnamn: cannot be read"):
+        gazetteer_from_ortnamn(osm)
