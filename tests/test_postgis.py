@@ -8,7 +8,11 @@ this module, the imported contract tests included."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +32,15 @@ from store.migrations.runner import head_revision, store_target
 from store.schema import layer_tables, metadata
 from tests import pg
 from tests.conftest import SECRET, LiveServer
-from tests.test_api import (  # noqa: F401  (run here against PostGIS)
+from tests.test_access_matrix import (  # noqa: F401  (run here against PostGIS)
+    matrix_client,
+    test_a_record_hidden_during_a_council_write_is_not_written,
+    test_only_police_roles_make_a_place_sensitive,
+    test_planned_checks_are_for_police_roles_everywhere,
+    test_police_roles_write_hidden_records_and_get_filtered_bodies,
+    test_writes_to_records_a_role_may_not_read_answer_as_a_read,
+)
+from tests.test_api import (  # noqa: F401
     test_council_never_receives_sensitive_records,
     test_create_read_patch_delete,
     test_file_upload_import_is_all_or_nothing,
@@ -337,3 +349,47 @@ def test_failed_copy_leaves_the_destination_as_it_was(tmp_path: Path, demo_templ
     target = Store.open(tmp_path / "target.sqlite")
     assert target.counts() == dict.fromkeys(layer_tables, 0) and target.audit() == []
     target.close()
+
+
+# --- crash safety -------------------------------------------------------------------------------
+
+IMPORTER = """
+import sys
+import geopandas as gpd
+import numpy as np
+from store import Store
+n = int(sys.argv[2])
+points = gpd.GeoSeries.from_xy(17.2 + (np.arange(n) % 1000) * 1e-4,
+                               62.4 + np.arange(n) // 1000 * 1e-4, crs="EPSG:4326")
+checks = gpd.GeoDataFrame({"status": ["genomford"] * n, "place": [f"K{i}" for i in range(n)]},
+                          geometry=points)
+Store.open(sys.argv[1]).insert("traffic_checks", checks, origin="stor.geojson", audit="import")
+"""
+
+
+def test_sigkill_during_import_leaves_no_partial_import(pg_cluster: pg.Cluster, store: Store,
+                                                        pg_url: str) -> None:
+    """The importing process dies in the middle of its transaction: PostgreSQL rolls it back,
+    and the writers' lock it held is free again."""
+    child = subprocess.Popen([sys.executable, "-c", IMPORTER, pg_url, "150000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    database = pg_url.split("/")[3].split("?")[0]
+    deadline = time.monotonic() + 180
+    inserting = 0
+    with pg_cluster.connect() as watcher:
+        while time.monotonic() < deadline and child.poll() is None and inserting < 3:
+            row = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND query LIKE "
+                "'INSERT INTO traffic_checks%%'", (database,)).fetchone()
+            inserting += 1 if row is not None and row[0] else 0
+            time.sleep(0.05)
+    assert child.poll() is None, ("the import finished before it could be killed: "
+                                  f"{child.communicate()[1].decode()[-500:]}")
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert store.count("traffic_checks") == 0 and store.generation("traffic_checks") == 0
+    assert store.audit() == [] and store.integrity_ok()
+    (fid,) = store.insert("traffic_checks", gpd.GeoDataFrame(  # the lock did not outlive it
+        {"status": ["genomford"]}, geometry=[shapely.Point(VIVSTA)], crs="EPSG:4326"))
+    assert store.count("traffic_checks") == 1 and fid >= 1
