@@ -151,9 +151,17 @@ def write_gazetteer(gdf: gpd.GeoDataFrame, path: str | Path, *,
     road's ``passes`` is rebuilt from the places' ``roads`` column, keeping the given order of
     places still passed and appending newly passed ones; roads only named in ``gdf`` are added.
     The per-place flag is written as ``inside_municipality``; ``provenance`` only when not "real".
+    Entries that are not points (streets, names of several places) are refused.
     """
     if gdf.crs is None:
         raise ValidationFailed("gazetteer: GeoDataFrame has no CRS; cannot write WGS84")
+    not_points = gdf.geometry.geom_type != "Point"
+    if not_points.any():
+        shown = ", ".join(map(str, gdf.loc[not_points, "name"].head(5)))
+        raise ValidationFailed(
+            f"gazetteer: {int(not_points.sum())} entries are not points ({shown}); the "
+            "gazetteer file holds points only: keep streets (geo.gazetteer_sources) in the store "
+            "or a GeoPackage")
     web = gdf.to_crs(WEB_CRS)
     xs = np.round(web.geometry.x.to_numpy(), COORDINATE_DECIMALS)
     ys = np.round(web.geometry.y.to_numpy(), COORDINATE_DECIMALS)

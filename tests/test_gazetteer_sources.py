@@ -12,7 +12,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 
-from geo.errors import ImportRejected
+from geo.errors import ImportRejected, ValidationFailed
+from geo.gazetteer import write_gazetteer
 from geo.gazetteer_sources import (
     NVDB_STREETS_SOURCE,
     ORTNAMN_SOURCE,
@@ -186,3 +187,10 @@ def test_files_read_within_the_boundary(tmp_path: Path) -> None:
     assert near["name"].tolist() == ["Timrå kyrka"]
     with pytest.raises(ImportRejected, match="layer ortnamn: cannot be read"):
         gazetteer_from_ortnamn(osm)
+
+
+def test_gazetteer_file_refuses_streets(tmp_path: Path) -> None:
+    streets = streets_from_nvdb(nvdb_gatunamn())
+    with pytest.raises(ValidationFailed, match="2 entries are not points"):
+        write_gazetteer(streets, tmp_path / "gazetteer.json")
+    assert not (tmp_path / "gazetteer.json").exists()
