@@ -128,7 +128,9 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
         _event_places(group("events"), events[~unplaced])
 
     if "gazetteer" in layers and len(layers["gazetteer"]):
-        _uncertain_points(group("gazetteer"), layers["gazetteer"], COLOURS["gazetteer"],
+        places = layers["gazetteer"]  # streets (lines) are not drawn as uncertain points
+        _uncertain_points(group("gazetteer"), places[places.geom_type == "Point"],
+                          COLOURS["gazetteer"],
                           lambda r: [("Ort", r["name"]), ("Grund", "angiven" if r["basis"] ==
                                                           "stated" else "uppskattad"),
                                      ("Lägesosäkerhet", _metres(r["precision_m"]))])
