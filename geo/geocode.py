@@ -25,7 +25,9 @@ from its ``name`` and ``summary`` ("Trafikolycka på E4 vid Sörberge.", "Länsv
   Two streets joined by "/", "&", "x" or "och" ("Syrenvägen/Södra Fagerviksvägen") are a
   crossing: the point is where they meet (nearest the named district if they meet more than
   once; within ``CROSSING_GAP_M`` when they do not quite touch), ``precision_m``
-  ``CROSSING_PRECISION_M``. A place name of several points is resolved the same way.
+  ``CROSSING_PRECISION_M``. A place name of several points is resolved the same way. A street
+  whose every part lies beyond ``STREET_REACH_M`` (or twice the place's ``precision_m``) of
+  the place named with it is another street of that name: the place is taken instead.
 * County-level events (``geocode_events``'s ``county``) are matched against the places inside
   the municipality only, and summaries ("Sammanfattning natt") naming several places in
   several sentences are "several" or split per sentence (``place_summary``).
@@ -84,6 +86,9 @@ _CROSSING_JOIN_RE = re.compile(r"\s*(?:/|&|\+|\bx\b|\boch\b|\bmot\b)\s*", re.IGN
 CROSSING_GAP_M = 30.0
 CROSSING_PRECISION_M = 25.0
 MIN_STREET_PRECISION_M = 50.0
+# A street named with a place ("Storgatan, Vivsta") must come this close to the place (or twice
+# its precision_m): else the text means another street of that name and the place is taken.
+STREET_REACH_M = 1000.0
 SUMMARY_TYPE_PREFIX = "sammanfattning"
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"'«(])")
 
@@ -225,6 +230,9 @@ class PlaceMatcher:
             if crossing is not None:
                 return PlaceMatch(crossing[0], "street", crossing[2], road, crossing[1],
                                   crossing[0], i)
+            if anchor is not None and self._too_far(i, anchor.target):
+                # Not this street: one of that name elsewhere. The named place is kept.
+                return self._plain(anchor, road)
         point, precision_m = self._point(i, anchor_geom)
         place = self._names[i]
         if anchor is not None and self.is_street(i):
@@ -232,6 +240,18 @@ class PlaceMatcher:
         precision = ("street" if self.is_street(i)
                      else "place" if self._kinds[i] in PLACE_KINDS else "locality")
         return PlaceMatch(place, precision, precision_m, road, point, best.text, i)
+
+    def _too_far(self, street: int, place: int) -> bool:
+        """Whether every part of ``street`` lies beyond the reach of ``place``: farther than
+        twice its precision and ``STREET_REACH_M``."""
+        reach = max(STREET_REACH_M, 2 * min(self._precisions[place], 1e9))
+        return bool(shapely.distance(self._geometries[street], self._geometries[place]) > reach)
+
+    def _plain(self, found: _Found, road: str | None) -> PlaceMatch:
+        i = found.target
+        point, precision_m = self._point(i, None)
+        precision = "place" if self._kinds[i] in PLACE_KINDS else "locality"
+        return PlaceMatch(self._names[i], precision, precision_m, road, point, found.text, i)
 
     def _point(self, i: int, anchor: BaseGeometry | None) -> tuple[BaseGeometry, float | None]:
         """The point of entry ``i``: for a street or a name of several places, the part nearest

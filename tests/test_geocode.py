@@ -337,10 +337,19 @@ def test_street_crossing(with_streets: gpd.GeoDataFrame) -> None:
     assert apart.geometry.distance(LineString([(621600, 6931700), (621600, 6932000)])) < 0.01
 
 
+def test_street_far_from_the_named_place_is_not_that_street(
+        with_streets: gpd.GeoDataFrame) -> None:
+    matcher = build_matcher(with_streets, municipality=MUNICIPALITY)
+    # The frame's Centrumvägen is 10 km from Söråker: the text means Söråker's.
+    found = matcher.match("Resultat efter en trafikkontroll på Centrumvägen, Söråker.")
+    assert (found.place, found.precision) == ("Söråker", "locality")
+    assert found.geometry.equals(with_streets.set_index("name").geometry["Söråker"])
+
+
 def test_streets_far_apart_are_no_crossing(with_streets: gpd.GeoDataFrame) -> None:
     matcher = build_matcher(with_streets, municipality=MUNICIPALITY)
-    found = matcher.match("Centrumvägen/Syrenvägen, Söråker")
-    assert found.precision == "street" and "/" not in found.place
+    found = matcher.match("Larm om trafikolycka på Centrumvägen/Syrenvägen.")
+    assert (found.place, found.precision) == ("Centrumvägen", "street")
 
 
 def test_real_events_with_streets(shared_data: Path, with_streets: gpd.GeoDataFrame,
