@@ -20,13 +20,12 @@ from geo.geojson import json_value
 from geo.grid import DEFAULT_CELL_M, cell_polygons
 from geo.disclosure import entered_by_viewers, fixed_table, release
 from geo.hotspots import (
-    TREND_SV, HotspotOptions, Period, as_utc, compare_periods, felt_vs_recorded, grid_counts,
-    hotspot_analysis,
+    HotspotOptions, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
     in_window, inside_area, kernel_density, placed_only, study_area,
 )
 from geo.layers import UNSAFE_CATEGORIES
-from geo.periods import LOCAL_TZ
-from geo.vocabulary import EVENTS_GROUP, HOTSPOT_GROUP_SV, PROVENANCE_SV
+from geo.periods import LOCAL_TZ, Granularity
+from geo.vocabulary import EVENTS_GROUP, HOTSPOT_GROUP_SV, PROVENANCE_SV, TREND_SV
 from geo.privacy import (
     SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_mask, without_sensitive,
 )
@@ -62,7 +61,7 @@ def _local_date(values: pd.Series) -> list[str | None]:
 
 
 def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: Viewer,  # noqa: PLR0913
-                 start: object, end: object, period: Period = "month",
+                 start: object, end: object, period: Granularity = "month",
                  cell_m: float = DEFAULT_CELL_M, layer: str = "both",
                  categories: list[str] | None = None, sources: list[str] | None = None,
                  event_types: list[str] | None = None,
@@ -250,7 +249,7 @@ def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,  #
     return out
 
 
-def _period_of(values: pd.Series, period: Period) -> list[str]:
+def _period_of(values: pd.Series, period: Granularity) -> list[str]:
     if len(values) == 0:
         return []
     t = pd.to_datetime(values, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -25,6 +26,10 @@ LOCAL_TZ = ZoneInfo(TZ_NAME)
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2100, 12, 31)
 MAX_DAYS = 5 * 366
+
+# The time step of a series (hotspot windows, report months): not a ``Period``, which is a run
+# of whole days.
+Granularity = Literal["month", "quarter"]
 
 BANDS = ("dag", "kvall", "natt")  # 06–18, 18–24, 00–06
 DAYTYPES = ("vardag", "helg")
