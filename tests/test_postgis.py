@@ -28,7 +28,7 @@ from api.app import create_app
 from store import Store, StoreVersionError
 from store.accounts import add_user, user_for_token
 from store.copy import DestinationNotEmpty, copy_store
-from store.migrations.runner import head_revision, store_target
+from store.migrations.runner import head_revision, store_engine, store_target, upgrade
 from store.schema import layer_tables, metadata
 from tests import pg
 from tests.conftest import SECRET, LiveServer
@@ -195,7 +195,8 @@ def test_new_database_gets_postgis_and_every_migration_once(pg_cluster: pg.Clust
 
 
 def test_url_that_went_through_a_path_setting_still_opens_postgres(pg_url: str) -> None:
-    mangled = Path(pg_url.replace("postgresql+psycopg://", "postgresql://"))
+    given = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    mangled = Settings(db=given, secret=SECRET).db  # TRYGG_DB=postgresql://... as a Path
     assert str(mangled).startswith("postgresql:/trygg@/")  # what Path makes of a URL
     s = Store.open(mangled)
     assert s.backend == "postgresql" and s.revision == head_revision()
@@ -393,3 +394,34 @@ def test_sigkill_during_import_leaves_no_partial_import(pg_cluster: pg.Cluster, 
     (fid,) = store.insert("traffic_checks", gpd.GeoDataFrame(  # the lock did not outlive it
         {"status": ["genomford"]}, geometry=[shapely.Point(VIVSTA)], crs="EPSG:4326"))
     assert store.count("traffic_checks") == 1 and fid >= 1
+
+
+def test_migration_0004_turns_stored_wkb_into_postgis_geometry(pg_cluster: pg.Cluster) -> None:
+    """A PostgreSQL store at 0003 (geometry as WKB in bytea) keeps every feature, now as
+    PostGIS geometry in EPSG:3006."""
+    url = pg_cluster.empty_database()
+    with psycopg.connect(host=str(pg_cluster.folder), port=pg_cluster.port, user=pg.SUPERUSER,
+                         dbname=url.split("/")[3].split("?")[0], autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION postgis")
+    assert upgrade(url, to_revision="0003").to_revision == "0003"
+    line = shapely.LineString([(619_580.5, 6_929_802.0), (621_045.3, 6_932_085.0)])
+    engine = store_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO risk_roads (geometry, minx, miny, maxx, maxy, created_at, updated_at, "
+            "version, name, provenance) VALUES (:g, 0, 0, 1, 1, 'x', 'x', 1, 'Gamla', 'real')"),
+            {"g": shapely.to_wkb(line)})
+        assert conn.execute(text("SELECT pg_typeof(geometry)::text FROM risk_roads")
+                            ).scalar_one() == "bytea"
+    engine.dispose()
+    done = upgrade(url)
+    assert (done.from_revision, done.to_revision) == ("0003", head_revision())
+    s = Store.open(url)
+    try:
+        (geometry,) = s.read("risk_roads").geometry
+        assert geometry.equals_exact(line, 0)
+        with s.engine.connect() as conn:
+            assert conn.execute(text("SELECT ST_SRID(geometry) FROM risk_roads")).scalar_one() \
+                == 3006
+    finally:
+        s.close()
