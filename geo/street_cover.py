@@ -46,6 +46,7 @@ class CoverSegments(NamedTuple):
 
     x: np.ndarray  # all vertices
     y: np.ndarray
+    len2: np.ndarray  # the squared length of the segment from each vertex
     members: np.ndarray  # the zone's members and their cells
     cells: np.ndarray
     plain: np.ndarray  # positions in ``members``
@@ -93,7 +94,7 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
                    else _groups(v.t[alone], bounds))
     plain = np.flatnonzero(plain_ok)
     return CoverSegments(
-        v.x, v.y, m, cells, plain, group[plain],
+        v.x, v.y, w.len2, m, cells, plain, group[plain],
         np.r_[x0n, v.x[alone]], np.r_[y0n, v.y[alone]],
         _point_line(np.r_[x0n, v.x[alone]], np.r_[x1n, v.x[alone]], np.r_[y0n, v.y[alone]],
                     np.r_[y1n, v.y[alone]]),
@@ -183,9 +184,7 @@ def _sampled_bits(c: CoverSegments, grid: Grid) -> np.ndarray:
     has_end = end >= 0
     g = c.plain_group
     keys = [c.cells.take(c.plain) * 8 + g, c.cells.take(end[has_end]) * 8 + g[has_end]]
-    dx = c.x.take(start + 1) - c.x.take(start)
-    dy = c.y.take(start + 1) - c.y.take(start)
-    longer = np.flatnonzero(dx * dx + dy * dy > grid.cell * grid.cell)
+    longer = np.flatnonzero(c.len2.take(start) > grid.cell * grid.cell)
     s = start[longer]
     for x0, y0, x1, y1, group in (
             (c.x[s], c.y[s], c.x[s + 1], c.y[s + 1], g[longer]),
@@ -264,7 +263,14 @@ def zone_tiles(grid: Grid, zone: shapely.Geometry, streets: np.ndarray | None) -
     size = t * grid.cell
     boxes = shapely.box(grid.x0 + tx * size, grid.y0 + ty * size,
                         grid.x0 + (tx + 1) * size, grid.y0 + (ty + 1) * size)
-    part = _polygonal(shapely.intersection(boxes, zone))
+    # A tile whose cells all lie wholly inside the zone is its own part: only the others are
+    # cut with the zone.
+    clear = np.zeros((nty * t, ntx * t), dtype=bool)
+    clear[:grid.ny, :grid.nx] = (grid.inside & (grid.clear2 > 0)).reshape(grid.ny, grid.nx)
+    whole = np.logical_and.reduce(clear.reshape(nty, t, ntx, t), axis=(1, 3))
+    edge = ~whole[ty, tx]
+    part = boxes.copy()
+    part[edge] = _polygonal(shapely.intersection(boxes[edge], zone))
     index = np.full((nty, ntx), -1, dtype=np.int64)
     index[ty, tx] = np.arange(len(ty))
     street_m = None
@@ -404,10 +410,23 @@ class ZoneCover:
         parts, owner = shapely.get_parts(pieces, return_index=True)
         is_line = shapely.get_type_id(parts) == 1
         parts, tile = parts[is_line], t[owner[is_line]]
-        used, tile = np.unique(tile, return_inverse=True)
-        shapes = shapely.multilinestrings(parts, indices=tile)
-        buffered = shapely.buffer(shapes, r, quad_segs=_QUAD_SEGS)
-        return float(base + self._of(shapely.intersection(open_part[used], buffered)).sum())
+        # Each straight piece's disc sweep cut to its open part first, then joined per part:
+        # the union of small pieces inside a few cells, not the buffer of a jittery track.
+        xy, part = shapely.get_coordinates(parts, return_index=True)
+        i = np.flatnonzero(part[1:] == part[:-1])
+        owner = tile[part[i]]
+        swept = shapely.buffer(shapely.linestrings(np.stack([xy[i], xy[i + 1]], axis=1)), r,
+                               quad_segs=_QUAD_SEGS)
+        clipped = shapely.intersection(swept, open_part[owner])
+        used, slot = np.unique(owner, return_inverse=True)
+        order = np.argsort(slot, kind="stable")
+        first = np.searchsorted(slot[order], np.arange(len(used)))
+        rank = np.empty(len(slot), dtype=np.int64)
+        rank[order] = np.arange(len(slot)) - np.repeat(first, np.bincount(slot))
+        table = np.full((len(used), int(rank.max()) + 1 if len(rank) else 1), None, dtype=object)
+        table[slot, rank] = clipped
+        covered = _polygonal(shapely.union_all(table, axis=1))
+        return float(base + self._of(covered).sum())
 
     def _plain_tiles(self) -> np.ndarray:
         """The flat tile index of each plain segment's first vertex (computed once)."""

@@ -12,6 +12,7 @@ import numpy as np
 import shapely
 
 MAX_CELLS_PER_SIDE = 2000  # a zone's grid grows coarser than cell_m beyond this
+_FEW_ZONES = 12  # the router finds each zone's points by a pass per zone up to this many
 
 
 class Edges(NamedTuple):
@@ -160,13 +161,18 @@ class Router:
         iy *= self.nx + 2
         iy += ix
         slot = self.slot.take(iy)
-        order = np.argsort(slot, kind="stable")  # a radix sort: one pass, order kept per zone
-        ends = np.cumsum(np.bincount(slot + 2, minlength=len(self.boxes) + 2))
-        several = order[:ends[0]]
+        if len(self.boxes) <= _FEW_ZONES:  # a pass per zone beats sorting
+            owns = [np.flatnonzero(slot == k) for k in range(-2, len(self.boxes))]
+            several = owns[0]
+            owns = owns[2:]
+        else:
+            order = np.argsort(slot, kind="stable")  # a radix sort: order kept per zone
+            ends = np.cumsum(np.bincount(slot + 2, minlength=len(self.boxes) + 2))
+            several = order[:ends[0]]
+            owns = [order[ends[k + 1]:ends[k + 2]] for k in range(len(self.boxes))]
         sx, sy = x.take(several), y.take(several)
         out = []
-        for k, (bx0, by0, bx1, by1) in enumerate(self.boxes):
-            own = order[ends[k + 1]:ends[k + 2]]
+        for own, (bx0, by0, bx1, by1) in zip(owns, self.boxes, strict=True):
             extra = several[(sx >= bx0) & (sx < bx1) & (sy >= by0) & (sy < by1)]
             out.append(np.insert(own, np.searchsorted(own, extra), extra))  # still sorted
         return out
