@@ -52,7 +52,8 @@ _LOOKS: dict[str, _Look] = {
     "traffic_checks": _Look(field="status", size_mm=3.2, marker="triangle", categories=(
         ("planerad", _ORANGE), ("genomford", _GREEN))),
     "events": _Look(field="precision", size_mm=2.2, categories=(
-        ("place", _RED), ("locality", _ORANGE), ("municipality", _GREY))),
+        ("place", _RED), ("street", _RED), ("locality", _ORANGE), ("municipality", _GREY),
+        ("lan", _GREY), ("several", _GREY))),
     "gazetteer": _Look(colour=_DARK, size_mm=1.6),
     "boundaries": _Look(colour=_DARK, outline_only=True, width_mm=0.7),
     "candidate_sites": _Look(field="kind", marker="square", categories=(
