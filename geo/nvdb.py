@@ -196,7 +196,7 @@ def _linear(gdf: gpd.GeoDataFrame, shown: str, needed: tuple[tuple[str, tuple[st
                           "end": _numbers(gdf, columns["end"])})
     for key, _ in needed:
         frame[key] = gdf[columns[key]].to_numpy() if columns[key] else None
-    frame["geometry"] = shapely.line_merge(np.asarray(gdf.geometry.values))
+    frame["geometry"] = _single_lines(np.asarray(gdf.geometry.values))
     bad = np.flatnonzero(frame["rlid"].isna() | ~(frame["start"] >= 0) | ~(frame["end"] <= 1)
                          | ~(frame["start"] < frame["end"]))
     for i in bad[:20]:
@@ -206,22 +206,34 @@ def _linear(gdf: gpd.GeoDataFrame, shown: str, needed: tuple[tuple[str, tuple[st
     return frame
 
 
-def _road_ref(main: Any, sub: Any, europe: Any) -> str | None:
-    number = pd.to_numeric(pd.Series([main]), errors="coerce").iloc[0]
-    if pd.isna(number) or number <= 0:
-        return None
-    text = str(int(number))
-    under = pd.to_numeric(pd.Series([sub]), errors="coerce").iloc[0]
-    if not pd.isna(under) and under > 0:
-        text += f".{int(under)}"
-    # Europavag is "Ja"/"Nej" in the GeoPackages, -1 (yes) in the old Shape files, 1/0 elsewhere
-    is_europe = str(europe).strip().lower() in ("ja", "-1", "1", "true", "sant")
-    return f"E{text}" if is_europe else text
+def _single_lines(geoms: np.ndarray) -> np.ndarray:
+    """Multi-part lines (as Shape files store every line) merged into single lines."""
+    geoms = np.asarray(geoms, dtype=object).copy()
+    multi = shapely.get_type_id(geoms) == 5
+    if multi.any():
+        geoms[multi] = shapely.line_merge(geoms[multi])
+    return geoms
 
 
-def _ref_order(ref: str) -> tuple[int, float]:
-    europe = ref.startswith("E")
-    return (0 if europe else 1, float(ref.lstrip("E").split(".")[0]))
+_EUROPE_YES = frozenset({"ja", "-1", "1", "true", "sant"})
+
+
+def road_refs(main: Any, sub: Any, europe: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Road numbers as Trygg writes them ("E4", "331", "331.1"; None where there is none) and
+    their sort order (European roads first, then by number), vectorised. ``europe`` is
+    "Ja"/"Nej" in the GeoPackages, -1 (yes) / 0 in the old Shape files."""
+    number = pd.to_numeric(pd.Series(main), errors="coerce").to_numpy(dtype=float)
+    under = pd.to_numeric(pd.Series(sub), errors="coerce").to_numpy(dtype=float)
+    is_europe = pd.Series(europe).astype(str).str.strip().str.lower().isin(_EUROPE_YES) \
+        .to_numpy()
+    valid = number > 0
+    whole = pd.Series(np.where(valid, number, 0).astype(np.int64)).astype(str)
+    tail = pd.Series(np.where(under > 0, under, 0).astype(np.int64)).astype(str)
+    text = np.where(under > 0, whole + "." + tail, whole)
+    text = np.where(is_europe, "E" + pd.Series(text), text)
+    refs = np.where(valid, text, None).astype(object)
+    order = np.where(is_europe, 0.0, 1e6) + np.where(valid, number, np.inf)
+    return refs, order
 
 
 def _cover(pieces: pd.DataFrame, layer: pd.DataFrame) -> pd.DataFrame:
@@ -381,24 +393,27 @@ def _with_speed(pieces: pd.DataFrame, layers: dict[str, pd.DataFrame]) -> pd.Dat
 
 
 def _with_texts(pieces: pd.DataFrame, layer: pd.DataFrame | None, texts: np.ndarray,
-                order: Any, first: str, every: str, sep: str) -> pd.DataFrame:
-    """Each piece's text from the covering features of ``layer`` (the first by ``order``) and
-    all distinct ones joined by ``sep``."""
+                order: np.ndarray, first: str, every: str, sep: str) -> pd.DataFrame:
+    """Each piece's text from the covering features of ``layer`` (the first by ``order``) and,
+    where several differ, all of them joined by ``sep``."""
     pieces[first], pieces[every] = None, ""
     if layer is None:
         return pieces
     pid = pieces["pid"].to_numpy()
     hit = _cover(pieces, layer)
-    hit = hit.assign(text=texts[hit["fid"].to_numpy()]).dropna(subset=["text"])
-    hit = hit.assign(order=[order(t, f) for t, f in zip(hit["text"], hit["fid"], strict=True)])
-    grouped = hit.sort_values(["pid", "order"]).drop_duplicates(["pid", "text"]) \
-        .groupby("pid")["text"]
+    fid = hit["fid"].to_numpy()
+    hit = hit.assign(text=texts[fid], order=order[fid]).dropna(subset=["text"])
+    hit = hit.sort_values(["pid", "order"], kind="stable").drop_duplicates(["pid", "text"])
+    grouped = hit.groupby("pid")["text"]
     pieces[first] = grouped.first().reindex(pid).to_numpy()
-    pieces[every] = grouped.agg(sep.join).reindex(pid).fillna("").to_numpy()
+    counts = grouped.size()
+    several = hit[hit["pid"].isin(counts.index[counts > 1])]
+    joined = several.groupby("pid")["text"].agg(sep.join) if len(several) else pd.Series()
+    pieces[every] = joined.reindex(pid).fillna("").to_numpy()
     return pieces
 
 
-_RUN_KEYS = ["rlid", "speed", "two_speeds", "odd", "refs", "streets"]
+_RUN_KEYS = ["rlid", "speed", "two_speeds", "odd", "ref", "refs", "street", "streets"]
 
 
 def _piece_geometries(pieces: pd.DataFrame, layers: dict[str, pd.DataFrame]) -> np.ndarray:
@@ -419,27 +434,43 @@ def _piece_geometries(pieces: pd.DataFrame, layers: dict[str, pd.DataFrame]) -> 
 
 def _runs(pieces: pd.DataFrame, geoms: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
     """Neighbouring pieces of one link with the same values merged, with their lines."""
-    keyed = pieces[_RUN_KEYS].astype(str).agg("\x1f".join, axis=1).to_numpy()
-    touching = np.r_[False, (keyed[1:] == keyed[:-1])
-                     & np.isclose(pieces["a"].to_numpy()[1:], pieces["b"].to_numpy()[:-1])]
+    same = np.isclose(pieces["a"].to_numpy()[1:], pieces["b"].to_numpy()[:-1])
+    for key in _RUN_KEYS:
+        values = pieces[key]
+        missing = values.isna().to_numpy()
+        column = values.astype(object).to_numpy()
+        same &= (column[1:] == column[:-1]) | (missing[1:] & missing[:-1])
+    touching = np.r_[False, same]
     run = np.cumsum(~touching) - 1
     runs = pieces.assign(run=run).groupby("run").agg(
-        **{c: (c, "first") for c in [*_RUN_KEYS, "ref", "street", "a"]}, b=("b", "last"))
-    lines = shapely.line_merge(shapely.multilinestrings(geoms, indices=run))
-    return runs, np.asarray(lines, dtype=object)
+        **{c: (c, "first") for c in [*_RUN_KEYS, "a"]}, b=("b", "last"))
+    sizes = np.bincount(run)
+    lines = np.asarray(geoms, dtype=object)[np.r_[0, np.cumsum(sizes)[:-1]]]
+    joined = sizes[run] > 1
+    if joined.any():
+        several = np.flatnonzero(sizes > 1)
+        merged = shapely.multilinestrings(geoms[joined], indices=np.searchsorted(several,
+                                                                                 run[joined]))
+        lines[several] = shapely.line_merge(merged)
+    return runs, lines
 
 
-def _run_note(run: Any) -> str:
-    parts = [f"NVDB-länk {run.rlid} {run.a:.4f}–{run.b:.4f}"]
-    if run.two_speeds:
-        parts.append("olika hastighetsgräns i riktningarna: den högre visas")
-    if run.odd:
-        parts.append("varierande hastighetsgräns")
-    if "," in run.refs:
-        parts.append(f"vägnummer {run.refs}")
-    if " / " in run.streets:
-        parts.append(f"gatunamn {run.streets}")
-    return "; ".join(parts)
+def _run_notes(runs: pd.DataFrame) -> list[str]:
+    """"NVDB-länk RLID a–b" and what the reader should know about the stretch, vectorised."""
+    rlid = runs["rlid"].astype(str)
+    notes = "NVDB-länk " + rlid + " " + runs["a"].map("{:.4f}".format) + "–" \
+        + runs["b"].map("{:.4f}".format)
+    extras = [
+        (runs["two_speeds"].to_numpy(dtype=bool), pd.Series(
+            "; olika hastighetsgräns i riktningarna: den högre visas", index=runs.index)),
+        (runs["odd"].to_numpy(dtype=bool), pd.Series("; varierande hastighetsgräns",
+                                                     index=runs.index)),
+        (runs["refs"].to_numpy(dtype=str) != "", "; vägnummer " + runs["refs"].astype(str)),
+        (runs["streets"].to_numpy(dtype=str) != "", "; gatunamn " + runs["streets"].astype(str)),
+    ]
+    for where, text in extras:
+        notes = notes.where(~where, notes + text)
+    return notes.tolist()
 
 
 def _join_links(sources: dict[str, tuple[str, str | None, str]], crs: str | None,
@@ -447,19 +478,16 @@ def _join_links(sources: dict[str, tuple[str, str | None, str]], crs: str | None
     layers = _linear_layers(sources, crs, origin)
     pieces = _with_speed(_elementary(layers), layers)
     numbers = layers.get("number")
-    refs = np.full(0 if numbers is None else len(numbers), None, dtype=object)
-    if numbers is not None:
-        refs[:] = [_road_ref(a, b, c) for a, b, c in
-                   zip(numbers["main"], numbers["sub"], numbers["europe"], strict=True)]
-    pieces = _with_texts(pieces, numbers, refs, lambda ref, _fid: _ref_order(ref),
-                         "ref", "refs", ", ")
+    refs, order = road_refs(numbers["main"], numbers["sub"], numbers["europe"]) \
+        if numbers is not None else (np.array([], dtype=object), np.array([]))
+    pieces = _with_texts(pieces, numbers, refs, order, "ref", "refs", ", ")
     streets = layers.get("street")
     names = _texts(streets, "name") if streets is not None else np.array([], dtype=object)
-    pieces = _with_texts(pieces, streets, names, lambda _name, fid: fid,
+    pieces = _with_texts(pieces, streets, names, np.arange(len(names), dtype=float),
                          "street", "streets", " / ")
     runs, lines = _runs(pieces, _piece_geometries(pieces, layers))
-    notes = [_run_note(run) for run in runs.itertuples()]
-    sources_text = [f"{NVDB_SOURCE}; {origin}; RLID {r}" for r in runs["rlid"]]
+    notes = _run_notes(runs)
+    sources_text = (f"{NVDB_SOURCE}; {origin}; RLID " + runs["rlid"].astype(str)).tolist()
     return _frame(runs["street"].to_numpy(), runs["ref"].to_numpy(),
                   runs["speed"].to_numpy(dtype=float), notes, sources_text, lines)
 
@@ -477,10 +505,10 @@ def _vagdata(source: tuple[str, str | None, str], crs: str | None,
     speed = np.where(np.isnan(both).all(axis=0), np.nan, np.nanmax(
         np.where(np.isnan(both), -1.0, both), axis=0))
     keep = ~np.isnan(speed) | f_odd | b_odd
-    refs = np.array([_road_ref(a, None, e) for a, e in zip(
-        gdf[_column(gdf, _MAIN_NUMBER)] if _column(gdf, _MAIN_NUMBER) else [None] * len(gdf),
-        gdf[_column(gdf, _EUROPE)] if _column(gdf, _EUROPE) else [None] * len(gdf),
-        strict=True)], dtype=object)
+    main, europe = _column(gdf, _MAIN_NUMBER), _column(gdf, _EUROPE)
+    refs, _ = road_refs(gdf[main].to_numpy() if main else np.full(len(gdf), np.nan),
+                        np.full(len(gdf), np.nan),
+                        gdf[europe].to_numpy() if europe else np.full(len(gdf), "nej"))
     notes = [("olika hastighetsgräns i riktningarna: den högre visas" if
               not np.isnan(f) and not np.isnan(b) and f != b else
               "varierande hastighetsgräns" if o1 or o2 else "")
@@ -488,7 +516,7 @@ def _vagdata(source: tuple[str, str | None, str], crs: str | None,
     rows = np.flatnonzero(keep)
     return _frame(_texts(gdf, _column(gdf, _NAME))[rows], refs[rows], speed[rows],
                   [notes[i] for i in rows], [f"{NVDB_SOURCE}; {origin}"] * len(rows),
-                  shapely.line_merge(np.asarray(gdf.geometry.values)[rows]))
+                  _single_lines(np.asarray(gdf.geometry.values)[rows]))
 
 
 def read_nvdb(path: str | Path, *, boundary: Any = None,

@@ -30,7 +30,8 @@ LINKS = {
 SPEEDS = [("1000", 0.0, 0.6, 70), ("1000", 0.6, 1.0, 50), ("2000", 0.0, 1.0, 80),
           ("2000", 0.0, 0.5, 60), ("3000", 0.0, 0.3, 50), ("3000", 0.3, 1.0, 50)]
 NUMBERS = [("1000", 0.0, 1.0, (331, 0, False)), ("2000", 0.0, 1.0, (4, 0, True))]
-STREETS = [("1000", 0.6, 1.0, "Järnvägsgatan"), ("3000", 0.0, 1.0, "Skolvägen")]
+STREETS = [("1000", 0.6, 1.0, "Järnvägsgatan"), ("2000", 0.75, 1.0, "Norra vägen"),
+           ("3000", 0.0, 1.0, "Skolvägen")]
 
 
 def _part(link: str, start: float, end: float) -> LineString:
@@ -107,7 +108,8 @@ EXPECTED = [
     ("Järnvägsgatan", "331", 50, 400.0, "NVDB-länk 1000 0.6000–1.0000"),
     ("E4", "E4", 80, 500.0, "NVDB-länk 2000 0.0000–0.5000; olika hastighetsgräns i "
      "riktningarna: den högre visas"),
-    ("E4", "E4", 80, 500.0, "NVDB-länk 2000 0.5000–1.0000"),
+    ("E4", "E4", 80, 250.0, "NVDB-länk 2000 0.5000–0.7500"),  # only the name changes at 0.75
+    ("Norra vägen", "E4", 80, 250.0, "NVDB-länk 2000 0.7500–1.0000"),
     ("Skolvägen", None, 50, 700.0, "NVDB-länk 3000 0.0000–1.0000"),  # two equal limits merged
 ]
 
@@ -118,18 +120,18 @@ def test_shape_zip_joins_speed_number_and_name(tmp_path: Path) -> None:
     assert _by_stretch(roads) == EXPECTED
     assert set(roads["provenance"]) == {"real"}
     assert roads["source"].iloc[0].startswith("Trafikverket NVDB via Lastkajen")
-    assert roads.geometry.iloc[4].equals(LINKS["3000"])  # the bend kept
+    assert roads.geometry.iloc[5].equals(LINKS["3000"])  # the bend kept
     assert shapely.equals_exact(roads.geometry.iloc[0],
                                 LineString([(E0, N0), (E0 + 600, N0)]), tolerance=1e-6)
     ready = prepare_features(layer_spec("risk_roads"), roads, origin="nvdb")
-    assert list(ready["speed_limit_kmh"]) == [70, 50, 80, 80, 50]
-    assert list(ready["risk_weight"]) == [0.0] * 5
+    assert list(ready["speed_limit_kmh"]) == [70, 50, 80, 80, 80, 50]
+    assert list(ready["risk_weight"]) == [0.0] * 6
 
 
 def test_geopackage_with_new_names_and_no_reference_layer(tmp_path: Path) -> None:
     roads = read_nvdb(_gpkg(tmp_path, _new_layers()))
     assert _by_stretch(roads) == EXPECTED
-    assert roads.geometry.iloc[4].equals(LINKS["3000"])  # cut from two speed features, joined
+    assert roads.geometry.iloc[5].equals(LINKS["3000"])  # cut from two speed features, joined
 
 
 def test_clipped_to_the_municipality(tmp_path: Path) -> None:
