@@ -227,11 +227,12 @@ def road_refs(main: Any, sub: Any, europe: Any) -> tuple[np.ndarray, np.ndarray]
     is_europe = pd.Series(europe).astype(str).str.strip().str.lower().isin(_EUROPE_YES) \
         .to_numpy()
     valid = number > 0
-    whole = pd.Series(np.where(valid, number, 0).astype(np.int64)).astype(str)
-    tail = pd.Series(np.where(under > 0, under, 0).astype(np.int64)).astype(str)
+    whole = np.where(valid, number, 0).astype(np.int64).astype(str).astype(object)
+    tail = np.where(under > 0, under, 0).astype(np.int64).astype(str).astype(object)
     text = np.where(under > 0, whole + "." + tail, whole)
-    text = np.where(is_europe, "E" + pd.Series(text), text)
-    refs = np.where(valid, text, None).astype(object)
+    text = np.where(is_europe, "E" + text, text)
+    refs = np.empty(len(text), dtype=object)
+    refs[valid] = text[valid]
     order = np.where(is_europe, 0.0, 1e6) + np.where(valid, number, np.inf)
     return refs, order
 
