@@ -322,7 +322,7 @@ def test_csv_in_a_local_zone_is_refused_then_imported_with_its_crs(tmp_path: Pat
 
 @pytest.mark.parametrize("suffix", [".gpkg", ".csv", ".xlsx"])
 def test_export_in_a_local_zone(tmp_path: Path, suffix: str) -> None:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     from geo.io import read_layer_file, write_layer_file
     from geo.layers import layer_spec
