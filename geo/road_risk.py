@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import require_work_crs
+from geo.layers import UNPLACED_PRECISIONS
 
 # Event types (prefixes) that show traffic risk.
 TRAFFIC_TYPES = ("Trafikolycka", "Rattfylleri", "Trafikbrott", "Olovlig körning", "Trafikhinder")
@@ -100,7 +101,7 @@ def road_event_pairs(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
     named = _text(events, "road").to_numpy()
     refs = _text(roads, "road_ref").to_numpy()
     place = _text(events, "place").to_numpy()
-    precise = (_text(events, "precision") != "municipality").to_numpy() & (named == "")
+    precise = ~_text(events, "precision").isin(UNPLACED_PRECISIONS).to_numpy() & (named == "")
     precision_m = pd.to_numeric(events["precision_m"], errors="coerce").to_numpy(dtype=float) \
         if "precision_m" in events else np.full(len(events), np.nan)
     texts = (_text(events, "name") + " " + _text(events, "summary")).tolist()
