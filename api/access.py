@@ -9,15 +9,14 @@ shape, or, on a page, sends the visitor to the login page or shows ``forbidden.h
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import Field
 
 from api.deps import current_user, get_settings, get_store, page_user
+from api.rendering import templates
 from geo.layers import layer_spec
 from services.access import ACTIONS, ROLES, Refusal, Viewer, layer_refusal, refusal
 from store import Store
@@ -25,7 +24,6 @@ from store.accounts import ROLE_SV, User
 from trygg.settings import Settings
 
 LayerName = Annotated[str, Field(pattern="^[a-z_]+$")]
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 
 
 def viewer_of(user: User | None, settings: Settings) -> Viewer:

@@ -12,7 +12,8 @@ import click
 import pandas as pd
 
 from cli.base import cli, domain_errors, store_of
-from geo.layers import CHECK_KINDS, LOCAL_TZ, RISK_CATEGORIES
+from geo.layers import CHECK_KINDS, RISK_CATEGORIES
+from geo.periods import LOCAL_TZ
 from services import siting as service
 from services.access import Viewer, refusal
 from store.accounts import user_by_name

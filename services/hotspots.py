@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import hotspot_view as view_geo
 from geo.errors import ValidationFailed
 from geo.hotspots import inside_area
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
 from services.access import Viewer, sees_sensitive
 from store import Store
 from store.accounts import list_users

@@ -13,8 +13,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import WORK_CRS
-from geo.layers import LOCAL_TZ
 from geo.errors import NotFound, ValidationFailed
+from geo.periods import LOCAL_TZ
 from geo.privacy import scrub_value, without_sensitive
 from geo.promise import Promise, load_promise
 from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures

@@ -19,16 +19,24 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import WEB_CRS, WORK_CRS
-from geo.layers import LOCAL_TZ
-from geo.errors import ValidationFailed
-from geo.privacy import PLANNED_CHECK_STATUS, without_sensitive
 from geo.candidates import snap_planned_check
+from geo.crs import WEB_CRS, WORK_CRS
+from geo.errors import ValidationFailed
+from geo.periods import LOCAL_TZ
+from geo.privacy import PLANNED_CHECK_STATUS, without_sensitive
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor
 from geo.schedule import weekly_plan
 from geo.siting import (
-    CANDIDATE_STEP_M, Method, RotationMode, RotationOptions, SitingOptions, Snapped, Suggestion,
-    snap_to_roads, suggest_sites, suggestion_geojson,
+    CANDIDATE_STEP_M,
+    Method,
+    RotationMode,
+    RotationOptions,
+    SitingOptions,
+    Snapped,
+    Suggestion,
+    snap_to_roads,
+    suggest_sites,
+    suggestion_geojson,
 )
 from store import Store
 from store.store import Actor

@@ -5,16 +5,15 @@ reach police roles only; other roles get them as cells of at least k records or 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from api.access import page, require, shown_user
 from api.deps import get_store
+from api.rendering import templates
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
 from maps.base import json_island
 from services import hotspots as service
@@ -23,7 +22,6 @@ from store import Store
 from store.accounts import ROLE_SV
 
 router = APIRouter(tags=["otrygga platser"])
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 Category = Literal[UNSAFE_CATEGORIES]  # type: ignore[valid-type]
 Source = Literal[REPORT_SOURCES]  # type: ignore[valid-type]
 

@@ -37,9 +37,9 @@ from geo.geojson import feature_collection, frame_from_geojson, single_feature
 from geo.layers import (
     LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
 )
-from services import exports
+from services import catalogue, exports
 from services.access import (
-    Viewer, fit_frame, may_read, may_write, sees_raw_text, sees_sensitive,
+    Viewer, fit_frame, may_write, sees_raw_text, sees_sensitive,
 )
 from services.imports import API_PROVENANCE, import_upload
 from store import Store
@@ -122,13 +122,11 @@ def list_layers(viewer: Viewer = Depends(require("browse")),
                 store: Store = Depends(get_store)) -> list[LayerInfo]:
     """Every layer the caller may read, with its count and provenance."""
     out = []
-    for name, spec in LAYERS.items():
-        if not may_read(viewer, name):
-            continue
-        gdf = fit_frame(name, store.read(name), viewer)
+    for name, counted in catalogue.layer_counts(store, viewer).items():
+        spec = LAYERS[name]
         out.append(LayerInfo(
             name=name, title=spec.title_sv, geometry_types=list(spec.geometry_types),
-            count=len(gdf), provenance=_provenance_counts(gdf),
+            count=counted.count, provenance=counted.provenance,
             writable=may_write(viewer, name),
             fields=[{"name": f.name, "kind": f.kind, "label": f.label_sv, "required": f.required,
                      "choices": list(f.choices) if f.choices else None} for f in spec.fields],

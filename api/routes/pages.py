@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from api.access import page, viewer_of
 from api.deps import SESSION_COOKIE, get_settings, get_store, page_user
+from api.rendering import templates
 from api.routing import served_routes
 from api.security import secure_cookies
-from services.access import Viewer, fit_frame, layer_refusal, may_read
 from geo.layers import LAYERS, PROVENANCE_SV
 from maps.overview import overview_map
+from services import catalogue
+from services.access import Viewer, fit_frame, may_read
 from store import Store
 from store.accounts import (
-    DEMO_USERS, ROLE_SV, User, create_session, end_session, user_by_name, user_for_token,
+    DEMO_USERS,
+    ROLE_SV,
+    User,
+    create_session,
+    end_session,
+    user_by_name,
+    user_for_token,
 )
 from trygg.settings import Settings
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 # The role views; each becomes a link once its page exists.
 VIEWS = [
@@ -53,15 +58,10 @@ def start_page(request: Request, settings: Settings = Depends(get_settings),
     paths = {path for method, path in served_routes(request.app) if method == "GET"}
     views = [{"href": href, "title": title, "text": text, "roles": roles,
               "available": href in paths} for href, title, text, roles in VIEWS]
-    viewer = viewer_of(user, settings)
-    layers = []
-    for name, spec in LAYERS.items():
-        if layer_refusal(viewer, name) is not None:
-            continue
-        gdf = fit_frame(name, store.read(name), viewer)
-        kinds = sorted(set(gdf["provenance"])) if len(gdf) else []
-        layers.append({"title": spec.title_sv, "count": f"{len(gdf):,}".replace(",", "\u00a0"),
-                       "provenance": ", ".join(PROVENANCE_SV[k] for k in kinds) or "–"})
+    counted = catalogue.layer_counts(store, viewer_of(user, settings))
+    layers = [{"title": LAYERS[name].title_sv, "count": f"{c.count:,}".replace(",", "\u00a0"),
+               "provenance": ", ".join(PROVENANCE_SV[k] for k in c.provenance) or "–"}
+              for name, c in counted.items()]
     accounts = [{"name": name, "role": role} for role, name in DEMO_USERS.items()]
     return templates.TemplateResponse(request, "start.html", _context(
         request, user, views=views, layers=layers, demo=settings.demo, demo_accounts=accounts))

@@ -5,16 +5,15 @@ commitments and its register of actions (``/api/lofte``), and the register page 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from api.access import page, require, shown_user
 from api.deps import get_settings, get_store
+from api.rendering import templates
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
 from geo.promise import OWNER_SV, STATUS_SV, Promise
@@ -27,7 +26,6 @@ from store.accounts import ROLE_SV
 from trygg.settings import Settings
 
 router = APIRouter(tags=["uppföljning"])
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 Owner = Literal[ACTION_OWNERS]  # type: ignore[valid-type]
 Status = Literal[ACTION_STATUSES]  # type: ignore[valid-type]
 
