@@ -14,7 +14,7 @@ import shapely
 
 from geo.periods import BandBoundaries, Period, split_at_boundaries
 from geo.walks import PeriodMasks, Walks
-from geo.zone_grid import Grid
+from geo.zone_grid import Grid, segment_samples
 
 _TILE_CELLS = 8  # street coverage is decided per tile of 8 × 8 cells, exactly where partial
 _QUAD_SEGS = 64  # buffers in partial tiles: a disc's polygon lacks 1e-4 of its area
@@ -46,11 +46,12 @@ class CoverSegments(NamedTuple):
 
     x: np.ndarray  # all vertices
     y: np.ndarray
-    len2: np.ndarray  # the squared length of the segment from each vertex
-    members: np.ndarray  # the zone's members and their cells
+    members: np.ndarray  # the zone's members, their cells and ``Walks.follows``
     cells: np.ndarray
-    plain: np.ndarray  # positions in ``members``
-    plain_group: np.ndarray
+    follows: np.ndarray
+    plain: np.ndarray  # per member: the segment from it is plain
+    member_group: np.ndarray  # per member: the plain segment's coverage group
+    member_len2: np.ndarray  # per member: the squared length of the segment from it
     x0: np.ndarray
     y0: np.ndarray
     x1: np.ndarray
@@ -70,7 +71,8 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
     m, cells = w.members[k], w.cells[k]
     t0, t1 = v.t.take(m), w.t_next.take(m)
     drawn = w.drawn.take(m)
-    long_m2 = w.len2.take(m) >= w.cover_long_m * w.cover_long_m
+    len2 = w.len2.take(m)
+    long_m2 = len2 >= w.cover_long_m * w.cover_long_m
     untimed = np.isnan(t0)
     # Plain: short, walked, wholly in the period and in one stretch of one band.
     whole = (t0 >= s) & (t1 <= e)
@@ -92,9 +94,8 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
     alone = m[masks.points.take(m) & ~drawn & ~prev.take(m)]
     alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
                    else _groups(v.t[alone], bounds))
-    plain = np.flatnonzero(plain_ok)
     return CoverSegments(
-        v.x, v.y, w.len2, m, cells, plain, group[plain],
+        v.x, v.y, m, cells, w.follows[k], plain_ok, group, len2,
         np.r_[x0n, v.x[alone]], np.r_[y0n, v.y[alone]],
         _point_line(np.r_[x0n, v.x[alone]], np.r_[x1n, v.x[alone]], np.r_[y0n, v.y[alone]],
                     np.r_[y1n, v.y[alone]]),
@@ -156,40 +157,19 @@ def _pieces(w: Walks, seg: np.ndarray, period: Period, masks: PeriodMasks,
             seg + np.minimum(lo, 0.999))
 
 
-def _plain_ends(c: CoverSegments) -> tuple[np.ndarray, np.ndarray]:
-    """Per plain segment: the position of its end vertex in the members (−1 where the end lies
-    outside the grid) and its vertex index."""
-    start = c.members.take(c.plain)
-    nxt = c.plain + 1
-    ok = nxt < len(c.members)
-    ok[ok] = c.members.take(nxt[ok]) == start[ok] + 1
-    return np.where(ok, nxt, -1), start
-
-
-def _samples(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *, step: float
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Points along segments, both ends included, no more than ``step`` apart: (x, y, segment)."""
-    length = np.hypot(x1 - x0, y1 - y0)
-    n = np.maximum(np.ceil(length / step), 1).astype(np.int64)
-    owner = np.repeat(np.arange(len(n)), n + 1)
-    f = (np.arange(len(owner)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / n[owner]
-    return x0[owner] + f * (x1 - x0)[owner], y0[owner] + f * (y1 - y0)[owner], owner
-
-
 def _sampled_bits(c: CoverSegments, grid: Grid) -> np.ndarray:
     """(ny, nx) uint8: bit ``g`` set in the cells holding a point of a group-``g`` segment,
     sampled at both ends and no more than a cell apart along it. A plain segment no longer than
     a cell is sampled at its ends only, whose cells the router found."""
-    end, start = _plain_ends(c)
-    has_end = end >= 0
-    g = c.plain_group
-    keys = [c.cells.take(c.plain) * 8 + g, c.cells.take(end[has_end]) * 8 + g[has_end]]
-    longer = np.flatnonzero(c.len2.take(start) > grid.cell * grid.cell)
-    s = start[longer]
+    g = c.member_group
+    ends = c.plain[:-1] & c.follows[:-1]
+    keys = [(c.cells * 8 + g)[c.plain], (c.cells[1:] * 8 + g[:-1])[ends]]
+    longer = np.flatnonzero(c.plain & (c.member_len2 > grid.cell * grid.cell))
+    s = c.members[longer]
     for x0, y0, x1, y1, group in (
             (c.x[s], c.y[s], c.x[s + 1], c.y[s + 1], g[longer]),
             (c.x0, c.y0, c.x1, c.y1, c.group)):
-        px, py, owner = _samples(x0, y0, x1, y1, step=grid.cell)
+        px, py, owner = segment_samples(x0, y0, x1, y1, step_m=grid.cell)
         ok, cell = grid.cells(px, py)
         keys.append(cell * 8 + group[owner[ok]])
     flags = np.zeros(grid.ny * grid.nx * 8, dtype=bool)
@@ -317,7 +297,7 @@ class ZoneCover:
     def __init__(self, c: CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
                  ) -> None:
         self.c, self.grid, self.tiles, self.reach_m = c, grid, tiles, reach_m
-        self._tile_of_plain: np.ndarray | None = None
+        self._tile_of_member: np.ndarray | None = None
         bits = _sampled_bits(c, grid)
         radius = reach_m / grid.cell
         self.sure = _dilate(bits, _sure_half(radius)) if _sure_half(radius) else \
@@ -377,9 +357,10 @@ class ZoneCover:
         length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
         pick = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
         # A plain segment is shorter than a tile: its first vertex's tile decides.
-        plain = ((groups >> c.plain_group.astype(np.int64)) & 1).astype(bool)
-        plain &= grown.ravel().take(self._plain_tiles())
-        start = c.members.take(c.plain[plain])
+        plain = ((groups >> c.member_group.astype(np.int64)) & 1).astype(bool)
+        plain &= c.plain
+        plain &= grown.ravel().take(self._member_tiles())
+        start = c.members[plain]
         if len(pick) == 0 and len(start) == 0:
             return 0.0
         order = np.argsort(np.r_[start.astype(np.float64), c.key[pick]], kind="stable")
@@ -387,7 +368,7 @@ class ZoneCover:
         y0 = np.r_[c.y.take(start), c.y0[pick]][order]
         y1 = np.r_[c.y.take(start + 1), c.y1[pick]][order]
         x1 = _point_line(x0, np.r_[c.x.take(start + 1), c.x1[pick]][order], y0, y1)
-        group = np.r_[c.plain_group[plain], c.group[pick]][order]
+        group = np.r_[c.member_group[plain], c.group[pick]][order]
         # Pieces that follow on (the next starts where this one ends) make one line.
         joined = np.r_[False, (x0[1:] == x1[:-1]) & (y0[1:] == y1[:-1])
                        & (group[1:] == group[:-1])]
@@ -428,13 +409,12 @@ class ZoneCover:
         covered = _polygonal(shapely.union_all(table, axis=1))
         return float(base + self._of(covered).sum())
 
-    def _plain_tiles(self) -> np.ndarray:
-        """The flat tile index of each plain segment's first vertex (computed once)."""
-        if self._tile_of_plain is None:
-            t, nx = _TILE_CELLS, self.grid.nx
-            cells = self.c.cells.take(self.c.plain)
-            self._tile_of_plain = (cells // nx // t) * self.tiles.slot.shape[1] + cells % nx // t
-        return self._tile_of_plain
+    def _member_tiles(self) -> np.ndarray:
+        """The flat tile index of each member vertex (computed once)."""
+        if self._tile_of_member is None:
+            t, nx, cells = _TILE_CELLS, self.grid.nx, self.c.cells
+            self._tile_of_member = (cells // nx // t) * self.tiles.slot.shape[1] + cells % nx // t
+        return self._tile_of_member
 
     def _of(self, parts: np.ndarray) -> np.ndarray:
         """The measure (street length or area) of parts of the zone."""

@@ -27,6 +27,7 @@ class Walks(NamedTuple):
     cover_long_m: float
     members: list[np.ndarray]  # per zone: the vertices inside its grid
     cells: list[np.ndarray]  # per zone: their cells
+    follows: list[np.ndarray]  # per zone and member: the next member is the next vertex
     inside: list[np.ndarray]  # per zone: the short timed segments wholly inside it
     near: list[np.ndarray]  # per zone: the short timed segments that may cross its edge
 
@@ -79,7 +80,8 @@ def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, cover_lo
         inside.append(m[use])
     return Walks(v, t_next, np.flatnonzero(timed & is_long), drawn, len2,
                  np.flatnonzero(drawn & (len2 >= cover_long_m * cover_long_m)), cover_long_m,
-                 members, cells, inside, near)
+                 members, cells, [np.r_[m[1:] == m[:-1] + 1, False] for m in members], inside,
+                 near)
 
 
 class PeriodMasks(NamedTuple):

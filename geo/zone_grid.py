@@ -31,13 +31,15 @@ def zone_edges(zone: shapely.Geometry) -> Edges:
     return Edges(xy[same, 0], xy[same, 1], xy[same + 1, 0], xy[same + 1, 1])
 
 
-def _edge_samples(edges: Edges, *, step_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Points along the edges, both ends included, no more than ``step_m`` apart."""
-    dx, dy = edges.x1 - edges.x0, edges.y1 - edges.y0
+def segment_samples(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, *,
+                    step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points along segments, both ends included, no more than ``step_m`` apart: (x, y, the
+    segment of each point)."""
+    dx, dy = x1 - x0, y1 - y0
     n = np.maximum(np.ceil(np.hypot(dx, dy) / step_m), 1).astype(np.int64)
     owner = np.repeat(np.arange(len(n)), n + 1)
     f = (np.arange(len(owner)) - np.repeat(np.cumsum(n + 1) - (n + 1), n + 1)) / n[owner]
-    return edges.x0[owner] + f * dx[owner], edges.y0[owner] + f * dy[owner]
+    return x0[owner] + f * dx[owner], y0[owner] + f * dy[owner], owner
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _clearance(edges: Edges, x0: float, y0: float, cell: float, nx: int, ny: int
     of the cell to the edge. The edge is sampled every half cell; a cell ``d`` cells (Chebyshev)
     from the nearest cell holding a sample is at least (d − 1)·cell − cell/4 from the edge."""
     step = cell / 2
-    bx, by = _edge_samples(edges, step_m=step)
+    bx, by, _ = segment_samples(edges.x0, edges.y0, edges.x1, edges.y1, step_m=step)
     ix = np.clip(np.floor((bx - x0) / cell).astype(np.int64), 0, nx - 1)
     iy = np.clip(np.floor((by - y0) / cell).astype(np.int64), 0, ny - 1)
     reached = np.zeros((ny, nx), dtype=bool)
