@@ -17,12 +17,11 @@ from typing import Any
 
 from geo.errors import ImportRejected
 from geo.events import parse_events
-from geo.geocode import geocode_events
+from services.imports import place_events, store_gazetteer, upsert_events
 from sources.polisen import LIVE_FEED_URL, SERVED_EVENTS, CallLimits, CallLog, fetch_events
 from store.store import Store
 
 log = logging.getLogger(__name__)
-EVENTS_SOURCE = "Polisens öppna händelse-API; plats tolkad ur texten"
 
 
 @dataclass(frozen=True)
@@ -37,25 +36,6 @@ class PollRound:
     updated: int
     maybe_missed: bool  # the API's 500 were all newer than the last round's newest
     error: str | None = None
-
-
-def ingest_raw_events(store: Store, raw: list[dict[str, Any]], *, origin: str,
-                      municipality: str | None) -> tuple[int, int, int]:
-    """Parse, keep ``municipality``'s, place and upsert raw API events by their id; returns
-    (kept, inserted, updated)."""
-    events = parse_events(raw, origin=origin)
-    if municipality:
-        events = events[events["municipality"] == municipality]
-    if events.empty:
-        return 0, 0, 0
-    gazetteer = store.read("gazetteer")
-    if gazetteer.empty:
-        raise ImportRejected("the gazetteer layer is empty: import place names first "
-                             "(trygg import gazetteer FILE or trygg demo)")
-    placed = geocode_events(events, gazetteer, municipality=municipality or "")
-    inserted, updated = store.upsert("events", placed, origin=origin, audit="import",
-                                     provenance="real", source=EVENTS_SOURCE)
-    return len(events), inserted, updated
 
 
 @dataclass(frozen=True)
@@ -91,8 +71,12 @@ def poll_events(store: Store, *, state_path: Path, municipality: str | None,
         calls.save(state_path)
         try:
             raw = fetch(url)
-            kept, inserted, updated = ingest_raw_events(store, raw, origin=url,
-                                                        municipality=municipality)
+            events = parse_events(raw, origin=url)
+            kept = int((events["municipality"] == municipality).sum()) if municipality \
+                else len(events)
+            placed = place_events(raw, store_gazetteer(store), origin=url,
+                                  municipality=municipality)
+            inserted, updated = upsert_events(store, placed, origin=url)
         except ImportRejected as exc:
             log.warning("poll at %.0f failed: %s", at, exc.message)
             done.append(PollRound(at, waited, 0, 0, 0, 0, False, error=exc.message))

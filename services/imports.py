@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 
@@ -18,6 +19,7 @@ from geo.geocode import geocode_events
 from geo.io import read_layer_file
 from geo.layers import layer_spec
 from services.exports import export_layer
+from sources.polisen import fetch_events, is_url
 from store import Store
 from store.store import Actor
 
@@ -83,32 +85,61 @@ def export_layer_file(store: Store, layer: str, path: str | Path, *,
     return export_layer(store, layer, path, include_sensitive=include_sensitive)
 
 
+EVENTS_SOURCE = "Polisens öppna händelse-API; plats tolkad ur texten"
+
+
+def raw_events(source: str | Path) -> list[dict[str, Any]]:
+    """The raw police events of a file, or of an http(s) address read politely once."""
+    return fetch_events(str(source)) if is_url(source) else read_events(source)
+
+
+def place_events(raw: list[dict[str, Any]], gazetteer: gpd.GeoDataFrame, *, origin: str,
+                 municipality: str | None) -> gpd.GeoDataFrame:
+    """Parse raw events, keep ``municipality``'s (all when None) and place them from their text;
+    may be empty."""
+    events = parse_events(raw, origin=origin)
+    if municipality:
+        events = events[events["municipality"] == municipality]
+    return geocode_events(events, gazetteer, municipality=municipality or "")
+
+
 def geocoded_events(source: str | Path, gazetteer: gpd.GeoDataFrame, *,
                     municipality: str | None = None) -> gpd.GeoDataFrame:
     """Read police events from a file or URL and place them from their text.
 
     ``municipality`` keeps only that municipality's events (all are kept when None).
     """
-    raw = read_events(source)
-    events = parse_events(raw, origin=Path(str(source)).name)
-    if municipality:
-        events = events[events["municipality"] == municipality]
-    if events.empty:
-        raise ImportRejected(f"{Path(str(source)).name}: no events"
+    origin = Path(str(source)).name
+    placed = place_events(raw_events(source), gazetteer, origin=origin, municipality=municipality)
+    if placed.empty:
+        raise ImportRejected(f"{origin}: no events"
                              + (f" for {municipality}" if municipality else ""))
-    return geocode_events(events, gazetteer, municipality=municipality or "")
+    return placed
+
+
+def store_gazetteer(store: Store) -> gpd.GeoDataFrame:
+    """The store's gazetteer, which placing events needs; refused when it is empty."""
+    gazetteer = store.read("gazetteer")
+    if gazetteer.empty:
+        raise ImportRejected("the gazetteer layer is empty: import place names first "
+                             "(trygg import gazetteer FILE or trygg demo)")
+    return gazetteer
+
+
+def upsert_events(store: Store, placed: gpd.GeoDataFrame, *, origin: str,
+                  provenance: str = "real") -> tuple[int, int]:
+    """Placed events into the store by their id: (inserted, updated)."""
+    if placed.empty:
+        return 0, 0
+    return store.upsert("events", placed, origin=origin, audit="import", provenance=provenance,
+                        source=EVENTS_SOURCE)
 
 
 def ingest_events(store: Store, source: str | Path, *, municipality: str | None = None,
                   provenance: str = "real") -> ImportResult:
     """Ingest police events idempotently by their id: new events are added, changed ones updated."""
-    gazetteer = store.read("gazetteer")
-    if gazetteer.empty:
-        raise ImportRejected("the gazetteer layer is empty: import place names first "
-                             "(trygg import gazetteer FILE or trygg demo)")
-    placed = geocoded_events(source, gazetteer, municipality=municipality)
-    inserted, updated = store.upsert("events", placed, origin=Path(str(source)).name,
-                                     audit="import", provenance=provenance,
-                                     source="Polisens öppna händelse-API; plats tolkad ur texten")
+    placed = geocoded_events(source, store_gazetteer(store), municipality=municipality)
+    origin = Path(str(source)).name
+    inserted, updated = upsert_events(store, placed, origin=origin, provenance=provenance)
     log.info("events from %s: %d new, %d updated", source, inserted, updated)
-    return ImportResult("events", Path(str(source)).name, inserted, updated)
+    return ImportResult("events", origin, inserted, updated)
