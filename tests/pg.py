@@ -22,7 +22,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from store.migrations.runner import upgrade
+from store.migrations.runner import head_revision, revision_number, upgrade
+from store.schema import metadata
 
 PG_ROOT = Path("/usr/lib/postgresql")
 EXTENSIONS = Path("/usr/share/postgresql")
@@ -66,6 +67,7 @@ class Cluster:
         self.owner = owner  # the account the server runs as (None: this process's)
         self.data = folder / "data"
         self._made = 0
+        self._store_made = False
 
     def run(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of PostgreSQL's programs as the cluster's owner; raise with its output."""
@@ -95,6 +97,26 @@ class Cluster:
         with self.connect() as conn:
             conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
                 sql.Identifier(name), sql.Identifier(TEMPLATE)))
+        return self.url(name)
+
+    def fresh_store(self) -> str:
+        """The URL of this process's store database, emptied to what a new store holds (every
+        table empty, ids from 1, the head revision): a second faster than a new database."""
+        name = f"store_{os.getpid()}"
+        if not self._store_made:
+            with self.connect() as conn:
+                conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(TEMPLATE)))
+            self._store_made = True
+        tables = sql.SQL(", ").join(sql.Identifier(t.name) for t in metadata.sorted_tables)
+        with self.connect(name) as conn, conn.transaction():
+            conn.execute("SET LOCAL lock_timeout = '20s'")  # a connection left open: fail
+            conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(tables))
+            conn.execute("DELETE FROM alembic_version")
+            conn.execute("INSERT INTO alembic_version (version_num) VALUES (%s)",
+                         (head_revision(),))
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)",
+                         (str(revision_number(head_revision())),))
         return self.url(name)
 
     def empty_database(self) -> str:

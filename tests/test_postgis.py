@@ -82,8 +82,8 @@ def pg_cluster() -> Iterator[pg.Cluster]:
 
 @pytest.fixture
 def pg_url(pg_cluster: pg.Cluster) -> str:
-    """A new database at the newest schema, for one test."""
-    return pg_cluster.new_database()
+    """A store database at the newest schema with nothing in it, for one test."""
+    return pg_cluster.fresh_store()
 
 
 @pytest.fixture
@@ -372,7 +372,7 @@ def test_sigkill_during_import_leaves_no_partial_import(pg_cluster: pg.Cluster, 
                                                         pg_url: str) -> None:
     """The importing process dies in the middle of its transaction: PostgreSQL rolls it back,
     and the writers' lock it held is free again."""
-    child = subprocess.Popen([sys.executable, "-c", IMPORTER, pg_url, "150000"],
+    child = subprocess.Popen([sys.executable, "-c", IMPORTER, pg_url, "60000"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     database = pg_url.split("/")[3].split("?")[0]
     deadline = time.monotonic() + 180
