@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import click
@@ -12,7 +13,8 @@ from geo.gazetteer import read_gazetteer
 from geo.geocode import events_to_feature_collection
 from geo.layers import LAYERS
 from services import demo as demo_service
-from services import exports, imports
+from services import event_polling, exports, imports
+from sources.polisen import LIVE_FEED_URL
 
 
 @cli.command("demo")
@@ -118,6 +120,35 @@ def events_ingest(ctx: click.Context, source: str, municipality: str | None) -> 
     result = imports.ingest_events(store_of(ctx), source, municipality=municipality)
     click.echo(f"{result.file}: {number(result.inserted)} nya händelser, "
                f"{number(result.updated)} uppdaterade")
+
+
+@events.command("poll")
+@click.option("--municipality", default=None,
+              help="Keep only this municipality's events (e.g. Timrå).")
+@click.option("--rounds", type=click.IntRange(min=1), default=None,
+              help="Stop after this many calls (default: poll until stopped).")
+@click.option("--url", default=LIVE_FEED_URL, show_default=True, help="The API's address.")
+@click.option("--state", "state_path", type=click.Path(path_type=Path), default=None,
+              help="The poller's state file (default: next to the store).")
+@click.pass_context
+@domain_errors
+def events_poll(ctx: click.Context, municipality: str | None, rounds: int | None, url: str,
+                state_path: Path | None) -> None:
+    """Poll the Police open API within its limits (10 s between calls, 60 an hour, 1,440 a
+    day), idempotent by event id and resumable: each round's result is printed."""
+    store = store_of(ctx)
+    beside = store.path.parent if store.path else Path("var")  # PostGIS: the working folder's var/
+    state = state_path or beside / "events_poll.json"
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    for r in event_polling.poll_events(store, state_path=state, municipality=municipality,
+                                       rounds=rounds, url=url):
+        if r.error:
+            click.echo(f"Fel: {r.error}", err=True)
+        else:
+            click.echo(f"{number(r.served)} händelser hämtade, {number(r.kept)} i "
+                       f"{municipality or 'hela landet'}: {number(r.inserted)} nya, "
+                       f"{number(r.updated)} uppdaterade"
+                       + (" (kan sakna händelser sedan förra anropet)" if r.maybe_missed else ""))
 
 
 @events.command("geocode")

@@ -168,3 +168,42 @@ def test_a_full_answer_newer_than_the_last_round_warns_of_a_gap(
                          io=PollIO(fetch=lambda url: answers.pop(0), clock=fake.clock,
                                    sleep=fake.sleep))
     assert [r.maybe_missed for r in rounds] == [False, True, False]
+
+
+def test_trygg_events_poll_over_real_http(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          timra_events: list[dict[str, Any]]) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    db = tmp_path / "cli.sqlite"
+    monkeypatch.setenv("TRYGG_DB", str(db))
+    s = Store.open(db)
+    s.insert("gazetteer", read_gazetteer(SHARED_DATA / "timra_gazetteer.json"), origin="test")
+    s.close()
+    body = json.dumps(timra_events[:9], ensure_ascii=False).encode("utf-8")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/api/events"
+        result = CliRunner().invoke(cli, ["events", "poll", "--rounds", "1", "--url", url,
+                                          "--municipality", "Timrå"], catch_exceptions=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert "9 händelser hämtade, 9 i Timrå: 9 nya, 0 uppdaterade" in result.output
+    assert len(CallLog.load(tmp_path / "events_poll.json").calls) == 1
