@@ -158,13 +158,21 @@ def local_zone(lon: float, lat: float) -> int:
     return zones[0]
 
 
-def _fits(epsg: int, east: np.ndarray, north: np.ndarray) -> tuple[bool, float, float]:
-    """Whether every point, read in ``epsg``, lies in that CRS's area of use; and their centre."""
+# EPSG's areas of use are boxes rounded to 0.01°, and Lantmäteriet gives each municipality one
+# zone: the shipped boundaries reach up to 0.1° beyond their zone's box (Nordanstig, Gävle).
+AREA_MARGIN_DEG = 0.1
+
+
+def _fits(epsg: int, east: np.ndarray, north: np.ndarray) -> tuple[float, float, float]:
+    """The share of the points that, read in ``epsg``, lie in that CRS's area of use (a local
+    zone's widened by ``AREA_MARGIN_DEG``); and the points' centre in WGS84."""
     lon, lat = _to_wgs84(epsg).transform(east, north)
+    margin = 0.0 if epsg == 3006 else AREA_MARGIN_DEG
     west, south, east_edge, north_edge = _area_of_use(epsg)
-    ok = bool(np.all(np.isfinite(lon)) and np.all((lon >= west) & (lon <= east_edge)
-                                                   & (lat >= south) & (lat <= north_edge)))
-    return ok, float(np.nanmean(lon)), float(np.nanmean(lat))
+    inside = np.isfinite(lon) & (lon >= west - margin) & (lon <= east_edge + margin) \
+        & (lat >= south - margin) & (lat <= north_edge + margin)
+    share = float(inside.mean()) if len(inside) else 0.0
+    return share, float(np.nanmean(lon)), float(np.nanmean(lat))
 
 
 def _sv_degrees(lon: float, lat: float) -> str:
@@ -181,19 +189,25 @@ def en_crs(east: np.ndarray, north: np.ndarray, *, origin: str, east_column: str
 
     Read as TM, every point must have an easting Sweden has in TM (``TM_EASTING_SWEDEN_M``) and
     lie in TM's area of use. Read as each local zone, the points fit the zone if all lie in its
-    EPSG area of use. TM that fits no zone is TM (the default so far); anything else raises
-    ``ImportRejected`` in Swedish, naming the columns, where the points land in each fitting zone
-    and the ``--crs`` to give: eastings of a local zone (e.g. 230 000 in SWEREF 99 17 15, Timrå's
-    zone) would otherwise land in Norway. A file in the ambiguous band (eastings 260-290 km that
-    fit both TM and a zone) is refused too rather than guessed. Points that fit nothing are left
-    to the validator as TM (it reports them as outside Sweden, feature by feature).
+    EPSG area of use (widened by ``AREA_MARGIN_DEG``); when eastings are not TM's and no zone
+    holds them all, the zones holding most of them are named. TM that fits no zone is TM (the
+    default so far); anything else raises ``ImportRejected`` in Swedish, naming the columns,
+    where the points land in each fitting zone and the ``--crs`` to give: eastings of a local
+    zone (e.g. 230 000 in SWEREF 99 17 15, Timrå's zone) would otherwise land in Norway. A file
+    in the ambiguous band (eastings 260-290 km that fit both TM and a zone) is refused too
+    rather than guessed. Points that fit nothing are left to the validator as TM (it reports
+    them as outside Sweden, feature by feature). Measured on the 290 shipped boundaries
+    (``tests/test_crs.py``): every one in TM is taken as TM, every one in its own zone is
+    refused, naming that zone for all but Jokkmokk and Vilhelmina (larger than its area).
     """
     east = np.asarray(east, dtype=float)
     north = np.asarray(north, dtype=float)
     lo, hi = TM_EASTING_SWEDEN_M
-    tm_ok = bool(np.all((east >= lo) & (east <= hi))) and _fits(3006, east, north)[0]
-    fitting = [(epsg, lon, lat) for epsg in LOCAL_ZONES
-               for ok, lon, lat in [_fits(epsg, east, north)] if ok]
+    tm_ok = bool(np.all((east >= lo) & (east <= hi))) and _fits(3006, east, north)[0] == 1.0
+    shares = [(epsg, *_fits(epsg, east, north)) for epsg in LOCAL_ZONES]
+    fitting = [(epsg, lon, lat) for epsg, share, lon, lat in shares if share == 1.0]
+    if not fitting and not tm_ok:  # a municipality larger than its zone's area (Jokkmokk)
+        fitting = [(epsg, lon, lat) for epsg, share, lon, lat in shares if share >= 0.5]
     if not fitting:
         return WORK_CRS
     where = "; ".join(f"{crs_label(epsg)} kring {_sv_degrees(lon, lat)}"

@@ -119,3 +119,23 @@ def test_csv_columns_that_name_their_crs(tmp_path: Path) -> None:
     path.write_text("wkt_3014;status\nPOINT (150000 6930000);planerad\n", encoding="utf-8")
     point = read_layer_file(path, spec).to_crs("EPSG:4326").geometry.iloc[0]
     assert (round(point.x, 2), round(point.y, 2)) == (17.25, 62.48)
+
+
+def test_every_municipality_in_tm_is_taken_and_in_its_zone_is_refused() -> None:
+    from geo.municipality import municipality
+
+    codes = gpd.read_file(BOUNDARIES)["id"].astype(str)
+    unlisted = []
+    for code in codes:
+        m = municipality(code)
+        tm = shapely.get_coordinates(m.boundary_3006)
+        assert en_crs(tm[:, 0], tm[:, 1], origin=m.name, east_column="E",
+                      north_column="N") == "EPSG:3006"
+        local = pyproj.Transformer.from_crs(3006, m.local_epsg, always_xy=True).transform(
+            tm[:, 0], tm[:, 1])
+        with pytest.raises(ImportRejected) as info:
+            en_crs(*local, origin=m.name, east_column="E", north_column="N")
+        if f"EPSG:{m.local_epsg} " not in str(info.value):
+            unlisted.append(m.name)
+    # Larger than their zone's area of use: other zones hold more of them.
+    assert sorted(unlisted) == ["Jokkmokk", "Vilhelmina"]
