@@ -26,7 +26,7 @@ def place(category: str, description: str = "x") -> dict:
 
 
 def test_health_and_openapi(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "schema_version": 3}
+    assert client.get("/api/health").json() == {"status": "ok", "schema_version": 4}
     spec = client.get("/openapi.json").json()
     assert "/api/layers/{layer}" in spec["paths"]
 
