@@ -510,8 +510,8 @@ def _local_days(start: object, end: object) -> Any:
 
 def check_figures(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: object,
                   end: object) -> Any:
-    """``geo.check_coverage.check_coverage`` for the local days of [start, end)."""
-    from geo.check_coverage import check_coverage
+    """``geo.road_check_coverage.check_coverage`` for the local days of [start, end)."""
+    from geo.road_check_coverage import check_coverage
     from geo.periods import make_period
 
     first, last = _days(as_utc(start), as_utc(end))
@@ -520,13 +520,13 @@ def check_figures(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: o
 
 def check_indicators(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, start: object,
                      end: object) -> list[Indicator]:
-    """Traffic checks at the identified risk roads, from ``geo.check_coverage``, for the period
+    """Traffic checks at the identified risk roads, from ``geo.road_check_coverage``, for the period
     and the previous one."""
     lo, hi = as_utc(start), as_utc(end)
     before = previous_period(lo, hi)
     now = check_figures(checks, roads, start=lo, end=hi)
     old = check_figures(checks, roads, start=before[0], end=before[1])
-    src = "Trafikkontroller och riskvägar genom geo.check_coverage.check_coverage"
+    src = "Trafikkontroller och riskvägar genom geo.road_check_coverage.check_coverage"
     radius = f"{now.radius_m:g} m"
     out = [
         Indicator("checks_at_risk_places", f"Kontroller vid riskvägarna (inom {radius})",

@@ -19,7 +19,7 @@ from branca.element import MacroElement
 from folium.plugins import HeatMap
 from jinja2 import Template
 
-from geo.check_coverage import performed_checks
+from geo.road_check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
 from geo.periods import LOCAL_TZ, make_period
 from geo.vocabulary import (
@@ -389,7 +389,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
                  layers: CoverageLayers, *, notice: str | None = None,
                  links: list[tuple[str, str]] | None = None,
                  baseline_chosen: bool = False) -> str:
-    """HTML of the coverage map from the figures of ``geo.coverage``/``geo.check_coverage``
+    """HTML of the coverage map from the figures of ``geo.coverage``/``geo.road_check_coverage``
     (as dicts) and the layers; ``baseline_chosen``: the user gave the baseline period."""
     zones, tracks, heat, checks, roads = (layers.zones, layers.tracks, layers.heat,
                                           layers.checks, layers.roads)

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from geo import check_coverage as checks_geo
+import geo.road_check_coverage as checks_geo
 from geo import coverage as patrols_geo
 from geo.errors import TryggError, ValidationFailed
 from geo.geojson import feature_collection

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from api.app import create_app
-from geo.check_coverage import check_coverage
+from geo.road_check_coverage import check_coverage
 from geo.coverage import patrol_coverage, patrol_coverage_vertices, vertices_from_arrays
 from geo.crs import WORK_CRS
 from geo.errors import ValidationFailed

@@ -25,7 +25,7 @@ import shapely.affinity
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from geo.check_coverage import check_coverage
+from geo.road_check_coverage import check_coverage
 from geo.coverage import patrol_coverage
 from geo.crs import WORK_CRS
 from geo.errors import ValidationFailed

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geo.check_coverage import check_coverage
+from geo.road_check_coverage import check_coverage
 from geo.coverage import patrol_coverage
 from geo.periods import make_period
 from geo.promise import check_against_text, load_promise
