@@ -8,8 +8,9 @@ from datetime import date
 import click
 import pandas as pd
 
-from cli.base import cli, domain_errors, iso_date, settings_of, store_of
+from cli.base import cli, domain_errors, iso_date, number, settings_of, store_of
 from geo.layers import LAYERS
+from store.copy import DestinationNotEmpty, copy_store
 from store.migrations.runner import current_revision, head_revision, needs_upgrade, upgrade
 
 
@@ -45,6 +46,27 @@ def db_upgrade(ctx: click.Context) -> None:
     else:
         click.echo(f"{done.path}: uppgraderad från schemaversion {done.from_revision} till "
                    f"{done.to_revision}; säkerhetskopia: {done.backup}")
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.option("--replace", is_flag=True,
+              help="Empty the destination first (without it a store holding data is refused).")
+@domain_errors
+def db_copy(source: str, destination: str, replace: bool) -> None:
+    """Copy a whole store (layers, accounts, audit) between SQLite files and PostGIS URLs,
+    e.g. `trygg db copy var/trygg.sqlite postgresql://trygg@db/trygg`; all or nothing."""
+    try:
+        report = copy_store(source, destination, replace=replace)
+    except DestinationNotEmpty:
+        raise
+    except ValueError as exc:  # the same store twice
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{report.source} → {report.destination}: {number(report.total)} rader kopierade")
+    for table, n in report.rows.items():
+        if n:
+            click.echo(f"  {table:<24} {number(n):>8}")
 
 
 @cli.command("audit")

@@ -425,3 +425,24 @@ def test_migration_0004_turns_stored_wkb_into_postgis_geometry(pg_cluster: pg.Cl
                 == 3006
     finally:
         s.close()
+
+
+def test_trygg_db_copy_from_sqlite_to_postgis(demo_template: Path, tmp_path: Path,
+                                              pg_url: str) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    source = _sqlite_copy(demo_template, tmp_path / "source.sqlite")
+    runner = CliRunner()
+    done = runner.invoke(cli, ["db", "copy", str(source), pg_url])
+    assert done.exit_code == 0, done.output
+    assert "rader kopierade" in done.output and "events" in done.output
+    again = runner.invoke(cli, ["db", "copy", str(source), pg_url])
+    assert again.exit_code == 1 and "Fel:" in again.output
+    lite, postgis = Store.open(source), Store.open(pg_url)
+    try:
+        assert postgis.counts() == lite.counts()
+    finally:
+        lite.close()
+        postgis.close()
