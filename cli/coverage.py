@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import click
 
@@ -16,14 +18,20 @@ def coverage() -> None:
     """Täckning: fotpatrull i patrullområdena och trafikkontroller på riskvägarna."""
 
 
+def _period_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--from and --to (local days, both included; neither: the default period) and --json."""
+    func = click.option("--json", "as_json", is_flag=True, help="Skriv JSON (som API:t).")(func)
+    func = click.option("--to", callback=iso_date, help="Sista dag (ÅÅÅÅ-MM-DD).")(func)
+    return click.option("--from", "from_", callback=iso_date,
+                        help="Första dag (ÅÅÅÅ-MM-DD).")(func)
+
+
 @coverage.command("patrols")
-@click.option("--from", "from_", callback=iso_date, help="Första dag (ÅÅÅÅ-MM-DD).")
-@click.option("--to", callback=iso_date, help="Sista dag (ÅÅÅÅ-MM-DD).")
+@_period_options
 @click.option("--baseline-from", callback=iso_date, help="Jämförelseperiodens första dag.")
 @click.option("--baseline-to", callback=iso_date, help="Jämförelseperiodens sista dag.")
 @click.option("--reach-m", type=float, default=service.DEFAULT_REACH_M, show_default=True,
               help="Räckvidd från spåret för gatutäckning, meter.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv JSON (som API:t).")
 @click.pass_context
 @domain_errors
 def coverage_patrols(ctx: click.Context, from_: date | None, to: date | None,
@@ -54,11 +62,9 @@ def coverage_patrols(ctx: click.Context, from_: date | None, to: date | None,
 
 
 @coverage.command("checks")
-@click.option("--from", "from_", callback=iso_date, help="Första dag (ÅÅÅÅ-MM-DD).")
-@click.option("--to", callback=iso_date, help="Sista dag (ÅÅÅÅ-MM-DD).")
+@_period_options
 @click.option("--radius-m", type=float, default=service.DEFAULT_RADIUS_M, show_default=True,
               help="Avstånd från vägen som räknas, meter.")
-@click.option("--json", "as_json", is_flag=True, help="Skriv JSON (som API:t).")
 @click.pass_context
 @domain_errors
 def coverage_checks(ctx: click.Context, from_: date | None, to: date | None, radius_m: float,
