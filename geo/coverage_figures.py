@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 import geopandas as gpd
@@ -141,7 +142,7 @@ def zone_figures(zone_id: int, row: pd.Series, stays: Stays, shares: ZoneShares,
     per_week = minutes / period.weeks
     visits = visits_of(stays.a, stays.b, gap_s=options.gap_s)
     hours_text = str(row.get("active_hours") or "0-24")
-    active = active_intervals(hours_text, period)
+    active = _active(hours_text, period)
     gap_h, gap_from, gap_to = _longest_gap(visits, period, active)
     priority = row.get("priority")
     return ZoneCoverage(
@@ -156,6 +157,14 @@ def zone_figures(zone_id: int, row: pd.Series, stays: Stays, shares: ZoneShares,
         weeks=_week_figures(stays, visits, period, bounds, target=target),
         teams=_team_figures(stays, teams, gap_s=options.gap_s),
         dosage=_dosage(visits, period, active, hours_text, options))
+
+
+@lru_cache(maxsize=64)
+def _active(hours_text: str, period: Period) -> tuple[np.ndarray, np.ndarray]:
+    """``active_intervals``, once per text and period (zones mostly share their hours)."""
+    a, b = active_intervals(hours_text, period)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
 
 
 def _band_figures(stays: Stays, visits: Visits, bounds: BandBoundaries, shares: ZoneShares

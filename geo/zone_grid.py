@@ -164,9 +164,8 @@ class Router:
         iy += ix
         slot = self.slot.take(iy)
         if len(self.boxes) <= _FEW_ZONES:  # a pass per zone beats sorting
-            owns = [np.flatnonzero(slot == k) for k in range(-2, len(self.boxes))]
-            several = owns[0]
-            owns = owns[2:]
+            several = np.flatnonzero(slot == -2)
+            owns = [np.flatnonzero(slot == k) for k in range(len(self.boxes))]
         else:
             order = np.argsort(slot, kind="stable")  # a radix sort: order kept per zone
             ends = np.cumsum(np.bincount(slot + 2, minlength=len(self.boxes) + 2))
