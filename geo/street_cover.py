@@ -76,22 +76,25 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
     untimed = np.isnan(t0)
     # Plain: short, walked, wholly in the period and in one stretch of one band.
     whole = (t0 >= s) & (t1 <= e)
-    group = np.full(len(m), _UNTIMED_GROUP, dtype=np.uint8)
     if bounds is not None:
-        ia = bounds.locate(t0)
+        ia = bounds.locate(t0)  # NaN: the last stretch (a valid index; untimed is set below)
         # In one stretch: the segment ends by the next boundary (the period lies well inside).
         whole &= t1 <= bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1))
-        group[~untimed] = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia[~untimed])
+        group = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia)
     else:
-        group[~untimed] = 0
-    plain_ok = drawn & ~long_m2 & np.where(untimed, masks.points.take(m), whole)
-    cut = drawn & ~long_m2 & ~untimed & ~whole & (t1 > s) & (t0 < e)
+        group = np.zeros(len(m), dtype=np.uint8)
+    points = masks.points.take(m)
+    if untimed.any():
+        group[untimed] = _UNTIMED_GROUP
+        whole = np.where(untimed, points, whole)
+    short = drawn & ~long_m2
+    plain_ok = short & whole
+    cut = short & ~untimed & ~whole & (t1 > s) & (t0 < e)
     x0n, y0n, x1n, y1n, gn, kn = _pieces(w, np.r_[m[cut], _long_near(w, near_box)], period,
                                          masks, bounds)
-    # Pings with no walked segment on either side still cover a disc.
-    prev = np.zeros(len(v.x), dtype=bool)
-    prev[1:] = w.drawn[:-1]
-    alone = m[masks.points.take(m) & ~drawn & ~prev.take(m)]
+    # Pings with no walked segment on either side still cover a disc (drawn[-1] is False, so
+    # the vertex before the first is never drawn).
+    alone = m[points & ~drawn & ~w.drawn.take(m - 1)]
     alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
                    else _groups(v.t[alone], bounds))
     return CoverSegments(
