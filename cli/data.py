@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from cli.base import cli, domain_errors, number, settings_of, store_of
+from geo.formats import number_sv
 from geo.gazetteer import read_gazetteer
 from geo.geocode import events_to_feature_collection
 from geo.layers import LAYERS
 from services import demo as demo_service
 from services import event_polling, exports, imports
+from services import roads as road_service
 from sources.polisen import LIVE_FEED_URL
 
 
@@ -120,6 +122,39 @@ def events_ingest(ctx: click.Context, source: str, municipality: str | None) -> 
     result = imports.ingest_events(store_of(ctx), source, municipality=municipality)
     click.echo(f"{result.file}: {number(result.inserted)} nya händelser, "
                f"{number(result.updated)} uppdaterade")
+
+
+@cli.group("roads")
+def roads() -> None:
+    """Risk roads: weights and categories from the police events."""
+
+
+@roads.command("reweight")
+@click.option("--near-m", type=click.FloatRange(min=0), default=road_service.NEAR_M,
+              show_default=True, help="An event counts for a road within this distance.")
+@click.option("--max-precision-m", type=click.FloatRange(min=0),
+              default=road_service.MAX_PRECISION_M, show_default=True,
+              help="Unnamed events count only if their place is known this well.")
+@click.option("--count-checks", is_flag=True, help="Count the police's own traffic checks too.")
+@click.option("--dry-run", is_flag=True, help="Show the new weights without saving them.")
+@click.pass_context
+@domain_errors
+def roads_reweight(ctx: click.Context, near_m: float, max_precision_m: float,
+                   count_checks: bool, dry_run: bool) -> None:
+    """Set each risk road's weight (1 + its traffic events) and categories from the events in
+    the store, with the rule the demo uses; one line per road, per km."""
+    weights = road_service.reweight(store_of(ctx), near_m=near_m,
+                                    max_precision_m=max_precision_m,
+                                    count_checks=count_checks, dry_run=dry_run)
+    for w in weights:
+        ref = f" ({w.road_ref})" if w.road_ref else ""
+        categories = ", ".join(w.risk_categories) or "inga kategorier"
+        click.echo(f"{w.name}{ref}: riskvikt {number_sv(w.risk_weight)}, {number(w.events)} "
+                   f"händelser ({number_sv(w.events_per_km, digits=1)} per km), {categories}"
+                   + (" – ändrad" if w.changed else ""))
+    changed = sum(w.changed for w in weights)
+    click.echo(f"{number(changed)} av {number(len(weights))} vägar "
+               + ("skulle ändras (inget sparat)." if dry_run else "ändrade."))
 
 
 @events.command("poll")

@@ -24,6 +24,7 @@ import argparse
 import json
 import logging
 import math
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -46,7 +47,7 @@ from geo.layers import layer_spec  # noqa: E402
 from geo.periods import LOCAL_TZ  # noqa: E402
 from geo.riskprofile import title_time  # noqa: E402
 from geo.road_risk import (  # noqa: E402
-    reweight_roads, road_event_pairs, streets_named, traffic_mask,
+    distinct_events, reweight_roads, road_event_pairs, streets_named, traffic_mask,
 )
 from geo.schematic import schematic_roads  # noqa: E402
 from geo.simulate import simulate_foot_patrols  # noqa: E402
@@ -294,13 +295,22 @@ def load_traffic_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> gpd.G
     events = parse_events(raw, origin=events_path.name)
     placed = geocode_events(events, gazetteer, municipality=MUNICIPALITY)
     traffic = placed[traffic_mask(placed["type"], checks=True)].sort_values("event_id")
-    deduped = traffic.drop_duplicates(subset=["type", "name", "summary"], keep="first")
+    deduped = distinct_events(traffic)
     dropped = sorted(set(traffic["event_id"]) - set(deduped["event_id"]))
     if dropped:
         log.info("dropped duplicate events %s", dropped)
     deduped = deduped.reset_index(drop=True)
     deduped.attrs["duplicates_dropped"] = [int(i) for i in dropped]
     return deduped
+
+
+def schematic_name(ref: str, name: str) -> str:
+    """"E4 (schematisk)", "Väg 684 (schematisk; Centrumvägen, Söråker)": the streets the
+    gazetteer names for the road stay in the name, so `trygg roads reweight` on the stored
+    layer finds the events that name them, as this builder does."""
+    base = ref if ref.startswith("E") else f"Väg {ref}"
+    inner = re.search(r"\(([^)]*)\)", name)
+    return f"{base} (schematisk; {inner.group(1)})" if inner else f"{base} (schematisk)"
 
 
 def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
@@ -328,7 +338,7 @@ def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
         ids = ", ".join(str(i) for i in counted["event_id"])
         weight = float(weighted["risk_weight"].iloc[i])
         rows.append({
-            "name": f"{ref} (schematisk)" if ref.startswith("E") else f"Väg {ref} (schematisk)",
+            "name": schematic_name(ref, name),
             "road_ref": ref,
             "speed_limit_kmh": None,
             "risk_categories": weighted["risk_categories"].iloc[i],

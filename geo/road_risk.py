@@ -170,6 +170,16 @@ def _pairs_within(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, use: np.nda
     return chosen[ev], rd
 
 
+def distinct_events(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``events`` without repeats: the API sometimes publishes one event twice under two ids
+    with the same type, title and summary; the lowest id is kept."""
+    key = [c for c in ("type", "name", "summary") if c in events]
+    if not key or events.empty:
+        return events
+    ordered = events.sort_values("event_id", kind="stable") if "event_id" in events else events
+    return ordered.drop_duplicates(subset=key, keep="first")
+
+
 def reweight_roads(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
                    near_m: float = NEAR_M, max_precision_m: float = MAX_PRECISION_M,
                    count_checks: bool = False) -> gpd.GeoDataFrame:
@@ -181,12 +191,13 @@ def reweight_roads(roads: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
     without a licence, is not buskörning, and the events never name A-traktorer, so those two
     stay for the planner to set); ``risk_events`` the number of events and
     ``risk_events_per_km`` that per km of road (NaN for a road without length). Events of any
-    type may be given: those that do not show traffic risk are left out.
+    type may be given: those that do not show traffic risk are left out, and an event published
+    twice counts once (``distinct_events``).
     """
     require_work_crs(roads, "roads")
     chosen = require_work_crs(events, "events")
     if len(chosen):
-        chosen = chosen[traffic_mask(chosen["type"], checks=count_checks)]
+        chosen = distinct_events(chosen[traffic_mask(chosen["type"], checks=count_checks)])
     pairs = road_event_pairs(roads, chosen, near_m=near_m, max_precision_m=max_precision_m)
     ev, rd = pairs["event"].to_numpy(dtype=int), pairs["road"].to_numpy(dtype=int)
     n = np.bincount(rd, minlength=len(roads))

@@ -539,10 +539,47 @@ class Store:
         version differs, ``Conflict`` is raised and nothing changes.
         """
         spec = layer_spec(layer)
-        table = layer_tables[layer]
-        where = f"{layer} {feature_id}"
+        row = self._update_row(spec, feature_id, values, geometry=geometry,
+                               geometry_crs=geometry_crs)
+        with self.transaction() as c:
+            self._touch(c, layer)
+            self._apply_update(c, spec, feature_id, row, expected_version=expected_version,
+                               actor=actor)
+        return self.get(layer, feature_id)
+
+    def update_many(self, layer: str, changes: dict[int, dict[str, Any]], *,
+                    actor: Actor | None = None) -> int:
+        """Change fields of many features in one transaction: all or none (every problem of
+        every feature is reported before anything is written). Returns the features changed."""
+        spec = layer_spec(layer)
+        rows: dict[int, dict[str, Any]] = {}
+        problems: list[str] = []
+        for feature_id, values in changes.items():
+            try:
+                rows[int(feature_id)] = self._update_row(spec, int(feature_id), values)
+            except ImportRejected as exc:
+                problems.extend(exc.details or [exc.message])
+        if problems:
+            collect(problems, f"{len(problems)} problem(s) in the changes to {layer}",
+                    error=ImportRejected)
+        if not rows:
+            return 0
+        with self.transaction() as c:
+            self._touch(c, layer)
+            for feature_id, row in rows.items():
+                self._apply_update(c, spec, feature_id, row, expected_version=None, actor=actor)
+        return len(rows)
+
+    def _update_row(self, spec: LayerSpec, feature_id: int, values: dict[str, Any], *,
+                    geometry: shapely.Geometry | None = None,
+                    geometry_crs: str = WORK_CRS) -> dict[str, Any]:
+        """The SQL values of a partial update of one feature, checked; raises
+        ``ImportRejected`` naming every problem."""
+        where = f"{spec.name} {feature_id}"
         coerced, problems = coerce_record(spec, values, where=where, partial=True)
         row: dict[str, Any] = _to_sql(spec, coerced)
+        if "category" in coerced:  # kept apart for the sensitive rule, not a column
+            row["_category"] = coerced["category"]
         if geometry is not None:
             series, geom_problems = check_geometries(
                 gpd.GeoDataFrame(geometry=[geometry], crs=geometry_crs), spec, origin=where)
@@ -554,26 +591,32 @@ class Store:
                            maxy=box[3])
         if problems:
             raise ImportRejected(f"{where}: " + "; ".join(problems), problems)
-        with self.transaction() as c:
-            self._touch(c, layer)
-            current = c.execute(select(table).where(table.c.id == feature_id,
-                                                    table.c.deleted_at.is_(None))
-                                ).mappings().first()
-            if current is None:
-                raise NotFound(f"{where} does not exist")
-            if expected_version is not None and current["version"] != expected_version:
-                raise Conflict(f"{where} was changed by someone else (version "
-                               f"{current['version']}, you had {expected_version}); reload and "
-                               "try again")
-            if (spec.name == "unsafe_places"
-                    and coerced.get("category", current["category"]) in SENSITIVE_CATEGORIES):
-                row["sensitive"] = True
-            row.update(updated_at=utc_now(), version=current["version"] + 1)
-            c.execute(sql_update(table).where(table.c.id == feature_id).values(**row))
-            fields = sorted(k for k in row if k in spec.field_by_name or k == "geometry")
-            self._audit(c, actor, "update", layer, feature_id, current["version"],
-                        current["version"] + 1, details={"fields": fields})
-        return self.get(layer, feature_id)
+        return row
+
+    def _apply_update(self, c: Connection, spec: LayerSpec, feature_id: int,
+                      row: dict[str, Any], *, expected_version: int | None,
+                      actor: Actor | None) -> None:
+        """Write one checked partial update (from ``_update_row``) inside transaction ``c``."""
+        table = layer_tables[spec.name]
+        where = f"{spec.name} {feature_id}"
+        row = dict(row)
+        current = c.execute(select(table).where(table.c.id == feature_id,
+                                                table.c.deleted_at.is_(None))
+                            ).mappings().first()
+        if current is None:
+            raise NotFound(f"{where} does not exist")
+        if expected_version is not None and current["version"] != expected_version:
+            raise Conflict(f"{where} was changed by someone else (version "
+                           f"{current['version']}, you had {expected_version}); reload and "
+                           "try again")
+        category = row.pop("_category", current.get("category"))
+        if spec.name == "unsafe_places" and category in SENSITIVE_CATEGORIES:
+            row["sensitive"] = True
+        row.update(updated_at=utc_now(), version=current["version"] + 1)
+        c.execute(sql_update(table).where(table.c.id == feature_id).values(**row))
+        fields = sorted(k for k in row if k in spec.field_by_name or k == "geometry")
+        self._audit(c, actor, "update", spec.name, feature_id, current["version"],
+                    current["version"] + 1, details={"fields": fields})
 
     def delete(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
         """Delete one feature (softly: it leaves every read and can be restored by an admin);
