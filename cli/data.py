@@ -45,19 +45,26 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
 @click.option("--source", default=None, help="Source text (default: the file's name).")
 @click.option("--replace", is_flag=True, help="Replace the layer's features.")
 @click.option("--source-layer", default=None, help="Layer of a multi-layer GeoPackage.")
+@click.option("--format", "file_type", type=click.Choice(["nvdb"]), default=None,
+              help="nvdb: a Trafikverket NVDB delivery (Lastkajen: GeoPackage or zipped Shape "
+                   "files) into risk_roads, with speed limits, road numbers and street names, "
+                   "clipped to the municipal boundary.")
 @click.pass_context
 @domain_errors
 def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
             provenance: str | None, source: str | None, replace: bool,
-            source_layer: str | None) -> None:
+            source_layer: str | None, file_type: str | None) -> None:
     """Import FILE (GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV, OSM) into LAYER.
 
     All or nothing: on any problem nothing is written and the exit code is 1.
     """
-    result = imports.import_layer_file(
-        store_of(ctx), layer, file, crs=crs, provenance=provenance, source=source,
-        replace=replace, source_layer=source_layer,
-        max_bytes=int(settings_of(ctx).max_import_mb * 1_000_000))
+    if file_type == "nvdb" and layer != "risk_roads":
+        raise click.BadParameter("an NVDB delivery imports into risk_roads",
+                                 param_hint="--format")
+    options = imports.ImportOptions(
+        crs=crs, file_type=file_type, source_layer=source_layer, provenance=provenance,
+        source=source, replace=replace, max_bytes=int(settings_of(ctx).max_import_mb * 1_000_000))
+    result = imports.import_layer_file(store_of(ctx), layer, file, options)
     verb = "ersatte lagret med" if result.replaced else "lade till"
     click.echo(f"{file.name}: {verb} {number(result.inserted)} objekt i {layer}"
                + (f", uppdaterade {number(result.updated)}" if result.updated else ""))

@@ -35,30 +35,52 @@ class ImportResult:
     replaced: bool = False
 
 
-def import_layer_file(store: Store, layer: str, path: str | Path, *, crs: str | None = None,  # noqa: PLR0913
-                      provenance: str | None = None, source: str | None = None,
-                      replace: bool = False, source_layer: str | None = None,
-                      max_bytes: int | None = None, override_origin: bool = False,
-                      actor: Actor | None = None) -> ImportResult:
-    """Import every feature of ``path`` into ``layer``, or nothing (raises ``ImportRejected``).
+@dataclass(frozen=True, kw_only=True)
+class ImportOptions:
+    """How a file is read and written into a layer.
 
-    ``provenance`` and ``source`` fill features that do not state their own; the source defaults
-    to the file's name. ``replace`` swaps the layer's contents in the same transaction.
-    With ``override_origin`` they replace what the file states (the file cannot forge them).
-    """
+    ``crs`` names a file's CRS when it states none (or E/N columns'); ``file_type="nvdb"`` reads
+    a Trafikverket NVDB delivery into risk roads, clipped to the store's municipal boundary;
+    ``provenance`` and ``source`` fill features that do not state their own (the source defaults
+    to the file's name), or with ``override_origin`` replace what the file states (it cannot
+    forge them); ``replace`` swaps the layer's contents in the same transaction."""
+
+    crs: str | None = None
+    file_type: str | None = None
+    source_layer: str | None = None
+    provenance: str | None = None
+    source: str | None = None
+    replace: bool = False
+    override_origin: bool = False
+    max_bytes: int | None = None
+
+
+def import_layer_file(store: Store, layer: str, path: str | Path,
+                      options: ImportOptions | None = None, *,
+                      actor: Actor | None = None) -> ImportResult:
+    """Import every feature of ``path`` into ``layer``, or nothing (raises ``ImportRejected``)."""
+    o = options or ImportOptions()
     spec = layer_spec(layer)
     path = Path(path)
-    gdf = read_layer_file(path, spec, crs=crs, source_layer=source_layer, max_bytes=max_bytes)
-    if override_origin:
+    boundary = _municipal_boundary(store) if o.file_type == "nvdb" else None
+    gdf = read_layer_file(path, spec, crs=o.crs, source_layer=o.source_layer,
+                          max_bytes=o.max_bytes, file_type=o.file_type, boundary=boundary)
+    if o.override_origin:
         gdf = gdf.drop(columns=[c for c in ("provenance", "source") if c in gdf.columns])
-    source = source if source is not None else f"Importerad från {path.name}"
-    if spec.unique_field and not replace:
-        inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=provenance,
+    source = o.source if o.source is not None else f"Importerad från {path.name}"
+    if spec.unique_field and not o.replace:
+        inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=o.provenance,
                                          source=source, actor=actor, audit="import")
         return ImportResult(layer, path.name, inserted, updated)
-    ids = store.insert(layer, gdf, origin=path.name, provenance=provenance, source=source,
-                       replace=replace, actor=actor, audit="import")
-    return ImportResult(layer, path.name, len(ids), replaced=replace)
+    ids = store.insert(layer, gdf, origin=path.name, provenance=o.provenance, source=source,
+                       replace=o.replace, actor=actor, audit="import")
+    return ImportResult(layer, path.name, len(ids), replaced=o.replace)
+
+
+def _municipal_boundary(store: Store) -> Any:
+    """The union of the store's municipal boundaries (EPSG:3006), or None when it has none."""
+    boundaries = store.read("boundaries")
+    return None if boundaries.empty else boundaries.geometry.union_all()
 
 
 API_PROVENANCE = "real"  # entered or uploaded by a signed-in account: first-hand
@@ -72,11 +94,12 @@ def import_upload(store: Store, layer: str, path: Path, *, writer: Actor, crs: s
     server sets them: real, imported from the file by the writer (the file cannot forge them).
     """
     if states_origin:
-        return import_layer_file(store, layer, path, crs=crs, provenance=provenance,
-                                 replace=replace, actor=writer)
-    return import_layer_file(store, layer, path, crs=crs, provenance=API_PROVENANCE,
-                             source=f"Importerad från {path.name} av {writer.name}",
-                             replace=replace, override_origin=True, actor=writer)
+        options = ImportOptions(crs=crs, provenance=provenance, replace=replace)
+    else:
+        options = ImportOptions(crs=crs, provenance=API_PROVENANCE, replace=replace,
+                                source=f"Importerad från {path.name} av {writer.name}",
+                                override_origin=True)
+    return import_layer_file(store, layer, path, options, actor=writer)
 
 
 def export_layer_file(store: Store, layer: str, path: str | Path, *,

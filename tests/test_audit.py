@@ -77,12 +77,12 @@ def test_delete_is_soft_and_hides_the_feature_from_every_read(store: Store) -> N
 
 
 def test_import_is_one_audit_row_with_counts(store: Store, tmp_path: Path) -> None:
-    from services.imports import import_layer_file
+    from services.imports import ImportOptions, import_layer_file
 
     path = tmp_path / "vagar.geojson"
     pd.concat([road("A"), road("B"), road("C")], ignore_index=True).to_file(path)
     import_layer_file(store, "risk_roads", path, actor=PLANNER)
-    import_layer_file(store, "risk_roads", path, replace=True, actor=ADMIN)
+    import_layer_file(store, "risk_roads", path, ImportOptions(replace=True), actor=ADMIN)
     first, second = store.audit(layer="risk_roads", limit=2)[::-1]
     assert (first["action"], first["actor"], first["details"]) == (
         "import", "Per Planerare", {"origin": "vagar.geojson", "inserted": 3})

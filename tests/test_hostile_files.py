@@ -15,7 +15,7 @@ import pytest
 
 from geo.errors import ImportRejected
 from store import Store
-from services.imports import ingest_events, import_layer_file
+from services.imports import ImportOptions, import_layer_file, ingest_events
 
 MB = 1_000_000
 
@@ -125,7 +125,7 @@ def test_200_mb_geojson_is_refused_before_reading(tmp_path: Path, demo_store: St
     assert path.stat().st_size >= 200 * MB
     before = demo_store.dump()
     with pytest.raises(ImportRejected, match="huge.geojson: 2[0-9]{2} MB is more than the 100 MB"):
-        import_layer_file(demo_store, "traffic_checks", path, max_bytes=100 * MB)
+        import_layer_file(demo_store, "traffic_checks", path, ImportOptions(max_bytes=100 * MB))
     assert demo_store.dump() == before
 
 

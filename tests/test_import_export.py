@@ -15,7 +15,7 @@ import shapely
 
 from geo.errors import ImportRejected
 from store import Store
-from services.imports import export_layer_file, import_layer_file
+from services.imports import ImportOptions, export_layer_file, import_layer_file
 
 VIVSTA = [17.32583, 62.48694]
 ARENA = [17.35, 62.50583]
@@ -94,7 +94,7 @@ def test_sweref_metres_without_crs_are_rejected_then_accepted_with_crs(
     with pytest.raises(ImportRejected, match="look like metres.*--crs EPSG:3006"):
         import_layer_file(store, "risk_roads", path)
     assert store.count("risk_roads") == 0
-    import_layer_file(store, "risk_roads", path, crs="EPSG:3006")
+    import_layer_file(store, "risk_roads", path, ImportOptions(crs="EPSG:3006"))
     x, y = shapely.get_coordinates(store.read("risk_roads").geometry.iloc[0])[0]
     assert (round(x), round(y)) == (618_500, 6_929_700)
 
@@ -137,7 +137,7 @@ def test_csv_lat_lon_semicolons_and_swedish_excel_encoding(tmp_path: Path, store
     path.write_bytes("kategori;category;reported_at;lat;lon;description\n"
                      ";belysning;2024-05-01;62,48694;17,32583;Mörk gångtunnel\n"
                      .encode("cp1252"))
-    import_layer_file(store, "unsafe_places", path, provenance="illustrative")
+    import_layer_file(store, "unsafe_places", path, ImportOptions(provenance="illustrative"))
     row = store.read("unsafe_places").iloc[0]
     assert row["description"] == "Mörk gångtunnel"
     assert row["provenance"] == "illustrative"
@@ -315,7 +315,7 @@ def test_csv_in_a_local_zone_is_refused_then_imported_with_its_crs(tmp_path: Pat
                                              r"--crs EPSG:3014"):
         import_layer_file(store, "traffic_checks", path)
     assert store.read("traffic_checks").empty
-    import_layer_file(store, "traffic_checks", path, crs="EPSG:3014")
+    import_layer_file(store, "traffic_checks", path, ImportOptions(crs="EPSG:3014"))
     web = store.read("traffic_checks").to_crs(4326).geometry.iloc[0]
     assert (round(web.x, 2), round(web.y, 2)) == (18.81, 62.65)
 

@@ -211,3 +211,36 @@ def test_through_the_importer(tmp_path: Path) -> None:
         read_layer_file(_gpkg(tmp_path, _new_layers()), spec)
     with pytest.raises(ImportRejected, match="NVDB imports into risk_roads, not patrols"):
         read_layer_file(path, layer_spec("patrols"), file_type="nvdb")
+
+
+def test_trygg_import_format_nvdb_clips_to_the_stored_boundary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+    from store import Store
+
+    db = tmp_path / "nvdb.sqlite"
+    monkeypatch.setenv("TRYGG_DB", str(db))
+    store = Store.open(db)
+    store.insert("boundaries", gpd.GeoDataFrame(
+        {"name": ["Provkommun"], "kommunkod": ["9999"]},
+        geometry=[box(E0 - 10, N0 - 10, E0 + 300, N0 + 3000)], crs="EPSG:3006"), origin="test")
+    store.close()
+    path = _shape_zip(tmp_path, _old_layers())
+    runner = CliRunner()
+    done = runner.invoke(cli, ["import", "risk_roads", str(path), "--format", "nvdb"],
+                         catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    assert "lade till 2 objekt i risk_roads" in done.output
+    plain = runner.invoke(cli, ["import", "risk_roads", str(path)])
+    assert plain.exit_code == 1 and "--format nvdb" in plain.output
+    wrong = runner.invoke(cli, ["import", "patrols", str(path), "--format", "nvdb"])
+    assert wrong.exit_code == 2 and "risk_roads" in wrong.output
+    store = Store.open(db)
+    try:
+        roads = store.read("risk_roads")
+        assert sorted(roads["name"]) == ["Skolvägen", "Väg 331"]
+        assert set(roads["provenance"]) == {"real"}
+    finally:
+        store.close()
