@@ -211,10 +211,15 @@ def timed_seconds_in_period(spec: dict, period: Period) -> float:
         t = np.array([np.nan if pd.isna(b) else b.timestamp() for b in back])
     if spec["kind"] == "partial":
         t[1::3] = np.nan
-    a, b = t[:-1], t[1:]
-    ok = np.isfinite(a) & np.isfinite(b) & (b >= a)
+    part = np.zeros(len(t), dtype=int)
     if spec["kind"] == "multiline" and len(t) >= 4:
-        ok[len(t) // 2 - 1] = False  # no segment between the two parts
+        part[len(t) // 2:] = 1  # no segment between the two parts
+    # An unreadable time is dropped and the pings on either side are joined (the rule of
+    # geo.tracks), so segments run between consecutive readable times of one part.
+    readable = np.isfinite(t)
+    t, part = t[readable], part[readable]
+    a, b = t[:-1], t[1:]
+    ok = (part[:-1] == part[1:]) & (b >= a)
     lo = np.maximum(a[ok], period.start_s)
     hi = np.minimum(b[ok], period.end_s)
     return float(np.clip(hi - lo, 0, None).sum())
