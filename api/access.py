@@ -86,10 +86,14 @@ class PageRefused(Exception):
         self.response = response
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def forbidden_page(request: Request, user: User, action: str) -> Response:
     """The one "forbidden" page (403): what the role may not do and who may."""
     rule = ACTIONS[action]
-    allowed = [ROLE_SV.get(r, r) for r in ROLES if r in rule.roles]
+    allowed = [_lower_first(ROLE_SV.get(r, r)) for r in ROLES if r in rule.roles]
     text = ", ".join(allowed[:-1]) + f" och {allowed[-1]}" if len(allowed) > 1 else "".join(allowed)
     return templates.TemplateResponse(request, "forbidden.html", {
         "request": request, "user": user, "role_sv": ROLE_SV, "what": rule.what_sv,
