@@ -194,10 +194,12 @@ def test_new_database_gets_postgis_and_every_migration_once(pg_cluster: pg.Clust
     again.close()
 
 
-def test_url_that_went_through_a_path_setting_still_opens_postgres(pg_url: str) -> None:
+def test_url_setting_stays_a_url_and_a_folded_one_still_opens_postgres(pg_url: str) -> None:
     given = pg_url.replace("postgresql+psycopg://", "postgresql://")
-    mangled = Settings(db=given, secret=SECRET).db  # TRYGG_DB=postgresql://... as a Path
-    assert str(mangled).startswith("postgresql:/trygg@/")  # what Path makes of a URL
+    assert Settings(db=given, secret=SECRET).db == given  # TRYGG_DB=postgresql://... kept as text
+    assert isinstance(Settings(db="var/trygg.sqlite", secret=SECRET).db, Path)
+    mangled = Path(given)  # what a Path makes of a URL (an older caller's setting)
+    assert str(mangled).startswith("postgresql:/trygg@/")
     s = Store.open(mangled)
     assert s.backend == "postgresql" and s.revision == head_revision()
     s.close()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_SECRET = "demo-secret-change-me"
+DB_URL = re.compile(r"^postgres(?:ql)?(?:\+\w+)?://")
 
 
 class Settings(BaseSettings):
@@ -16,8 +18,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TRYGG_", extra="ignore")
 
-    db: Path = Field(PROJECT_ROOT / "var" / "trygg.sqlite",
-                     description="Path of the SQLite store file.")
+    db: Path | str = Field(PROJECT_ROOT / "var" / "trygg.sqlite",
+                           description="The store: a SQLite file's path, or a PostGIS database's "
+                                       "URL (postgresql://user:password@host/database).")
     demo: bool = Field(False, description="Demo mode: one account per role, anonymous reading of "
                                           "non-sensitive layers.")
     secret: str = Field(DEMO_SECRET, description="Secret for signing session cookies; must be set "
@@ -52,3 +55,10 @@ class Settings(BaseSettings):
         if len(self.secret) < 16:
             raise ValueError("TRYGG_SECRET must be at least 16 characters")
         return self.secret
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _db_path_or_url(cls, value: object) -> Path | str:
+        """A database URL stays text (a Path would fold its "//"); anything else is a path."""
+        text = str(value)
+        return text if DB_URL.match(text) else Path(text)
