@@ -5,10 +5,10 @@ module is imported here. The CLI never imports the web app: ``trygg serve`` hand
 app factory's import string.
 """
 
-from cli import coverage, data, db, report, serve, siting, users
+from cli import coverage, data, db, kommun, report, serve, siting, users
 from cli.base import cli
 
-COMMAND_MODULES = (coverage, data, db, report, serve, siting, users)
+COMMAND_MODULES = (coverage, data, db, kommun, report, serve, siting, users)
 
 
 def main() -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
                                                   "outside demo mode.")
     host: str = Field("127.0.0.1", description="Address `trygg serve` listens on.")
     port: int = Field(8000, description="Port `trygg serve` listens on.")
+    kommunkod: str | None = Field(None, pattern=r"^\d{4}$", description="The municipality the "
+                                  "store serves (its four-digit kommunkod); default: the one "
+                                  "`trygg kommun init` set up, else the demo's (2262, Timrå).")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Folder of the shipped datasets.")
     session_hours: float = Field(12.0, description="Lifetime of a login session, in hours.")
     max_upload_mb: float = Field(50.0, description="Largest file accepted by an API upload, MB.")
