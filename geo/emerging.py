@@ -30,12 +30,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage, stats
 
-from geo.vocabulary import TREND_SV
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-CATEGORY_SV = TREND_SV  # the Swedish label of each category (geo.vocabulary)
 PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
             "oscillating", "historical")
 PERSISTENT_SHARE = 0.9
@@ -176,7 +174,8 @@ def classify(hot: BoolArray, cold: BoolArray, trend_s: NDArray[np.float64],
              trend_p: NDArray[np.float64], *, alpha: float = 0.05,
              persistent_share: float = PERSISTENT_SHARE) -> NDArray[np.str_]:
     """Esri's category of each row (cell) from its hot and cold flags per period (columns) and
-    the Mann–Kendall S and p of its z-scores; keys of ``CATEGORY_SV`` (never ``too_few``).
+    the Mann–Kendall S and p of its z-scores; keys of ``geo.vocabulary.TREND_SV`` (never
+    ``too_few``).
 
     For hot spots (cold: the same with hot and cold swapped and the trend's sign reversed):
     *new* — hot in the last period and never before; *consecutive* — one unbroken run of at least

@@ -36,18 +36,19 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import require_work_crs
 from geo.emerging import (
-    CATEGORY_SV, DEFAULT_MIN_WINDOW_COUNT, PERSISTENT_SHARE, describe, emerging_hot_spots,
+    DEFAULT_MIN_WINDOW_COUNT, PERSISTENT_SHARE, describe, emerging_hot_spots,
 )
 from geo.errors import ValidationFailed
 from geo.grid import (
     DEFAULT_CELL_M, cell_ids, cell_indices, cell_polygons, check_cell_size, parse_cell_ids,
 )
-from geo.layers import LOCAL_TZ, UNPLACED_PRECISIONS
+from geo.layers import UNPLACED_PRECISIONS
+from geo.vocabulary import TREND_SV
+from geo.periods import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 
 Period = Literal["month", "quarter"]
-TREND_SV = CATEGORY_SV  # the category key of each cell → its Swedish label
 MAX_STUDY_CELLS = 4_000_000  # cells of the study area's box (its mask is one byte a cell)
 # Cells of the study area × periods: bounds the per-period work and the cells × periods tables
 # (50 m cells over Timrå (≈ 361 000 cells) × 25 months fit; × 121 months do not).

@@ -31,7 +31,9 @@ from geo.errors import ImportRejected, collect
 from geo.geojson import (
     MAX_FEATURES, checked_crs, feature_collection, frame_from_geojson, json_value, loads_bounded,
 )
-from geo.layers import LOCAL_TZ, PROVENANCE_SV, LayerSpec, layer_spec
+from geo.layers import LayerSpec, layer_spec
+from geo.periods import LOCAL_TZ
+from geo.vocabulary import PROVENANCE_SV
 from geo.styles import STYLE_NAME, geometry_family, layer_qml
 
 FORMATS = {

@@ -20,7 +20,6 @@ import pandas as pd
 
 from geo.errors import UnknownLayer, collect
 from geo.periods import LOCAL_TZ as LOCAL_TZ  # its home is geo.periods
-from geo.vocabulary import PROVENANCE_SV as PROVENANCE_SV  # its home is geo.vocabulary
 
 PROVENANCES = ("real", "derived", "illustrative", "simulated")
 

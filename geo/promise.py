@@ -18,11 +18,8 @@ import yaml
 
 from geo.errors import ValidationFailed, collect
 from geo.layers import ACTION_OWNERS
-from geo.vocabulary import ACTION_STATUS_SV
-from geo.vocabulary import OWNER_SV as OWNER_SV  # re-exported: its home is geo.vocabulary
 
 INDICATORS = ("unsafe_places", "events", "activities", "foot_patrol", "traffic_checks")
-STATUS_SV = ACTION_STATUS_SV  # geo.vocabulary's, read here by the register
 OPEN_STATUSES = ("planerad", "pagaende")
 
 

@@ -21,14 +21,12 @@ import pandas as pd
 from geo.errors import ValidationFailed
 from geo.periods import LOCAL_TZ
 from geo.road_risk import NEAR_M, road_event_pairs, traffic_events
-from geo.vocabulary import WEEKDAY_SV
 
 HOURS_PER_WEEK = 168
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
      "oktober", "november", "december"))}
 _TITLE_TIME = re.compile(r"^\s*(\d{1,2})\s+([a-zåäö]+)\s+(\d{1,2})[.:](\d{2})", re.IGNORECASE)
-WEEKDAYS_SV = WEEKDAY_SV  # geo.vocabulary's; geo.schedule reads it here
 
 
 def title_time(name: str, published: pd.Timestamp) -> pd.Timestamp:

@@ -24,7 +24,8 @@ import shapely
 
 from geo.crs import require_work_crs
 from geo.errors import ValidationFailed
-from geo.layers import LOCAL_TZ, RISK_CATEGORIES
+from geo.layers import RISK_CATEGORIES
+from geo.periods import LOCAL_TZ
 from geo.periods import Period
 
 DEFAULT_RADIUS_M = 1000.0

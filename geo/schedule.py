@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import ValidationFailed, collect
-from geo.layers import LOCAL_TZ
-from geo.riskprofile import HOURS_PER_WEEK, WEEKDAYS_SV
+from geo.periods import LOCAL_TZ
+from geo.riskprofile import HOURS_PER_WEEK
+from geo.vocabulary import WEEKDAY_SV
 
 # Parts of the day the comparison reports (local hours, end exclusive; night wraps midnight).
 DAYPARTS = (("natt", 22, 6), ("morgon", 6, 10), ("dag", 10, 16), ("kväll", 16, 22))
@@ -105,7 +106,7 @@ def weekly_plan(sites: gpd.GeoDataFrame, profile: np.ndarray, *, week: str, seed
             "site_rank": int(sites["rank"].iloc[s]), "site": str(sites["name"].iloc[s]),
             "lon": round(float(web.geometry.values[s].x), 7),
             "lat": round(float(web.geometry.values[s].y), 7),
-            "weekday": WEEKDAYS_SV[hour // 24],
+            "weekday": WEEKDAY_SV[hour // 24],
             "block": f"{hour % 24:02d}–{(hour % 24) + block_h:02d}",
             "start": begin.isoformat(), "end": end.isoformat(),
             "block_risk_share": float(block_risk[b]),

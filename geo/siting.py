@@ -29,7 +29,7 @@ from geo.candidates import (
 from geo.crs import WORK_CRS, require_work_crs
 from geo.demand import PIECE_M, demand_pieces, road_mask
 from geo.errors import ValidationFailed, collect
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
 from geo.mclp import (
     Method, Solution, SolverFailed, SolverOptions, Spacing, coverage_matrix, covered_weight,
     max_coverage, spacing_cliques, spacing_pairs,

@@ -17,7 +17,9 @@ import shapely
 
 from geo.crs import WEB_CRS, WORK_CRS
 from geo.errors import ValidationFailed
-from geo.promise import OWNER_SV, STATUS_SV, Promise, check_commitment, overdue_mask
+from geo.promise import Promise, check_commitment, overdue_mask
+from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
+from geo.vocabulary import OWNER_SV
 from services.access import Viewer, fit_frame, may_read
 from services.report import area_box
 from store import Store

@@ -15,8 +15,9 @@ from esda.getisord import G_Local
 from libpysal.weights import W, lat2SW
 from scipy import sparse, stats
 
+from geo.vocabulary import TREND_SV
 from geo.emerging import (
-    CATEGORY_SV, benjamini_hochberg_threshold, classify, describe, emerging_hot_spots,
+    benjamini_hochberg_threshold, classify, describe, emerging_hot_spots,
     mann_kendall, mann_kendall_rows, space_time_gi_star,
 )
 
@@ -230,7 +231,7 @@ def test_every_category_on_a_hand_built_cube(expected: str) -> None:
     assert result.category[centre] == expected, (
         result.hot[centre].astype(int).tolist(), result.cold[centre].astype(int).tolist(),
         result.trend_p[centre])
-    assert expected in CATEGORY_SV
+    assert expected in TREND_SV
 
 
 def test_one_record_is_never_a_hot_spot() -> None:
@@ -248,7 +249,7 @@ def test_one_record_is_never_a_hot_spot() -> None:
 def test_no_trend_cube_gives_at_most_the_fdr_share_of_trend_categories() -> None:
     """Poisson counts without any trend or cluster: the old per-period, uncorrected test called
     about 1 cell in 20 a trend; here at most alpha of the cells get a category at all."""
-    trend_kinds = {k for k in CATEGORY_SV if k.startswith(("intensifying", "diminishing"))}
+    trend_kinds = {k for k in TREND_SV if k.startswith(("intensifying", "diminishing"))}
     mask = np.ones((15, 15), dtype=bool)
     rows, cols = np.nonzero(mask)
     cells = patterned = trends = 0

@@ -30,8 +30,10 @@ from geo.coverage import patrol_coverage
 from geo.crs import WORK_CRS
 from geo.errors import ValidationFailed
 from geo.grid import parse_cell_ids
-from geo.hotspots import TREND_SV, HotspotOptions, grid_counts, hotspot_analysis, period_labels
-from geo.layers import LOCAL_TZ, RISK_CATEGORIES
+from geo.hotspots import HotspotOptions, grid_counts, hotspot_analysis, period_labels
+from geo.vocabulary import TREND_SV
+from geo.layers import RISK_CATEGORIES
+from geo.periods import LOCAL_TZ
 from geo.mclp import SolverOptions, Spacing, spacing_cliques, spacing_pairs
 from geo.periods import Period, make_period
 from geo.schedule import week_start, weekly_plan

@@ -12,7 +12,7 @@ import shapely
 
 from geo.crs import WORK_CRS
 from geo.errors import CrsMismatch
-from geo.layers import LOCAL_TZ
+from geo.periods import LOCAL_TZ
 from geo.schematic import schematic_roads
 from geo.simulate import UNIT_PREFIX, simulate_foot_patrols, simulate_ping_arrays
 

@@ -35,8 +35,9 @@ from geo.crs import WEB_CRS, bbox_window
 from geo.errors import Conflict, ImportRejected, NotFound
 from geo.geojson import feature_collection, frame_from_geojson, single_feature
 from geo.layers import (
-    LAYERS, PROVENANCE_SV, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
+    LAYERS, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS, coerce_record, layer_spec,
 )
+from geo.vocabulary import PROVENANCE_SV
 from services import catalogue, exports
 from services.access import (
     Viewer, fit_frame, may_write, sees_raw_text, sees_sensitive,

@@ -12,7 +12,8 @@ from api.deps import SESSION_COOKIE, get_settings, get_store, page_user
 from api.rendering import templates
 from api.routing import served_routes
 from api.security import secure_cookies
-from geo.layers import LAYERS, PROVENANCE_SV
+from geo.layers import LAYERS
+from geo.vocabulary import PROVENANCE_SV
 from maps.overview import overview_map
 from services import catalogue
 from services.access import Viewer, fit_frame, may_read

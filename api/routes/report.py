@@ -16,7 +16,9 @@ from api.deps import get_settings, get_store
 from api.rendering import templates
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
-from geo.promise import OWNER_SV, STATUS_SV, Promise
+from geo.promise import Promise
+from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
+from geo.vocabulary import OWNER_SV
 from geo.report import report_figures
 from services import register
 from services import report as service
