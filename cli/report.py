@@ -30,8 +30,9 @@ def report(ctx: click.Context, first: datetime, last: datetime, out: Path | None
     if out is not None and out.suffix.lower() not in (".html", ".pdf"):
         raise click.BadParameter("the file must end in .html or .pdf", param_hint="--out")
     store = store_of(ctx)
-    made = service.make_report(store, service.promise(settings_of(ctx).data_dir),
-                               first=first.date(), last=last.date())
+    settings = settings_of(ctx)
+    made = service.make_report(store, service.promise(store, settings), first=first.date(),
+                               last=last.date(), max_ping_gap_min=settings.max_ping_gap_min)
     if out is not None:
         out.write_bytes(service.report_file(store, made, out.suffix.lower().lstrip(".")))
     kept_id = service.keep_report(store, made) if keep else None

@@ -16,6 +16,7 @@ from geo.geojson import feature_collection
 from geo.periods import Period, make_period
 from maps.coverage import CoverageLayers, coverage_map
 from services.access import Viewer, fit_frame, without_sensitive
+from services.snapshot import LayerReads, Snapshot
 from store import Store
 
 # The layers each answer is computed from: a write to any of them makes a cached answer stale.
@@ -35,7 +36,7 @@ def _period(first: date | None, last: date | None, default: Period, *, name: str
     return make_period(first, last, name=name)
 
 
-def patrol_report(store: Store, first: date | None, last: date | None, *,
+def patrol_report(store: LayerReads, first: date | None, last: date | None, *,
                   baseline_from: date | None = None, baseline_to: date | None = None,
                   reach_m: float = DEFAULT_REACH_M,
                   max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def patrol_report(store: Store, first: date | None, last: date | None, *,
     return out
 
 
-def check_report(store: Store, first: date | None, last: date | None, *,
+def check_report(store: LayerReads, first: date | None, last: date | None, *,
                  radius_m: float = DEFAULT_RADIUS_M) -> dict[str, Any]:
     """The check coverage figures and road GeoJSON of ``first`` … ``last`` (default: the 365
     days ending with the latest check). Performed checks only: planned ones never count."""
@@ -70,7 +71,7 @@ def check_report(store: Store, first: date | None, last: date | None, *,
     return out
 
 
-def page_report(store: Store, first: date | None, last: date | None, base_first: date | None,
+def page_report(store: LayerReads, first: date | None, last: date | None, base_first: date | None,
                 base_last: date | None, *,
                 max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, Any]:
     """The patrol figures of the coverage page: the period (default: the latest four weeks)
@@ -128,22 +129,23 @@ def coverage_page(store: Store, viewer: Viewer, asked: PageRequest, *,
                   max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> str:
     """HTML of the coverage map: zones by target share and dosage against a baseline, tracks,
     presence heat, risk roads by check coverage. A period that cannot be used falls back to the
-    default with a notice. Every layer is fitted to ``viewer``."""
+    default with a notice. Every layer is fitted to ``viewer``; each is read once."""
+    reads = Snapshot(store)
     notice = asked.notice
     try:
-        patrols = page_report(store, asked.first, asked.last, asked.base_first, asked.base_last,
+        patrols = page_report(reads, asked.first, asked.last, asked.base_first, asked.base_last,
                               max_ping_gap_min=max_ping_gap_min)
     except TryggError as exc:
         notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
-        patrols = page_report(store, None, None, None, None, max_ping_gap_min=max_ping_gap_min)
+        patrols = page_report(reads, None, None, None, None, max_ping_gap_min=max_ping_gap_min)
     period = make_period(patrols["period_from"], patrols["period_to"])
-    checks = check_report(store, period.first, period.last)
-    shown = patrols_geo.tracks_in_period(store.read("patrols"), period)
+    checks = check_report(reads, period.first, period.last)
+    shown = patrols_geo.tracks_in_period(reads.read("patrols"), period)
     heat = patrols_geo.presence_heat(patrols_geo.track_vertices(shown)[0], period,
                                      max_ping_gap_min=max_ping_gap_min) if len(shown) else None
     return coverage_map(patrols, checks, CoverageLayers(
-        zones=fit_frame("patrol_zones", store.read("patrol_zones"), viewer),
+        zones=fit_frame("patrol_zones", reads.read("patrol_zones"), viewer),
         tracks=fit_frame("patrols", shown, viewer), heat=heat,
-        checks=fit_frame("traffic_checks", store.read("traffic_checks"), viewer),
-        roads=fit_frame("risk_roads", store.read("risk_roads"), viewer)), notice=notice,
+        checks=fit_frame("traffic_checks", reads.read("traffic_checks"), viewer),
+        roads=fit_frame("risk_roads", reads.read("risk_roads"), viewer)), notice=notice,
         links=PAGE_LINKS, baseline_chosen=asked.base_first is not None)

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.coverage_options import DEFAULT_MAX_PING_GAP_MIN
 from geo.crs import WORK_CRS
 from geo.errors import NotFound, ValidationFailed
 from geo.periods import LOCAL_TZ
@@ -19,7 +20,9 @@ from geo.privacy import scrub_value, without_sensitive
 from geo.promise import Promise, load_promise
 from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures
 from maps.report import report_html, report_pdf
+from services.municipality import DEMO_PROMISE, served_municipality
 from store import Store
+from trygg.settings import Settings
 
 REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "promise_actions",
                  "patrol_zones", "risk_roads", "boundaries")
@@ -92,33 +95,34 @@ def last_report(store: Store) -> dict[str, Any] | None:
 
 # --- making a report, and the register's actions ------------------------------------------------
 
-PROMISE_FILE = Path("timra") / "medborgarlofte_2023_2024.yaml"
 
 
 MAX_REPORT_DAYS = 3660
 
 
 def promise_path(data_dir: Path) -> Path:
-    """The promise file of the shipped municipality."""
-    return Path(data_dir) / PROMISE_FILE
+    """The promise file of the shipped demo (Timrå)."""
+    return Path(data_dir) / DEMO_PROMISE
 
 
-def promise(data_dir: Path) -> Promise:
-    """The shipped municipality's promise (its commitments and their indicators)."""
-    return load_promise(promise_path(data_dir))
+def promise(store: Store, settings: Settings) -> Promise:
+    """The promise of the municipality the store serves (its commitments and indicators)."""
+    return load_promise(served_municipality(store, settings).promise_file)
 
 
 def make_report(store: Store, promise: Promise, *, first: date, last: date,
-                at: object | None = None) -> Report:
+                at: object | None = None,
+                max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> Report:
     """The follow-up report for the local days ``first`` … ``last`` (both included), compared
-    with the previous period and with the last kept report."""
+    with the previous period and with the last kept report; patrol pings further apart than
+    ``max_ping_gap_min`` are a gap (``TRYGG_MAX_PING_GAP_MIN``)."""
     if last < first:
         raise ValidationFailed(f"to: {last} is before from: {first}")
     if (last - first).days > MAX_REPORT_DAYS:
         raise ValidationFailed("from/to: at most ten years at a time")
     start, end = pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1))
     data = report_data(store)
-    coverage = coverage_indicators(data, start=start, end=end)
+    coverage = coverage_indicators(data, start=start, end=end, max_ping_gap_min=max_ping_gap_min)
     return build_report(data, promise, start=start, end=end, coverage=coverage,
                         previous_report=last_report(store), at=at)
 

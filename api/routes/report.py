@@ -148,8 +148,8 @@ class KeptOut(BaseModel):
     report: ReportOut
 
 
-def _promise(settings: Settings) -> Promise:
-    return service.promise(settings.data_dir)
+def _promise(store: Store, settings: Settings) -> Promise:
+    return service.promise(store, settings)
 
 
 reader = require("followup.read")
@@ -159,10 +159,10 @@ register_writer = require("register.write")  # checked before the body is read
 # --- the promise and its register ---------------------------------------------------------------
 
 @router.get("/api/lofte", summary="Medborgarlöftets åtaganden", response_model=PromiseOut)
-def promise(_viewer: Viewer = Depends(reader),
-            settings: Settings = Depends(get_settings)) -> PromiseOut:
+def promise(_viewer: Viewer = Depends(reader), settings: Settings = Depends(get_settings),
+            store: Store = Depends(get_store)) -> PromiseOut:
     """The commitments, quoted word for word from the promise's text."""
-    p = _promise(settings)
+    p = _promise(store, settings)
     return PromiseOut(title=p.title, municipality=p.municipality, source=p.source,
                       priorities=list(p.priorities), follow_up=p.follow_up,
                       commitments=[CommitmentOut(id=c.id, short=c.short, text=c.text,
@@ -185,7 +185,7 @@ def add_action(body: ActionIn, writer: Viewer = Depends(register_writer),
                store: Store = Depends(get_store)) -> ActionOut:
     """Add an action to a commitment: at a point (lon/lat), in a patrol zone or everywhere."""
     place = register.Place(lon=body.lon, lat=body.lat, zone=body.zone)
-    return ActionOut(**register.add_action(store, _promise(settings),
+    return ActionOut(**register.add_action(store, _promise(store, settings),
                                            body.model_dump(exclude={"zone", "lon", "lat"}),
                                            place, writer=writer))
 
@@ -221,7 +221,8 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
            store: Store = Depends(get_store)) -> Any:
     """One section per commitment with its indicators against the previous period, a map and a
     monthly chart; it opens with what changed since the last kept report."""
-    made = service.make_report(store, _promise(settings), first=from_, last=to)
+    made = service.make_report(store, _promise(store, settings), first=from_, last=to,
+                               max_ping_gap_min=settings.max_ping_gap_min)
     if format == "html":
         return HTMLResponse(service.report_file(store, made, "html"))
     if format == "pdf":
@@ -239,7 +240,8 @@ def keep(from_: Annotated[date, Query(alias="from", description="First day")],
          settings: Settings = Depends(get_settings),
          store: Store = Depends(get_store)) -> KeptOut:
     """Keep the report of the period so the next meeting's report compares with it."""
-    made = service.make_report(store, _promise(settings), first=from_, last=to)
+    made = service.make_report(store, _promise(store, settings), first=from_, last=to,
+                               max_ping_gap_min=settings.max_ping_gap_min)
     fid = service.keep_report(store, made)
     return KeptOut(id=fid, report=ReportOut.model_validate(report_figures(made)))
 
@@ -265,7 +267,7 @@ def kept_one(report_id: int, _viewer: Viewer = Depends(reader),
 def register_page(request: Request, viewer: Viewer = Depends(page("followup.read")),
                   settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> Response:
-    p = _promise(settings)
+    p = _promise(store, settings)
     by_commitment = register.register_by_commitment(store, viewer, p)
     zones = list(store.read("patrol_zones")["name"])
     first, last = service.default_report_period(store)
