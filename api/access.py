@@ -55,6 +55,19 @@ def require(action: str) -> Callable[..., Viewer]:
     return check
 
 
+def require_user(action: str) -> Callable[..., User]:
+    """Like ``require``, for writes: the signed-in account (the actor the audit names)."""
+    allowed = require(action)
+
+    def check(viewer: Viewer = Depends(allowed),
+              user: User | None = Depends(current_user)) -> User:
+        if user is None:
+            refuse(Refusal(401, "logga in först"))
+        return user
+
+    return check
+
+
 def layer_reader(layer: LayerName, viewer: Viewer = Depends(current_viewer)) -> Viewer:
     """A dependency for routes of ``{layer}``: 401 for anonymous visitors outside demo mode, 404
     for unknown layers, then 401 or 403 unless the viewer may read the layer."""

@@ -22,6 +22,7 @@ import shapely
 from geo.candidates import snap_planned_check
 from geo.crs import WEB_CRS, WORK_CRS
 from geo.errors import ValidationFailed
+from geo.formats import number_sv
 from geo.periods import LOCAL_TZ
 from geo.privacy import PLANNED_CHECK_STATUS, without_sensitive
 from geo.riskprofile import hour_of_week_profile, hours_mask, road_hour_factor
@@ -128,6 +129,10 @@ def schedule(store: Store, *, week: str, seed: int, checks: int, block_h: int = 
 PLANNED_SOURCE = "Planerad i Trygg"
 
 
+MIN_CHECK_HOURS = 0.5  # a planned check lasts half an hour ...
+MAX_CHECK_HOURS = 12.0  # ... to twelve hours
+
+
 @dataclass(frozen=True)
 class CheckPlan:
     """A traffic check a planner plans: where (WGS84), when (aware start and end), what kinds
@@ -153,6 +158,20 @@ def plan_check(store: Store, plan: CheckPlan, *, actor: Actor) -> int:
         raise ValidationFailed("start/end: give the time zone (ISO 8601 with an offset)")
     if end <= start:
         raise ValidationFailed(f"end: {end.isoformat()} is not after start: {start.isoformat()}")
+    problems = []
+    hours = (end - start).total_seconds() / 3600.0
+    if not MIN_CHECK_HOURS <= hours <= MAX_CHECK_HOURS:
+        problems.append(f"fältet 'hours': en kontroll är {number_sv(MIN_CHECK_HOURS)} till "
+                        f"{number_sv(MAX_CHECK_HOURS)} timmar ({number_sv(hours, digits=1)} "
+                        "angavs)")
+    today = pd.Timestamp.now(tz=LOCAL_TZ).normalize()
+    if start.tz_convert(LOCAL_TZ).normalize() < today:
+        problems.append(f"fältet 'date': {start.tz_convert(LOCAL_TZ).date()} har redan varit; "
+                        "planera från i dag och framåt")
+    if not plan.kinds:
+        problems.append("fältet 'kinds': välj minst en typ av kontroll")
+    if problems:
+        raise ValidationFailed("; ".join(problems), problems)
     source = f"{PLANNED_SOURCE} av {actor.name}"
     if plan.candidate_id is not None:
         candidates = store.read("candidate_sites", ids=[plan.candidate_id])

@@ -68,6 +68,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("POST", "/api/siting/suggest"): (PLANNERS, [{"json": {"k": 2, "radius_m": 1500}}]),
     ("POST", "/api/siting/schedule"): (PLANNERS, [{"json": {"week": "2024-W10", "seed": 1}}]),
     ("POST", "/api/siting/snap"): (PLANNERS, [{"json": {"lon": 17.33, "lat": 62.49}}]),
+    ("POST", "/api/siting/plan"): (PLANNERS, [{"json": {
+        "lon": 17.33208, "lat": 62.46583, "start": "2099-03-05T22:00:00+01:00",
+        "end": "2099-03-06T00:00:00+01:00", "kinds": ["nykterhet"]}}]),
     # Planned checks are planned police operations (issue 16): police roles only.
     ("GET", "/api/siting/planned.csv"): (POLICE, [{}]),
     ("GET", "/api/siting/planned.gpx"): (POLICE, [{}]),

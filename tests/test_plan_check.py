@@ -19,7 +19,7 @@ from store.accounts import User, add_user, user_by_name
 from tests.conftest import SECRET
 from trygg.settings import Settings
 
-START = pd.Timestamp("2024-03-08 22:00", tz="Europe/Stockholm")
+START = pd.Timestamp("2099-03-06 22:00", tz="Europe/Stockholm")  # plans are for days to come
 
 
 def _planner(store: Store) -> User:
@@ -63,6 +63,12 @@ def test_plan_check_snaps_and_sets_status_source_and_candidate(demo_store: Store
     ({"end": START}, "is not after start"),
     ({"start": START.tz_localize(None)}, "time zone"),
     ({"candidate_id": 999_999}, "candidate site 999999 does not exist"),
+    ({"end": START + pd.Timedelta(minutes=20)}, "'hours': en kontroll är 0,5 till 12 timmar"),
+    ({"end": START + pd.Timedelta(hours=13)}, r"\(13,0 angavs\)"),
+    ({"kinds": ()}, "'kinds': välj minst en"),
+    ({"start": pd.Timestamp("2024-03-08 22:00", tz="Europe/Stockholm"),
+      "end": pd.Timestamp("2024-03-09 00:00", tz="Europe/Stockholm")}, "'date': 2024-03-08 har "
+     "redan varit"),
 ])
 def test_plan_check_refuses_bad_plans_and_writes_nothing(demo_store: Store, change: dict,
                                                          message: str) -> None:
@@ -70,7 +76,7 @@ def test_plan_check_refuses_bad_plans_and_writes_nothing(demo_store: Store, chan
     lon, lat, _ = _near_road(demo_store, 20.0)
     before = len(demo_store.read("traffic_checks"))
     plan = {"lon": lon, "lat": lat, "start": START, "end": START + pd.Timedelta(hours=2),
-            **change}
+            "kinds": ("nykterhet",), **change}
     with pytest.raises(ValidationFailed, match=message):
         siting.plan_check(demo_store, siting.CheckPlan(**plan), actor=planner)
     assert len(demo_store.read("traffic_checks")) == before
@@ -81,7 +87,8 @@ def test_plan_check_far_from_every_road_is_refused(demo_store: Store) -> None:
     lon, lat, _ = _near_road(demo_store, 5_000.0)
     with pytest.raises(ValidationFailed, match="lon/lat"):
         siting.plan_check(demo_store, siting.CheckPlan(
-            lon=lon, lat=lat, start=START, end=START + pd.Timedelta(hours=1)), actor=planner)
+            lon=lon, lat=lat, start=START, end=START + pd.Timedelta(hours=1),
+            kinds=("allman",)), actor=planner)
 
 
 def test_cli_plans_a_check_as_a_planner_only(demo_store: Store, settings: Settings,
@@ -91,7 +98,7 @@ def test_cli_plans_a_check_as_a_planner_only(demo_store: Store, settings: Settin
     lon, lat, _ = _near_road(demo_store, 10.0)
     monkeypatch.setenv("TRYGG_SECRET", SECRET)
     args = ["--db", str(settings.db), "siting", "plan", "--at", f"{lon},{lat}",
-            "--start", "2024-03-08T22:00", "--hours", "2", "--kind", "hastighet"]
+            "--start", "2099-03-06T22:00", "--hours", "2", "--kind", "hastighet"]
     runner = CliRunner()
     refused = runner.invoke(cli, [*args, "--as", "plan-r"])
     assert refused.exit_code == 1 and "rad" in refused.output
@@ -101,3 +108,29 @@ def test_cli_plans_a_check_as_a_planner_only(demo_store: Store, settings: Settin
     row = demo_store.get("traffic_checks", fid).iloc[0]
     assert row["status"] == "planerad" and row["source"] == "Planerad i Trygg av plan-p"
     assert pd.Timestamp(row["start"]) == START
+
+
+def test_post_api_siting_plan(demo_store: Store, settings: Settings) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    token = add_user(demo_store, "plan-h", "planerare", secret=SECRET)
+    lon, lat, _ = _near_road(demo_store, 20.0)
+    body = {"lon": lon, "lat": lat, "start": START.isoformat(),
+            "end": (START + pd.Timedelta(hours=2)).isoformat(), "kinds": ["hastighet"]}
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(settings, store=demo_store)) as client:
+        made = client.post("/api/siting/plan", json=body, headers=headers)
+        assert made.status_code == 201, made.text
+        row = demo_store.get("traffic_checks", made.json()["id"]).iloc[0]
+        assert row["status"] == "planerad" and row["source"] == "Planerad i Trygg av plan-h"
+        before = len(demo_store.read("traffic_checks"))
+        past = client.post("/api/siting/plan", headers=headers, json={
+            **body, "start": "2024-03-08T22:00:00+01:00", "end": "2024-03-08T23:00:00+01:00",
+            "kinds": []})
+        assert past.status_code == 422
+        assert {"fältet 'date'", "fältet 'kinds'"} <= {d.split(":")[0] for d in
+                                                       past.json()["details"]}
+        assert len(demo_store.read("traffic_checks")) == before
+        assert client.post("/api/siting/plan", json=body).status_code == 401

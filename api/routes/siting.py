@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+import pandas as pd
+from pydantic import AwareDatetime, BaseModel, Field
 
-from api.access import require
+from api.access import require, require_user
 from api.deps import get_store
 from api.responses import download
 from geo.layers import RISK_CATEGORIES
@@ -18,6 +19,7 @@ from services import exports
 from services import siting as core
 from services.access import Viewer
 from store import Store
+from store.accounts import User
 
 router = APIRouter(prefix="/api/siting", tags=["planering"])
 RiskCategory = Literal[RISK_CATEGORIES]  # type: ignore[valid-type]
@@ -155,6 +157,7 @@ class SnapOut(BaseModel):
 
 
 planner = require("siting.plan")  # anonymous visitors too in demo mode (nothing is written)
+plan_saver = require_user("siting.save")
 
 
 def _suggest_options(body: SuggestIn) -> dict:
@@ -189,6 +192,35 @@ def snap(body: SnapIn, _viewer: Viewer = Depends(planner),
          store: Store = Depends(get_store)) -> SnapOut:
     """The nearest point on a risk road within max_distance_m (422 if none)."""
     return SnapOut(**core.snap(store, body.lon, body.lat, max_distance_m=body.max_distance_m))
+
+
+class PlanIn(LonLat):
+    """A traffic check to plan: where (snapped to the nearest risk road), when and what."""
+
+    start: AwareDatetime = Field(description="Start, ISO 8601 with its offset")
+    end: AwareDatetime = Field(description="End, ISO 8601 with its offset (0.5 to 12 h later)")
+    kinds: list[str] = Field(default_factory=list, max_length=4,
+                             description="Kinds of check: hastighet, nykterhet, a_traktor, allman")
+    place: str = Field("", max_length=200, description="The place's name (default: the road's)")
+    candidate_id: int | None = Field(None, ge=1, description="The suggested candidate site")
+    max_distance_m: float = Field(100.0, strict=True, gt=0, le=1000)
+
+
+class PlanOut(BaseModel):
+    id: int
+
+
+@router.post("/plan", summary="Planera en kontroll", status_code=201, response_model=PlanOut)
+def plan(body: PlanIn, user: User = Depends(plan_saver),
+         store: Store = Depends(get_store)) -> PlanOut:
+    """Save a planned traffic check: snapped to the road, 0.5–12 hours, not in the past, at
+    least one kind; status planerad, provenance real, the planner and the candidate site named
+    in its source."""
+    fid = core.plan_check(store, core.CheckPlan(
+        lon=body.lon, lat=body.lat, start=pd.Timestamp(body.start), end=pd.Timestamp(body.end),
+        kinds=tuple(body.kinds), place=body.place, candidate_id=body.candidate_id,
+        max_distance_m=body.max_distance_m), actor=user)
+    return PlanOut(id=fid)
 
 
 def _planned_file(fmt: str, viewer: Viewer, store: Store) -> Response:

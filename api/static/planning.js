@@ -10,7 +10,7 @@
   const planned = L.layerGroup().addTo(map);
   const picked = L.layerGroup().addTo(map);
   const week = L.layerGroup().addTo(map);
-  let pick = null; // {lon, lat, road}
+  let pick = null; // {lon, lat, road, candidate}
   let canWrite = false;
 
   const {el, num, pct, api, table} = window.Trygg;
@@ -53,7 +53,7 @@
       const item = el("li", p.name + " – " + pct(p.share_assigned) + " ");
       const choose = el("button", "Välj");
       choose.type = "button";
-      choose.addEventListener("click", () => setPick(lon, lat, p.name));
+      choose.addEventListener("click", () => setPick(lon, lat, p.name, p.candidate_id));
       item.appendChild(choose);
       list.appendChild(item);
     });
@@ -70,8 +70,10 @@
     } catch (error) { showError(target, error); }
   }
 
-  function setPick(lon, lat, label) {
-    pick = {lon: lon, lat: lat, road: label};
+  // The site the check is planned at: a suggested site (with its candidate site's id when it
+  // is one of the planner's) or a clicked point snapped to a road.
+  function setPick(lon, lat, label, candidate) {
+    pick = {lon: lon, lat: lat, road: label, candidate: candidate || null};
     picked.clearLayers();
     L.marker([lat, lon]).addTo(picked);
     $("pick-text").textContent = "Vald plats: " + label + " (" + lat.toFixed(5) + ", " +
@@ -90,6 +92,10 @@
       setPick(snapped.lon, snapped.lat, snapped.road);
       status.textContent = "Flyttad " + num(snapped.distance_m) + " m till " + snapped.road + ".";
     } catch (error) {
+      pick = null;  // a click away from every road leaves no old site selected
+      picked.clearLayers();
+      $("pick-text").textContent = "Ingen plats vald.";
+      $("save-check").disabled = true;
       status.textContent = "Ingen plats vald: " + error.message;
     }
   }
@@ -106,16 +112,14 @@
     const end = new Date(start.getTime() + Number($("check-hours").value || 2) * 3600000);
     const kinds = Array.from(document.querySelectorAll("input[name=kind]:checked"))
       .map((b) => b.value);
-    const feature = {type: "Feature",
-      geometry: {type: "Point", coordinates: [pick.lon, pick.lat]},
-      properties: {status: "planerad", start: window.Trygg.stockholmIso(start),
-                   end: window.Trygg.stockholmIso(end),
-                   kinds: kinds, place: $("check-place").value.trim() || pick.road,
-                   provenance: "real", source: "Planerad i Trygg"}};
+    const plan = {lon: pick.lon, lat: pick.lat, start: window.Trygg.stockholmIso(start),
+                  end: window.Trygg.stockholmIso(end), kinds: kinds,
+                  place: $("check-place").value.trim() || pick.road};
+    if (pick.candidate) plan.candidate_id = pick.candidate;
     try {
-      const result = await post("/api/layers/traffic_checks", feature);
-      status.textContent = "Kontroll planerad (id " + result.ids[0] + ").";
-      status.dataset.savedId = String(result.ids[0]);
+      const result = await post("/api/siting/plan", plan);
+      status.textContent = "Kontroll planerad (id " + result.id + ").";
+      status.dataset.savedId = String(result.id);
       await loadPlanned();
     } catch (error) { status.textContent = "Kunde inte spara: " + error.message; }
   }
