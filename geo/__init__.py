@@ -30,7 +30,7 @@ _HOMES = {
     "geocode_events": "geo.geocode",
     "reweight_roads": "geo.road_risk",
     "read_nvdb": "geo.nvdb",
-    "municipality": "geo.municipality",
+    "municipality": "geo.municipalities",
     "Period": "geo.periods", "make_period": "geo.periods",
     "local_zone": "geo.crs", "to_work": "geo.crs",
 }
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from geo.geocode import geocode_events
     from geo.hotspots import HotspotOptions, hotspot_analysis
     from geo.mclp import SolverOptions, Spacing, max_coverage
-    from geo.municipality import municipality
+    from geo.municipalities import municipality
     from geo.nvdb import read_nvdb
     from geo.periods import Period, make_period
     from geo.road_check_coverage import check_coverage

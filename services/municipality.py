@@ -3,7 +3,7 @@
 A store remembers its municipality (kommunkod and its promise file, in the store's meta table);
 ``TRYGG_KOMMUNKOD`` overrides it. Everything else (name, county, local SWEREF 99 zone, map
 centre and extent, boundary) comes from the shipped 290 boundaries through
-``geo.municipality``, so nothing in the code names a municipality.
+``geo.municipalities``, so nothing in the code names a municipality.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from geo.municipality import Municipality, municipality
+from geo.municipalities import Municipality, municipality
 from store.meta import read_meta, write_meta
 from store.store import Store
 from trygg.settings import Settings

@@ -122,7 +122,7 @@ def test_csv_columns_that_name_their_crs(tmp_path: Path) -> None:
 
 
 def test_every_municipality_in_tm_is_taken_and_in_its_zone_is_refused() -> None:
-    from geo.municipality import municipality
+    from geo.municipalities import municipality
 
     codes = gpd.read_file(BOUNDARIES)["id"].astype(str)
     unlisted = []

@@ -11,7 +11,7 @@ import shapely
 
 from geo.errors import NotFound
 from geo.layers import layer_spec
-from geo.municipality import BOUNDARIES_FILE, COUNTIES, municipality
+from geo.municipalities import BOUNDARIES_FILE, COUNTIES, municipality
 from geo.validate import prepare_features
 
 ROOT = Path(__file__).resolve().parent.parent

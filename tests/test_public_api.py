@@ -21,6 +21,14 @@ def test_every_public_name_resolves_to_its_module() -> None:
             "hotspot_analysis", "geocode_events"} <= set(geo.__all__)
 
 
+def test_no_public_name_is_also_a_module() -> None:
+    """A module of the same name would shadow the function once anything imports it."""
+    from pathlib import Path
+
+    modules = {p.stem for p in Path(geo.__file__).parent.glob("*.py")}
+    assert not modules & set(geo.__all__)
+
+
 def test_importing_geo_loads_no_method_module_and_no_web() -> None:
     code = ("import sys, geo; heavy = [m for m in ('geo.coverage', 'geo.siting', 'fastapi', "
             "'folium', 'sqlalchemy') if m in sys.modules]; print(heavy)")
