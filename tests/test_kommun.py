@@ -55,3 +55,24 @@ def test_a_store_without_a_municipality_serves_the_demo(tmp_path: Path) -> None:
         assert served.promise_file.name == "medborgarlofte_2023_2024.yaml"
     finally:
         store.close()
+
+
+def test_pages_name_the_served_municipality(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from services.municipality import init_municipality
+
+    db = tmp_path / "sundsvall.sqlite"
+    store = Store.open(db)
+    init_municipality(store, "2281", folder=tmp_path / "kommuner")
+    settings = Settings(db=db, demo=True)
+    with TestClient(create_app(settings, store=store)) as client:
+        start = client.get("/")
+        assert start.status_code == 200
+        assert "Medborgarlöfte Sundsvall" in start.text and "Sundsvall kommun" in start.text
+        assert "Timrå" not in start.text
+        hotspots = client.get("/kartor/otrygga-platser")
+        assert hotspots.status_code == 200 and "Timrå" not in hotspots.text
+        assert 'data-centre="62.' in hotspots.text
+    store.close()

@@ -36,7 +36,7 @@ VIEWS = [
     ("/kartor/oversikt", "Översiktskarta", "alla lager med ursprung", "alla"),
     ("/kartor/planering", "Planering av trafikkontroller",
      "riskvägar, förslag på kontrollplatser och veckoplan", "planerare, admin"),
-    ("/kartor/tackning", "Täckning", "fotpatrullering i centrala Timrå och kontroller på "
+    ("/kartor/tackning", "Täckning", "fotpatrullering i centrum och kontroller på "
      "riskvägarna", "patrullchef, admin"),
     ("/kartor/otrygga-platser", "Otrygga platser över tid",
      "rapporter och händelser per månad, uppföljning av medborgarlöftet",

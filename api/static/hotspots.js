@@ -6,7 +6,9 @@
   const {el, fixed: sv} = window.Trygg;
 
   let data = JSON.parse(document.getElementById("hs-data").textContent);
-  let map = L.map("hs-map", { preferCanvas: false }).setView([62.49, 17.36], 12);
+  // The served municipality's centre until the data's extent is known (the server sets it).
+  const centre = document.getElementById("hs-map").dataset.centre.split(",").map(Number);
+  let map = L.map("hs-map", { preferCanvas: false }).setView(centre, 11);
   L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
     maxZoom: 18, attribution: "© OpenStreetMap-bidragsgivare"
   }).addTo(map);
