@@ -26,6 +26,9 @@ from trygg.settings import Settings
 
 REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "promise_actions",
                  "patrol_zones", "risk_roads", "boundaries")
+# Everything a report is made from (the patrols for foot patrol, the kept reports for the
+# comparison): a write to any of them makes a cached report stale.
+REPORT_INPUTS = (*REPORT_LAYERS, "patrols", "follow_up_reports")
 
 
 def report_data(store: Store, *, with_patrols: bool = True) -> ReportData:

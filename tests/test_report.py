@@ -9,9 +9,11 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from shapely.geometry import Point
 
 from geo.road_check_coverage import check_coverage
 from geo.coverage import patrol_coverage
@@ -302,3 +304,16 @@ def test_every_indicator_kind_of_the_promise_has_one_registered_group() -> None:
     assert set(INDICATOR_GROUPS) == set(INDICATORS)
     with pytest.raises(ValueError, match="not one of geo.promise.INDICATORS"):
         indicator("weather")
+
+
+def test_report_html_is_cached_until_an_input_changes(client, store: Store,
+                                                      tokens: dict[str, str]) -> None:
+    url = "/api/rapport?from=2031-01-01&to=2031-03-31&format=html"
+    first = client.get(url, headers=auth(tokens["rad"])).text
+    assert client.get(url, headers=auth(tokens["admin"])).text == first  # one report for all
+    assert "Det finns inga uppgifter för perioden" in first
+    store.insert("unsafe_places", gpd.GeoDataFrame(
+        {"category": ["belysning"], "reported_at": [pd.Timestamp("2031-02-01", tz="UTC")]},
+        geometry=[Point(17.33, 62.49)], crs="EPSG:4326"), origin="test")
+    after = client.get(url, headers=auth(tokens["rad"])).text
+    assert after != first and "Det finns inga uppgifter för perioden" not in after

@@ -7,15 +7,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.access import page, require, shown_user
-from api.deps import get_settings, get_store
+from api.cache import ResponseCache
+from api.deps import get_cache, get_settings, get_store
 from api.rendering import templates
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
+from geo.periods import LOCAL_TZ
 from geo.promise import Promise
 from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
 from geo.vocabulary import OWNER_SV
@@ -218,13 +221,21 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
            format: Literal["json", "html", "pdf"] = "json",
            _viewer: Viewer = Depends(reader),
            settings: Settings = Depends(get_settings),
-           store: Store = Depends(get_store)) -> Any:
+           store: Store = Depends(get_store),
+           cache: ResponseCache = Depends(get_cache)) -> Any:
     """One section per commitment with its indicators against the previous period, a map and a
     monthly chart; it opens with what changed since the last kept report."""
-    made = service.make_report(store, _promise(store, settings), first=from_, last=to,
-                               max_ping_gap_min=settings.max_ping_gap_min)
-    if format == "html":
-        return HTMLResponse(service.report_file(store, made, "html"))
+    def make() -> Any:
+        return service.make_report(store, _promise(store, settings), first=from_, last=to,
+                                   max_ping_gap_min=settings.max_ping_gap_min)
+
+    if format == "html":  # the same for every viewer; stale on any write to its inputs or a new day
+        today = pd.Timestamp.now(tz=LOCAL_TZ).date()  # overdue actions change with the day
+        key = ("report.html", from_, to, settings.max_ping_gap_min, today,
+               store.generations(service.REPORT_INPUTS))
+        return HTMLResponse(cache.get_or_make(
+            key, lambda: service.report_file(store, make(), "html").decode("utf-8")))
+    made = make()
     if format == "pdf":
         name = f"uppfoljning_{from_.isoformat()}_{to.isoformat()}.pdf"
         return Response(service.report_file(store, made, "pdf"), media_type="application/pdf",
