@@ -250,7 +250,7 @@ def zone_tiles(grid: Grid, zone: shapely.Geometry, streets: np.ndarray | None) -
     # cut with the zone.
     clear = np.zeros((nty * t, ntx * t), dtype=bool)
     clear[:grid.ny, :grid.nx] = (grid.inside & (grid.clear2 > 0)).reshape(grid.ny, grid.nx)
-    whole = np.logical_and.reduce(clear.reshape(nty, t, ntx, t), axis=(1, 3))
+    whole: np.ndarray = np.asarray(clear.reshape(nty, t, ntx, t).all(axis=(1, 3)))
     edge = ~whole[ty, tx]
     part = boxes.copy()
     part[edge] = _polygonal(shapely.intersection(boxes[edge], zone))
@@ -407,7 +407,8 @@ class ZoneCover:
         first = np.searchsorted(slot[order], np.arange(len(used)))
         rank = np.empty(len(slot), dtype=np.int64)
         rank[order] = np.arange(len(slot)) - np.repeat(first, np.bincount(slot))
-        table = np.full((len(used), int(rank.max()) + 1 if len(rank) else 1), None, dtype=object)
+        width = int(np.max(rank)) + 1 if len(rank) else 1
+        table: np.ndarray = np.empty((len(used), width), dtype=object)  # None where unused
         table[slot, rank] = clipped
         covered = _polygonal(shapely.union_all(table, axis=1))
         return float(base + self._of(covered).sum())
