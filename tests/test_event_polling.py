@@ -4,9 +4,6 @@ HTTP against a local server in the API's format. Time is a fake clock: nothing w
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from geo.gazetteer import read_gazetteer
 from services.event_polling import PollIO, poll_events
 from sources.polisen import CallLimits, CallLog, fetch_events
 from store.store import Store
+from tests.feeds import events_feed
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -124,34 +122,12 @@ def test_other_municipalities_are_not_kept(store: Store, tmp_path: Path,
 
 def test_polls_a_real_http_server(store: Store, tmp_path: Path,
                                   timra_events: list[dict[str, Any]]) -> None:
-    body = json.dumps(timra_events[:7], ensure_ascii=False).encode("utf-8")
     seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.headers.get("User-Agent", ""))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/api/events"
+    with events_feed(timra_events[:7], seen=seen) as base:
         fake = FakeTime()
         rounds = poll_events(store, state_path=tmp_path / "p.json", municipality="Timrå",
-                             rounds=2, url=url,
+                             rounds=2, url=base + "/api/events",
                              io=PollIO(fetch=fetch_events, clock=fake.clock, sleep=fake.sleep))
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
     assert [r.inserted for r in rounds] == [7, 0]
     assert len(seen) == 2 and all(ua.startswith("trygg/") for ua in seen)
 
@@ -181,29 +157,10 @@ def test_trygg_events_poll_over_real_http(tmp_path: Path, monkeypatch: pytest.Mo
     s = Store.open(db)
     s.insert("gazetteer", read_gazetteer(SHARED_DATA / "timra_gazetteer.json"), origin="test")
     s.close()
-    body = json.dumps(timra_events[:9], ensure_ascii=False).encode("utf-8")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/api/events"
-        result = CliRunner().invoke(cli, ["events", "poll", "--rounds", "1", "--url", url,
-                                          "--municipality", "Timrå"], catch_exceptions=False)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with events_feed(timra_events[:9]) as base:
+        result = CliRunner().invoke(cli, ["events", "poll", "--rounds", "1", "--url",
+                                          base + "/api/events", "--municipality", "Timrå"],
+                                    catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "9 händelser hämtade, 9 i Timrå: 9 nya, 0 uppdaterade" in result.output
     assert len(CallLog.load(tmp_path / "events_poll.json").calls) == 1

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import http.server
 import json
 import math
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from geo.events import (
     read_events,
 )
 from sources.polisen import fetch_events
+from tests.feeds import events_feed
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TIMRA_EVENTS = "polisen_events_timra_2023_2024.json"
@@ -178,31 +177,8 @@ def test_bad_json_names_file_and_position(tmp_path: Path) -> None:
 @pytest.fixture()
 def local_feed() -> Iterator[str]:
     """A local HTTP server serving the API's list format at /api/events."""
-    body = json.dumps([_event()], ensure_ascii=False).encode("utf-8")
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path != "/api/events":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with events_feed([_event()]) as url:
+        yield url
 
 
 def test_reads_url(local_feed: str) -> None:
