@@ -5,6 +5,7 @@ map. The API routes, the CLI and the tests call these; they read the store and c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,9 +29,11 @@ DEFAULT_MAX_PING_GAP_MIN = patrols_geo.DEFAULT_MAX_PING_GAP_MIN
 DEFAULT_RADIUS_M = checks_geo.DEFAULT_RADIUS_M
 
 
-def _period(first: date | None, last: date | None, default: Period, *, name: str) -> Period:
+def _period(first: date | None, last: date | None, default: Callable[[], Period], *,
+            name: str) -> Period:
+    """The period of ``first`` … ``last``, or ``default()`` (computed only then) for neither."""
     if first is None and last is None:
-        return default
+        return default()
     if first is None or last is None:
         raise ValidationFailed(f"invalid {name}: give both from and to, or neither")
     return make_period(first, last, name=name)
@@ -45,10 +48,10 @@ def patrol_report(store: LayerReads, first: date | None, last: date | None, *,
     when one is given. Per zone and team, never a single trail."""
     tracks = store.read("patrols")
     zones = store.read("patrol_zones")
-    period = _period(first, last, patrols_geo.default_period(tracks), name="period")
+    period = _period(first, last, lambda: patrols_geo.default_period(tracks), name="period")
     baseline = None
     if baseline_from is not None or baseline_to is not None:
-        baseline = _period(baseline_from, baseline_to, period, name="baseline")
+        baseline = _period(baseline_from, baseline_to, lambda: period, name="baseline")
     result = patrols_geo.patrol_coverage(
         tracks, zones, period=period, baseline=baseline,
         streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m,
@@ -64,7 +67,7 @@ def check_report(store: LayerReads, first: date | None, last: date | None, *,
     days ending with the latest check). Performed checks only: planned ones never count."""
     checks = without_sensitive("traffic_checks", store.read("traffic_checks"))  # no planned
     roads = store.read("risk_roads")
-    period = _period(first, last, checks_geo.default_period(checks), name="period")
+    period = _period(first, last, lambda: checks_geo.default_period(checks), name="period")
     result = checks_geo.check_coverage(checks, roads, period=period, radius_m=radius_m)
     out = asdict(result)
     out["geojson"] = json.loads(feature_collection(checks_geo.roads_with_figures(result, roads)))
