@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.access import PageRefused
 from api.deps import current_user, get_store
 from api.cache import ResponseCache
-from api.errors import error_body, install_error_handlers
+from api.errors import error_response, install_error_handlers
 from api.limits import BodyLimitMiddleware
 from api.openapi import install_openapi
 from api.ratelimit import LoginLimiter
@@ -71,9 +71,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.add_middleware(SecurityMiddleware, settings=settings)  # headers, CSP nonce, CSRF
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body(str(exc.detail)), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return error_response(request, exc.status_code, str(exc.detail),
+                              headers=getattr(exc, "headers", None))
 
     @app.exception_handler(PageRefused)
     async def _page_refused(_request: Request, exc: PageRefused) -> Response:
