@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cli.base import cli, domain_errors, figure, iso_date, store_of
+from cli.base import cli, domain_errors, figure, iso_date, settings_of, store_of
 from services import coverage as service
 
 
@@ -40,7 +40,8 @@ def coverage_patrols(ctx: click.Context, from_: date | None, to: date | None,
     """Fotpatrullens närvaro, besök, glapp och täckning per område (standard: de fyra senaste
     veckorna med patruller)."""
     report = service.patrol_report(store_of(ctx), from_, to, baseline_from=baseline_from,
-                                   baseline_to=baseline_to, reach_m=reach_m)
+                                   baseline_to=baseline_to, reach_m=reach_m,
+                                   max_ping_gap_min=settings_of(ctx).max_ping_gap_min)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
