@@ -618,10 +618,13 @@ class Store:
         self._audit(c, actor, "update", spec.name, feature_id, current["version"],
                     current["version"] + 1, details={"fields": fields})
 
-    def delete(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
+    def delete(self, layer: str, feature_id: int, *, expected_version: int | None = None,
+               actor: Actor | None = None) -> None:
         """Delete one feature (softly: it leaves every read and can be restored by an admin);
-        raises ``NotFound``."""
-        self._set_deleted(layer, feature_id, deleted=True, actor=actor)
+        raises ``NotFound``. ``expected_version`` makes it conditional, checked in the same
+        transaction: ``Conflict`` (nothing deleted) if the stored version differs."""
+        self._set_deleted(layer, feature_id, deleted=True, actor=actor,
+                          expected_version=expected_version)
 
     def restore(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
         """Bring back a deleted feature (admin only); raises ``NotFound`` or ``NotAllowed``."""
@@ -631,7 +634,7 @@ class Store:
         self._set_deleted(layer, feature_id, deleted=False, actor=actor)
 
     def _set_deleted(self, layer: str, feature_id: int, *, deleted: bool,
-                     actor: Actor | None) -> None:
+                     actor: Actor | None, expected_version: int | None = None) -> None:
         table = layer_tables[layer_spec(layer).name]
         state = table.c.deleted_at.is_(None) if deleted else table.c.deleted_at.is_not(None)
         with self.transaction() as c:
@@ -641,6 +644,9 @@ class Store:
             if version is None:
                 raise NotFound(f"{layer} {feature_id} does not exist"
                                + ("" if deleted else " or is not deleted"))
+            if expected_version is not None and version != expected_version:
+                raise Conflict(f"{layer} {feature_id} was changed by someone else (version "
+                               f"{version}, you had {expected_version}); reload and try again")
             now = utc_now()
             c.execute(sql_update(table).where(table.c.id == feature_id)
                       .values(deleted_at=now if deleted else None, updated_at=now,
