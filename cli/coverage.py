@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,14 @@ def _period_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Första dag (ÅÅÅÅ-MM-DD).")(func)
 
 
+def _show(report: Any, as_json: bool, table: Callable[[Any], None]) -> None:
+    """``report`` (a dataclass) as JSON, or as the text ``table`` writes."""
+    if as_json:
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
+    else:
+        table(report)
+
+
 @coverage.command("patrols")
 @_period_options
 @click.option("--baseline-from", callback=iso_date, help="Jämförelseperiodens första dag.")
@@ -39,25 +48,25 @@ def coverage_patrols(ctx: click.Context, from_: date | None, to: date | None,
                      as_json: bool) -> None:
     """Fotpatrullens närvaro, besök, glapp och täckning per område (standard: de fyra senaste
     veckorna med patruller)."""
-    report = service.patrol_report(store_of(ctx), from_, to, baseline_from=baseline_from,
-                                   baseline_to=baseline_to, reach_m=reach_m,
-                                   max_ping_gap_min=settings_of(ctx).max_ping_gap_min)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    click.echo(f"Fotpatrull {report['period_from']} – {report['period_to']} "
-               f"({report['days']} dagar, {report['tracks_in_period']} pass, räckvidd "
-               f"{figure(report['reach_m'])} m)")
+    _show(service.patrol_report(store_of(ctx), from_, to, baseline_from=baseline_from,
+                                baseline_to=baseline_to, reach_m=reach_m,
+                                max_ping_gap_min=settings_of(ctx).max_ping_gap_min),
+          as_json, _patrol_table)
+
+
+def _patrol_table(report: service.PatrolReport) -> None:
+    click.echo(f"Fotpatrull {report.period_from} – {report.period_to} "
+               f"({report.days} dagar, {report.tracks_in_period} pass, räckvidd "
+               f"{figure(report.reach_m)} m)")
     click.echo(f"{'Område':<26}{'min':>8}{'min/v':>8}{'mål/v':>7}{'mål %':>7}{'besök':>6}"
                f"{'glapp h':>8}{'täckn %':>8}{'dos %':>7}{'ändr %':>8}")
-    for z in report["zones"]:
-        base = z["baseline"]
-        click.echo(f"{z['name'][:25]:<26}{figure(z['minutes']):>8}"
-                   f"{figure(z['minutes_per_week']):>8}"
-                   f"{figure(z['target_minutes_per_week']):>7}{figure(z['target_pct']):>7}"
-                   f"{z['visits']:>6}{figure(z['longest_gap_h'], 1):>8}"
-                   f"{figure(z['coverage_pct'], 1):>8}{figure(z['dosage']['dosed_pct'], 1):>7}"
-                   f"{figure(base['change_pct'], 1) if base else '':>8}")
+    for z in report.zones:
+        base = z.baseline
+        click.echo(f"{z.name[:25]:<26}{figure(z.minutes):>8}{figure(z.minutes_per_week):>8}"
+                   f"{figure(z.target_minutes_per_week):>7}{figure(z.target_pct):>7}"
+                   f"{z.visits:>6}{figure(z.longest_gap_h, 1):>8}"
+                   f"{figure(z.coverage_pct, 1):>8}{figure(z.dosage.dosed_pct, 1):>7}"
+                   f"{figure(base.change_pct, 1) if base else '':>8}")
     click.echo("min/v: närvaro per vecka; dos %: andel av aktiva timmar med högst 2 h mellan "
                "besök på minst 10 min; ändr %: mot jämförelseperioden.")
 
@@ -71,25 +80,26 @@ def coverage_patrols(ctx: click.Context, from_: date | None, to: date | None,
 def coverage_checks(ctx: click.Context, from_: date | None, to: date | None, radius_m: float,
                     as_json: bool) -> None:
     """Trafikkontroller per riskväg och riskviktad täckning (standard: senaste 365 dagarna)."""
-    report = service.check_report(store_of(ctx), from_, to, radius_m=radius_m)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    click.echo(f"Trafikkontroller {report['period_from']} – {report['period_to']}: "
-               f"{report['checks_performed']} genomförda, {report['checks_at_risk_places']} vid "
-               f"riskvägar, {report['checks_elsewhere']} på annan plats, "
-               f"{report['checks_place_unknown']} med okänd plats (räknas inte)")
+    _show(service.check_report(store_of(ctx), from_, to, radius_m=radius_m), as_json,
+          _check_table)
+
+
+def _check_table(report: service.CheckReport) -> None:
+    click.echo(f"Trafikkontroller {report.period_from} – {report.period_to}: "
+               f"{report.checks_performed} genomförda, {report.checks_at_risk_places} vid "
+               f"riskvägar, {report.checks_elsewhere} på annan plats, "
+               f"{report.checks_place_unknown} med okänd plats (räknas inte)")
     click.echo(f"{'Väg':<26}{'vikt':>6}{'kontr':>6}{'senast':>12}{'dagar':>7}{'täckt %':>8}"
                f"{'kontr.':>7}{'utand.':>7}{'rattf.':>7}{'hast.':>7}")
-    for r in report["roads"]:
-        res = r["results"]
-        cells = "".join(f"{res[k]['total']}{'?' if res[k]['unknown'] else '':<1}".rjust(7)
+    for r in report.roads:
+        res = r.results
+        cells = "".join(f"{res[k].total}{'?' if res[k].unknown else '':<1}".rjust(7)
                         for k in ("checked", "breath_tests", "suspected_dui", "speeding"))
-        click.echo(f"{r['name'][:25]:<26}{figure(r['risk_weight']):>6}{r['checks']:>6}"
-                   f"{r['last_check'] or '–':>12}{figure(r['days_since_last']):>7}"
-                   f"{figure(r['covered_pct'], 1):>8}{cells}")
-    click.echo(f"Riskviktad väglängd inom {figure(report['radius_m'])} m från en kontroll: "
-               f"{figure(report['weighted_covered_pct'], 1)} %")
-    for c in report["categories"]:
-        click.echo(f"  {c['category']:<12} {c['roads']} vägar, {figure(c['covered_pct'], 1)} %")
+        click.echo(f"{r.name[:25]:<26}{figure(r.risk_weight):>6}{r.checks:>6}"
+                   f"{r.last_check or '–':>12}{figure(r.days_since_last):>7}"
+                   f"{figure(r.covered_pct, 1):>8}{cells}")
+    click.echo(f"Riskviktad väglängd inom {figure(report.radius_m)} m från en kontroll: "
+               f"{figure(report.weighted_covered_pct, 1)} %")
+    for c in report.categories:
+        click.echo(f"  {c.category:<12} {c.roads} vägar, {figure(c.covered_pct, 1)} %")
     click.echo("?: några kontroller rapporterade inte värdet (summan gäller de kända).")

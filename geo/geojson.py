@@ -113,23 +113,29 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def _feature_texts(gdf: gpd.GeoDataFrame, id_column: str | None) -> list[str]:
+def _features(gdf: gpd.GeoDataFrame, id_column: str | None
+              ) -> tuple[list[Any], list[dict[str, Any]], np.ndarray]:
+    """The ids, plain JSON properties and WGS84 geometries (rounded) of ``gdf``'s features."""
     web = to_web(gdf) if len(gdf) else gdf
     geoms = np.asarray(web.geometry.values, dtype=object)
     geoms = shapely.transform(geoms, lambda c: np.round(c, COORDINATE_DECIMALS))
-    geom_json = shapely.to_geojson(geoms)
     prop_columns = [c for c in web.columns if c != web.geometry.name]
-    records = web[prop_columns].to_dict("records")
+    records = [{k: json_value(v) for k, v in props.items()}
+               for props in web[prop_columns].to_dict("records")]
     ids = list(web.index) if id_column == "index" else (
         list(web[id_column]) if id_column else [None] * len(web))
+    return ids, records, geoms
+
+
+def _feature_texts(gdf: gpd.GeoDataFrame, id_column: str | None) -> list[str]:
+    ids, records, geoms = _features(gdf, id_column)
     parts = []
-    for fid, props, geom in zip(ids, records, geom_json, strict=True):
+    for fid, props, geom in zip(ids, records, shapely.to_geojson(geoms), strict=True):
         head = '{"type":"Feature"'
         if fid is not None:
             head += ',"id":' + json.dumps(json_value(fid))
         parts.append(head + ',"geometry":' + (geom if geom is not None else "null")
-                     + ',"properties":' + json.dumps({k: json_value(v) for k, v in props.items()},
-                                                     ensure_ascii=False) + "}")
+                     + ',"properties":' + json.dumps(props, ensure_ascii=False) + "}")
     return parts
 
 
@@ -144,6 +150,21 @@ def feature_collection(gdf: gpd.GeoDataFrame, *, id_column: str | None = "index"
     top.update({k: json_value(v) for k, v in (members or {}).items()})
     head = json.dumps(top, ensure_ascii=False)[:-1]
     return head + ',"features":[' + ",".join(_feature_texts(gdf, id_column)) + "]}"
+
+
+def feature_mapping(gdf: gpd.GeoDataFrame, *, id_column: str | None = "index") -> dict[str, Any]:
+    """The FeatureCollection of ``feature_collection`` as a mapping of plain JSON values (the
+    coordinates as tuples), for an answer that embeds it in a larger JSON document."""
+    ids, records, geoms = _features(gdf, id_column)
+    features = []
+    for fid, props, geom in zip(ids, records, geoms, strict=True):
+        feature: dict[str, Any] = {"type": "Feature"}
+        if fid is not None:
+            feature["id"] = json_value(fid)
+        feature["geometry"] = None if geom is None else shapely.geometry.mapping(geom)
+        feature["properties"] = props
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
 
 
 def single_feature(gdf: gpd.GeoDataFrame) -> str:

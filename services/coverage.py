@@ -4,17 +4,18 @@ map. The API routes, the CLI and the tests call these; they read the store and c
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
 import geo.road_check_coverage as checks_geo
 from geo import coverage as patrols_geo
+from geo.coverage_figures import PatrolCoverage
 from geo.errors import TryggError, ValidationFailed
-from geo.geojson import feature_collection
+from geo.geojson import feature_mapping
 from geo.periods import Period, make_period
+from geo.road_check_coverage import CheckCoverage
 from maps.coverage import CoverageLayers, coverage_map
 from services.access import Viewer, fit_frame, without_sensitive
 from services.snapshot import LayerReads, Snapshot
@@ -27,6 +28,26 @@ PAGE_LAYERS = ("patrols", "patrol_zones", "risk_roads", "traffic_checks")
 DEFAULT_REACH_M = patrols_geo.DEFAULT_REACH_M
 DEFAULT_MAX_PING_GAP_MIN = patrols_geo.DEFAULT_MAX_PING_GAP_MIN
 DEFAULT_RADIUS_M = checks_geo.DEFAULT_RADIUS_M
+# Field metadata a serialiser that reads it (pydantic, the API's) leaves out of the JSON answer.
+NOT_IN_ANSWER: dict[str, Any] = {"exclude": True}
+
+
+@dataclass
+class PatrolReport(PatrolCoverage):
+    """The patrol coverage figures with the zones as GeoJSON (WGS84) carrying the headline
+    figures. The API's answer leaves out the two fields marked ``NOT_IN_ANSWER``."""
+
+    unreadable_times: int = field(default=0, metadata=NOT_IN_ANSWER)
+    max_ping_gap_min: float = field(default=DEFAULT_MAX_PING_GAP_MIN, metadata=NOT_IN_ANSWER)
+    geojson: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport(CheckCoverage):
+    """The check coverage figures with the risk roads as GeoJSON (WGS84) carrying each road's
+    figures."""
+
+    geojson: dict[str, Any] = field(default_factory=dict)
 
 
 def _period(first: date | None, last: date | None, default: Callable[[], Period], *,
@@ -39,44 +60,69 @@ def _period(first: date | None, last: date | None, default: Callable[[], Period]
     return make_period(first, last, name=name)
 
 
-def patrol_report(store: LayerReads, first: date | None, last: date | None, *,
-                  baseline_from: date | None = None, baseline_to: date | None = None,
-                  reach_m: float = DEFAULT_REACH_M,
-                  max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, Any]:
-    """The patrol coverage figures and zone GeoJSON of the local days ``first`` … ``last``
-    (default: the four whole ISO weeks ending with the latest patrol), against the baseline
-    when one is given. Per zone and team, never a single trail."""
+def _once(store: LayerReads) -> LayerReads:
+    """``store`` with each layer read once (a ``Snapshot`` unless it is one already)."""
+    return Snapshot(store) if isinstance(store, Store) else store
+
+
+def _members(result: PatrolCoverage | CheckCoverage) -> dict[str, Any]:
+    """The fields of ``result`` by name (shallow), to extend it into a report."""
+    return {f.name: getattr(result, f.name) for f in fields(result)}
+
+
+def patrol_figures(store: LayerReads, first: date | None, last: date | None, *,
+                   baseline_from: date | None = None, baseline_to: date | None = None,
+                   reach_m: float = DEFAULT_REACH_M,
+                   max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> PatrolCoverage:
+    """The patrol coverage figures of the local days ``first`` … ``last`` (default: the four
+    whole ISO weeks ending with the latest patrol), against the baseline when one is given.
+    Per zone and team, never a single trail."""
     tracks = store.read("patrols")
-    zones = store.read("patrol_zones")
     period = _period(first, last, lambda: patrols_geo.default_period(tracks), name="period")
     baseline = None
     if baseline_from is not None or baseline_to is not None:
         baseline = _period(baseline_from, baseline_to, lambda: period, name="baseline")
-    result = patrols_geo.patrol_coverage(
-        tracks, zones, period=period, baseline=baseline,
+    return patrols_geo.patrol_coverage(
+        tracks, store.read("patrol_zones"), period=period, baseline=baseline,
         streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m,
         max_ping_gap_min=max_ping_gap_min)
-    out = asdict(result)
-    out["geojson"] = json.loads(feature_collection(patrols_geo.zones_with_figures(result, zones)))
-    return out
+
+
+def patrol_report(store: LayerReads, first: date | None, last: date | None, *,
+                  baseline_from: date | None = None, baseline_to: date | None = None,
+                  reach_m: float = DEFAULT_REACH_M,
+                  max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> PatrolReport:
+    """``patrol_figures`` with the zones as GeoJSON."""
+    reads = _once(store)
+    result = patrol_figures(reads, first, last, baseline_from=baseline_from,
+                            baseline_to=baseline_to, reach_m=reach_m,
+                            max_ping_gap_min=max_ping_gap_min)
+    zones = patrols_geo.zones_with_figures(result, reads.read("patrol_zones"))
+    return PatrolReport(**_members(result), geojson=feature_mapping(zones))
+
+
+def check_figures(store: LayerReads, first: date | None, last: date | None, *,
+                  radius_m: float = DEFAULT_RADIUS_M) -> CheckCoverage:
+    """The check coverage figures of ``first`` … ``last`` (default: the 365 days ending with the
+    latest check). Performed checks only: planned ones never count."""
+    checks = without_sensitive("traffic_checks", store.read("traffic_checks"))  # no planned
+    period = _period(first, last, lambda: checks_geo.default_period(checks), name="period")
+    return checks_geo.check_coverage(checks, store.read("risk_roads"), period=period,
+                                     radius_m=radius_m)
 
 
 def check_report(store: LayerReads, first: date | None, last: date | None, *,
-                 radius_m: float = DEFAULT_RADIUS_M) -> dict[str, Any]:
-    """The check coverage figures and road GeoJSON of ``first`` … ``last`` (default: the 365
-    days ending with the latest check). Performed checks only: planned ones never count."""
-    checks = without_sensitive("traffic_checks", store.read("traffic_checks"))  # no planned
-    roads = store.read("risk_roads")
-    period = _period(first, last, lambda: checks_geo.default_period(checks), name="period")
-    result = checks_geo.check_coverage(checks, roads, period=period, radius_m=radius_m)
-    out = asdict(result)
-    out["geojson"] = json.loads(feature_collection(checks_geo.roads_with_figures(result, roads)))
-    return out
+                 radius_m: float = DEFAULT_RADIUS_M) -> CheckReport:
+    """``check_figures`` with the risk roads as GeoJSON."""
+    reads = _once(store)
+    result = check_figures(reads, first, last, radius_m=radius_m)
+    roads = checks_geo.roads_with_figures(result, reads.read("risk_roads"))
+    return CheckReport(**_members(result), geojson=feature_mapping(roads))
 
 
-def page_report(store: LayerReads, first: date | None, last: date | None, base_first: date | None,
-                base_last: date | None, *,
-                max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, Any]:
+def page_figures(store: LayerReads, first: date | None, last: date | None,
+                 base_first: date | None, base_last: date | None, *,
+                 max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> PatrolCoverage:
     """The patrol figures of the coverage page: the period (default: the latest four weeks)
     against the baseline (default: as many days just before the period)."""
     if first is None or last is None:
@@ -85,8 +131,8 @@ def page_report(store: LayerReads, first: date | None, last: date | None, base_f
     if base_first is None or base_last is None:
         base_last = first - timedelta(days=1)
         base_first = base_last - timedelta(days=max((last - first).days, 0))
-    return patrol_report(store, first, last, baseline_from=base_first, baseline_to=base_last,
-                         max_ping_gap_min=max_ping_gap_min)
+    return patrol_figures(store, first, last, baseline_from=base_first, baseline_to=base_last,
+                          max_ping_gap_min=max_ping_gap_min)
 
 
 @dataclass(frozen=True)
@@ -136,17 +182,17 @@ def coverage_page(store: Store, viewer: Viewer, asked: PageRequest, *,
     reads = Snapshot(store)
     notice = asked.notice
     try:
-        patrols = page_report(reads, asked.first, asked.last, asked.base_first, asked.base_last,
-                              max_ping_gap_min=max_ping_gap_min)
+        patrols = page_figures(reads, asked.first, asked.last, asked.base_first, asked.base_last,
+                               max_ping_gap_min=max_ping_gap_min)
     except TryggError as exc:
         notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
-        patrols = page_report(reads, None, None, None, None, max_ping_gap_min=max_ping_gap_min)
-    period = make_period(patrols["period_from"], patrols["period_to"])
-    checks = check_report(reads, period.first, period.last)
+        patrols = page_figures(reads, None, None, None, None, max_ping_gap_min=max_ping_gap_min)
+    period = make_period(patrols.period_from, patrols.period_to)
+    checks = check_figures(reads, period.first, period.last)
     shown = patrols_geo.tracks_in_period(reads.read("patrols"), period)
     heat = patrols_geo.presence_heat(patrols_geo.track_vertices(shown)[0], period,
                                      max_ping_gap_min=max_ping_gap_min) if len(shown) else None
-    return coverage_map(patrols, checks, CoverageLayers(
+    return coverage_map(asdict(patrols), asdict(checks), CoverageLayers(
         zones=fit_frame("patrol_zones", reads.read("patrol_zones"), viewer),
         tracks=fit_frame("patrols", shown, viewer), heat=heat,
         checks=fit_frame("traffic_checks", reads.read("traffic_checks"), viewer),
