@@ -42,6 +42,7 @@ import shapely
 
 from geo.crs import WORK_CRS
 from geo.errors import ImportRejected
+from geo.geocode import text_list
 from geo.layers import coerce_frame, layer_spec
 
 NVDB_STREETS_SOURCE = "Trafikverket NVDB, NVDB_DKGatunamn (Lastkajen, öppna data, CC0)"
@@ -302,29 +303,21 @@ def merge_gazetteers(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for key, aliases, roads, name in zip(keys[~first], both.loc[~first, "aliases"],
                                          both.loc[~first, "roads"], both.loc[~first, "name"],
                                          strict=True):
-        extra_aliases.setdefault(key, []).extend([str(name), *_as_list(aliases)])
-        extra_roads.setdefault(key, []).extend(_as_list(roads))
+        extra_aliases.setdefault(key, []).extend([str(name), *text_list(aliases)])
+        extra_roads.setdefault(key, []).extend(text_list(roads))
     kept = both[first].reset_index(drop=True)
     kept_keys = keys[first].reset_index(drop=True)
     names = set(kept_keys)
     kept["aliases"] = [
-        list(dict.fromkeys(a for a in [*_as_list(own), *extra_aliases.get(k, [])]
+        list(dict.fromkeys(a for a in [*text_list(own), *extra_aliases.get(k, [])]
                            if a.casefold() not in names))
         for own, k in zip(kept["aliases"], kept_keys, strict=True)]
-    kept["roads"] = [list(dict.fromkeys([*_as_list(own), *extra_roads.get(k, [])]))
+    kept["roads"] = [list(dict.fromkeys([*text_list(own), *extra_roads.get(k, [])]))
                      for own, k in zip(kept["roads"], kept_keys, strict=True)]
     out = gpd.GeoDataFrame(kept, geometry="geometry", crs=WORK_CRS)
     for frame in reversed(work):
         out.attrs.update(frame.attrs)
     return out
-
-
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if isinstance(v, str) and v.strip()]
-    return []
 
 
 # --- files ------------------------------------------------------------------------------------

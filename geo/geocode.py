@@ -164,7 +164,7 @@ class PlaceMatcher:
         aliases = gazetteer["aliases"] if "aliases" in gazetteer else [[]] * len(gazetteer)
         for i, (name, alias_list) in enumerate(zip(self._names, aliases, strict=True)):
             targets.setdefault(_key(name), _MUNICIPALITY if i == self.municipality_index else i)
-            for alias in _aliases(alias_list):
+            for alias in text_list(alias_list):
                 targets.setdefault(_key(alias), i)
         if self.municipality:
             for term in (self.municipality, f"{self.municipality} kommun",
@@ -309,7 +309,9 @@ def _meeting_point(a: BaseGeometry, b: BaseGeometry,
     return shapely.line_interpolate_point(shapely.shortest_line(a, b), 0.5, normalized=True)
 
 
-def _aliases(value: Any) -> list[str]:
+def text_list(value: Any) -> list[str]:
+    """The non-blank strings of a list cell (a list, tuple or numpy array, as files and the store
+    give them); anything else is no list and gives none."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
