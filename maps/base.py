@@ -14,17 +14,21 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Figure, MacroElement
-from jinja2 import Template
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from geo.crs import to_web
 from geo.geojson import json_value
 
 STATIC = "/static/vendor"
 # folium's popups use jQuery; bootstrap and awesome-markers are left out (not used here).
+# /static/trygg.js holds the page helpers, among them the one feature layer (FeatureLayer).
 LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet/leaflet.js"),
-              ("jquery", f"{STATIC}/jquery/jquery.min.js")]
+              ("jquery", f"{STATIC}/jquery/jquery.min.js"),
+              ("trygg", "/static/trygg.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
 TIMRA_CENTRE = (62.49, 17.36)  # lat, lon
 # Filled in per response by api.security (the CSP nonce of inline scripts, the CSRF token).
@@ -41,9 +45,10 @@ def page_of(m: folium.Map) -> Figure:
 
 def new_map(*, location: tuple[float, float] = TIMRA_CENTRE, zoom_start: int = 11) -> folium.Map:
     """A folium map with local Leaflet and OpenStreetMap tiles (which may fail to load)."""
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True)
+    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=False)
     m.default_js = list(LEAFLET_JS)
     m.default_css = list(LEAFLET_CSS)
+    _MetricScale().add_to(m)
     folium.TileLayer(
         "OpenStreetMap", name="Bakgrundskarta (OpenStreetMap)",
         attr="© OpenStreetMap-bidragsgivare",
@@ -112,6 +117,61 @@ class _Bound(MacroElement):
         self.options = js_literal(options)
 
 
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+
+class FeatureLayer(MacroElement):
+    """One Leaflet GeoJSON layer for a whole kind of feature, drawn by ``Trygg.featureLayer``
+    (/static/trygg.js): the features as one JSON literal, each naming its look in ``styles``
+    (property ``s``), with its ``popup``, ``tooltip`` or permanent ``label`` as escaped
+    markup. One layer and one style table instead of a folium layer and a style function per
+    feature."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = Trygg.featureLayer({{ this.data }}, {{ this.styles }},
+                {{ this.options }}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """)
+
+    def __init__(self, geometries: Any, properties: list[dict[str, Any]],
+                 styles: dict[str, dict[str, Any]], *, pane: str | None = None,
+                 popup_width: int = 320, labels: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self._name = "FeatureLayer"
+        # GeoJSON of all geometries at once (numbers and structure only); properties through
+        # js_literal, the one way text enters script text.
+        shapes = shapely.to_geojson(np.asarray(geometries, dtype=object))
+        self.data = ('{"type": "FeatureCollection", "features": [' + ", ".join(
+            f'{{"type": "Feature", "geometry": {shape}, "properties": {js_literal(props)}}}'
+            for shape, props in zip(shapes, properties, strict=True)) + "]}")
+        self.styles = js_literal(styles)
+        options: dict[str, Any] = {"popupWidth": popup_width}
+        if pane:
+            options["pane"] = pane
+        if labels:
+            options["labels"] = labels
+        self.options = js_literal(options)
+
+
+def feature_props(style: str, *, popup_html: str | None = None, tooltip_html: str | None = None,
+                  label_html: str | None = None) -> dict[str, Any]:
+    """The properties of one feature of a ``FeatureLayer``: the key of its style and its popup,
+    tooltip or permanent label markup (already escaped: ``popup_table``, ``esc``)."""
+    props: dict[str, Any] = {"s": style}
+    for key, value in (("popup", popup_html), ("tooltip", tooltip_html), ("label", label_html)):
+        if value is not None:
+            props[key] = value
+    return props
+
+
 def popup(content_html: str, *, max_width: int = 320) -> MacroElement:
     """A popup of ``content_html`` (already escaped markup, e.g. from ``popup_table``) for
     ``layer.add_child(...)``. Use this, never ``folium.Popup``."""
@@ -140,48 +200,33 @@ def escaped_geojson(gdf: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]
     return json.loads(out.to_json(drop_id=True))
 
 
-def add_legend(m: folium.Map, title: str, items: Iterable[tuple[str, str]],
-               notes: Iterable[str] = ()) -> None:
-    """A fixed legend box: coloured swatches with escaped labels and notes below."""
-    rows = "".join(
-        f'<div><span class="sw" style="background:{html.escape(colour)}"></span>'
-        f"{esc(label)}</div>" for colour, label in items)
-    extra = "".join(f'<div class="note">{esc(n)}</div>' for n in notes)
-    box = f"""
-    <div id="trygg-legend" class="trygg-legend" role="region" aria-label="Teckenförklaring">
-      <strong>{esc(title)}</strong>{rows}{extra}
-    </div>
-    <style>
-      .trygg-legend {{position:fixed; bottom:56px; left:12px; z-index:1000; background:#fff;
-        padding:8px 10px; border:1px solid #999; border-radius:4px; font:13px/1.4 sans-serif;
-        max-width:320px; box-shadow:0 1px 4px rgba(0,0,0,.3)}}
-      .trygg-legend .sw {{display:inline-block; width:14px; height:10px; margin-right:6px;
-        border:1px solid #555; vertical-align:middle}}
-      .trygg-legend .note {{color:#444; font-size:12px; margin-top:4px}}
-      .trygg-popup th {{text-align:left; padding-right:8px; vertical-align:top}}
-    </style>"""
-    page_of(m).html.add_child(folium.Element(box))
+def legend(title: str, items: Iterable[tuple[str, str]], notes: Iterable[str] = (),
+           ) -> dict[str, Any]:
+    """A legend for ``templates/legend.html``: coloured swatches with labels and notes below
+    (the template escapes them)."""
+    return {"title": title, "groups": [{"title": "", "items": list(items)}],
+            "notes": list(notes)}
 
 
-def add_header(m: folium.Map, title: str, links: Iterable[tuple[str, str]] = ()) -> None:
-    """A title bar over the map with links back into the app."""
-    nav = " · ".join(f'<a href="{esc(href)}">{esc(text)}</a>' for href, text in links)
-    bar = f"""
-    <div class="trygg-header"><strong>{esc(title)}</strong> <span>{nav}</span></div>
-    <style>.trygg-header {{position:fixed; top:10px; left:60px; z-index:1000; background:#fff;
-      padding:6px 12px; border-radius:4px; font:14px sans-serif; box-shadow:0 1px 4px
-      rgba(0,0,0,.3)}}</style>"""
-    page_of(m).html.add_child(folium.Element(bar))
+# The templates of map content: the folium map and the panels, legends and charts around it.
+# Autoescaped; values are rendered, never compiled, so user text cannot run as a template.
+TEMPLATES = Environment(loader=PackageLoader("maps", "templates"),
+                        autoescape=select_autoescape(default=True, default_for_string=True),
+                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_META = re.compile(r"<meta\b[^>]*>\s*")
 
 
-def render(m: folium.Map, *, title: str) -> str:
-    """The map's full HTML page with a Swedish language tag and title."""
+def render(m: folium.Map, template: str = "map.html", **context: Any) -> str:
+    """The content of a map page: folium's map (its CSS and script links, the map element and
+    its script) inside ``template`` (from ``maps/templates``, extending ``map.html``), which
+    adds the panels, legends and forms. The page layout around it (header, navigation) is the
+    app's ``map_page.html``. Every ``<script>`` gets the CSP nonce placeholder that the security
+    middleware fills in per response."""
     root = page_of(m)
-    root.title = title
-    root.header.add_child(folium.Element(f'<meta name="csrf-token" content="{CSRF_PLACEHOLDER}">'),
-                          name="trygg_csrf")
-    page = root.render()
-    # Every <script> here is the app's own: user text is escaped, so it holds no "<". The
-    # security middleware swaps the placeholder for the response's CSP nonce.
-    page = page.replace("<script", f'<script nonce="{NONCE_PLACEHOLDER}"')
-    return page.replace("<html>", '<html lang="sv">', 1)
+    for child in root._children.values():  # as Figure.render: children fill header and script
+        child.render()
+    parts = {"head": _META.sub("", root.header.render()), "body": root.html.render(),
+             "script": root.script.render(), "map_name": m.get_name()}
+    page = TEMPLATES.get_template(template).render(map=parts, **context)
+    # Every <script> here is the app's own: user text is escaped, so it holds no "<".
+    return page.replace("<script", f'<script nonce="{NONCE_PLACEHOLDER}"')

@@ -15,9 +15,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+import numpy as np
 from folium.plugins import HeatMap
-from jinja2 import Template
 
 from geo.road_check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
@@ -25,14 +24,9 @@ from geo.periods import LOCAL_TZ, make_period
 from geo.vocabulary import (
     BAND_SV, DAYTYPE_SV, MONTH_SHORT_SV, PROVENANCE_LONG_SV, WEEKDAY_SHORT_SV, first_upper,
 )
-from maps.base import (
-    add_header, esc, js_literal, new_map, page_of, popup, popup_table, render,
-    tooltip,
-)
+from maps.base import FeatureLayer, esc, feature_props, new_map, popup_table, render
 
 HEAT_JS = ("leaflet-heat.js", "/static/vendor/leaflet-heat/leaflet-heat.js")
-PAGE_CSS = "/static/coverage.css"
-PAGE_JS = "/static/coverage.js"
 # Zones: the share of the weekly minute target met (lower bound in %, colour, label). Only a zone
 # that meets its target is green.
 TARGET_CLASSES = [(100.0, "#1a9850", "Målet nått (minst 100 %)"),
@@ -212,88 +206,46 @@ def _road_popup(road: dict[str, Any]) -> str:
     return popup_table(rows)
 
 
-class _ZoneLabel(MacroElement):
-    """A permanent label (a Leaflet tooltip) on its parent layer, its HTML passed as a JSON
-    string literal (``maps.base.js_literal``), as ``maps.base.tooltip`` does."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.bindTooltip({{ this.content }}, {{ this.options }});
-        {% endmacro %}
-        """)
-
-    def __init__(self, content_html: str) -> None:
-        super().__init__()
-        self._name = "ZoneLabel"
-        self.content = js_literal(content_html)
-        self.options = js_literal({"permanent": True, "direction": "center",
-                                   "className": "trygg-zone-label", "interactive": False,
-                                   "opacity": 0.95})
-
-
-def _week_chart(zones: list[dict[str, Any]]) -> str:
-    """Inline SVG: minutes per week (bars) against the target (dashed line), one row per zone,
-    with its own key; its colours are not those of the legend."""
+def _week_chart(zones: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The geometry of the SVG chart of ``templates/coverage.html``: minutes per week (bars)
+    against the target (dashed line), one row per zone, with its own key; its colours are not
+    those of the legend."""
     if not zones or not zones[0]["weeks"]:
-        return ""
+        return None
     weeks = [w["week"] for w in zones[0]["weeks"]]
     width, row_h, left, top = 320, 46, 112, 34
     bar_w = (width - left - 8) / max(len(weeks), 1)
-    parts = [f'<svg id="trygg-week-chart" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {top + row_h * len(zones) + 14}" width="100%" role="img" '
-             'aria-label="Minuter fotpatrull per vecka mot målet">',
-             '<text x="0" y="11" font-size="11" font-weight="bold">Minuter per vecka mot mål'
-             '</text>',
-             '<g id="trygg-week-key" font-size="10">'
-             f'<rect x="0" y="18" width="10" height="9" fill="{WEEK_MET_COLOUR}"/>'
-             '<text x="13" y="26">målet nått</text>'
-             f'<rect x="78" y="18" width="10" height="9" fill="{WEEK_SHORT_COLOUR}" '
-             'stroke="#4a4a4a" stroke-width="0.5"/>'
-             '<text x="91" y="26">under målet</text>'
-             '<line x1="166" x2="186" y1="22.5" y2="22.5" stroke="#000" '
-             'stroke-dasharray="3 2"/><text x="190" y="26">veckans mål</text></g>']
+    rows = []
     for i, zone in enumerate(zones):
         y0 = top + i * row_h
         peak = max([w["minutes"] for w in zone["weeks"]] + [w["target_minutes"]
                                                              for w in zone["weeks"]] + [1.0])
         scale = (row_h - 12) / peak
-        parts.append(f'<text x="0" y="{y0 + row_h / 2 + 4:.0f}" font-size="11">'
-                     f'{esc(zone["name"][:18])}</text>')
+        bars = []
         for j, week in enumerate(zone["weeks"]):
             x = left + j * bar_w
             h = week["minutes"] * scale
-            colour = WEEK_MET_COLOUR if week["target_met"] else WEEK_SHORT_COLOUR
-            title = esc(f'{zone["name"]} {week["week"]}: {_minutes(week["minutes"])} av '
-                        f'{_minutes(week["target_minutes"])}')
-            parts.append(f'<rect x="{x + 1:.1f}" y="{y0 + row_h - 6 - h:.1f}" '
-                         f'width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="{colour}" '
-                         f'stroke="#4a4a4a" stroke-width="0.5"><title>{title}</title></rect>')
-            ty = y0 + row_h - 6 - week["target_minutes"] * scale
-            parts.append(f'<line x1="{x:.1f}" x2="{x + bar_w:.1f}" y1="{ty:.1f}" y2="{ty:.1f}" '
-                         'stroke="#000" stroke-dasharray="3 2"/>')
-    last_y = top + row_h * len(zones) + 10
-    for j, label in enumerate(weeks):
-        if len(weeks) <= 8 or j % max(len(weeks) // 6, 1) == 0:
-            parts.append(f'<text x="{left + j * bar_w:.1f}" y="{last_y}" font-size="9">'
-                         f'{esc(label[5:])}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+            bars.append({
+                "x": f"{x + 1:.1f}", "y": f"{y0 + row_h - 6 - h:.1f}",
+                "w": f"{max(bar_w - 2, 1):.1f}", "h": f"{h:.1f}",
+                "fill": WEEK_MET_COLOUR if week["target_met"] else WEEK_SHORT_COLOUR,
+                "title": f'{zone["name"]} {week["week"]}: {_minutes(week["minutes"])} av '
+                         f'{_minutes(week["target_minutes"])}',
+                "x0": f"{x:.1f}", "x1": f"{x + bar_w:.1f}",
+                "ty": f"{y0 + row_h - 6 - week['target_minutes'] * scale:.1f}"})
+        rows.append({"name": zone["name"][:18], "y": f"{y0 + row_h / 2 + 4:.0f}", "bars": bars})
+    ticks = [{"x": f"{left + j * bar_w:.1f}", "label": label[5:]} for j, label in enumerate(weeks)
+             if len(weeks) <= 8 or j % max(len(weeks) // 6, 1) == 0]
+    return {"width": width, "height": top + row_h * len(zones) + 14, "rows": rows,
+            "ticks": ticks, "tick_y": top + row_h * len(zones) + 10,
+            "met": WEEK_MET_COLOUR, "short": WEEK_SHORT_COLOUR}
 
 
-def _gap_list(zones: list[dict[str, Any]]) -> str:
-    """The zones' longest gaps, longest first."""
-    items = "".join(
-        f"<li><strong>{esc(z['name'])}</strong>: {esc(gap_text(z))}</li>"
-        for z in sorted(zones, key=lambda z: -float(z["longest_gap_h"])))
-    return (f'<h3>Längsta lucka utan besök</h3><ul id="trygg-gaps">{items}</ul>'
-            '<div class="note">Dygnet runt, periodens början och slut medräknade.</div>')
-
-
-def _baseline_table(zones: list[dict[str, Any]]) -> str:
+def _baseline_table(zones: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Minutes per week now and in the baseline period, with the change, per zone."""
     with_base = [z for z in zones if z.get("baseline")]
     if not with_base:
-        return ""
+        return None
     base = with_base[0]["baseline"]
     rows = []
     for z in zones:
@@ -303,80 +255,48 @@ def _baseline_table(zones: list[dict[str, Any]]) -> str:
             change = _minutes(b["change_minutes_per_week"], "", sign=True)
             if not _missing(b["change_pct"]):
                 change += f" ({_pct(b['change_pct'], sign=True)})"
-        rows.append(f"<tr><th>{esc(z['name'])}</th><td>{esc(_minutes(z['minutes_per_week'], ''))}"
-                    f"</td><td>{esc(_minutes(b['minutes_per_week'], '') if b else '–')}</td>"
-                    f"<td>{esc(change)}</td></tr>")
-    return (f'<h3>Jämfört med {esc(base["period_from"])} – {esc(base["period_to"])}</h3>'
-            '<table id="trygg-baseline"><thead><tr><th>Område</th><th>Nu</th><th>Då</th>'
-            f'<th>Förändring</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            '<div class="note">Minuter per vecka.</div>')
+        rows.append((z["name"], _minutes(z["minutes_per_week"], ""),
+                     _minutes(b["minutes_per_week"], "") if b else "–", change))
+    return {"first": base["period_from"], "last": base["period_to"], "rows": rows}
 
 
-def _panel(m: folium.Map, patrols: dict[str, Any], checks: dict[str, Any],
-           notice: str | None, *, baseline_chosen: bool) -> None:
-    warn = f'<div class="warn" role="alert">{esc(notice)}</div>' if notice else ""
+def _panel(patrols: dict[str, Any], checks: dict[str, Any], *,
+           baseline_chosen: bool) -> dict[str, Any]:
+    """The panel's figures for ``templates/coverage.html`` (the template escapes them)."""
     zones = patrols["zones"]
     base = next((z["baseline"] for z in zones if z.get("baseline")), None)
     # A chosen baseline stays in the form; the default one follows the period when it changes.
-    base_from = base["period_from"] if base and baseline_chosen else ""
-    base_to = base["period_to"] if base and baseline_chosen else ""
+    chosen = base if base is not None and baseline_chosen else {}
     summary = (f"Kontroller {checks['checks_performed']}: {checks['checks_at_risk_places']} vid "
                f"riskvägar, {checks['checks_elsewhere']} på annan plats, "
                f"{checks['checks_place_unknown']} med okänd plats. Riskviktad väglängd inom "
                f"{_num(checks['radius_m'] / 1000, ' km', 0)} från en kontroll: "
                f"{_pct(checks['weighted_covered_pct'])}.")
-    box = f"""
-    <details id="trygg-panel" class="trygg-panel trygg-box" open>
-      <summary>Period, veckor och luckor</summary>
-      <form id="trygg-period" method="get" action="/kartor/tackning">
-        <fieldset><legend>Period</legend>
-        <label>Från <input type="date" name="from" value="{esc(patrols['period_from'])}"
-          required></label>
-        <label>Till <input type="date" name="to" value="{esc(patrols['period_to'])}"
-          required></label></fieldset>
-        <fieldset><legend>Jämför med (tomt: lika många dagar närmast före)</legend>
-        <label>Från <input type="date" name="baseline_from" value="{esc(base_from)}"></label>
-        <label>Till <input type="date" name="baseline_to" value="{esc(base_to)}"></label>
-        </fieldset>
-        <button type="submit">Visa</button>
-      </form>{warn}
-      <div class="period">Period {esc(patrols['period_from'])} – {esc(patrols['period_to'])}
-        ({patrols['days']} dagar), räckvidd {esc(_num(patrols['reach_m'], ' m'))},
-        {patrols['tracks_in_period']} pass.</div>
-      {_week_chart(zones)}
-      {_gap_list(zones)}
-      {_baseline_table(zones)}
-      <div class="period">{esc(summary)}</div>
-    </details>"""
-    page_of(m).html.add_child(folium.Element(box))
+    period = {"first": patrols["period_from"], "last": patrols["period_to"],
+              "days": patrols["days"], "reach": _num(patrols["reach_m"], " m"),
+              "tracks": patrols["tracks_in_period"],
+              "base_first": chosen.get("period_from", ""),
+              "base_last": chosen.get("period_to", "")}
+    gaps = [(z["name"], gap_text(z)) for z in sorted(zones, key=lambda z: -float(
+        z["longest_gap_h"]))]
+    return {"period": period, "chart": _week_chart(zones), "gaps": gaps,
+            "baseline": _baseline_table(zones), "summary": summary}
 
 
-def _legend(m: folium.Map, radius_m: float, notes: list[str]) -> None:
+def _legend(radius_m: float, notes: list[str]) -> dict[str, Any]:
     """The legend: zones by target share (border: dosage), roads by check coverage."""
-    def swatch(colour: str, label: str, extra: str = "") -> str:
-        return (f'<div><span class="sw" style="background:{esc(colour)}{extra}"></span>'
-                f"{esc(label)}</div>")
-
-    zone_rows = "".join(swatch(c, label) for _, c, label in TARGET_CLASSES)
-    zone_rows += swatch(NO_TARGET_COLOUR, "Inget mål satt")
-    zone_rows += swatch("#fff", f"Streckad kant: under {_pct(DOSED_OK_PCT)} av de aktiva "
-                        "timmarna har besök (minst 10 min) högst 2 h isär (Koper-dos)",
-                        "; border:2px dashed #000")
-    road_rows = "".join(swatch(c, label) for _, c, label in CLASSES)
-    other = swatch(TRACK_COLOUR, "Patrullspår") + swatch(CHECK_COLOUR,
-                                                         "Trafikkontroll (känd plats)")
-    extra = "".join(f'<div class="note">{esc(n)}</div>' for n in notes)
-    box = f"""
-    <details id="trygg-legend" class="trygg-legend trygg-box" open role="region"
-      aria-label="Teckenförklaring">
-      <summary>Teckenförklaring</summary>
-      <strong>Patrullområden: andel av veckans minutmål</strong>{zone_rows}
-      <strong>Riskvägar: längd inom {esc(_num(radius_m / 1000, ' km'))} från en kontroll
-      </strong>{road_rows}{other}{extra}
-      <div class="note">Gatutäckningen (andel gator inom räckvidd av ett spår) står i områdets
-        ruta: den är nära 100 % nästan överallt och skiljer inte områdena åt.</div>
-    </details>"""
-    page_of(m).html.add_child(folium.Element(box))
+    zone_items: list[tuple[str, ...]] = [(c, label) for _, c, label in TARGET_CLASSES]
+    zone_items += [(NO_TARGET_COLOUR, "Inget mål satt"),
+                   ("#fff", f"Streckad kant: under {_pct(DOSED_OK_PCT)} av de aktiva timmarna "
+                    "har besök (minst 10 min) högst 2 h isär (Koper-dos)", "dashed")]
+    road_items: list[tuple[str, ...]] = [(c, label) for _, c, label in CLASSES]
+    other = [(TRACK_COLOUR, "Patrullspår"), (CHECK_COLOUR, "Trafikkontroll (känd plats)")]
+    notes = [*notes, "Gatutäckningen (andel gator inom räckvidd av ett spår) står i områdets "
+             "ruta: den är nära 100 % nästan överallt och skiljer inte områdena åt."]
+    return {"title": "", "notes": notes, "groups": [
+        {"title": "Patrullområden: andel av veckans minutmål", "items": zone_items},
+        {"title": f"Riskvägar: längd inom {_num(radius_m / 1000, ' km')} från en kontroll",
+         "items": road_items + other}]}
 
 
 def _zone_style(colour: str, dashed: bool) -> dict[str, Any]:
@@ -385,41 +305,91 @@ def _zone_style(colour: str, dashed: bool) -> dict[str, Any]:
             "className": "trygg-zone"}
 
 
+ZONE_LABEL = {"permanent": True, "direction": "center", "className": "trygg-zone-label",
+              "interactive": False, "opacity": 0.95}
+
+
+def _zone_layer(zones: gpd.GeoDataFrame, zone_fig: dict[int, dict[str, Any]]) -> FeatureLayer:
+    """The zones, coloured by the share of the weekly target met, dashed when under-dosed, with
+    a permanent label and the zone's figures as popup: one layer, one style per look."""
+    web = to_web(zones)
+    keep = [int(i) in zone_fig for i in web.index]
+    styles: dict[str, dict[str, Any]] = {}
+    props = []
+    for zone_id in web.index[keep]:
+        fig = zone_fig[int(zone_id)]
+        dosed = fig["dosage"]["dosed_pct"]
+        colour = target_colour(fig["target_pct"] if fig["target_minutes_per_week"] else None)
+        dashed = not _missing(dosed) and float(dosed) < DOSED_OK_PCT
+        key = f"{colour}{'-dashed' if dashed else ''}"
+        styles.setdefault(key, _zone_style(colour, dashed))
+        label = (f'<span class="name">{esc(fig["name"])}</span>'
+                 f'<span class="fig">{esc(_pct(fig["target_pct"]))} av målet · dos '
+                 f'{esc(_pct(fig["dosage"]["dosed_pct"]))}</span>')
+        props.append(feature_props(key, popup_html=_zone_popup(fig), label_html=label))
+    return FeatureLayer(web.geometry.values[keep], props, styles, popup_width=420,
+                        labels=ZONE_LABEL)
+
+
+def _road_layer(roads: gpd.GeoDataFrame, road_fig: dict[int, dict[str, Any]]) -> FeatureLayer:
+    """Risk roads coloured by the share of their length within the radius of a check (dashed
+    when schematic), in the pane below the zones."""
+    web = to_web(roads)
+    keep = [int(i) in road_fig for i in web.index]
+    schematic = (web["schematic"].fillna(False).astype(bool) if "schematic" in web
+                 else pd.Series(False, index=web.index))
+    styles: dict[str, dict[str, Any]] = {}
+    props = []
+    for road_id in web.index[keep]:
+        fig = road_fig[int(road_id)]
+        colour, dashed = coverage_colour(fig["covered_pct"]), bool(schematic[road_id])
+        key = f"{colour}{'-dashed' if dashed else ''}"
+        styles.setdefault(key, {"color": colour, "weight": 4, "opacity": 0.9,
+                                "dashArray": "8 6" if dashed else None,
+                                "className": "trygg-road"})
+        props.append(feature_props(
+            key, popup_html=_road_popup(fig),
+            tooltip_html=f"{esc(fig['name'])}: {fig['checks']} kontroller, "
+                         f"{esc(_pct(fig['covered_pct']))} av längden täckt"))
+    return FeatureLayer(web.geometry.values[keep], props, styles, pane=ROAD_PANE,
+                        popup_width=380)
+
+
+def _check_layer(drawn: gpd.GeoDataFrame) -> FeatureLayer:
+    """Performed checks with a known place, as dots with their popup."""
+    web = to_web(drawn)
+    when = pd.to_datetime(web["start"], utc=True).dt.tz_convert(LOCAL_TZ).dt.strftime(
+        "%Y-%m-%d %H:%M").fillna("")
+    props = [feature_props("check", popup_html=popup_table([
+        ("Kontroll", row["place"]), ("Start", stamp), ("Typ", row["kinds"]),
+        ("Lägesosäkerhet", _num(row.get("precision_m"), " m")),
+        ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"]))]))
+        for stamp, (_, row) in zip(when, web.drop(columns="geometry").iterrows(), strict=True)]
+    style = {"radius": 7, "color": CHECK_COLOUR, "fill": True, "fillColor": CHECK_COLOUR,
+             "fillOpacity": 0.8, "weight": 3}
+    return FeatureLayer(web.geometry.values, props, {"check": style})
+
+
 def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
                  layers: CoverageLayers, *, notice: str | None = None,
                  links: list[tuple[str, str]] | None = None,
                  baseline_chosen: bool = False) -> str:
-    """HTML of the coverage map from the figures of ``geo.coverage``/``geo.road_check_coverage``
-    (as dicts) and the layers; ``baseline_chosen``: the user gave the baseline period."""
+    """The coverage page's content (``templates/coverage.html``: map, panel, legend) from the
+    figures of ``geo.coverage``/``geo.road_check_coverage`` (as dicts) and the layers;
+    ``baseline_chosen``: the user gave the baseline period. ``links`` is accepted for old
+    callers and unused: the page's navigation is the app's layout."""
+    del links
     zones, tracks, heat, checks, roads = (layers.zones, layers.tracks, layers.heat,
                                           layers.checks, layers.roads)
     m = new_map(zoom_start=13)
-    page_of(m).header.add_child(folium.Element(
-        f'<link rel="stylesheet" href="{PAGE_CSS}">'), name="trygg_coverage_css")
     notes: list[str] = []
     zone_fig = {z["zone_id"]: z for z in patrols["zones"]}
     # Roads lie in a pane below the zones: a click inside a zone opens the zone, a click on a
     # road outside the zones opens the road.
     folium.map.CustomPane(ROAD_PANE, z_index=390, pointer_events=True).add_to(m)
 
-    # Zones, coloured by the share of the weekly target met, dashed when under-dosed.
     zone_group = folium.FeatureGroup(name="Patrullområden (andel av målet)").add_to(m)
-    for zone_id, row in to_web(zones).iterrows():
-        fig = zone_fig.get(int(zone_id))
-        if fig is None:
-            continue
-        dosed = fig["dosage"]["dosed_pct"]
-        style = _zone_style(target_colour(fig["target_pct"] if fig["target_minutes_per_week"]
-                                          else None),
-                            not _missing(dosed) and float(dosed) < DOSED_OK_PCT)
-        label = (f'<span class="name">{esc(fig["name"])}</span>'
-                 f'<span class="fig">{esc(_pct(fig["target_pct"]))} av målet · dos '
-                 f'{esc(_pct(fig["dosage"]["dosed_pct"]))}</span>')
-        folium.GeoJson(
-            shapely.geometry.mapping(row.geometry),
-            style_function=lambda _f, s=style: s,
-        ).add_child(_ZoneLabel(label)).add_child(
-            popup(_zone_popup(fig), max_width=420)).add_to(zone_group)
+    _zone_layer(zones, zone_fig).add_to(zone_group)
 
     # Tracks of the period (teams, for the patrol leader), simplified for the page.
     if len(tracks):
@@ -429,18 +399,17 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
              "date": pd.to_datetime(tracks["start"], utc=True).dt.tz_convert(
                  LOCAL_TZ).dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy()},
             geometry=shapely.simplify(tracks.geometry.values, 2.0), crs=WORK_CRS)
-        folium.GeoJson(
-            to_web(simple).__geo_interface__,
-            style_function=lambda _f: {"color": TRACK_COLOUR, "weight": 1.5, "opacity": 0.6},
-            tooltip=folium.GeoJsonTooltip(["unit", "date"], aliases=["Lag", "Start"]),
-        ).add_to(track_group)
+        track_props = [feature_props("track", tooltip_html=f"Lag: {unit}<br>Start: {day}")
+                       for unit, day in zip(simple["unit"], simple["date"], strict=True)]
+        FeatureLayer(to_web(simple).geometry.values, track_props, {"track": {
+            "color": TRACK_COLOUR, "weight": 1.5, "opacity": 0.6}}).add_to(track_group)
 
     # Presence heat: minutes per 25 m cell, drawn by Leaflet.heat served locally. Off at first:
     # over the zones it would hide their colours.
     if heat is not None and len(heat):
         pts = gpd.GeoSeries(gpd.points_from_xy(heat["x"], heat["y"]), crs=WORK_CRS).to_crs(4326)
-        weights = (heat["minutes"] / heat["minutes"].max()).round(4).tolist()
-        data = [[round(p.y, 6), round(p.x, 6), w] for p, w in zip(pts, weights, strict=True)]
+        weights = (heat["minutes"] / heat["minutes"].max()).round(4).to_numpy()
+        data = np.column_stack([pts.y.round(6), pts.x.round(6), weights]).tolist()
         layer = HeatMap(data, name="Närvaro (värmekarta)", radius=14, blur=12, min_opacity=0.3,
                         show=False)
         layer.default_js = [HEAT_JS]
@@ -449,19 +418,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
     # Risk roads, coloured by the share of their length within the radius of a check.
     road_fig = {r["road_id"]: r for r in checks_report["roads"]}
     road_group = folium.FeatureGroup(name="Riskvägar (kontrolltäckning)").add_to(m)
-    for road_id, row in to_web(roads).iterrows():
-        fig = road_fig.get(int(road_id))
-        if fig is None:
-            continue
-        dashed = bool(row.get("schematic")) if not pd.isna(row.get("schematic")) else False
-        road_style = {"color": coverage_colour(fig["covered_pct"]), "weight": 4, "opacity": 0.9,
-                      "dashArray": "8 6" if dashed else None, "className": "trygg-road"}
-        folium.GeoJson(
-            shapely.geometry.mapping(row.geometry), pane=ROAD_PANE,
-            style_function=lambda _f, s=road_style: s,
-        ).add_child(tooltip(f"{esc(fig['name'])}: {fig['checks']} kontroller, "
-                            f"{esc(_pct(fig['covered_pct']))} av längden täckt")).add_child(
-            popup(_road_popup(fig), max_width=380)).add_to(road_group)
+    _road_layer(roads, road_fig).add_to(road_group)
     if roads["schematic"].fillna(False).astype(bool).any() if "schematic" in roads else False:
         notes.append("Streckade vägar är schematiska (raka linjer genom orter): täckt längd är "
                      "ungefärlig.")
@@ -471,18 +428,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
     check_group = folium.FeatureGroup(name="Trafikkontroller under perioden").add_to(m)
     done = performed_checks(checks, make_period(checks_report["period_from"],
                                                 checks_report["period_to"]))
-    drawn = done[~done.index.isin(list(unknown))]
-    for _, row in to_web(drawn).iterrows():
-        when = pd.Timestamp(row["start"]).tz_convert(LOCAL_TZ).strftime(
-            "%Y-%m-%d %H:%M") if not pd.isna(row["start"]) else ""
-        folium.CircleMarker(
-            (row.geometry.y, row.geometry.x), radius=7, color=CHECK_COLOUR, fill=True,
-            fill_opacity=0.8,
-        ).add_child(popup(popup_table([
-            ("Kontroll", row["place"]), ("Start", when), ("Typ", row["kinds"]),
-            ("Lägesosäkerhet", _num(row.get("precision_m"), " m")),
-            ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"]))]),
-            max_width=320)).add_to(check_group)
+    _check_layer(done[~done.index.isin(list(unknown))]).add_to(check_group)
     if unknown:
         notes.append(f"{len(unknown)} kontroller under perioden har okänd plats (osäkerhet över "
                      f"{_num(checks_report['radius_m'], ' m')}) och ritas inte ut.")
@@ -499,8 +445,6 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
         minx, miny, maxx, maxy = to_web(zones).total_bounds
         m.fit_bounds([(miny, minx), (maxy, maxx)])
     folium.LayerControl(collapsed=True, position="bottomright").add_to(m)
-    _legend(m, float(checks_report["radius_m"]), notes)
-    _panel(m, patrols, checks_report, notice, baseline_chosen=baseline_chosen)
-    add_header(m, "Trygg – täckning", links or [("/", "Startsida")])
-    page_of(m).html.add_child(folium.Element(f'<script src="{PAGE_JS}"></script>'))
-    return render(m, title="Trygg – täckning")
+    return render(m, "coverage.html", notice=notice,
+                  legend=_legend(float(checks_report["radius_m"]), notes),
+                  **_panel(patrols, checks_report, baseline_chosen=baseline_chosen))

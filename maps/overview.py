@@ -11,8 +11,7 @@ from geo.layers import UNPLACED_PRECISIONS
 from geo.periods import LOCAL_TZ
 from geo.vocabulary import PROVENANCE_LONG_SV
 from maps.base import (
-    add_header, add_legend, esc, escaped_geojson, new_map, popup, popup_table,
-    render, tooltip,
+    esc, escaped_geojson, legend, new_map, popup, popup_table, render, tooltip,
 )
 
 # Points less certain than this are counted in the legend, not drawn (they would cover the map).
@@ -34,19 +33,19 @@ def _provenance(gdf: gpd.GeoDataFrame) -> str:
     return ", ".join(PROVENANCE_LONG_SV.get(k, k) for k in kinds) or "tomt"
 
 
-def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
-                 links: list[tuple[str, str]] | None = None) -> str:
-    """HTML of a map of ``layers`` (name → GeoDataFrame in EPSG:3006, already filtered for the
+def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str]) -> str:
+    """The overview page's content (``templates/overview.html``): a map of ``layers``
+    (name → GeoDataFrame in EPSG:3006, already filtered for the
     viewer's role). Estimated places are drawn as uncertainty circles, never as exact pins, and
     events placed only at municipality level are counted, not drawn."""
     m = new_map()
-    legend: list[tuple[str, str]] = []
+    items: list[tuple[str, str]] = []
     notes: list[str] = []
 
     def group(name: str) -> folium.FeatureGroup:
         gdf = layers[name]
         label = f"{titles.get(name, name)} ({_provenance(gdf)})"
-        legend.append((COLOURS[name], label))
+        items.append((COLOURS[name], label))
         fg = folium.FeatureGroup(name=label, show=name != "gazetteer")
         fg.add_to(m)
         return fg
@@ -140,10 +139,8 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str],
     if focus:
         minx, miny, maxx, maxy = focus[0].total_bounds
         m.fit_bounds([(miny, minx), (maxy, maxx)])
-    folium.LayerControl(collapsed=False).add_to(m)
-    add_legend(m, "Lager och ursprung", legend, notes)
-    add_header(m, "Trygg – översiktskarta", links or [("/", "Startsida")])
-    return render(m, title="Trygg – översiktskarta")
+    folium.LayerControl(collapsed=True, position="bottomright").add_to(m)
+    return render(m, "overview.html", legend=legend("Lager och ursprung", items, notes))
 
 
 def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None:

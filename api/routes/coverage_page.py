@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.access import page
 from api.deps import get_settings, get_store
+from api.rendering import map_page
 from services import coverage as service
 from services.access import Viewer
 from store import Store
@@ -27,5 +28,7 @@ def coverage_page(request: Request, from_: str | None = Query(None, alias="from"
     by check coverage. Patrol tracks: never for anonymous visitors, not even in demo mode."""
     asked = service.PageRequest.parse(from_, to, baseline_from, baseline_to)
     key = ("page/tackning", asked, store.generations(service.PAGE_LAYERS), viewer.privacy_class)
-    return HTMLResponse(request.app.state.cache.get_or_make(key, lambda: service.coverage_page(
-        store, viewer, asked, max_ping_gap_min=settings.max_ping_gap_min)))
+    content = request.app.state.cache.get_or_make(key, lambda: service.coverage_page(
+        store, viewer, asked, max_ping_gap_min=settings.max_ping_gap_min))
+    return map_page(request, viewer, content, title="Trygg – täckning",
+                    heading="Täckning: fotpatrull och trafikkontroller")

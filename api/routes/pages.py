@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.access import page, viewer_of
 from api.deps import SESSION_COOKIE, get_settings, get_store, page_user
-from api.rendering import templates
+from api.rendering import map_page, templates
 from api.routing import served_routes
 from api.security import secure_cookies
 from geo.layers import LAYERS
@@ -137,8 +137,8 @@ def overview_page(request: Request, viewer: Viewer = Depends(page("browse")),
 
     def render() -> str:
         layers = {name: fit_frame(name, store.read(name), viewer) for name in names}
-        return overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()},
-                            links=[("/", "Startsida"), ("/docs", "API")])
+        return overview_map(layers, titles={n: s.title_sv for n, s in LAYERS.items()})
 
     key = ("overview", tuple(names), store.generations(names), viewer.privacy_class)
-    return HTMLResponse(request.app.state.cache.get_or_make(key, render))
+    return map_page(request, viewer, request.app.state.cache.get_or_make(key, render),
+                    title="Trygg – översiktskarta", heading="Översiktskarta")

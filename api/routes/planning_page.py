@@ -7,12 +7,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.access import page
 from api.deps import get_store
+from api.rendering import map_page
 from maps.planning import planning_map
 from services.access import Viewer, fit_frame
 from store import Store
 
 router = APIRouter(include_in_schema=False)
-LINKS = [("/", "Startsida"), ("/kartor/oversikt", "Översikt"), ("/docs", "API")]
 
 
 @router.get("/kartor/planering", response_class=HTMLResponse)
@@ -22,9 +22,10 @@ def planning_page(request: Request, viewer: Viewer = Depends(page("siting.plan")
 
     def render() -> str:  # free text scrubbed but for admin (issue 16)
         return planning_map(fit_frame("risk_roads", store.read("risk_roads"), viewer),
-                            fit_frame("candidate_sites", store.read("candidate_sites"), viewer),
-                            links=LINKS)
+                            fit_frame("candidate_sites", store.read("candidate_sites"), viewer))
 
     key = ("page/planering", store.generations(("risk_roads", "candidate_sites")),
            viewer.privacy_class)
-    return HTMLResponse(request.app.state.cache.get_or_make(key, render))
+    return map_page(request, viewer, request.app.state.cache.get_or_make(key, render),
+                    title="Trygg – planering av trafikkontroller",
+                    heading="Planering av trafikkontroller")

@@ -116,6 +116,30 @@
     return t;
   }
 
+  // One Leaflet GeoJSON layer for a whole kind of feature (maps/base.py `FeatureLayer`): each
+  // feature names its look in `styles` (properties.s); points are circles in metres when the
+  // style has `radius_m`, else dots; `popup` and `tooltip` are markup escaped on the server,
+  // `label` a permanent tooltip (the options of `labels`).
+  function featureLayer(data, styles, options) {
+    const opts = options || {};
+    const look = (f) => styles[f.properties.s] || {};
+    return L.geoJSON(data, {
+      pane: opts.pane || "overlayPane",
+      style: look,
+      pointToLayer: (f, latlng) => {
+        const s = Object.assign({pane: opts.pane || "overlayPane"}, look(f));
+        return s.radius_m ? L.circle(latlng, Object.assign({radius: s.radius_m}, s))
+          : L.circleMarker(latlng, s);
+      },
+      onEachFeature: (f, layer) => {
+        const p = f.properties;
+        if (p.label) layer.bindTooltip(p.label, opts.labels || {permanent: true});
+        else if (p.tooltip) layer.bindTooltip(p.tooltip, {sticky: true});
+        if (p.popup) layer.bindPopup(p.popup, {maxWidth: opts.popupWidth || 320});
+      },
+    });
+  }
+
   window.Trygg = {TIME_ZONE, el, num, fixed, pct, table, csrfToken, api, send, stockholmToday,
-                  stockholmInstant, stockholmIso, stockholmText, offsetMinutes};
+                  stockholmInstant, stockholmIso, stockholmText, offsetMinutes, featureLayer};
 })();

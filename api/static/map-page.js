@@ -1,10 +1,10 @@
-// The coverage page: on a narrow screen the panel and the legend start collapsed, so the map
-// stays visible; each opens with a tap on its title. Opening one on a phone closes the other.
+// Map pages (coverage, planning, overview): the panels and legends are <details> boxes over the
+// map. On a narrow screen they start collapsed, so the map stays visible, and each opens with a
+// tap on its title; opening one on a phone closes the others.
 (function () {
   "use strict";
   const narrow = window.matchMedia("(max-width: 700px)");
-  const boxes = [document.getElementById("trygg-panel"), document.getElementById("trygg-legend")]
-    .filter((box) => { return box !== null; });
+  const boxes = Array.from(document.querySelectorAll("details.trygg-box"));
   if (narrow.matches) {
     boxes.forEach((box) => { box.open = false; });
   }
