@@ -1,11 +1,13 @@
-"""Patrol track vertices as flat arrays: read from a ``patrols`` layer once (every timestamp
-parsed once, by ``geo.periods.epoch_seconds``), put in time order, and the segments between
-consecutive timed pings; the period a set of tracks falls in."""
+"""Patrol track vertices as flat arrays: read from a ``patrols`` layer once (the store keeps
+vertex times as numbers, ``VertexTimes``; other times are parsed once, by
+``geo.periods.epoch_seconds``), put in time order, and the segments between consecutive timed
+pings; the period a set of tracks falls in."""
 
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -16,6 +18,55 @@ from geo.crs import require_work_crs
 from geo.periods import Period, epoch_seconds
 
 log = logging.getLogger(__name__)
+
+
+class VertexTimes(list[str | None]):
+    """One track's vertex times as ISO 8601 text in UTC (a list, the form of the ``times``
+    field) carrying their epoch seconds (``seconds``, float64, NaN where a time could not be
+    read; its text is then None). The store reads the numbers it keeps into this form, so
+    ``track_vertices`` takes them without parsing any text."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: np.ndarray) -> None:
+        self.seconds = np.asarray(seconds, dtype=np.float64)
+        super().__init__(iso_texts(self.seconds))
+
+
+def iso_texts(seconds: np.ndarray) -> list[str | None]:
+    """Epoch seconds as ISO 8601 text in UTC ("2024-03-01T18:00:00+00:00", with microseconds
+    where the time has a fraction), None for NaN; vectorised."""
+    t = np.asarray(seconds, dtype=np.float64)
+    finite = np.isfinite(t)
+    micros = np.zeros(len(t), dtype=np.int64)
+    micros[finite] = np.round(t[finite] * 1e6).astype(np.int64)
+    stamps = micros.astype("datetime64[us]")
+    whole = micros % 1_000_000 == 0
+    text = np.where(whole, np.datetime_as_string(stamps.astype("datetime64[s]"), unit="s"),
+                    np.datetime_as_string(stamps, unit="us"))
+    out: list[str | None] = np.char.add(text.astype(str), "+00:00").tolist()
+    for i in np.flatnonzero(~finite).tolist():
+        out[i] = None
+    return out
+
+
+def vertex_seconds(times: Sequence[Any]) -> list[np.ndarray | None]:
+    """Each track's ``times`` as epoch seconds (float64, NaN where unreadable), None where a
+    track has no list of times: ``VertexTimes`` as they are, texts parsed in one go the way
+    ``track_vertices`` always read them (``epoch_seconds``, the repeated autumn hour inferred
+    per track)."""
+    out: list[np.ndarray | None] = [
+        ts.seconds if isinstance(ts, VertexTimes)
+        else np.empty(0) if isinstance(ts, (list, tuple)) else None for ts in times]
+    texts = [i for i, ts in enumerate(times)
+             if isinstance(ts, (list, tuple)) and not isinstance(ts, VertexTimes) and len(ts)]
+    if texts:
+        counts = np.array([len(times[i]) for i in texts])
+        flat = pd.Series([s for i in texts for s in times[i]], dtype=object).astype(str).str.strip()
+        secs = epoch_seconds(flat, sequence=np.repeat(np.arange(len(texts)), counts))
+        for i, part in zip(texts, np.split(secs, np.cumsum(counts)[:-1]), strict=True):
+            out[i] = part
+    return out
 
 
 class TrackVertices(NamedTuple):
@@ -97,10 +148,9 @@ def track_vertices(tracks: gpd.GeoDataFrame) -> tuple[TrackVertices, np.ndarray]
     t = np.full(len(coords), np.nan)
     unreadable = 0
     if ok.any():
-        flat = pd.Series([s for ts, good in zip(times, ok.tolist(), strict=True) if good
-                          for s in ts], dtype=object).astype(str).str.strip()
         has = np.repeat(ok, counts)
-        t[has] = epoch_seconds(flat, sequence=track[has])
+        seconds = vertex_seconds([times[i] for i in np.flatnonzero(ok).tolist()])
+        t[has] = np.concatenate([s for s in seconds if s is not None])
         unreadable = int(np.isnan(t[has]).sum())
         if unreadable:
             log.warning("patrol tracks: %d vertex times could not be read", unreadable)

@@ -32,12 +32,15 @@ from geo.crs import WORK_CRS
 from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
+from geo.tracks import VertexTimes, vertex_seconds
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import (
     StoreVersionError, Upgrade, display_url, lock_for_writing, revision_number, store_engine,
     store_target, upgrade,
 )
-from store.schema import SRID, audit_table, generations_table, layer_tables
+from store.schema import (
+    SRID, VERTEX_TIME_DTYPE, VERTEX_TIME_FIELDS, audit_table, generations_table, layer_tables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +82,25 @@ def _utc_text(value: str | pd.Timestamp) -> str:
     return stamp.tz_convert("UTC").isoformat()
 
 
+def _times_blob(seconds: np.ndarray | None) -> bytes | None:
+    """Vertex times (epoch seconds) as the stored float64 array."""
+    return None if seconds is None else np.asarray(seconds, dtype=VERTEX_TIME_DTYPE).tobytes()
+
+
+def _times_of_blob(blob: bytes | None) -> VertexTimes | None:
+    """The stored float64 array as ``VertexTimes``: numbers, nothing parsed."""
+    return None if blob is None else VertexTimes(np.frombuffer(blob, dtype=VERTEX_TIME_DTYPE))
+
+
 def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in values.items():
         f = spec.field_by_name.get(name)
         if f is None:
             continue
-        if f.kind == "datetime":
+        if (spec.name, name) in VERTEX_TIME_FIELDS:
+            out[name] = _times_blob(vertex_seconds([value])[0])
+        elif f.kind == "datetime":
             out[name] = _iso(value)
         elif f.kind in ("list", "json"):
             out[name] = None if value is None else json.dumps(value, ensure_ascii=False,
@@ -266,7 +281,10 @@ class Store:
         geoms = shapely.from_wkb([r["geometry"] for r in rows]) if rows else []
         for f in spec.fields:
             col = frame[f.name]
-            if f.kind == "datetime":
+            if (spec.name, f.name) in VERTEX_TIME_FIELDS:
+                frame[f.name] = pd.Series([_times_of_blob(v) for v in col], index=frame.index,
+                                          dtype=object)
+            elif f.kind == "datetime":
                 frame[f.name] = pd.to_datetime(col, utc=True, format="ISO8601")
             elif f.kind in ("list", "json"):
                 frame[f.name] = [json.loads(v) if isinstance(v, str) else v for v in col]
@@ -408,10 +426,15 @@ class Store:
         wkb = shapely.to_wkb(geoms)
         bounds = shapely.bounds(geoms)
         now = utc_now()
-        records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+        attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        times = {name: [_times_blob(s) for s in vertex_seconds(attrs.pop(name).tolist())]
+                 for layer, name in VERTEX_TIME_FIELDS  # every track's texts parsed in one go
+                 if layer == spec.name and name in attrs}
+        records: list[dict[str, Any]] = attrs.to_dict("records")  # type: ignore[assignment]
         rows = []
-        for values, blob, box in zip(records, wkb, bounds, strict=True):
+        for i, (values, blob, box) in enumerate(zip(records, wkb, bounds, strict=True)):
             row = _to_sql(spec, values)
+            row.update({name: blobs[i] for name, blobs in times.items()})
             row.update(geometry=blob, minx=box[0], miny=box[1], maxx=box[2], maxy=box[3],
                        created_at=now, updated_at=now, version=1)
             rows.append(row)
