@@ -19,12 +19,17 @@ def users() -> None:
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--expires-days", type=click.FloatRange(min=0, min_open=True), default=None,
               help="The token stops working after this many days (default: never).")
+@click.option("--org", "organisation", default=None,
+              help="A partner reporter's (rapportor) organisation; that role needs it.")
 @click.pass_context
 @domain_errors
-def users_add(ctx: click.Context, name: str, role: str, expires_days: float | None) -> None:
+def users_add(ctx: click.Context, name: str, role: str, expires_days: float | None,
+              organisation: str | None) -> None:
     """Create an account; prints its token once (use it as 'Authorization: Bearer TOKEN')."""
+    if role == "rapportor" and not (organisation or "").strip():
+        raise click.UsageError("--org: a rapportor reports for an organisation; name it")
     click.echo(add_user(store_of(ctx), name, role, secret=secret_of(ctx),
-                        expires_days=expires_days))
+                        expires_days=expires_days, organisation=organisation))
 
 
 @users.command("rotate")

@@ -1,6 +1,7 @@
 """The access policy, in one place: who may do what, and what each viewer sees of a frame.
 
-Roles: planerare (traffic planners), patrullchef (patrol leaders), rad (the council), admin.
+Roles: planerare (traffic planners), patrullchef (patrol leaders), rad (the council), admin,
+and rapportor (a partner organisation's reporter: it files tips and sees only its own, no layer).
 A viewer with role ``None`` is an anonymous visitor, who may do only what an action opens to
 anonymous visitors in demo mode. Shells (the API's ``api.access``, the CLI) ask this module; a
 use-case never decides access on its own, and every frame it hands out goes through
@@ -15,12 +16,13 @@ import geopandas as gpd
 
 from geo.privacy import scrub_frame, without_sensitive
 
-__all__ = ["ACTIONS", "ALL_ROLES", "POLICE_ROLES", "ROLES", "Rule", "Viewer", "fit_frame",
-           "may", "may_read", "may_write", "refusal", "sees_raw_text", "sees_sensitive",
-           "viewer_frame", "without_sensitive"]
+__all__ = ["ACTIONS", "ALL_ROLES", "PARTNER_ROLES", "POLICE_ROLES", "ROLES", "Rule", "Viewer",
+           "fit_frame", "may", "may_read", "may_write", "refusal", "sees_raw_text",
+           "sees_sensitive", "viewer_frame", "without_sensitive"]
 
-ROLES = ("planerare", "patrullchef", "rad", "admin")
-ALL_ROLES = frozenset(ROLES)
+ROLES = ("planerare", "patrullchef", "rad", "admin", "rapportor")
+PARTNER_ROLES = frozenset({"rapportor"})
+ALL_ROLES = frozenset(ROLES) - PARTNER_ROLES  # the roles that read the layers
 POLICE_ROLES = frozenset({"planerare", "patrullchef", "admin"})
 PATROL_ROLES = frozenset({"patrullchef", "admin"})
 PLANNER_ROLES = frozenset({"planerare", "admin"})
@@ -78,6 +80,10 @@ ACTIONS: dict[str, Rule] = {
     "followup.read": Rule(ALL_ROLES, True, "läsa uppföljningen"),
     "followup.keep": Rule(ALL_ROLES, False, "spara uppföljningsrapporter"),
     "register.write": Rule(WRITE["promise_actions"], False, "ändra löftesregistret"),
+    "targets.write": Rule(frozenset({"admin"}), False, "ändra löftets mål"),
+    "followup.publish": Rule(frozenset({"admin"}), False, "publicera uppföljningen"),
+    "tips.partner": Rule(PARTNER_ROLES, False, "lämna rapporter som samverkanspart"),
+    "tips.moderate": Rule(POLICE_ROLES, False, "moderera tips från allmänheten"),
 }
 
 

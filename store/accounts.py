@@ -17,14 +17,16 @@ from geo.errors import NotFound, ValidationFailed
 from store.schema import sessions_table, users_table
 from store.store import Store, utc_now
 
-ROLES = ("planerare", "patrullchef", "rad", "admin")
+ROLES = ("planerare", "patrullchef", "rad", "admin", "rapportor")
 ROLE_SV = {
     "planerare": "Planerare (trafik)",
     "patrullchef": "Patrullchef",
     "rad": "Rådet för trygghet och hälsa",
     "admin": "Administratör",
+    "rapportor": "Rapportör (samverkanspart)",
 }
-DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+PARTNER_ROLE = "rapportor"  # housing companies, security firms, school and leisure staff (EST)
+DEMO_USERS = {role: f"demo-{role}" for role in ROLES if role != PARTNER_ROLE}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class User:
     id: int
     name: str
     role: str
+    organisation: str | None = None  # a partner reporter's (rapportor) organisation
 
 
 def _digest(secret: str, value: str) -> str:
@@ -51,12 +54,18 @@ def _expiry(expires_days: float | None) -> str | None:
 
 
 def add_user(store: Store, name: str, role: str, *, secret: str,
-             expires_days: float | None = None) -> str:
+             expires_days: float | None = None, organisation: str | None = None) -> str:
     """Create an account and return its new API token (shown once, stored only as a digest);
-    with ``expires_days`` the token stops working that many days from now."""
+    with ``expires_days`` the token stops working that many days from now. Only a partner
+    reporter (``rapportor``) has an ``organisation`` (its reports carry it)."""
     name = name.strip()
+    organisation = (organisation or "").strip() or None
     if role not in ROLES:
         raise ValidationFailed(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if organisation is not None and role != PARTNER_ROLE:
+        raise ValidationFailed(f"only the role {PARTNER_ROLE} has an organisation")
+    if organisation is not None and len(organisation) > 100:
+        raise ValidationFailed("organisation must be at most 100 characters")
     if not name or len(name) > 100:
         raise ValidationFailed("name must be 1 to 100 characters")
     token = secrets.token_urlsafe(32)
@@ -65,7 +74,8 @@ def add_user(store: Store, name: str, role: str, *, secret: str,
             conn.execute(insert(users_table).values(name=name, role=role,
                                                     token_sha256=_digest(secret, token),
                                                     created_at=utc_now(),
-                                                    token_expires_at=_expiry(expires_days)))
+                                                    token_expires_at=_expiry(expires_days),
+                                                    organisation=organisation))
     except IntegrityError:
         raise ValidationFailed(f"user {name!r} already exists") from None
     return token
@@ -74,7 +84,7 @@ def add_user(store: Store, name: str, role: str, *, secret: str,
 def list_users(store: Store) -> list[User]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(users_table).order_by(users_table.c.id)).mappings().all()
-    return [User(r["id"], r["name"], r["role"]) for r in rows]
+    return [User(r["id"], r["name"], r["role"], r["organisation"]) for r in rows]
 
 
 def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
@@ -86,7 +96,7 @@ def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
             users_table.c.token_sha256 == _digest(secret, token))).mappings().first()
     if row is None or not _token_live(row):
         return None
-    return User(row["id"], row["name"], row["role"])
+    return User(row["id"], row["name"], row["role"], row["organisation"])
 
 
 def _token_live(row: Any) -> bool:
@@ -130,7 +140,7 @@ def rotate_token(store: Store, name: str, *, secret: str,
 def user_by_name(store: Store, name: str) -> User | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.name == name)).mappings().first()
-    return User(row["id"], row["name"], row["role"]) if row else None
+    return User(row["id"], row["name"], row["role"], row["organisation"]) if row else None
 
 
 def ensure_demo_users(store: Store, *, secret: str) -> list[User]:
@@ -164,14 +174,15 @@ def user_for_session(store: Store, session_id: str, *, secret: str) -> User | No
     if not session_id:
         return None
     query = (select(users_table.c.id, users_table.c.name, users_table.c.role,
-                    users_table.c.revoked_at, sessions_table.c.expires_at)
+                    users_table.c.organisation, users_table.c.revoked_at,
+                    sessions_table.c.expires_at)
              .join(sessions_table, sessions_table.c.user_id == users_table.c.id)
              .where(sessions_table.c.id_sha256 == _digest(secret, session_id)))
     with store.engine.connect() as conn:
         row = conn.execute(query).mappings().first()
     if row is None or row["expires_at"] < utc_now() or row["revoked_at"] is not None:
         return None
-    return User(row["id"], row["name"], row["role"])
+    return User(row["id"], row["name"], row["role"], row["organisation"])
 
 
 def end_session(store: Store, session_id: str, *, secret: str) -> None:

@@ -74,6 +74,7 @@ users_table = Table(
     Column("created_at", Text, nullable=False),
     Column("token_expires_at", Text),  # UTC ISO 8601; None: the token never expires (0003)
     Column("revoked_at", Text),  # set: token revoked, no sign-in, sessions ended (0003)
+    Column("organisation", Text),  # a partner reporter's (rapportor) organisation (0005)
 )
 
 sessions_table = Table(
@@ -100,11 +101,33 @@ audit_table = Table(
 Index("ix_audit_at", audit_table.c.at)
 Index("ix_audit_layer_feature", audit_table.c.layer, audit_table.c.feature_id)
 
-# Per-vertex times kept as numbers (migration 0006): epoch seconds UTC as a float64
-# little-endian array (a BLOB on SQLite, bytea on PostgreSQL), NaN where a time could not be
-# read; read back without parsing (``geo.tracks.VertexTimes``).
-VERTEX_TIME_FIELDS = frozenset({("patrols", "times")})
-VERTEX_TIME_DTYPE = "<f8"
+# Reports from residents ("Tyck till") and partners (rapportor) awaiting or after moderation
+# (geo.tips; 0005). Not a layer: nothing here is shown until a moderator approves it, and then
+# as an unsafe_places record (``place_id``).
+tips_table = Table(
+    "tips", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("receipt", Text, nullable=False, unique=True),  # the reporter's code for the status
+    Column("state", Text, nullable=False),  # geo.tips.TIP_STATES
+    Column("category", Text, nullable=False),  # geo.tips.TIP_CATEGORIES
+    Column("description", Text, nullable=False),
+    Column("x", Float, nullable=False),  # EPSG:3006 metres
+    Column("y", Float, nullable=False),
+    Column("time_of_day", Text),  # buskörning: geo.periods.BANDS
+    Column("gathering", Text),  # buskörning: do people gather there (geo.tips.GATHERING)
+    Column("observed_at", Text),  # UTC, ISO 8601: when it happened, if the reporter said
+    Column("submitted_at", Text, nullable=False),  # UTC, ISO 8601
+    Column("channel", Text, nullable=False),  # "allmanhet" (anonymous) or "samverkan" (partner)
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),  # a partner's
+    Column("organisation", Text),  # the partner's organisation
+    Column("decided_at", Text),
+    Column("decided_by", Text),  # account name
+    Column("place_id", Integer),  # the unsafe_places record it became or was merged into
+    Column("personal_data", Text),  # JSON list of the kinds scrubbed on the decision
+    Column("note", Text),  # the moderator's reason, shown to the reporter
+)
+Index("ix_tips_state", tips_table.c.state)
+Index("ix_tips_user", tips_table.c.user_id)
 
 _SQL_TYPES = {
     "text": Text, "int": Integer, "float": Float, "bool": Boolean,
@@ -126,8 +149,7 @@ def _layer_table(spec: LayerSpec) -> Table:
         Column("deleted_at", Text),  # soft delete: set, the feature is gone from every read
     ]
     for f in spec.fields:
-        kind = LargeBinary if (spec.name, f.name) in VERTEX_TIME_FIELDS else _SQL_TYPES[f.kind]
-        columns.append(Column(f.name, kind(), nullable=not f.required,
+        columns.append(Column(f.name, _SQL_TYPES[f.kind](), nullable=not f.required,
                               unique=(f.name == spec.unique_field)))
     table = Table(spec.name, metadata, *columns)
     Index(f"ix_{spec.name}_bbox", table.c.minx, table.c.maxx, table.c.miny, table.c.maxy)
