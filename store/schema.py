@@ -129,6 +129,12 @@ tips_table = Table(
 Index("ix_tips_state", tips_table.c.state)
 Index("ix_tips_user", tips_table.c.user_id)
 
+# Per-vertex times kept as numbers (migration 0006): epoch seconds UTC as a float64
+# little-endian array (a BLOB on SQLite, bytea on PostgreSQL), NaN where a time could not be
+# read; read back without parsing (``geo.tracks.VertexTimes``).
+VERTEX_TIME_FIELDS = frozenset({("patrols", "times")})
+VERTEX_TIME_DTYPE = "<f8"
+
 _SQL_TYPES = {
     "text": Text, "int": Integer, "float": Float, "bool": Boolean,
     "datetime": Text, "list": Text, "json": Text,
@@ -149,7 +155,8 @@ def _layer_table(spec: LayerSpec) -> Table:
         Column("deleted_at", Text),  # soft delete: set, the feature is gone from every read
     ]
     for f in spec.fields:
-        columns.append(Column(f.name, _SQL_TYPES[f.kind](), nullable=not f.required,
+        kind = LargeBinary if (spec.name, f.name) in VERTEX_TIME_FIELDS else _SQL_TYPES[f.kind]
+        columns.append(Column(f.name, kind(), nullable=not f.required,
                               unique=(f.name == spec.unique_field)))
     table = Table(spec.name, metadata, *columns)
     Index(f"ix_{spec.name}_bbox", table.c.minx, table.c.maxx, table.c.miny, table.c.maxy)
