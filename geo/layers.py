@@ -157,6 +157,8 @@ _SPECS = (
             Field("other_offences", "int", "Övriga överträdelser", minimum=0),
             Field("event_id", "int", "Polisens händelse-id"),
             Field("precision_m", "float", "Lägesosäkerhet (m)", minimum=0),
+            # The suggested candidate site a planned check follows (services.siting.plan_check)
+            Field("candidate_id", "int", "Föreslagen kandidatplats", minimum=1),
         ),
         description="Planned and performed traffic checks.",
     ),

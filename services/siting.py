@@ -151,8 +151,9 @@ class CheckPlan:
 def plan_check(store: Store, plan: CheckPlan, *, actor: Actor) -> int:
     """Store ``plan`` as a planned traffic check and return its id: the position snapped to the
     nearest risk road (422 if none within ``max_distance_m``), the times checked (an aware
-    start before the end), status planerad, provenance real and a source that names the planner
-    and, for a suggested site, the candidate site it came from (which must exist)."""
+    start before the end), status planerad, provenance real, a source that names the planner
+    and, for a suggested site, the candidate site it came from (which must exist), kept in
+    ``candidate_id`` too."""
     start, end = pd.Timestamp(plan.start), pd.Timestamp(plan.end)
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed("start/end: give the time zone (ISO 8601 with an offset)")
@@ -184,6 +185,7 @@ def plan_check(store: Store, plan: CheckPlan, *, actor: Actor) -> int:
     frame = gpd.GeoDataFrame({
         "status": [PLANNED_CHECK_STATUS], "start": [start], "end": [end],
         "kinds": [list(plan.kinds)], "place": [plan.place.strip() or snapped.road_name],
+        "candidate_id": [plan.candidate_id],
     }, geometry=[snapped.point], crs=WORK_CRS)
     return store.insert("traffic_checks", frame, origin="plan",
                         provenance="real", source=source, actor=actor)[0]

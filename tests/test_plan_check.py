@@ -4,6 +4,8 @@ source naming the planner and the suggested candidate site it follows."""
 
 from __future__ import annotations
 
+import io
+
 import geopandas as gpd
 import pandas as pd
 import pytest
@@ -53,6 +55,7 @@ def test_plan_check_snaps_and_sets_status_source_and_candidate(demo_store: Store
     roads = demo_store.read("risk_roads")
     assert row["status"] == "planerad" and row["provenance"] == "real"
     assert row["source"] == f"Planerad i Trygg av plan-p (förslag: kandidatplats {candidate})"
+    assert row["candidate_id"] == candidate  # kept as a field, not only named in the source
     assert list(row["kinds"]) == ["nykterhet"]
     assert roads.distance(check.geometry.iloc[0]).min() < 0.01  # on a risk road
     assert row["place"]  # the road's name when none is given
@@ -125,6 +128,21 @@ def test_post_api_siting_plan(demo_store: Store, settings: Settings) -> None:
         assert made.status_code == 201, made.text
         row = demo_store.get("traffic_checks", made.json()["id"]).iloc[0]
         assert row["status"] == "planerad" and row["source"] == "Planerad i Trygg av plan-h"
+        assert pd.isna(row["candidate_id"])  # not planned from a suggestion
+        sites = demo_store.insert("candidate_sites", gpd.GeoDataFrame(
+            {"name": ["Busshållplats"], "kind": ["busshallplats"]},
+            geometry=[shapely.Point(lon, lat)], crs=WEB_CRS), provenance="real", source="test")
+        suggested = client.post("/api/siting/plan", headers=headers,
+                                json={**body, "candidate_id": sites[0]})
+        assert suggested.status_code == 201, suggested.text
+        feature = client.get(f"/api/layers/traffic_checks/{suggested.json()['id']}",
+                             headers=headers).json()
+        assert feature["properties"]["candidate_id"] == sites[0]
+        exported = client.get("/api/siting/planned.csv", headers=headers)
+        assert exported.status_code == 200, exported.text
+        table = pd.read_csv(io.StringIO(exported.text.lstrip("\ufeff")), sep=None,
+                            engine="python")
+        assert table["candidate_id"].dropna().astype(int).tolist() == [sites[0]]
         before = len(demo_store.read("traffic_checks"))
         past = client.post("/api/siting/plan", headers=headers, json={
             **body, "start": "2024-03-08T22:00:00+01:00", "end": "2024-03-08T23:00:00+01:00",
