@@ -51,7 +51,7 @@ class CoverSegments(NamedTuple):
     follows: np.ndarray
     plain: np.ndarray  # per member: the segment from it is plain
     member_group: np.ndarray  # per member: the plain segment's coverage group
-    member_len2: np.ndarray  # per member: the squared length of the segment from it
+    over_step: np.ndarray  # per member: the segment from it is longer than a cell (or may be)
     x0: np.ndarray
     y0: np.ndarray
     x1: np.ndarray
@@ -70,39 +70,64 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
     v, s, e = w.v, period.start_s, period.end_s
     m, cells = w.members[k], w.cells[k]
     t0, t1 = v.t.take(m), w.t_next.take(m)
-    drawn = w.drawn.take(m)
-    len2 = w.len2.take(m)
-    long_m2 = len2 >= w.cover_long_m * w.cover_long_m
-    untimed = np.isnan(t0)
     # Plain: short, walked, wholly in the period and in one stretch of one band.
-    whole = (t0 >= s) & (t1 <= e)
-    if bounds is not None:
-        ia = bounds.locate(t0)  # NaN: the last stretch (a valid index; untimed is set below)
-        # In one stretch: the segment ends by the next boundary (the period lies well inside).
-        whole &= t1 <= bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1))
-        group = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia)
+    whole = t0 >= s
+    lookup = _hour_lookup(w, bounds, e) if bounds is not None else None
+    if lookup is not None:  # each hour's stretch, its group and where it (or the period) ends
+        hour = w.hour.take(m)
+        whole &= t1 <= lookup[0].take(hour)
+        group = lookup[1].take(hour)
     else:
-        group = np.zeros(len(m), dtype=np.uint8)
-    points = masks.points.take(m)
-    if untimed.any():
+        whole &= t1 <= e
+        if bounds is not None:
+            ia = bounds.locate(t0)  # NaN: the last stretch (a valid index; set below)
+            # In one stretch: the segment ends by the next boundary (the period lies inside).
+            whole &= t1 <= bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1))
+            group = (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia)
+        else:
+            group = np.zeros(len(m), dtype=np.uint8)
+    short = w.cover_short.take(m)
+    cut = t0 < e  # False where untimed (NaN)
+    cut &= t1 > s
+    cut &= short
+    cut &= ~whole
+    untimed = np.flatnonzero(np.isnan(t0))
+    if len(untimed):
         group[untimed] = _UNTIMED_GROUP
-        whole = np.where(untimed, points, whole)
-    short = drawn & ~long_m2
-    plain_ok = short & whole
-    cut = short & ~untimed & ~whole & (t1 > s) & (t0 < e)
+        whole[untimed] = masks.points.take(m.take(untimed))
+    plain_ok = whole
+    plain_ok &= short
     x0n, y0n, x1n, y1n, gn, kn = _pieces(w, np.r_[m[cut], _long_near(w, near_box)], period,
                                          masks, bounds)
-    # Pings with no walked segment on either side still cover a disc (drawn[-1] is False, so
-    # the vertex before the first is never drawn).
-    alone = m[points & ~drawn & ~w.drawn.take(m - 1)]
+    # Pings with no walked segment on either side still cover a disc.
+    alone = w.lonely
+    if len(alone):
+        at = np.minimum(np.searchsorted(m, alone), len(m) - 1)
+        alone = alone[(m.take(at) == alone) & masks.points.take(alone)] if len(m) else m
     alone_group = (np.zeros(len(alone), dtype=np.uint8) if bounds is None
                    else _groups(v.t[alone], bounds))
     return CoverSegments(
-        v.x, v.y, m, cells, w.follows[k], plain_ok, group, len2,
+        v.x, v.y, m, cells, w.follows[k], plain_ok, group, w.over_step.take(m),
         np.r_[x0n, v.x[alone]], np.r_[y0n, v.y[alone]],
         _point_line(np.r_[x0n, v.x[alone]], np.r_[x1n, v.x[alone]], np.r_[y0n, v.y[alone]],
                     np.r_[y1n, v.y[alone]]),
         np.r_[y1n, v.y[alone]], np.r_[gn, alone_group], np.r_[kn, alone.astype(np.float64)])
+
+
+_MAX_HOURS = 1 << 22  # hour tables up to this long (about 478 years of times)
+
+
+def _hour_lookup(w: Walks, bounds: BandBoundaries, end_s: float
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per hour of ``w.hour``: the end of its stretch (the next band boundary or ``end_s``,
+    whichever comes first) and its coverage group; None unless every boundary falls on a whole
+    hour (then a time's stretch is its hour's, exactly as ``bounds.locate`` finds it)."""
+    n = w.n_hours
+    if n > _MAX_HOURS or not np.all(np.mod(bounds.t, 3600.0) == 0):
+        return None
+    ia = bounds.locate((w.hour0 + np.arange(n)) * 3600.0)
+    ends = np.minimum(bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1)), end_s)
+    return ends, (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia)
 
 
 def _long_near(w: Walks, box: tuple[float, float, float, float]) -> np.ndarray:
@@ -167,7 +192,7 @@ def _sampled_bits(c: CoverSegments, grid: Grid) -> np.ndarray:
     g = c.member_group
     ends = c.plain[:-1] & c.follows[:-1]
     keys = [(c.cells * 8 + g)[c.plain], (c.cells[1:] * 8 + g[:-1])[ends]]
-    longer = np.flatnonzero(c.plain & (c.member_len2 > grid.cell * grid.cell))
+    longer = np.flatnonzero(c.plain & c.over_step)
     s = c.members[longer]
     for x0, y0, x1, y1, group in (
             (c.x[s], c.y[s], c.x[s + 1], c.y[s + 1], g[longer]),

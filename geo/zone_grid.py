@@ -86,17 +86,39 @@ def zone_grid(zone: shapely.Geometry, edges: Edges, *, cell_m: float, margin_m: 
     y0 = math.floor((miny - margin_m) / cell) * cell
     nx = int(math.ceil((maxx + margin_m - x0) / cell)) + 1
     ny = int(math.ceil((maxy + margin_m - y0) / cell)) + 1
-    cx, cy = x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell
-    inside: np.ndarray = np.zeros((ny, nx), dtype=bool)
-    cols = np.flatnonzero((cx >= minx) & (cx <= maxx))  # no centre outside the bounds is inside
-    rows = np.flatnonzero((cy >= miny) & (cy <= maxy))
-    shapely.prepare(zone)  # also for cutting segments at the edge (_parts_inside)
-    if len(cols) and len(rows):
-        gx, gy = np.meshgrid(cx[cols], cy[rows])
-        inside[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] = shapely.contains_xy(zone, gx, gy)
-    inside = inside.ravel()
+    shapely.prepare(zone)  # for cutting segments at the edge (_parts_inside)
+    inside = _centres_inside(edges, x0 + (np.arange(nx) + 0.5) * cell,
+                             y0 + (np.arange(ny) + 0.5) * cell).ravel()
     clear = _clearance(edges, x0, y0, cell, nx, ny, up_to_m=margin_m).ravel()
     return Grid(x0, y0, cell, nx, ny, inside, np.where(clear > 0, clear * clear, -1.0))
+
+
+def _centres_inside(edges: Edges, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    """(len(cy), len(cx)): whether each cell centre lies inside the rings, by the even-odd rule
+    along each row (the crossings of the edges with the row's line, counted from the left).
+
+    A centre on the edge may come out either way; only cells at a positive distance from the
+    edge (``Grid.clear2 > 0``) use the answer, and there it is exact."""
+    ny, nx = len(cy), len(cx)
+    y0, y1 = edges.y0, edges.y1
+    # The rows whose centre line each edge may cross (one more each way), checked exactly below.
+    step = cy[1] - cy[0] if ny > 1 else 1.0
+    lo = np.clip(np.floor((np.minimum(y0, y1) - cy[0]) / step) - 1, 0, ny).astype(np.int64)
+    hi = np.clip(np.ceil((np.maximum(y0, y1) - cy[0]) / step) + 2, 0, ny).astype(np.int64)
+    n = np.maximum(hi - lo, 0)
+    edge = np.repeat(np.arange(len(y0)), n)
+    row = np.arange(len(edge)) - np.repeat(np.cumsum(n) - n, n) + lo[edge]
+    c = cy[row]
+    ea, eb = y0[edge], y1[edge]
+    crosses = (ea > c) != (eb > c)
+    edge, row, c = edge[crosses], row[crosses], c[crosses]
+    ea, eb = y0[edge], y1[edge]
+    xa, xb = edges.x0[edge], edges.x1[edge]
+    x = xa + (c - ea) * (xb - xa) / (eb - ea)
+    col = np.searchsorted(cx, x, side="right")  # the first centre right of the crossing
+    flips = np.bincount(row * (nx + 1) + col, minlength=ny * (nx + 1)).reshape(ny, nx + 1)
+    inside: np.ndarray = (np.cumsum(flips[:, :nx], axis=1) & 1).astype(bool)
+    return inside
 
 
 def _clearance(edges: Edges, x0: float, y0: float, cell: float, nx: int, ny: int, *,
