@@ -1,4 +1,5 @@
-"""The store's upkeep: ``trygg db`` (schema version, upgrade), ``audit`` and ``restore``."""
+"""The store's upkeep: ``trygg db`` (schema version, upgrade, copy, views per role), ``audit``
+and ``restore``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from cli.base import cli, domain_errors, iso_date, number, settings_of, store_of
 from geo.layers import LAYERS
+from services.db_views import make_role_views
 from store.copy import DestinationNotEmpty, copy_store
 from store.migrations.runner import current_revision, head_revision, needs_upgrade, upgrade
 
@@ -67,6 +69,25 @@ def db_copy(source: str, destination: str, replace: bool) -> None:
     for table, n in report.rows.items():
         if n:
             click.echo(f"  {table:<24} {number(n):>8}")
+
+
+@db.command("views")
+@click.option("--create-roles", is_flag=True,
+              help="Create the missing database roles (trygg_rad, …; NOLOGIN) first.")
+@click.pass_context
+@domain_errors
+def db_views(ctx: click.Context, create_roles: bool) -> None:
+    """Make (again) the read-only views per role on a PostGIS store, for QGIS: schema trygg_ROLE
+    with the layers the role reads, as the API answers them to it. Run again any time."""
+    made = make_role_views(store_of(ctx), create_roles=create_roles)
+    for schema, layers in made.views.items():
+        click.echo(f"{schema}: {len(layers)} vyer ({', '.join(layers)})")
+    if made.created_roles:
+        click.echo(f"nya databasroller: {', '.join(made.created_roles)}")
+    if made.missing_roles:
+        click.echo(f"databasroller saknas (skapa dem med --create-roles): "
+                   f"{', '.join(made.missing_roles)}")
+    click.echo("ge en inloggning läsrätt med t.ex. GRANT trygg_rad TO anna;")
 
 
 @cli.command("audit")

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
 from geo.errors import TryggError
+from store.views import drop_for_migration, restore_after_migration
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +278,10 @@ def _upgrade_postgresql(url: str, target: str) -> Upgrade:
             if before == target and versioned:
                 return Upgrade(shown, before, target, None)
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            views = drop_for_migration(conn)  # the role views sit on the tables it changes
             _migrate(conn, before, versioned, target)
+            if target == head_revision():
+                restore_after_migration(conn, views)
     finally:
         engine.dispose()
     if before is None:
