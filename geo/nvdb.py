@@ -59,7 +59,8 @@ import shapely
 from geo.crs import WORK_CRS
 from geo.errors import ImportRejected, collect
 from geo.geojson import MAX_FEATURES
-from geo.io import check_gpkg, read_ogr, zip_members
+from geo.io.gpkg import check_gpkg
+from geo.io.ogr import read_ogr, zip_members
 
 log = logging.getLogger(__name__)
 

@@ -72,8 +72,8 @@ def test_the_time_zone_is_named_only_in_periods() -> None:
     found = subprocess.run(
         ["grep", "-rln", "--include=*.py", "Europe/Stockholm", "geo", "maps"],
         cwd=ROOT, capture_output=True, text=True, check=False).stdout.split()
-    # geo.io writes the zone's name into an Excel sheet's help text for the reader.
-    assert set(found) <= {"geo/periods.py", "geo/io.py"}
+    # geo.io.xlsx writes the zone's name into an Excel sheet's help text for the reader.
+    assert set(found) <= {"geo/periods.py", "geo/io/xlsx.py"}
 
 
 def test_local_date_text_shows_an_exclusive_end_as_the_last_day() -> None:
