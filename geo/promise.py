@@ -9,7 +9,7 @@ place or zone. ``register_changes`` says what changed since a kept snapshot (the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import yaml
 
 from geo.errors import ValidationFailed, collect
 from geo.layers import ACTION_OWNERS
+from geo.targets import Target, parse_targets
 
 INDICATORS = ("unsafe_places", "events", "activities", "foot_patrol", "traffic_checks")
 OPEN_STATUSES = ("planerad", "pagaende")
@@ -30,14 +31,17 @@ class Commitment:
     text: str
     owners: tuple[str, ...]
     indicators: dict[str, dict[str, Any]]
+    targets: tuple[Target, ...] = ()  # measurable targets (geo.targets), the tool's not the text's
 
 
 @dataclass(frozen=True)
 class Promise:
-    title: str
-    municipality: str
-    source: str
+    """A promise file's title, source and follow-up sentence with its commitments."""
+
     commitments: tuple[Commitment, ...]
+    title: str = ""
+    municipality: str = ""
+    source: str = ""
     priorities: tuple[str, ...] = ()
     follow_up: str = ""
     by_id: dict[str, Commitment] = field(init=False, repr=False, compare=False)
@@ -79,13 +83,27 @@ def load_promise(path: str | Path) -> Promise:
         unknown = [k for k in indicators if k not in INDICATORS]
         if unknown:
             problems.append(f"{where}: field 'indicators': unknown {unknown}; known {INDICATORS}")
+        targets: tuple[Target, ...] = ()
+        try:
+            targets = parse_targets(item.get("targets", item.get("target")), where=where)
+        except ValidationFailed as exc:
+            problems += exc.details or [str(exc)]
         commitments.append(Commitment(cid, str(item.get("short") or cid), str(item.get("text")),
-                                      owners, {k: dict(v or {}) for k, v in indicators.items()}))
+                                      owners, {k: dict(v or {}) for k, v in indicators.items()},
+                                      targets))
     collect(problems, f"{path.name}: the promise file is invalid")
     return Promise(title=str(raw.get("title", "")), municipality=str(raw.get("municipality", "")),
                    source=str(raw.get("source", "")), commitments=tuple(commitments),
                    priorities=tuple(raw.get("priorities") or ()),
                    follow_up=str(raw.get("follow_up", "")))
+
+
+def with_targets(promise: Promise, targets: dict[str, tuple[Target, ...]]) -> Promise:
+    """``promise`` with the targets of the commitments named in ``targets`` replaced (the
+    targets an admin set in the store over the promise file's)."""
+    commitments = tuple(replace(c, targets=targets[c.id]) if c.id in targets else c
+                        for c in promise.commitments)
+    return replace(promise, commitments=commitments)
 
 
 def _words(text: str) -> str:

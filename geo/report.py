@@ -22,6 +22,7 @@ from geo.grid import DEFAULT_CELL_M, cell_ids, cell_indices
 from geo.hotspots import as_utc, in_window, period_labels, placed_only
 from geo.periods import LOCAL_TZ, local_date_text
 from geo.privacy import scrub_frame
+from geo.targets import Measured, TargetResult, result_dict, results
 from geo.vocabulary import ACTIVITY_PLURAL_SV, CHECK_KIND_PLURAL_SV, first_upper
 from geo.promise import (
     INDICATORS, Commitment, Promise, RegisterChanges, actions_snapshot, register_changes,
@@ -74,6 +75,7 @@ class Section:
     has_data: bool
     map_layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
     notes: list[str] = field(default_factory=list)
+    targets: list[TargetResult] = field(default_factory=list)
 
 
 @dataclass
@@ -429,7 +431,8 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
                        for i in indicators if not i.stock)
         summary = summary_line(indicators) if has_data else "Inga uppgifter för perioden."
         sections.append(Section(commitment, indicators, months, section["monthly"], summary,
-                                has_data, section["map"], section["notes"]))
+                                has_data, section["map"], section["notes"],
+                                target_results(commitment, indicators, start=lo, end=hi)))
     previous_actions = previous_report.get("actions") if previous_report else None
     changes = register_changes(data.actions, previous_actions, at=made_at,
                                previous_at=previous_report.get("made_at")
@@ -450,6 +453,28 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
     return report
 
 
+def target_results(commitment: Commitment, indicators: list[Indicator], *, start: pd.Timestamp,
+                   end: pd.Timestamp) -> list[TargetResult]:
+    """The commitment's targets against the section's figures for [start, end): shares (%)
+    and levels at the period's end compared as they are, counts and minutes per the target's
+    period (of the period's local days)."""
+    figures = {i.key: Measured(i.current, level=i.stock or i.unit == "%") for i in indicators}
+    first, last = _days(start, end)
+    return results(commitment.targets, figures, days=(last - first).days + 1)
+
+
+def target_lines(section: Section) -> list[tuple[str, str]]:
+    """Per target of ``section``: the indicator's label and the line the report says,
+    "Fotpatrull i de centrala zonerna: inte uppnått: 367,2 (mål minst 600 per vecka)"."""
+    labels = {i.key: i.label.lstrip("– ") for i in section.indicators}
+    out = []
+    for result in section.targets:
+        label = labels.get(result.target.indicator, result.target.indicator)
+        note = f" {result.target.note}" if result.target.note else ""
+        out.append((label, f"{label}: {result.text_sv()}.{note}"))
+    return out
+
+
 def report_figures(report: Report) -> dict[str, Any]:
     """The report's numbers as plain JSON: kept with the report and served by the API."""
     return {
@@ -466,6 +491,8 @@ def report_figures(report: Report) -> dict[str, Any]:
             "summary": s.summary, "has_data": s.has_data, "notes": s.notes,
             "indicators": [asdict(i) for i in s.indicators],
             "months": s.months, "monthly": s.monthly,
+            "targets": [{**result_dict(t), "label": label, "line_sv": line}
+                        for t, (label, line) in zip(s.targets, target_lines(s), strict=True)],
         } for s in report.sections],
         "changes": {"done": report.changes.done, "new": report.changes.new,
                     "overdue": report.changes.overdue,

@@ -26,6 +26,8 @@ PERIODS = ("vecka", "manad", "kvartal", "ar", "period")
 PERIOD_SV = {"vecka": "per vecka", "manad": "per månad", "kvartal": "per kvartal", "ar": "per år",
              "period": "under perioden"}
 STATUS_SV = {"met": "uppnått", "not_met": "inte uppnått", "unknown": "okänt"}
+MAX_TARGETS = 20  # per commitment
+MAX_NOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Target:
     op: str
     value: float
     per: str = "period"
+    note: str = ""  # where the target comes from ("exempelmål i demon"), shown with it
 
     def text_sv(self) -> str:
         """"minst 600 per vecka"."""
@@ -79,8 +82,42 @@ def parse_target(raw: Any, *, where: str, indicators: tuple[str, ...] | None = N
     per = str(raw.get("per", "period"))
     if per not in PERIODS:
         problems.append(f"{where}: field 'target.per': {per!r} is not one of {', '.join(PERIODS)}")
+    note = raw.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+        problems.append(f"{where}: field 'target.note': expected a text of at most "
+                        f"{MAX_NOTE_CHARS} characters")
     collect(problems, f"{where}: the target is invalid")
-    return Target(indicator=indicator, op=op, value=number, per=per)
+    return Target(indicator=indicator, op=op, value=number, per=per, note=str(note))
+
+
+def parse_targets(raw: Any, *, where: str, indicators: tuple[str, ...] | None = None
+                  ) -> tuple[Target, ...]:
+    """The targets of one commitment: a list of target mappings (``targets:``), one mapping
+    (``target:``) or nothing; every problem of every target named in one ``ValidationFailed``."""
+    if raw is None:
+        return ()
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list):
+        raise ValidationFailed(f"{where}: field 'targets': expected a list of targets")
+    if len(items) > MAX_TARGETS:
+        raise ValidationFailed(f"{where}: field 'targets': at most {MAX_TARGETS} targets")
+    out, problems = [], []
+    for i, item in enumerate(items):
+        try:
+            out.append(parse_target(item, where=f"{where}, target {i}", indicators=indicators))
+        except ValidationFailed as exc:
+            problems += exc.details or [str(exc)]
+    collect(problems, f"{where}: the targets are invalid")
+    return tuple(out)
+
+
+def target_dict(target: Target) -> dict[str, Any]:
+    """``target`` as the mapping a promise file (or the store) holds."""
+    out: dict[str, Any] = {"indicator": target.indicator, "op": target.op,
+                           "value": target.value, "per": target.per}
+    if target.note:
+        out["note"] = target.note
+    return out
 
 
 def evaluate(target: Target, figure: float | None) -> TargetResult:
@@ -103,3 +140,42 @@ def per_period(total: float | None, *, days: float, per: str) -> float | None:
               "period": days}[per]
     return float(total) * length / days
 
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A report's figure of one indicator for the period: ``level`` for figures that are not
+    sums over time (a share in %, open reports at the period's end), which are compared as
+    they are, whatever the target's ``per``."""
+
+    current: float | None
+    level: bool = False
+
+
+def results(targets: tuple[Target, ...], figures: dict[str, Measured], *, days: float
+            ) -> list[TargetResult]:
+    """Each target against the period's figure of its indicator (``figures`` by indicator
+    key), sums over time expressed ``per`` the target's period; unknown when the report has
+    no figure for the indicator."""
+    out = []
+    for target in targets:
+        measured = figures.get(target.indicator)
+        if measured is None or measured.current is None:
+            out.append(evaluate(target, None))
+        elif measured.level:
+            out.append(evaluate(target, measured.current))
+        else:
+            out.append(evaluate(target, per_period(measured.current, days=days,
+                                                   per=target.per)))
+    return out
+
+
+def result_dict(result: TargetResult) -> dict[str, Any]:
+    """``result`` as plain JSON for the report's figures and the public page: the target, its
+    status and the figure, in Swedish words and numbers too."""
+    return {**target_dict(result.target), "note": result.target.note,
+            "status": result.status, "status_sv": STATUS_SV[result.status],
+            "figure": None if result.figure is None else round(result.figure, 2),
+            "figure_sv": "ingen uppgift" if result.figure is None
+            else number_sv(result.figure),
+            "target_sv": result.target.text_sv(), "text_sv": result.text_sv()}

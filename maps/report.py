@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from geo.periods import LOCAL_TZ, local_date_text
-from geo.report import Indicator, Report, Section
+from geo.report import Indicator, Report, Section, target_lines
 from geo.vocabulary import ACTION_STATUS_SV, OWNER_SV
 
 STYLE = {  # layer → (colour, marker, label)
@@ -209,6 +209,10 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
             f"<section class='commitment' id='{e(c.id)}'><h2>{e(c.short)}</h2>"
             f"<blockquote>{e(c.text)}</blockquote><p class='owners'>Ansvariga: {e(owners)}</p>"
             f"<p class='summary'>{e(section.summary)}</p>"
+            + (("<h3>Mål</h3><ul class='targets'>" + "".join(
+                f"<li class='target {t.status}'>{e(line)}</li>"
+                for t, (_, line) in zip(section.targets, target_lines(section), strict=True))
+                + "</ul>") if section.targets else "")
             + (f"<table><thead><tr><th>Indikator</th><th>Perioden</th><th>Föregående</th>"
                f"<th>Förändring</th><th>Källa</th></tr></thead><tbody>{rows}</tbody></table>"
                if rows else "")
@@ -222,7 +226,8 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
     td.n{text-align:right}td.src{font-size:12px;color:#555}blockquote{font-style:italic;
     border-left:3px solid #2b8cbe;margin:.5em 0;padding-left:.8em}.nodata{background:#fff3cd;
     padding:.5em}.figures img{max-width:100%;display:block;margin:.5em 0}
-    .summary{font-weight:bold}section.commitment{border-top:1px solid #999;margin-top:1.5em}"""
+    .summary{font-weight:bold}section.commitment{border-top:1px solid #999;margin-top:1.5em}
+    li.target.met{color:#1a6b34}li.target.not_met{color:#a4161a}"""
     return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>"
             f"{e(report.title)} – uppföljning</title><style>{style}</style></head><body>"
             + "".join(parts)
@@ -270,6 +275,8 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
                   Paragraph("<i>" + _pdf_text(c.text) + "</i>", styles["Normal"]),
                   Spacer(1, 4), Paragraph("<b>" + _pdf_text(section.summary) + "</b>",
                                           styles["Normal"]), Spacer(1, 6)]
+        story += [Paragraph("Mål: " + _pdf_text(line), styles["Normal"])
+                  for _, line in target_lines(section)]
         if section.indicators:
             rows = [["Indikator", "Perioden", "Föregående", "Förändring"]] + [
                 [Paragraph(_pdf_text(i.label), styles["BodyText"]), _fmt(i.current),

@@ -21,6 +21,7 @@ from geo.promise import Promise, load_promise
 from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures
 from maps.report import report_html, report_pdf
 from services.municipality import DEMO_PROMISE, served_municipality
+from services.targets import promise_with_stored_targets
 from store import Store
 from trygg.settings import Settings
 
@@ -109,8 +110,10 @@ def promise_path(data_dir: Path) -> Path:
 
 
 def promise(store: Store, settings: Settings) -> Promise:
-    """The promise of the municipality the store serves (its commitments and indicators)."""
-    return load_promise(served_municipality(store, settings).promise_file)
+    """The promise of the municipality the store serves (its commitments and indicators), with
+    the targets an admin set (``services.targets``)."""
+    return promise_with_stored_targets(
+        store, load_promise(served_municipality(store, settings).promise_file))
 
 
 def make_report(store: Store, promise: Promise, *, first: date, last: date,

@@ -88,6 +88,14 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/api/rapporter"): (ALL, [{}]),
     ("GET", "/api/rapporter/{report_id}"): (ALL, [{"report_id": 999999}]),
     ("GET", "/kartor/lofte"): (ALL, [{}]),
+    # Targets and the public follow-up (issue 13): admin sets and publishes; the page is open.
+    ("PUT", "/api/lofte/mal/{commitment}"): (frozenset({"admin"}), [
+        {"commitment": "fotpatrullering", "json": {"targets": []}}]),
+    ("GET", "/kartor/mal"): (frozenset({"admin"}), [{}]),
+    ("POST", "/api/rapporter/{report_id}/publicera"): (frozenset({"admin"}), [
+        {"report_id": 999999}]),
+    ("GET", "/folj-med"): (frozenset(ROLES), [{}]),
+    ("GET", "/api/folj-med"): (frozenset(ROLES), [{}]),
     # OGC API – Features (issue 15): signed in (anonymous only in demo mode), per layer as reads.
     ("GET", "/ogc"): (ALL, [{}]),
     ("GET", "/ogc/conformance"): (ALL, [{}]),
@@ -140,7 +148,8 @@ def test_every_route_for_every_role(matrix_client) -> None:
     for (method, template), (_, calls) in MATRIX.items():
         for call in calls:
             path = template.format(**{k: v for k, v in call.items()
-                                      if k in ("layer", "feature_id", "action_id", "report_id")})
+                                      if k in ("layer", "feature_id", "action_id", "report_id",
+                                               "commitment")})
             if "query" in call:
                 path += "?" + call["query"]
             for role in ROLES:

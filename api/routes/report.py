@@ -23,9 +23,11 @@ from geo.promise import Promise
 from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
 from geo.vocabulary import OWNER_SV
 from geo.report import report_figures
+from geo.targets import target_dict
 from services import register
 from services import report as service
 from services.access import Viewer, may
+from services.targets import targets_stamp
 from store import Store
 from store.accounts import ROLE_SV
 from trygg.settings import Settings
@@ -41,6 +43,7 @@ class CommitmentOut(BaseModel):
     text: str
     owners: list[str]
     indicators: list[str]
+    targets: list[dict[str, Any]] = []
 
 
 class PromiseOut(BaseModel):
@@ -121,6 +124,8 @@ class SectionOut(BaseModel):
     indicators: list[IndicatorOut]
     months: list[str]
     monthly: dict[str, list[float]]
+    targets: list[dict[str, Any]] = Field(
+        default=[], description="Per target: status met, not_met or unknown, the figure, texts")
 
 
 class ChangesOut(BaseModel):
@@ -170,7 +175,8 @@ def promise(_viewer: Viewer = Depends(reader), settings: Settings = Depends(get_
                       priorities=list(p.priorities), follow_up=p.follow_up,
                       commitments=[CommitmentOut(id=c.id, short=c.short, text=c.text,
                                                  owners=list(c.owners),
-                                                 indicators=list(c.indicators))
+                                                 indicators=list(c.indicators),
+                                                 targets=[target_dict(t) for t in c.targets])
                                    for c in p.commitments])
 
 
@@ -232,7 +238,7 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
     if format == "html":  # the same for every viewer; stale on any write to its inputs or a new day
         today = pd.Timestamp.now(tz=LOCAL_TZ).date()  # overdue actions change with the day
         key = ("report.html", from_, to, settings.max_ping_gap_min, today,
-               store.generations(service.REPORT_INPUTS))
+               store.generations(service.REPORT_INPUTS), targets_stamp(store))
         return HTMLResponse(cache.get_or_make(
             key, lambda: service.report_file(store, make(), "html").decode("utf-8")))
     made = make()
@@ -286,6 +292,7 @@ def register_page(request: Request, viewer: Viewer = Depends(page("followup.read
         "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "promise": p,
         "actions": by_commitment, "zones": zones, "owners": OWNER_SV, "statuses": STATUS_SV,
         "can_write": may(viewer, "register.write"),
+        "can_publish": may(viewer, "followup.publish"),
         "reports": service.kept_reports(store), "today": last.isoformat(),
         "default_from": first.isoformat()})
 
