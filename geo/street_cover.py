@@ -71,13 +71,21 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
     m, cells = w.members[k], w.cells[k]
     t0, t1 = v.t.take(m), w.t_next.take(m)
     # Plain: short, walked, wholly in the period and in one stretch of one band.
-    whole = t0 >= s
-    lookup = _hour_lookup(w, bounds, e) if bounds is not None else None
-    if lookup is not None:  # each hour's stretch, its group and where it (or the period) ends
-        hour = w.hour.take(m)
-        whole &= t1 <= lookup[0].take(hour)
-        group = lookup[1].take(hour)
+    if bounds is not None and (lookup := _hour_lookup(bounds, s, e)) is not None:
+        # The stretch of each hour of the period: a segment is whole when it starts in it (in
+        # the period) and ends by its end (and the period's). An hour found one off by rounding
+        # fails the first test, so that segment is cut at the boundaries as any other.
+        lo, hi, end, by_hour = lookup
+        offset = np.subtract(t0, s)
+        offset *= 1 / 3600.0
+        with np.errstate(invalid="ignore"):  # NaN or far off: clipped below, found not whole
+            hour = offset.astype(np.int32)
+        whole = t0 >= lo.take(hour, mode="clip")
+        whole &= t0 < hi.take(hour, mode="clip")
+        whole &= t1 <= end.take(hour, mode="clip")
+        group = by_hour.take(hour, mode="clip")
     else:
+        whole = t0 >= s
         whole &= t1 <= e
         if bounds is not None:
             ia = bounds.locate(t0)  # NaN: the last stretch (a valid index; set below)
@@ -114,20 +122,21 @@ def cover_segments(w: Walks, k: int, period: Period, masks: PeriodMasks,
         np.r_[y1n, v.y[alone]], np.r_[gn, alone_group], np.r_[kn, alone.astype(np.float64)])
 
 
-_MAX_HOURS = 1 << 22  # hour tables up to this long (about 478 years of times)
-
-
-def _hour_lookup(w: Walks, bounds: BandBoundaries, end_s: float
-                 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per hour of ``w.hour``: the end of its stretch (the next band boundary or ``end_s``,
-    whichever comes first) and its coverage group; None unless every boundary falls on a whole
-    hour (then a time's stretch is its hour's, exactly as ``bounds.locate`` finds it)."""
-    n = w.n_hours
-    if n > _MAX_HOURS or not np.all(np.mod(bounds.t, 3600.0) == 0):
+def _hour_lookup(bounds: BandBoundaries, start_s: float, end_s: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Per whole hour from ``start_s`` to ``end_s``: where its band stretch starts (not before
+    the period), where it ends, where it or the period ends, and its coverage group; None
+    unless the period and every boundary fall on whole hours (then each hour lies in one
+    stretch)."""
+    n = (end_s - start_s) / 3600.0
+    if n != int(n) or start_s % 3600.0 or not np.all(np.mod(bounds.t, 3600.0) == 0):
         return None
-    ia = bounds.locate((w.hour0 + np.arange(n)) * 3600.0)
-    ends = np.minimum(bounds.t.take(np.minimum(ia + 1, len(bounds.t) - 1)), end_s)
-    return ends, (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia)
+    ia = bounds.locate(start_s + 3600.0 * np.arange(max(int(n), 1)))
+    last = len(bounds.t) - 1
+    lo = np.maximum(np.where(ia >= 0, bounds.t.take(np.maximum(ia, 0)), -np.inf), start_s)
+    hi = np.where(ia < last, bounds.t.take(np.minimum(ia + 1, last)), np.inf)
+    return (lo, hi, np.minimum(hi, end_s),
+            (bounds.band * 2 + bounds.weekend).astype(np.uint8).take(ia))
 
 
 def _long_near(w: Walks, box: tuple[float, float, float, float]) -> np.ndarray:

@@ -33,9 +33,6 @@ class Walks(NamedTuple):
     cover_short: np.ndarray  # per vertex: the segment from it is drawn and not ``cover_long``
     over_step: np.ndarray  # per vertex: the segment from it is longer than ``step_m``
     lonely: np.ndarray  # indexes of the vertices with no drawn segment on either side
-    hour: np.ndarray  # per vertex: whole hours from ``hour0`` to its time (any if none)
-    hour0: int  # the first vertex time's whole hour since the epoch
-    n_hours: int  # 1 + the largest of ``hour``
 
 
 def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, cover_long_m: float,
@@ -88,30 +85,10 @@ def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, cover_lo
     cover_long &= drawn
     lonely = ~drawn
     lonely[1:] &= ~drawn[:-1]
-    hour0, n_hours, hour = _hours(v.t)
     return Walks(v, t_next, np.flatnonzero(timed & is_long), drawn, len2,
                  np.flatnonzero(cover_long), cover_long_m,
                  members, cells, [np.r_[m[1:] == m[:-1] + 1, False] for m in members], inside,
-                 near, drawn & ~cover_long, len2 > step_m * step_m, np.flatnonzero(lonely),
-                 hour, hour0, n_hours)
-
-
-def _hours(t: np.ndarray) -> tuple[int, int, np.ndarray]:
-    """(h0, 1 + the largest hour, the whole hours from hour h0 since the epoch to each time,
-    exactly; a NaN time gets some valid hour). Band boundaries and period ends fall on whole
-    hours, so a time's stretch is its hour's."""
-    finite = np.isfinite(t)
-    if not finite.any():
-        return 0, 1, np.zeros(len(t), dtype=np.int32)
-    if not finite.all():
-        t = np.where(finite, t, t[finite][0])
-    hour = (t * (1 / 3600.0)).astype(np.int64)  # within one of the floor
-    hour -= hour * 3600.0 > t  # whole hours are exact in float64
-    hour += (hour + 1) * 3600.0 <= t
-    h0 = int(hour.min())
-    hour -= h0
-    n = int(hour.max()) + 1
-    return h0, n, (hour.astype(np.int32) if n < 2 ** 31 else hour)
+                 near, drawn & ~cover_long, len2 > step_m * step_m, np.flatnonzero(lonely))
 
 
 class PeriodMasks(NamedTuple):
