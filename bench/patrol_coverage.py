@@ -44,7 +44,7 @@ from geo.crs import to_work  # noqa: E402
 from geo.io import read_layer_file  # noqa: E402
 from geo.layers import layer_spec  # noqa: E402
 from geo.periods import LOCAL_TZ, make_period  # noqa: E402
-from geo.simulate import simulate_ping_arrays  # noqa: E402
+from geo.simulate import PatrolSchedule, simulate_ping_arrays  # noqa: E402
 from geo.validate import prepare_features  # noqa: E402
 
 REACH_M = 50.0
@@ -145,8 +145,9 @@ def main() -> None:
     start, end = pd.Timestamp("2024-10-01"), pd.Timestamp("2024-11-01")
     period = make_period("2024-10-01", "2024-10-31")
     t0 = time.perf_counter()
-    pings = simulate_ping_arrays(zones, start=start, end=end, seed=args.seed,
-                                 ping_interval_s=1.0, shifts_per_week=args.shifts_per_week)
+    pings = simulate_ping_arrays(zones, PatrolSchedule(
+        start=start, end=end, seed=args.seed, ping_interval_s=1.0,
+        shifts_per_week=args.shifts_per_week))
     sim_s = time.perf_counter() - t0
     n = len(pings.x)
     units = np.array([f"lag {i % 4 + 1}" for i in range(int(pings.track.max()) + 1)])

@@ -50,7 +50,7 @@ from geo.road_risk import (  # noqa: E402
     distinct_events, reweight_roads, road_event_pairs, streets_named, traffic_mask,
 )
 from geo.schematic import schematic_roads  # noqa: E402
-from geo.simulate import simulate_foot_patrols  # noqa: E402
+from geo.simulate import PatrolSchedule, simulate_foot_patrols  # noqa: E402
 
 log = logging.getLogger("build_demo")
 
@@ -478,8 +478,8 @@ def build(out_dir: Path = OUT_DIR, shared_dir: Path = SHARED_DIR) -> dict[str, A
                     "medborgardialog kan ge; inga verkliga rapporter, händelser eller personer. "
                     "Känsliga kategorier är markerade sensitive=true. Byggd av data/build_demo.py.")
 
-    patrols = simulate_foot_patrols(zones, start=PATROL_START, end=PATROL_END, seed=SEED,
-                                    ping_interval_s=30.0)
+    patrols = simulate_foot_patrols(zones, PatrolSchedule(
+        start=PATROL_START, end=PATROL_END, seed=SEED, ping_interval_s=30.0))
     write_collection(
         out_dir / "patrols.geojson", patrols, name="Fotpatruller (simulerade)",
         provenance="simulated",

@@ -9,7 +9,7 @@ that drifts slowly, as real receivers do (so ping-to-ping speeds stay plausible 
 
 Everything is vectorised with numpy: a month of 1 Hz pings (millions of points) takes seconds.
 ``simulate_ping_arrays`` returns plain arrays; ``simulate_foot_patrols`` builds the ``patrols``
-layer (one LineString per walk) on top of it.
+layer (one LineString per walk) on top of it; a ``PatrolSchedule`` says when and how often.
 """
 
 from __future__ import annotations
@@ -132,6 +132,19 @@ class WalkModel:
     visits_per_walk: tuple[int, int] = (2, 5)
     pause_probability: float = 0.08
     pause_min: tuple[float, float] = (1.0, 5.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatrolSchedule:
+    """When and how often the simulated teams walk: from ``start`` to ``end`` (naive: Swedish
+    local time; pings at or after ``end`` are dropped), about ``shifts_per_week`` walks a week
+    (Poisson), a ping every ``ping_interval_s``; ``seed`` fixes every draw."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    seed: int
+    ping_interval_s: float = 30.0
+    shifts_per_week: float = 5.0
 
 
 class _Visits(NamedTuple):
@@ -280,39 +293,30 @@ def _sample_pings(bp: _Breakpoints, n_walks: int, dt: float
     return vt, x, y, ping_walk, rel
 
 
-def simulate_ping_arrays(
-    zones: gpd.GeoDataFrame,
-    *,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    seed: int,
-    ping_interval_s: float = 30.0,
-    shifts_per_week: float = 5.0,
-    walk: WalkModel = WalkModel(),
-) -> PingArrays:
-    """Simulate foot-patrol pings in ``zones`` (EPSG:3006 polygons) between ``start`` and ``end``.
+def simulate_ping_arrays(zones: gpd.GeoDataFrame, schedule: PatrolSchedule, *,
+                         walk: WalkModel = WalkModel()) -> PingArrays:
+    """Simulate foot-patrol pings in ``zones`` (EPSG:3006 polygons) on ``schedule``.
 
-    About ``shifts_per_week`` walks a week (Poisson) of 2–5 zone visits each (about 2 h, up to
-    5 h), so pings ≈ walks × 7,700 s / ``ping_interval_s``: two million 1 Hz pings in a month
-    take about 60 walks a week (80 give ≈ 2.6 million in about a second). Naive ``start``/``end``
-    are Swedish local time; pings at or after ``end`` are dropped. The result depends only on
-    the arguments (``seed`` included). Walks ignore the zones' ``active_hours``. ``walk``
-    describes how one walk behaves.
+    Walks of 2–5 zone visits each (about 2 h, up to 5 h), so pings ≈ walks × 7,700 s /
+    ``ping_interval_s``: two million 1 Hz pings in a month take about 60 walks a week (80 give
+    ≈ 2.6 million in about a second). The result depends only on the arguments (the seed
+    included). Walks ignore the zones' ``active_hours``. ``walk`` describes how one walk
+    behaves.
     """
     zones = require_work_crs(zones, "zones")
     if len(zones) == 0:
         raise ValueError("zones: no patrol zones to walk in")
-    if ping_interval_s <= 0:
-        raise ValueError(f"ping_interval_s must be positive, got {ping_interval_s}")
+    if schedule.ping_interval_s <= 0:
+        raise ValueError(f"ping_interval_s must be positive, got {schedule.ping_interval_s}")
     polygons = np.asarray(zones.geometry.values, dtype=object)
     bad = shapely.is_missing(polygons) | shapely.is_empty(polygons) | (shapely.area(polygons) <= 0)
     if bad.any():
         raise ValueError(f"zones: feature {int(np.flatnonzero(bad)[0])} has no area to walk in")
-    start_utc, end_utc = _utc(start), _utc(end)
-    rng = np.random.default_rng(seed)
+    start_utc, end_utc = _utc(schedule.start), _utc(schedule.end)
+    rng = np.random.default_rng(schedule.seed)
     empty = PingArrays(np.empty(0), np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
 
-    walk_t0 = _walk_starts(rng, start_utc, end_utc, shifts_per_week)
+    walk_t0 = _walk_starts(rng, start_utc, end_utc, schedule.shifts_per_week)
     n_walks = len(walk_t0)
     if n_walks == 0:
         return empty
@@ -321,7 +325,7 @@ def simulate_ping_arrays(
     walk_speed = np.clip(rng.normal(walk.walk_speed_mps, 0.1, n_walks), 0.9, 1.7)
     paths = _visit_paths(rng, pools, visits, walk_speed, walk)
     bp = _breakpoints(rng, visits, paths, walk_speed)
-    vt, x, y, ping_walk, rel = _sample_pings(bp, n_walks, float(ping_interval_s))
+    vt, x, y, ping_walk, rel = _sample_pings(bp, n_walks, float(schedule.ping_interval_s))
 
     # GPS error: independent draws every _NOISE_KNOT_S seconds, linearly interpolated (variance
     # restored by sqrt(3/2)), so the error drifts smoothly instead of jumping ping to ping.
@@ -360,26 +364,15 @@ def iso_utc(t: np.ndarray) -> np.ndarray:
     return out
 
 
-def simulate_foot_patrols(
-    zones: gpd.GeoDataFrame,
-    *,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    seed: int,
-    ping_interval_s: float = 30.0,
-    shifts_per_week: float = 5,
-    n_units: int = 2,
-    walk: WalkModel = WalkModel(),
-) -> gpd.GeoDataFrame:
+def simulate_foot_patrols(zones: gpd.GeoDataFrame, schedule: PatrolSchedule, *, n_units: int = 2,
+                          walk: WalkModel = WalkModel()) -> gpd.GeoDataFrame:
     """The ``patrols`` layer of simulated foot patrols in ``zones`` (EPSG:3006), one row per walk.
 
     Columns: geometry (LineString, a vertex per ping), unit (team name, never a person),
     kind "fot", start/end (UTC), times (ISO 8601 UTC per vertex), provenance "simulated" and
     source (generator and seed). ``walk`` goes to ``simulate_ping_arrays``.
     """
-    pings = simulate_ping_arrays(
-        zones, start=start, end=end, seed=seed, ping_interval_s=ping_interval_s,
-        shifts_per_week=shifts_per_week, walk=walk)
+    pings = simulate_ping_arrays(zones, schedule, walk=walk)
     columns = ["unit", "kind", "start", "end", "times", "provenance", "source"]
     if len(pings.t) == 0:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=WORK_CRS)
@@ -395,9 +388,10 @@ def simulate_foot_patrols(
     t0, t1 = t[starts], t[starts + counts - 1]
     iso = iso_utc(t)
     times = [chunk.tolist() for chunk in np.split(iso, starts[1:])]
-    source = (f"Simulerad med geo.simulate.simulate_foot_patrols (seed {seed}, ping var "
-              f"{ping_interval_s:g} s, {shifts_per_week:g} pass/vecka, "
-              f"{_utc(start).isoformat()}–{_utc(end).isoformat()}); inga verkliga patrullspår")
+    source = (f"Simulerad med geo.simulate.simulate_foot_patrols (seed {schedule.seed}, ping "
+              f"var {schedule.ping_interval_s:g} s, {schedule.shifts_per_week:g} pass/vecka, "
+              f"{_utc(schedule.start).isoformat()}–{_utc(schedule.end).isoformat()}); inga "
+              "verkliga patrullspår")
     frame = pd.DataFrame({
         "unit": _assign_units(t0, t1, n_units),
         "kind": "fot",

@@ -24,7 +24,7 @@ from geo.errors import ValidationFailed
 from geo.io import read_layer_file
 from geo.layers import layer_spec
 from geo.periods import make_period
-from geo.simulate import simulate_ping_arrays
+from geo.simulate import PatrolSchedule, simulate_ping_arrays
 from geo.validate import prepare_features
 from store import Store
 from tests.conftest import auth
@@ -173,9 +173,9 @@ def test_a_gpx_track_in_wgs84_is_imported_then_measured(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def simulated_day():
     zones = square_zone(300.0, target=120.0)
-    pings = simulate_ping_arrays(zones, start=pd.Timestamp("2024-10-02"),
-                                 end=pd.Timestamp("2024-10-03"), seed=7, ping_interval_s=1.0,
-                                 shifts_per_week=20)
+    pings = simulate_ping_arrays(zones, PatrolSchedule(
+        start=pd.Timestamp("2024-10-02"), end=pd.Timestamp("2024-10-03"), seed=7,
+        ping_interval_s=1.0, shifts_per_week=20))
     return zones, pings
 
 

@@ -14,7 +14,9 @@ from geo.crs import WORK_CRS
 from geo.errors import CrsMismatch
 from geo.periods import LOCAL_TZ
 from geo.schematic import schematic_roads
-from geo.simulate import UNIT_PREFIX, simulate_foot_patrols, simulate_ping_arrays
+from geo.simulate import (
+    UNIT_PREFIX, PatrolSchedule, simulate_foot_patrols, simulate_ping_arrays,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 START = pd.Timestamp("2024-09-01", tz=LOCAL_TZ)
@@ -36,7 +38,7 @@ def zones() -> gpd.GeoDataFrame:
 
 def _pings(zones: gpd.GeoDataFrame, **kw):
     args = {"start": START, "end": END, "seed": 7} | kw
-    return simulate_ping_arrays(zones, **args)
+    return simulate_ping_arrays(zones, PatrolSchedule(**args))
 
 
 def _speeds(p) -> np.ndarray:
@@ -81,8 +83,9 @@ def test_walking_speeds_are_plausible(zones):
 
 
 def test_walks_start_mostly_in_the_evening_and_at_weekends(zones):
-    gdf = simulate_foot_patrols(zones, start=pd.Timestamp("2024-01-01"),
-                                end=pd.Timestamp("2025-01-01"), seed=3, shifts_per_week=20)
+    gdf = simulate_foot_patrols(zones, PatrolSchedule(
+        start=pd.Timestamp("2024-01-01"), end=pd.Timestamp("2025-01-01"), seed=3,
+        shifts_per_week=20))
     local = pd.DatetimeIndex(gdf["start"]).tz_convert(LOCAL_TZ)
     evening = ((local.hour >= 16) & (local.hour < 23)).sum()
     morning = ((local.hour >= 8) & (local.hour < 12)).sum()
@@ -101,7 +104,7 @@ def test_a_month_of_1_hz_pings_is_millions(zones):
 
 
 def test_patrols_layer_has_the_model_fields(zones):
-    gdf = simulate_foot_patrols(zones, start=START, end=END, seed=2262)
+    gdf = simulate_foot_patrols(zones, PatrolSchedule(start=START, end=END, seed=2262))
     assert gdf.crs.to_epsg() == 3006
     assert len(gdf) > 5
     assert set(gdf.geom_type) == {"LineString"}
@@ -120,10 +123,11 @@ def test_patrols_layer_has_the_model_fields(zones):
 
 
 def test_empty_period_and_wrong_crs(zones):
-    empty = simulate_foot_patrols(zones, start=START, end=START, seed=1)
+    empty = simulate_foot_patrols(zones, PatrolSchedule(start=START, end=START, seed=1))
     assert len(empty) == 0 and empty.crs.to_epsg() == 3006
     with pytest.raises(CrsMismatch):
-        simulate_ping_arrays(zones.to_crs("EPSG:4326"), start=START, end=END, seed=1)
+        simulate_ping_arrays(zones.to_crs("EPSG:4326"),
+                             PatrolSchedule(start=START, end=END, seed=1))
 
 
 # --- schematic roads ------------------------------------------------------------------------------
