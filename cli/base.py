@@ -3,6 +3,7 @@ errors and Swedish number formatting. A command module adds its commands to ``cl
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -83,7 +84,29 @@ def iso_date(_ctx: click.Context | None, _param: click.Parameter | None,
         raise click.BadParameter(f"{value!r} är inte ett datum (ÅÅÅÅ-MM-DD)") from None
 
 
-@click.group()
+# Where each command lives: a command's module is imported only when the command runs (or when
+# ``--help`` lists them), so ``trygg layers`` does not pay for the report's or the map's imports.
+COMMAND_HOMES: dict[str, str] = {
+    "audit": "cli.db", "coverage": "cli.coverage", "db": "cli.db", "demo": "cli.data",
+    "events": "cli.data", "export": "cli.data", "import": "cli.data", "kommun": "cli.kommun",
+    "layers": "cli.data", "report": "cli.report", "restore": "cli.db", "roads": "cli.data",
+    "serve": "cli.serve", "siting": "cli.siting", "users": "cli.users",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported from ``COMMAND_HOMES`` when first asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_HOMES:
+            importlib.import_module(COMMAND_HOMES[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_HOMES))
+
+
+@click.group(cls=LazyGroup)
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite store file (default: $TRYGG_DB or var/trygg.sqlite).")
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens.")

@@ -1,4 +1,7 @@
-"""The data commands: the demo, layer import and export, the layer list, police events."""
+"""The data commands: the demo, layer import and export, the layer list, police events.
+
+The demo, import, export and polling use-cases are imported inside their commands: they pull
+in the report and its charts, which ``trygg layers`` and the others should not wait for."""
 
 from __future__ import annotations
 
@@ -13,8 +16,6 @@ from geo.formats import number_sv
 from geo.gazetteer import read_gazetteer
 from geo.geocode import events_to_feature_collection
 from geo.layers import LAYERS
-from services import demo as demo_service
-from services import event_polling, exports, imports
 from services import roads as road_service
 from sources.polisen import LIVE_FEED_URL
 
@@ -25,6 +26,8 @@ from sources.polisen import LIVE_FEED_URL
 @domain_errors
 def demo(ctx: click.Context, if_empty: bool) -> None:
     """Load the Timrå demo into the store (replacing its demo layers)."""
+    from services import demo as demo_service
+
     store = store_of(ctx)
     when = demo_service.demo_loaded_at(store)
     if if_empty and when:
@@ -58,6 +61,8 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
 
     All or nothing: on any problem nothing is written and the exit code is 1.
     """
+    from services import imports
+
     if file_type == "nvdb" and layer != "risk_roads":
         raise click.BadParameter("an NVDB delivery imports into risk_roads",
                                  param_hint="--format")
@@ -86,6 +91,8 @@ def export(ctx: click.Context, layer: str, file: Path | None, all_layers: bool,
            csv_dialect: str, without_sensitive: bool) -> None:
     """Export LAYER to FILE (.geojson, .gpkg, .csv, .xlsx or .gpx), or with --all every layer
     to one FILE (.gpkg or .xlsx)."""
+    from services import exports
+
     if all_layers:
         if file is not None:
             raise click.UsageError("with --all give only FILE: trygg export --all ut.gpkg")
@@ -126,6 +133,8 @@ def events() -> None:
 @domain_errors
 def events_ingest(ctx: click.Context, source: str, municipality: str | None) -> None:
     """Ingest events from a file or URL (idempotent by event id)."""
+    from services import imports
+
     result = imports.ingest_events(store_of(ctx), source, municipality=municipality)
     click.echo(f"{result.file}: {number(result.inserted)} nya händelser, "
                f"{number(result.updated)} uppdaterade")
@@ -178,6 +187,8 @@ def events_poll(ctx: click.Context, municipality: str | None, rounds: int | None
                 state_path: Path | None) -> None:
     """Poll the Police open API within its limits (10 s between calls, 60 an hour, 1,440 a
     day), idempotent by event id and resumable: each round's result is printed."""
+    from services import event_polling
+
     store = store_of(ctx)
     beside = store.path.parent if store.path else Path("var")  # PostGIS: the working folder's var/
     state = state_path or beside / "events_poll.json"
@@ -203,6 +214,8 @@ def events_poll(ctx: click.Context, municipality: str | None, rounds: int | None
 def events_geocode(ctx: click.Context, source: str, municipality: str | None,
                    gazetteer_path: Path | None) -> None:
     """Print SOURCE's events as a GeoJSON FeatureCollection placed from their text."""
+    from services import imports
+
     if gazetteer_path is None:
         gazetteer = store_of(ctx).read("gazetteer")
         if gazetteer.empty:

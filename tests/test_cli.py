@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,31 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     proc = subprocess.run([trygg, "import", "risk_roads", str(empty)], env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "the file is empty" in proc.stderr
+
+
+def test_every_command_lives_where_command_homes_says() -> None:
+    """A command is imported lazily from its home: a command module whose command is missing
+    from ``COMMAND_HOMES`` (or listed under another module) would never be found."""
+    import importlib
+
+    from cli.base import COMMAND_HOMES
+
+    cli_dir = Path(__file__).parents[1] / "cli"
+    modules = {f"cli.{p.stem}" for p in cli_dir.glob("*.py")} - {"cli.__init__", "cli.__main__",
+                                                                  "cli.base"}
+    for module in sorted(modules | set(COMMAND_HOMES.values())):
+        importlib.import_module(module)
+    homes = {name: command.callback.__module__ for name, command in cli.commands.items()
+             if command.callback is not None}
+    assert homes == {name: COMMAND_HOMES[name] for name in homes}
+    assert set(cli.commands) == set(COMMAND_HOMES)
+
+
+def test_a_light_command_does_not_import_the_heavy_ones() -> None:
+    code = ("import sys; from cli import cli; "
+            "cli(['layers', '--help'], prog_name='trygg', standalone_mode=False); "
+            "print(sorted(m for m in ('cli.report', 'cli.coverage', 'matplotlib', 'folium')"
+            " if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert proc.stdout.strip().endswith("[]"), proc.stdout
