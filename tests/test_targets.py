@@ -65,3 +65,53 @@ def test_swedish_numbers() -> None:
     assert number_sv(4.5, unit=" km") == "4,5 km"
     assert number_sv(2, sign=True) == "+2" and number_sv(0, sign=True) == "±0"
     assert number_sv(None) == "–" and number_sv(float("nan")) == "–"
+
+
+def test_targets_of_a_commitment_as_a_list_or_one_mapping() -> None:
+    from geo.targets import parse_targets, target_dict
+
+    one = {"indicator": "checks", "op": ">=", "value": 2, "per": "manad", "note": "exempel"}
+    assert parse_targets(None, where="w") == ()
+    assert parse_targets(one, where="w") == (Target("checks", ">=", 2.0, "manad", "exempel"),)
+    assert target_dict(parse_targets([one], where="w")[0]) == {**one, "value": 2.0}
+    with pytest.raises(ValidationFailed) as info:  # every target's problems in one error
+        parse_targets([{"indicator": "a", "op": "?", "value": 1}, {"value": "x"}],
+                      where="f.yaml, commitment 1")
+    assert [d.split(":")[0] for d in info.value.details] == [
+        "f.yaml, commitment 1, target 0", "f.yaml, commitment 1, target 1",
+        "f.yaml, commitment 1, target 1"]
+    with pytest.raises(ValidationFailed, match="list"):
+        parse_targets("600", where="w")
+
+
+def test_results_per_period_for_sums_and_as_they_are_for_levels() -> None:
+    from geo.targets import Measured, result_dict, results
+
+    targets = (Target("minutes", ">=", 600, "vecka"), Target("share", ">=", 50, "vecka"),
+               Target("missing", "<=", 1), Target("none", "<=", 1))
+    got = results(targets, {"minutes": Measured(1200.0), "share": Measured(40.0, level=True),
+                            "none": Measured(None)}, days=14)
+    assert [(r.status, r.figure) for r in got] == [("met", 600.0), ("not_met", 40.0),
+                                                  ("unknown", None), ("unknown", None)]
+    shown = result_dict(got[1])
+    assert shown["status_sv"] == "inte uppnått" and shown["figure_sv"] == "40"
+    assert shown["text_sv"] == "inte uppnått: 40 (mål minst 50 per vecka)"
+
+
+def test_a_promise_file_with_targets(tmp_path) -> None:
+    from geo.promise import load_promise, with_targets
+
+    path = tmp_path / "lofte.yaml"
+    path.write_text("commitments:\n  - id: a\n    text: Polisen ska göra.\n    targets:\n"
+                    "      - {indicator: checks, op: '>=', value: 4, per: manad}\n"
+                    "  - id: b\n    text: Kommunen ska göra.\n    target: {indicator: x, op: '=>',"
+                    " value: 1}\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        load_promise(path)
+    assert info.value.details == ["lofte.yaml, commitment 1, target 0: field 'target.op': '=>' "
+                                  "is not one of >=, >, <=, <, =="]
+    path.write_text(path.read_text(encoding="utf-8").replace("'=>'", "'<'"), encoding="utf-8")
+    promise = load_promise(path)
+    assert promise.by_id["a"].targets == (Target("checks", ">=", 4.0, "manad"),)
+    changed = with_targets(promise, {"b": ()})
+    assert changed.by_id["b"].targets == () and changed.by_id["a"] == promise.by_id["a"]
