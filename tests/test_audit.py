@@ -15,7 +15,7 @@ import shapely
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from geo.errors import NotFound
+from geo.errors import Conflict, NotFound
 from store import Store
 from store.accounts import User
 from store.store import NotAllowed
@@ -151,3 +151,43 @@ def test_cli_audit_and_restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     again = runner.invoke(cli, ["restore", "risk_roads", str(fid)])
     assert again.exit_code == 1 and again.stderr.startswith("Fel: ")
     store.close()
+
+
+def test_delete_honours_if_match_without_leaking_hidden_versions(client: TestClient, store: Store,
+                                                                  tokens: dict[str, str]) -> None:
+    """DELETE with a stale ``If-Match`` answers 409 naming the current version and deletes
+    nothing (checked in the delete's own transaction); the right one deletes; on a record the
+    caller may not read it answers 404 whatever the version, as a GET would."""
+    planner = auth(tokens["planerare"])
+    feature = {"type": "Feature", "properties": {"name": "Vägen"},
+               "geometry": {"type": "LineString", "coordinates": [list(VIVSTA), [17.35, 62.5058]]}}
+    (fid,) = client.post("/api/layers/risk_roads", json=feature, headers=planner).json()["ids"]
+    assert client.patch(f"/api/layers/risk_roads/{fid}", headers=planner,
+                        json={"properties": {"note": "x"}}).json()["properties"]["version"] == 2
+    stale = client.delete(f"/api/layers/risk_roads/{fid}", headers={**planner, "If-Match": '"1"'})
+    assert stale.status_code == 409, stale.text
+    assert "version 2, you had 1" in stale.json()["error"]
+    bad = client.delete(f"/api/layers/risk_roads/{fid}", headers={**planner, "If-Match": "x"})
+    assert bad.status_code == 422
+    assert store.count("risk_roads") == 1 and store.audit(limit=1)[0]["action"] == "update"
+    assert client.delete(f"/api/layers/risk_roads/{fid}",
+                         headers={**planner, "If-Match": 'W/"2"'}).status_code == 204
+    assert store.count("risk_roads") == 0
+    assert [r["action"] for r in store.audit(layer="risk_roads", limit=1)] == ["delete"]
+    with pytest.raises(NotFound):  # deleted: not found, whatever the version
+        store.delete("risk_roads", fid, expected_version=1)
+    (other,) = store.insert("risk_roads", road("Andra"))
+    with pytest.raises(Conflict, match="version 1, you had 7"):
+        store.delete("risk_roads", other, expected_version=7)
+    assert store.count("risk_roads") == 1
+
+    sensitive = store.insert("unsafe_places", gpd.GeoDataFrame(
+        [{"category": "vald_i_nara_relation", "reported_at": "2024-05-10T12:00:00Z"}],
+        geometry=[shapely.Point(VIVSTA)], crs="EPSG:4326"))[0]
+    path = f"/api/layers/unsafe_places/{sensitive}"
+    for version in (None, '"1"', '"2"'):
+        headers = {**auth(tokens["rad"]), **({"If-Match": version} if version else {})}
+        answer = client.delete(path, headers=headers)
+        assert answer.status_code == 404, (version, answer.text)
+        assert "version" not in answer.text
+    assert store.count("unsafe_places") == 1

@@ -12,8 +12,9 @@ version check, and what a write returns is filtered and scrubbed like a read. ``
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import geopandas as gpd
 import shapely
@@ -53,6 +54,7 @@ GEOJSON = "application/geo+json"
 SERVER_SET = ("provenance", "source")
 # Layers with records some readers may not see (``geo.privacy.without_sensitive``).
 HIDDEN_LAYERS = frozenset({"unsafe_places", "events", "traffic_checks"})
+T = TypeVar("T")
 
 
 class LayerInfo(BaseModel):
@@ -298,8 +300,6 @@ def update_feature(layer: LayerName, feature_id: int,
     current = _readable_record(layer, feature_id, writer.role, store)
     props = dict(body.get("properties") or {})
     version = props.pop("version", None)
-    if if_match:
-        version = if_match.strip('"W/')
     for column in (*SYSTEM_COLUMNS, *SERVER_SET):
         props.pop(column, None)
     _check_sensitivity_change(layer, feature_id, props, current, writer)
@@ -309,10 +309,7 @@ def update_feature(layer: LayerName, feature_id: int,
             geometry = shapely.geometry.shape(body["geometry"])
         except Exception as exc:
             raise ImportRejected(f"request body: field 'geometry': malformed ({exc})") from None
-    try:
-        expected = int(version) if version is not None else None
-    except (TypeError, ValueError):
-        raise ImportRejected(f"version {version!r} is not a whole number") from None
+    expected = _version_asked(if_match, version)
     gdf = fit_frame(layer, _update_checked(layer, feature_id, props, current, writer, store,
                                           geometry=geometry, expected=expected), writer.role)
     if gdf.empty:  # cannot happen with the checks above; never hand out what a read hides
@@ -320,33 +317,62 @@ def update_feature(layer: LayerName, feature_id: int,
     return Response(single_feature(gdf), media_type=GEOJSON)
 
 
-def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
-                    current: gpd.GeoDataFrame, writer: User, store: Store, *,
-                    geometry: shapely.Geometry | None, expected: int | None
-                    ) -> gpd.GeoDataFrame:
-    """``store.update`` of a record whose visibility was checked on ``current``. For a role
+def _version_asked(if_match: str | None, version: Any = None) -> int | None:
+    """The version a conditional write names (``If-Match`` wins over the body's); 422 if it is
+    not a whole number."""
+    if if_match:
+        version = if_match.strip('"W/')
+    try:
+        return int(version) if version is not None else None
+    except (TypeError, ValueError):
+        raise ImportRejected(f"version {version!r} is not a whole number") from None
+
+
+def _pinned(layer: str, feature_id: int, current: gpd.GeoDataFrame, writer: User,
+            store: Store, *, expected: int | None, write: Callable[[int | None], T],
+            recheck: Callable[[gpd.GeoDataFrame], None] = lambda current: None) -> T:
+    """``write(version)`` of a record whose visibility was checked on ``current``. For a role
     that does not read every record of the layer the write is pinned to the version checked,
-    so a record hidden meanwhile (made sensitive by someone else) is never written: the check
-    is repeated and answers 404 then. A conflict with the caller's own version stays a 409."""
+    so a record hidden meanwhile (made sensitive by someone else) is never written or deleted:
+    the check is repeated and answers 404 then. A conflict with the caller's own version
+    (``If-Match``) stays a 409."""
     pinned = layer in HIDDEN_LAYERS and not sees_sensitive(writer.role)
     for attempt in range(3):
         pin = expected if expected is not None or not pinned else int(current["version"].iloc[0])
         try:
-            return store.update(layer, feature_id, props, actor=writer, geometry=geometry,
-                                geometry_crs=WEB_CRS, expected_version=pin)
+            return write(pin)
         except Conflict:
             current = _readable_record(layer, feature_id, writer.role, store)  # 404 if hidden now
             if expected is not None or attempt == 2:
                 raise
-            _check_sensitivity_change(layer, feature_id, props, current, writer)
+            recheck(current)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
+                    current: gpd.GeoDataFrame, writer: User, store: Store, *,
+                    geometry: shapely.Geometry | None, expected: int | None
+                    ) -> gpd.GeoDataFrame:
+    """``store.update`` through ``_pinned``, the sensitivity rule checked again on a retry."""
+    return _pinned(
+        layer, feature_id, current, writer, store, expected=expected,
+        write=lambda pin: store.update(layer, feature_id, props, actor=writer,
+                                       geometry=geometry, geometry_crs=WEB_CRS,
+                                       expected_version=pin),
+        recheck=lambda now: _check_sensitivity_change(layer, feature_id, props, now, writer))
 
 
 @router.delete("/{layer}/{feature_id}", summary="Ta bort ett objekt", status_code=204)
 def delete_feature(layer: LayerName, feature_id: int,
+                   if_match: Annotated[str | None, Header()] = None,
                    writer: User = Depends(layer_writer),
                    store: Store = Depends(get_store)) -> Response:
-    """Delete one record; one the caller may not read answers 404 as a read would."""
-    _readable_record(layer, feature_id, writer.role, store)
-    store.delete(layer, feature_id, actor=writer)
+    """Delete one record; one the caller may not read answers 404 as a read would, whatever
+    the version. Send the version you read (``If-Match``) and a concurrent change gives 409
+    with the current version instead of deleting what you have not seen."""
+    current = _readable_record(layer, feature_id, writer.role, store)
+    expected = _version_asked(if_match)
+    _pinned(layer, feature_id, current, writer, store, expected=expected,
+            write=lambda pin: store.delete(layer, feature_id, expected_version=pin,
+                                           actor=writer))
     return Response(status_code=204)
