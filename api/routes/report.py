@@ -24,7 +24,7 @@ from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
 from geo.vocabulary import OWNER_SV
 from geo.report import report_figures
 from geo.targets import target_dict
-from services import register
+from services import exports, register
 from services import report as service
 from services.access import Viewer, may
 from services.targets import targets_stamp
@@ -249,6 +249,23 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
     return ReportOut.model_validate(report_figures(made))
 
 
+@router.get("/api/rapport.xlsx", summary="Uppföljningsrapportens siffror (Excel)",
+            response_class=Response,
+            responses={200: {"content": {exports.XLSX: {}}, "description": "En arbetsbok"}})
+def report_xlsx(from_: Annotated[date, Query(alias="from", description="First day")],
+                to: Annotated[date, Query(description="Last day, included")],
+                _viewer: Viewer = Depends(reader),
+                settings: Settings = Depends(get_settings),
+                store: Store = Depends(get_store)) -> Response:
+    """The report's figures as an Excel workbook: an overview, a sheet per commitment and the
+    register's changes; numbers as numbers, days as dates, Swedish time."""
+    body = exports.report_xlsx(store, _promise(store, settings), first=from_, last=to,
+                               max_ping_gap_min=settings.max_ping_gap_min)
+    name = f"uppfoljning_{from_.isoformat()}_{to.isoformat()}.xlsx"
+    return Response(body, media_type=exports.XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.post("/api/rapporter", summary="Spara rapporten inför mötet", status_code=201,
              response_model=KeptOut)
 def keep(from_: Annotated[date, Query(alias="from", description="First day")],
@@ -267,6 +284,17 @@ def keep(from_: Annotated[date, Query(alias="from", description="First day")],
 def kept(_viewer: Viewer = Depends(reader),
          store: Store = Depends(get_store)) -> list[KeptReport]:
     return [KeptReport.model_validate(r) for r in service.kept_reports(store)]
+
+
+@router.get("/api/rapporter/{report_id}.xlsx", summary="En sparad rapports siffror (Excel)",
+            response_class=Response,
+            responses={200: {"content": {exports.XLSX: {}}, "description": "En arbetsbok"}})
+def kept_one_xlsx(report_id: int, _viewer: Viewer = Depends(reader),
+                  store: Store = Depends(get_store)) -> Response:
+    """A kept report's figures as an Excel workbook (as ``/api/rapport.xlsx``)."""
+    return Response(exports.kept_report_xlsx(store, report_id), media_type=exports.XLSX,
+                    headers={"Content-Disposition":
+                             f'attachment; filename="uppfoljning_sparad_{report_id}.xlsx"'})
 
 
 @router.get("/api/rapporter/{report_id}", summary="En sparad rapport", response_model=ReportOut)
