@@ -475,5 +475,5 @@ class ZoneCover:
         table[slot, (iy % t) * t + ix % t] = shapely.box(
             g.x0 + ix * g.cell, g.y0 + iy * g.cell, g.x0 + (ix + 1) * g.cell,
             g.y0 + (iy + 1) * g.cell)
-        cells = shapely.union_all(table, axis=1)
+        cells = shapely.coverage_union_all(table, axis=1)  # boxes that share whole edges
         return _polygonal(shapely.intersection(cells, self.tiles.part[rows]))
