@@ -30,6 +30,7 @@ SECRET_PLACE = (17.3412, 62.4871)  # a sensitive report's spot
 PLANNED_PLACE = "Hemlig kontrollplats Ängomsvägen"
 PERSONAL = ("070-123 45 67", "lisa.l@example.se", "850312-1234")
 MAX_PAGE_BYTES = 200_000
+HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>{{ 7 * 7 }}"
 
 
 class Published:
@@ -80,6 +81,9 @@ def app(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             "commitment": "trygghetsskapande", "owner": "kommunen", "due": "2024-12-01",
             "what": f"Ny belysning, kontakt {PERSONAL[1]} ({PERSONAL[2]})"})
         assert action.status_code == 201, action.text
+        hostile = client.post("/api/lofte/atgarder", headers=admin, json={
+            "commitment": "fotpatrullering", "owner": "polisen", "what": HOSTILE})
+        assert hostile.status_code == 201, hostile.text
         kept = client.post(f"/api/rapporter?{PERIOD}", headers=auth(tokens["rad"]))
         assert kept.status_code == 201, kept.text
         yield Published(client, store, tokens, kept.json()["id"])
@@ -138,6 +142,9 @@ def test_page_shows_commitments_actions_indicators_targets_and_the_date(
         assert f'id="lofte-{section["commitment"]}"' in html
     # Actions with their status, from the kept report's register.
     assert "Trygghetsvandring i Sörberge med boende" in html and "klar" in html
+    # User text is escaped (and never run as a template).
+    assert HOSTILE not in html and "<img src=x" not in html and "{{ 7 * 7 }}" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;&lt;script&gt;" in html
     # Indicators against the previous period, in Swedish numbers.
     minutes = indicator_value(kept, "fotpatrullering", "foot_patrol_minutes")
     assert number_sv(minutes, unit=" minuter") in html
