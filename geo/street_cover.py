@@ -334,7 +334,6 @@ class ZoneCover:
     def __init__(self, c: CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
                  ) -> None:
         self.c, self.grid, self.tiles, self.reach_m = c, grid, tiles, reach_m
-        self._tile_of_member: np.ndarray | None = None
         bits = _sampled_bits(c, grid)
         radius = reach_m / grid.cell
         self.sure = _dilate(bits, _sure_half(radius)) if _sure_half(radius) else \
@@ -390,13 +389,16 @@ class ZoneCover:
             out[inside] = grown[iy[inside], ix[inside]]
             return out
 
-        mine = ((groups >> c.group.astype(np.int64)) & 1).astype(bool)
+        chosen = np.array([(groups >> g) & 1 for g in range(8)], dtype=bool)  # per group
+        mine = chosen.take(c.group)
         length = np.hypot(c.x1 - c.x0, c.y1 - c.y0)
         pick = np.flatnonzero(mine & (tile_of(c.x0, c.y0) | tile_of(c.x1, c.y1) | (length > size)))
         # A plain segment is shorter than a tile: its first vertex's tile decides.
-        plain = ((groups >> c.member_group.astype(np.int64)) & 1).astype(bool)
+        plain = chosen.take(c.member_group)
         plain &= c.plain
-        plain &= grown.ravel().take(self._member_tiles())
+        tc, gr = _TILE_CELLS, self.grid  # the cells of the grown tiles
+        plain &= np.repeat(np.repeat(grown, tc, axis=0), tc, axis=1)[:gr.ny, :gr.nx].ravel(
+            ).take(c.cells)
         start = c.members[plain]
         if len(pick) == 0 and len(start) == 0:
             return 0.0
@@ -446,13 +448,6 @@ class ZoneCover:
         table[slot, rank] = clipped
         covered = _polygonal(shapely.union_all(table, axis=1))
         return float(base + self._of(covered).sum())
-
-    def _member_tiles(self) -> np.ndarray:
-        """The flat tile index of each member vertex (computed once)."""
-        if self._tile_of_member is None:
-            t, nx, cells = _TILE_CELLS, self.grid.nx, self.c.cells
-            self._tile_of_member = (cells // nx // t) * self.tiles.slot.shape[1] + cells % nx // t
-        return self._tile_of_member
 
     def _of(self, parts: np.ndarray) -> np.ndarray:
         """The measure (street length or area) of parts of the zone."""
