@@ -35,6 +35,11 @@ def _show(report: Any, as_json: bool, table: Callable[[Any], None]) -> None:
         table(report)
 
 
+def _header(first: str, *columns: tuple[str, int]) -> str:
+    """A table's header: ``first`` over the names column, then each (name, width) right-aligned."""
+    return f"{first:<26}" + "".join(f"{name:>{width}}" for name, width in columns)
+
+
 @coverage.command("patrols")
 @_period_options
 @click.option("--baseline-from", callback=iso_date, help="Jämförelseperiodens första dag.")
@@ -58,8 +63,9 @@ def _patrol_table(report: service.PatrolReport) -> None:
     click.echo(f"Fotpatrull {report.period_from} – {report.period_to} "
                f"({report.days} dagar, {report.tracks_in_period} pass, räckvidd "
                f"{figure(report.reach_m)} m)")
-    click.echo(f"{'Område':<26}{'min':>8}{'min/v':>8}{'mål/v':>7}{'mål %':>7}{'besök':>6}"
-               f"{'glapp h':>8}{'täckn %':>8}{'dos %':>7}{'ändr %':>8}")
+    click.echo(_header("Område", ("min", 8), ("min/v", 8), ("mål/v", 7), ("mål %", 7),
+                       ("besök", 6), ("glapp h", 8), ("täckn %", 8), ("dos %", 7),
+                       ("ändr %", 8)))
     for z in report.zones:
         base = z.baseline
         click.echo(f"{z.name[:25]:<26}{figure(z.minutes):>8}{figure(z.minutes_per_week):>8}"
@@ -89,8 +95,8 @@ def _check_table(report: service.CheckReport) -> None:
                f"{report.checks_performed} genomförda, {report.checks_at_risk_places} vid "
                f"riskvägar, {report.checks_elsewhere} på annan plats, "
                f"{report.checks_place_unknown} med okänd plats (räknas inte)")
-    click.echo(f"{'Väg':<26}{'vikt':>6}{'kontr':>6}{'senast':>12}{'dagar':>7}{'täckt %':>8}"
-               f"{'kontr.':>7}{'utand.':>7}{'rattf.':>7}{'hast.':>7}")
+    click.echo(_header("Väg", ("vikt", 6), ("kontr", 6), ("senast", 12), ("dagar", 7),
+                       ("täckt %", 8), ("kontr.", 7), ("utand.", 7), ("rattf.", 7), ("hast.", 7)))
     for r in report.roads:
         res = r.results
         cells = "".join(f"{res[k].total}{'?' if res[k].unknown else '':<1}".rjust(7)
