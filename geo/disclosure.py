@@ -28,10 +28,34 @@ Rules, per category and quarter (k from the category's rule):
 Every figure of an answer is a sum of released figures (never of suppressed ones), so the
 difference of any two answers, or an answer minus one's own records, is a sum or difference of
 released figures: none of them is a suppressed cell's count.
+
+**Released quarters are frozen** (``Releases``, ``released_table``). Records can be entered,
+edited and deleted with a date in a quarter that has already been released (back-dated). Were
+the table computed afresh, the difference of an answer before and after such a write would be
+a figure the rules above never checked: e.g. a viewer posting records into the smallest shown
+cell moves the complementary suppression onto another cell, and the old answer's suppressed
+count minus the new answer's figures gives the primary cell's count (below k); a police edit
+that moves a record between cells, or a delete, shows by how much a suppressed cell changed.
+So the figures of a quarter are computed once, when an answer first releases it, and kept
+(with the keys of the records counted in them); from then on:
+
+4. **Frozen figures.** A released quarter's cells, total and suppressed count never change.
+   Editing or deleting a record counted in it changes nothing released (a record moved in time
+   still counts once, where it was counted); a quarter released later counts only records
+   never counted before.
+5. **Late records.** A record that reaches a released quarter afterwards (entered back-dated,
+   or edited into it from an open quarter) is in no cell: it is counted only in that quarter's
+   ``late`` figure, a count over the whole municipality like the margin (rule 2), so it is
+   never placed. Deleting a late record lowers that count by one; no cell moves.
+
+A difference of two answers is then a difference of late counts only (municipality-wide, like
+the margin), never a cell figure. Quarters with no records are frozen too (as empty): they are
+released up to the watermark ``Releases.through``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +63,14 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from geo.crs import require_work_crs
 from geo.errors import ValidationFailed
 from geo.grid import cell_ids, cell_indices, check_cell_size
+from geo.hotspots import inside_area
 from geo.periods import LOCAL_TZ
-from geo.privacy import DEFAULT_RULES, CategoryRule
+from geo.privacy import DEFAULT_RULES, SENSITIVE_EVENT_CATEGORY, CategoryRule, sensitive_mask
 
 FIXED_CELL_M = 1000.0
 API_ENTRY_PREFIX = "Inlagd av "  # the server's source of records entered through the API
@@ -53,6 +79,11 @@ NOTE_SV = ("Känsliga kategorier redovisas för hela kvartal ({first} – {last}
            "{cell} m-rutor med minst {k} poster, samma för alla användare oavsett valt "
            "tidsfönster, område och kategori.")
 OPEN_NOTE_SV = "Kvartal som inte är slut redovisas inte ännu: {quarters}."
+LATE_NOTE_SV = ("{n} poster har registrerats i efterhand i redan redovisade kvartal: de räknas "
+                "bara här, inte i rutorna, och kvartalens siffror ändras inte.")
+KEY_COLUMN = "key"  # a record's key in the released figures: "unsafe_places:18", "events:5"
+CELL_COLUMNS = ["category", "quarter", "cell", "count", "cell_m", "k"]
+TOTAL_COLUMNS = ["category", "quarter", "total", "suppressed"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +92,8 @@ class DisclosureTable:
 
     ``cells``: shown cells, columns category, quarter, cell, count, cell_m, k.
     ``totals``: per category and released quarter with records: total and suppressed (records in
-    suppressed cells; 0 for never-mapped categories, whose records are all in ``total``).
+    suppressed cells; 0 for never-mapped categories, whose records are all in ``total``), and
+    from ``released_table`` also late (rule 5: records counted in no cell, not in ``total``).
     ``released_through``: the last quarter that is released (the one before ``as_of``'s).
     """
 
@@ -90,6 +122,29 @@ def entered_by_viewers(sources: pd.Series, *, trusted_accounts: Collection[str])
                     | (text.str.startswith(API_IMPORT_PREFIX)
                        & text.str.endswith(f" av {name}"))).to_numpy()
     return api.to_numpy() & ~trusted
+
+
+def sensitive_records(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,
+                      boundary: BaseGeometry | None, trusted_accounts: Collection[str]
+                      ) -> gpd.GeoDataFrame:
+    """Every sensitive record of both layers (indexed by id) inside the study area
+    ``boundary``, whatever a request's window, category or source: category, time,
+    entered_by_viewer and key (``KEY_COLUMN``), the rows ``fixed_table`` counts."""
+    places = unsafe[sensitive_mask("unsafe_places", unsafe)] if len(unsafe) else unsafe
+    evs = events[sensitive_mask("events", events)] if len(events) else events
+    sources = places["source"] if "source" in places else pd.Series([None] * len(places))
+    records = gpd.GeoDataFrame({
+        "category": list(places["category"]) + [SENSITIVE_EVENT_CATEGORY] * len(evs),
+        "time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
+                           pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
+        "entered_by_viewer": np.concatenate([
+            entered_by_viewers(sources.reset_index(drop=True),
+                               trusted_accounts=trusted_accounts),
+            np.zeros(len(evs), dtype=bool)]),
+        KEY_COLUMN: [f"unsafe_places:{i}" for i in places.index]
+        + [f"events:{i}" for i in evs.index]},
+        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
+    return inside_area(records, boundary)[0]  # outside: not counted, not said
 
 
 def quarter_of(times: pd.Series) -> pd.PeriodIndex:
@@ -198,7 +253,8 @@ def release(table: DisclosureTable, *, start: object, end: object,
     """What an answer for the window [start, end) shows of ``table``: sums of released figures
     over the whole quarters the window touches, for ``categories`` (default all).
 
-    Returns total, suppressed_records, never_mapped_records, cells (cell, category, count,
+    Returns total, suppressed_records, never_mapped_records, late_records (rule 5), cells
+    (cell, category, count,
     cell_m, k, quarters: count per released quarter) and window (first/last day, quarters,
     widened, unreleased quarters) with a Swedish note.
     """
@@ -235,8 +291,12 @@ def release(table: DisclosureTable, *, start: object, end: object,
                           cell=f"{rule.cell_m:g}", k=rule.k)
     if unreleased:
         note += " " + OPEN_NOTE_SV.format(quarters=", ".join(str(q) for q in unreleased))
+    late = int(totals["late"].sum()) if "late" in totals else 0
+    if late:
+        note += " " + LATE_NOTE_SV.format(n=late)
     return {
         "total": int(totals["total"].sum()),
+        "late_records": late,
         "suppressed_records": int(totals["suppressed"].sum()),
         "never_mapped_records": int(totals["total"].to_numpy()[never].sum()),
         "cells": out_cells,
@@ -245,3 +305,94 @@ def release(table: DisclosureTable, *, start: object, end: object,
                    "unreleased_quarters": [str(q) for q in unreleased],
                    "widened": bool(widened), "note": note},
     }
+
+
+@dataclass(frozen=True)
+class Releases:
+    """The figures of every quarter released so far, as they were at release (rule 4): every
+    quarter up to ``through`` (None: none yet), the shown ``cells`` and the ``totals`` (columns
+    as ``DisclosureTable``'s, without late) and the keys of the records ``counted`` in them."""
+
+    through: pd.Period | None
+    cells: pd.DataFrame
+    totals: pd.DataFrame
+    counted: frozenset[str]
+
+    @classmethod
+    def none(cls) -> Releases:
+        return cls(through=None, cells=pd.DataFrame({c: [] for c in CELL_COLUMNS}),
+                   totals=pd.DataFrame({c: [] for c in TOTAL_COLUMNS}), counted=frozenset())
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "through": None if self.through is None else str(self.through),
+            "cells": self.cells[CELL_COLUMNS].to_dict("records"),
+            "totals": self.totals[TOTAL_COLUMNS].to_dict("records"),
+            "counted": sorted(self.counted)}, ensure_ascii=False, default=_plain)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Releases:
+        """What ``to_json`` wrote; ``Releases.none()`` for None."""
+        if text is None:
+            return cls.none()
+        data = json.loads(text)
+        cells = pd.DataFrame(data["cells"], columns=CELL_COLUMNS)
+        totals = pd.DataFrame(data["totals"], columns=TOTAL_COLUMNS)
+        return cls(through=None if data["through"] is None else pd.Period(data["through"],
+                                                                          freq="Q"),
+                   cells=cells.astype({"count": np.int64, "k": np.int64, "cell_m": float}),
+                   totals=totals.astype({"total": np.int64, "suppressed": np.int64}),
+                   counted=frozenset(data["counted"]))
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else str(value)
+
+
+def _quarters(labels: pd.Series) -> pd.PeriodIndex:
+    return pd.PeriodIndex(labels.astype(str), freq="Q")
+
+
+def released_table(records: gpd.GeoDataFrame, releases: Releases, *,
+                   rules: dict[str, CategoryRule] | None = None, as_of: object | None = None,
+                   time_column: str = "time") -> tuple[DisclosureTable, Releases]:
+    """The table an answer picks from, and ``releases`` extended by the quarters that have
+    ended since (keep it: the next call must get it back; it is ``releases`` itself when
+    nothing ended). ``records`` as ``sensitive_records`` gives them (with ``KEY_COLUMN``).
+
+    Newly ended quarters are computed by ``fixed_table`` from the records counted in no
+    released quarter; released quarters keep their figures (rule 4); records dated in a released
+    quarter and counted nowhere are its late records (rule 5)."""
+    rules = DEFAULT_RULES if rules is None else rules
+    through = _quarter_now(as_of) - 1
+    keys = records[KEY_COLUMN].astype(str) if len(records) else pd.Series([], dtype=str)
+    fresh = records[~keys.isin(releases.counted).to_numpy()] if len(records) else records
+    dated = quarter_of(fresh[time_column]) if len(fresh) else pd.PeriodIndex([], freq="Q")
+    if releases.through is None or releases.through < through:
+        new = np.asarray(dated <= through, dtype=bool)
+        if releases.through is not None:
+            new &= np.asarray(dated > releases.through, dtype=bool)
+        table = fixed_table(fresh[new], rules=rules, as_of=as_of)
+        keys_new = fresh[new][KEY_COLUMN].astype(str) if len(fresh) else []
+        releases = Releases(
+            through=through,
+            cells=pd.concat([c for c in (releases.cells, table.cells) if len(c)]
+                            or [releases.cells], ignore_index=True)[CELL_COLUMNS],
+            totals=pd.concat([t for t in (releases.totals, table.totals) if len(t)]
+                             or [releases.totals], ignore_index=True)[TOTAL_COLUMNS],
+            counted=releases.counted | frozenset(keys_new))
+        fresh, dated = fresh[~new], dated[~new]
+    assert releases.through is not None
+    shown = min(through, releases.through)
+    cells = releases.cells[np.asarray(_quarters(releases.cells["quarter"]) <= shown)]
+    totals = releases.totals[np.asarray(_quarters(releases.totals["quarter"]) <= shown)]
+    late_rows = np.asarray(dated <= shown) if len(fresh) else np.zeros(0, dtype=bool)
+    late = pd.DataFrame({"category": fresh[late_rows]["category"].astype(str).to_numpy()
+                         if len(fresh) else [],
+                         "quarter": dated[late_rows].astype(str) if len(fresh) else []})
+    late_n = late.groupby(["category", "quarter"]).size().rename("late")
+    merged = totals.set_index(["category", "quarter"]).join(late_n, how="outer")
+    merged = merged.fillna(0).astype(np.int64).reset_index().sort_values(
+        ["category", "quarter"], ignore_index=True)
+    return DisclosureTable(cells=cells.reset_index(drop=True), totals=merged, rules=rules,
+                           released_through=through), releases

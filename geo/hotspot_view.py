@@ -18,7 +18,7 @@ from geo.crs import to_web
 from geo.errors import ValidationFailed
 from geo.geojson import json_value
 from geo.grid import DEFAULT_CELL_M, cell_polygons
-from geo.disclosure import entered_by_viewers, fixed_table, release
+from geo.disclosure import DisclosureTable, fixed_table, release, sensitive_records
 from geo.hotspots import (
     HotspotOptions, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
     in_window, inside_area, kernel_density, placed_only, study_area,
@@ -27,7 +27,7 @@ from geo.layers import UNSAFE_CATEGORIES
 from geo.periods import LOCAL_TZ, Granularity
 from geo.vocabulary import EVENTS_GROUP, HOTSPOT_GROUP_SV, PROVENANCE_SV, TREND_SV
 from geo.privacy import (
-    SENSITIVE_EVENT_CATEGORY, CategoryRule, scrub_frame, sensitive_mask, without_sensitive,
+    CategoryRule, scrub_frame, without_sensitive,
 )
 
 LAYER_CHOICES = ("both", "unsafe_places", "events")
@@ -69,15 +69,16 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
                  extent: tuple[float, float, float, float] | None = None,
                  sensitive_rules: dict[str, CategoryRule] | None = None,
                  with_density: bool = False, boundary: BaseGeometry | None = None,
-                 trusted_accounts: Collection[str] = (), as_of: object | None = None
-                 ) -> dict[str, Any]:
+                 trusted_accounts: Collection[str] = (), as_of: object | None = None,
+                 released: DisclosureTable | None = None) -> dict[str, Any]:
     """Everything the page and the API show for the filters, for ``viewer`` (see module doc).
 
     ``boundary`` (EPSG:3006, the union of the municipality boundaries) is the study area:
     records outside it are left out everywhere and counted. Viewers who do not see sensitive
     records get them only from the fixed table of ``geo.disclosure`` (whole quarters up to
     ``as_of``, fixed cells), where records entered through the API by accounts other than
-    ``trusted_accounts`` never lift a cell over k."""
+    ``trusted_accounts`` never lift a cell over k; ``released`` is that table with its
+    released quarters frozen (``geo.disclosure.released_table``; computed afresh without)."""
     if layer not in LAYER_CHOICES:
         raise ValidationFailed(f"layer: {layer!r} is not one of {', '.join(LAYER_CHOICES)}")
     bad = [c for c in categories or [] if c not in UNSAFE_CATEGORIES]
@@ -107,7 +108,8 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
         evs = without_sensitive("events", evs)
         sensitive_summary = _sensitive_release(
             unsafe, events, start=lo, end=hi, categories=categories, boundary=boundary,
-            rules=sensitive_rules, trusted_accounts=trusted_accounts, as_of=as_of)
+            rules=sensitive_rules, trusted_accounts=trusted_accounts, as_of=as_of,
+            released=released)
     # The study area: records outside the municipality change nothing, they are counted.
     places, outside_places = inside_area(places, boundary)
     evs, outside_events = inside_area(evs, boundary)
@@ -223,24 +225,17 @@ def _sensitive_release(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *,  #
                        start: object,
                        end: object, categories: list[str] | None,
                        boundary: BaseGeometry | None, rules: dict[str, CategoryRule] | None,
-                       trusted_accounts: Collection[str], as_of: object | None
-                       ) -> dict[str, Any]:
+                       trusted_accounts: Collection[str], as_of: object | None,
+                       released: DisclosureTable | None = None) -> dict[str, Any]:
     """The released figures of the sensitive records of both layers (all of them in the study
-    area, whatever the request's window, category, source or layer) for the window's quarters."""
-    places = unsafe[sensitive_mask("unsafe_places", unsafe)] if len(unsafe) else unsafe
-    evs = events[sensitive_mask("events", events)] if len(events) else events
-    sources = places["source"] if "source" in places else pd.Series([None] * len(places))
-    records = gpd.GeoDataFrame({
-        "category": list(places["category"]) + [SENSITIVE_EVENT_CATEGORY] * len(evs),
-        "time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
-                           pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
-        "entered_by_viewer": np.concatenate([
-            entered_by_viewers(sources.reset_index(drop=True),
-                               trusted_accounts=trusted_accounts),
-            np.zeros(len(evs), dtype=bool)])},
-        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
-    records, _ = inside_area(records, boundary)  # outside: not counted, not said
-    table = fixed_table(records, rules=rules, as_of=as_of)
+    area, whatever the request's window, category, source or layer) for the window's quarters:
+    from ``released`` (``geo.disclosure.released_table``, frozen quarters) when given, else
+    computed afresh from the records."""
+    if released is None:
+        records = sensitive_records(unsafe, events, boundary=boundary,
+                                    trusted_accounts=trusted_accounts)
+        released = fixed_table(records, rules=rules, as_of=as_of)
+    table = released
     out = release(table, start=start, end=end, categories=categories or None)
     out["cells"] = [dict(c, category_sv=HOTSPOT_GROUP_SV.get(c["category"], c["category"]),
                          geometry=geom)

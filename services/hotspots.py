@@ -5,25 +5,36 @@ only; other viewers get them as cells of at least k records or not at all (``geo
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from geo import hotspot_view as view_geo
+from geo.disclosure import DisclosureTable, Releases, released_table, sensitive_records
 from geo.errors import ValidationFailed
 from geo.hotspots import inside_area
 from geo.periods import LOCAL_TZ
+from geo.privacy import DEFAULT_RULES, CategoryRule
 from services.access import Viewer, sees_sensitive
 from store import Store
 from store.accounts import list_users
+from store.faults import fault_message
+from store.meta import read_meta, write_meta
+
+log = logging.getLogger(__name__)
 
 MAX_WINDOW_DAYS = 3660
 # The layers the page is drawn from: a write to any of them makes a cached page stale.
 PAGE_LAYERS = ("unsafe_places", "events", "boundaries")
+RELEASES_KEY = "disclosure/released"  # + a digest of the rules: the frozen quarters (meta)
 
 
 def municipality(store: Store) -> BaseGeometry | None:
@@ -69,12 +80,59 @@ def trusted_accounts(store: Store) -> frozenset[str]:
     return frozenset(u.name for u in list_users(store) if sees_sensitive(u.role))
 
 
+def _releases_key(rules: dict[str, CategoryRule] | None) -> str:
+    """The meta key of the released figures made under ``rules`` (other rules, other figures)."""
+    chosen = DEFAULT_RULES if rules is None else rules
+    text = json.dumps({c: [r.cell_m, r.k, r.never_mapped] for c, r in sorted(chosen.items())})
+    return f"{RELEASES_KEY}/{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def released_figures(store: Store, *, rules: dict[str, CategoryRule] | None = None,
+                     as_of: object | None = None) -> DisclosureTable:
+    """The released figures of sensitive categories (``geo.disclosure``): quarters released
+    before are read back as they were released (kept in the store's meta table), quarters
+    that have ended since are computed and kept, under the writers' lock, so two answers never
+    release one quarter with different figures. A store that cannot be written (read-only,
+    full) releases no new quarter, the kept ones only."""
+    key = _releases_key(rules)
+    boundary = municipality(store)
+    trusted = trusted_accounts(store)
+
+    def records(conn: Connection | None = None) -> Any:
+        return sensitive_records(store.read("unsafe_places", conn=conn),
+                                 store.read("events", conn=conn),
+                                 boundary=boundary, trusted_accounts=trusted)
+
+    kept = Releases.from_json(read_meta(store, key))
+    table, grown = released_table(records(), kept, rules=rules, as_of=as_of)
+    if grown is kept:
+        return table
+    try:
+        with store.transaction() as conn:  # the writers' lock: read what is kept, then add
+            kept = Releases.from_json(read_meta(store, key, conn=conn))
+            table, grown = released_table(records(conn), kept, rules=rules, as_of=as_of)
+            if grown is not kept:
+                write_meta(conn, key, grown.to_json())
+    except (DBAPIError, OSError) as exc:
+        if fault_message(exc) is None:
+            raise
+        log.warning("released figures not kept (%s): no new quarter released", exc)
+        last = pd.Timestamp("1900-01-01") if kept.through is None else \
+            (kept.through + 1).start_time  # as of then: the kept quarters, none after
+        return released_table(records(), kept, rules=rules, as_of=last)[0]
+    return table
+
+
 def hotspots(store: Store, viewer: Viewer, *, start: date, end: date,
              **options: Any) -> dict[str, Any]:
     """The hotspot view for ``viewer`` over the local days ``start`` … ``end`` (both included):
     cells over the municipality only; sensitive figures from the one fixed table, where records
-    entered by accounts that do not see sensitive points never lift a cell over k. ``options``
-    are ``geo.hotspot_view.hotspot_view``'s (period, cell_m, layer, categories, sources …)."""
+    entered by accounts that do not see sensitive points never lift a cell over k, its released
+    quarters frozen (``released_figures``). ``options`` are
+    ``geo.hotspot_view.hotspot_view``'s (period, cell_m, layer, categories, sources …)."""
+    if not viewer.sees_sensitive:
+        options["released"] = released_figures(store, rules=options.get("sensitive_rules"),
+                                                as_of=options.get("as_of"))
     return view_geo.hotspot_view(
         store.read("unsafe_places"), store.read("events"),
         viewer=view_geo.Viewer(sees_sensitive=viewer.sees_sensitive,

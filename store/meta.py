@@ -8,11 +8,14 @@ from store.schema import meta_table
 from store.store import Store
 
 
-def read_meta(store: Store, key: str) -> str | None:
-    """The value stored under ``key``, or None."""
-    with store.engine.connect() as conn:
-        return conn.execute(select(meta_table.c.value)
-                            .where(meta_table.c.key == key)).scalar_one_or_none()
+def read_meta(store: Store, key: str, *, conn: Connection | None = None) -> str | None:
+    """The value stored under ``key``, or None (in the transaction of ``conn`` if given: every
+    connection of a SQLite store begins IMMEDIATE, so a second one would wait for it)."""
+    query = select(meta_table.c.value).where(meta_table.c.key == key)
+    if conn is not None:
+        return conn.execute(query).scalar_one_or_none()
+    with store.engine.connect() as own:
+        return own.execute(query).scalar_one_or_none()
 
 
 def write_meta(conn: Connection, key: str, value: str) -> None:

@@ -20,10 +20,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.disclosure import entered_by_viewers, fixed_table, quarter_of, release
+from geo.disclosure import (
+    Releases, entered_by_viewers, fixed_table, quarter_of, release, released_table,
+    sensitive_records,
+)
 from geo.hotspot_view import Viewer, _sensitive_release, hotspot_view
 from geo.hotspots import MAX_CELL_PERIODS, StudyArea, study_area
 from geo.privacy import DEFAULT_RULES
+from services.hotspots import trusted_accounts
 from store import Store
 from tests.conftest import auth
 
@@ -380,4 +384,136 @@ def test_council_entries_through_the_api_never_lift_a_cell(client, store: Store,
     assert client.post("/api/layers/unsafe_places", json=places(2), headers=police
                        ).status_code == 201
     body = client.get("/api/hotspots?from=2024-05-01&to=2024-05-31", headers=rad).json()
-    assert [c["count"] for c in body["sensitive"]["cells"]] == [9]  # 5 trusted: shown, all 9
+    assert body["sensitive"]["cells"] == []  # 2024Q2 was released: frozen (rule 4) ...
+    assert body["sensitive"]["late_records"] == 2  # ... the police's 2 are late (rule 5)
+    records = sensitive_records(store.read("unsafe_places"), store.read("events"),
+                                boundary=None, trusted_accounts=trusted_accounts(store))
+    table, _ = released_table(records, Releases.none())  # never released: 5 trusted, all 9
+    assert [c["count"] for c in release(table, start="2024-05-01", end="2024-06-01")["cells"]
+            ] == [9]
+
+
+# --- back-dated writes after a quarter's release -------------------------------------------------
+
+def _xy(ix: int, iy: int, i: int = 0) -> list[float]:
+    """WGS84 of a point inside the 1 km cell (ix, iy) of SWEREF 99 TM."""
+    x, y = _cell(ix, iy)
+    point = gpd.GeoSeries([shapely.Point(x + 7 * i, y)], crs="EPSG:3006").to_crs("EPSG:4326")
+    return [round(float(point.x.iloc[0]), 7), round(float(point.y.iloc[0]), 7)]
+
+
+def _posted(cells: list[tuple[int, int]], day: str = "2024-05-10") -> dict:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": _xy(ix, iy, i)},
+         "properties": {"category": "vald_i_nara_relation", "reported_at": f"{day}T12:00:00Z"}}
+        for i, (ix, iy) in enumerate(cells)]}
+
+
+A, B, C = (620, 6930), (621, 6930), (622, 6930)  # 6 shown, 2 primary, 5 complementary
+
+
+def test_back_dated_writes_never_change_a_released_quarter(client, store: Store,
+                                                           tokens: dict[str, str]) -> None:
+    """Once 2024Q2 is released, posting, editing and deleting records dated in it (the council
+    posting, a police role posting, moving and deleting) changes no cell, total or suppressed
+    count of any answer: only the municipality-wide late count moves, by what was entered.
+    Without the freeze the same writes would have revealed cell B (2 records) by difference."""
+    from geo.geojson import frame_from_geojson
+
+    base = frame_from_geojson(_posted([A] * 6 + [B] * 2 + [C] * 5), origin="t", crs="EPSG:4326")
+    ids = store.insert("unsafe_places", base, origin="t", source="Importerad från polisen.csv")
+    rad, police = auth(tokens["rad"]), auth(tokens["planerare"])
+    windows = ["from=2024-04-01&to=2024-06-30", "from=2024-05-01&to=2024-05-31",
+               "from=2024-01-01&to=2024-09-30", "from=2024-06-30&to=2024-07-01"]
+
+    def answers(headers: dict[str, str] | None = rad) -> list[dict]:
+        out = []
+        for query in windows:
+            got = client.get(f"/api/hotspots?{query}&category=vald_i_nara_relation",
+                             headers=headers or {})
+            assert got.status_code == 200, got.text
+            out.append(got.json()["sensitive"])
+        return out
+
+    def figures(answer: dict) -> tuple:
+        return (answer["total"], answer["suppressed_records"],
+                sorted((c["cell"], c["count"]) for c in answer["cells"]))
+
+    first = answers()
+    assert [c["cell"] for c in first[0]["cells"]] == ["1000:620:6930"]  # B and C hidden
+    assert (first[0]["total"], first[0]["suppressed_records"]) == (13, 7)
+    assert all(a["late_records"] == 0 for a in first)
+    steps: list[tuple[str, int]] = []
+
+    def write(what: str, response, late: int) -> None:
+        assert response.status_code in (201, 200, 204), (what, response.text)
+        steps.append((what, late))
+
+    # The council's shift of the complementary cell: 10 records into C, 1 into an empty cell.
+    write("council posts 10 into C", client.post("/api/layers/unsafe_places", headers=rad,
+                                                json=_posted([C] * 10)), 10)
+    write("council posts 1 alone", client.post("/api/layers/unsafe_places", headers=rad,
+                                              json=_posted([(625, 6933)], "2024-06-30")), 11)
+    # A police role lifts B over k, moves a record of A into B, deletes one of A, edits C's day.
+    write("police posts 3 into B", client.post("/api/layers/unsafe_places", headers=police,
+                                              json=_posted([B] * 3, "2024-04-02")), 14)
+    moved = {"type": "Feature", "geometry": {"type": "Point", "coordinates": _xy(*B, 9)},
+             "properties": {"reported_at": "2024-06-01T08:00:00Z"}}
+    write("police moves one of A into B",
+          client.patch(f"/api/layers/unsafe_places/{ids[0]}", headers=police, json=moved), 14)
+    write("police deletes one of A",
+          client.delete(f"/api/layers/unsafe_places/{ids[1]}", headers=police), 14)
+    write("police moves one of C into Q3", client.patch(
+        f"/api/layers/unsafe_places/{ids[-1]}", headers=police,
+        json={"properties": {"reported_at": "2024-08-01T08:00:00Z"}}), 14)
+    (late_id,) = client.post("/api/layers/unsafe_places", headers=police,
+                             json=_posted([B])).json()["ids"]
+    steps.append(("police posts 1 into B", 15))
+    write("police deletes that late one",
+          client.delete(f"/api/layers/unsafe_places/{late_id}", headers=police), 14)
+    after = answers()
+    for before, now in zip(first, after, strict=True):
+        assert figures(now) == figures(before), steps
+    assert [a["late_records"] for a in after[:3]] == [steps[-1][1]] * 3
+    assert after[3]["late_records"] == steps[-1][1]  # the window touches Q2 (and open Q3)
+    assert "i efterhand" in after[0]["window"]["note"]
+
+    # The same writes computed afresh (no freeze) would have moved the cells: the test bites.
+    records = sensitive_records(store.read("unsafe_places"), store.read("events"),
+                                boundary=None, trusted_accounts=trusted_accounts(store))
+    fresh = release(released_table(records, Releases.none())[0], start="2024-04-01",
+                    end="2024-07-01")
+    assert figures(fresh) != figures(first[0])
+    assert dict(figures(fresh)[2]).get("1000:621:6930") == 2 + 3 + 1  # B shown afresh
+
+
+def test_releases_freeze_quarters_as_they_end_and_count_a_record_once() -> None:
+    """The pure rule: Q2 released as of August; then a record of Q2 is moved into Q3, a new one
+    is back-dated into Q2 and Q3 gets records; released as of November, Q2 is unchanged with one
+    late record, Q3 counts its own records but not the moved one (counted in Q2 already)."""
+    def frame(rows: list[tuple[str, tuple[int, int], str]]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {"category": "vald_i_nara_relation", "entered_by_viewer": False,
+             "time": [_day(day) for _, _, day in rows], "key": [k for k, _, _ in rows]},
+            geometry=[shapely.Point(*_cell(*xy)) for _, xy, _ in rows], crs="EPSG:3006")
+
+    q2 = [(f"unsafe_places:{i}", A, "2024-05-10") for i in range(6)]
+    table, kept = released_table(frame(q2), Releases.none(), as_of="2024-08-01")
+    assert kept.through == pd.Period("2024Q2") and len(kept.counted) == 6
+    again, same = released_table(frame(q2), kept, as_of="2024-08-02")
+    assert same is kept and again.cells.equals(table.cells)  # nothing ended: nothing to keep
+    restored = Releases.from_json(kept.to_json())
+    assert restored.counted == kept.counted and restored.through == kept.through
+    assert restored.cells.equals(kept.cells) and restored.totals.equals(kept.totals)
+    later = [("unsafe_places:0", A, "2024-08-10")] + q2[1:] + [
+        ("unsafe_places:99", B, "2024-04-03")] + [
+        (f"events:{i}", C, "2024-09-01") for i in range(5)]
+    table2, kept2 = released_table(frame(later), restored, as_of="2024-11-01")
+    cells = {(r.quarter, r.cell): r.count for r in table2.cells.itertuples()}
+    assert cells == {("2024Q2", "1000:620:6930"): 6, ("2024Q3", "1000:622:6930"): 5}
+    totals = table2.totals.set_index("quarter")
+    assert (totals.loc["2024Q2", "total"], totals.loc["2024Q2", "late"]) == (6, 1)
+    assert (totals.loc["2024Q3", "total"], totals.loc["2024Q3", "late"]) == (5, 0)
+    assert "unsafe_places:99" not in kept2.counted and kept2.through == pd.Period("2024Q3")
+    out = release(table2, start="2024-04-01", end="2024-10-01")
+    assert out["late_records"] == 1 and out["total"] == 11

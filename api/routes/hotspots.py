@@ -110,6 +110,7 @@ class SensitiveSummary(BaseModel):
     total: int
     suppressed_records: int
     never_mapped_records: int
+    late_records: int = 0  # entered in a quarter after its release: in no cell (geo.disclosure)
     cells: list[SensitiveCell]
     window: SensitiveWindow
 
