@@ -30,7 +30,8 @@ UNSAFE_CATEGORIES = (
 )
 # Categories whose records are sensitive: never shown as points outside the police roles.
 SENSITIVE_CATEGORIES = frozenset({"vald_i_nara_relation", "sexualbrott"})
-REPORT_SOURCES = ("trygghetsvandring", "medborgardialog", "medborgare", "kommun", "polisen")
+REPORT_SOURCES = ("trygghetsvandring", "medborgardialog", "medborgare", "kommun", "polisen",
+                  "samverkan")  # samverkan: partner reporters (EST), through Tyck till
 CHECK_KINDS = ("hastighet", "nykterhet", "a_traktor", "allman")
 CANDIDATE_KINDS = ("rastficka", "parkering", "busshallplats", "annan")
 # "street": on a named street or at a crossing; "lan": only the county is known; "several":

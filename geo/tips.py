@@ -7,6 +7,8 @@ Nothing here stores, publishes or notifies: the services layer does that with th
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 
@@ -15,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import require_work_crs
-from geo.errors import ValidationFailed
+from geo.errors import ValidationFailed, collect
+from geo.periods import BANDS
 from geo.privacy import SCRUBBED, scrub_text
+from geo.vocabulary import BAND_SV, UNSAFE_CATEGORY_SV
 
 # What the public and partners may report. Violence in close relationships and sexual offences
 # are never offered: the page sends people to 112 / 114 14 and the support services instead.
@@ -25,10 +29,22 @@ TIP_CATEGORIES = ("belysning", "narkotika", "ungdomar", "skadegorelse", "trafik"
 # The unsafe-places category an approved tip becomes (buskörning and A-traktor tips are traffic).
 UNSAFE_CATEGORY_OF = {"buskorning": "trafik"}
 NEVER_OFFERED = ("vald_i_nara_relation", "sexualbrott")
+TIP_CATEGORY_SV = {**{c: UNSAFE_CATEGORY_SV[c] for c in TIP_CATEGORIES if c in UNSAFE_CATEGORY_SV},
+                   "buskorning": "buskörning eller A-traktor"}
 
 # Moderation: a tip is new until a moderator approves, rejects or merges it.
 TIP_STATES = ("ny", "godkand", "avvisad", "sammanslagen")
 DECISIONS = {"approve": "godkand", "reject": "avvisad", "merge": "sammanslagen"}
+TIP_STATE_SV = {"ny": "mottaget, väntar på granskning", "godkand": "godkänt",
+                "avvisad": "inte godkänt", "sammanslagen": "sammanslaget med en plats som redan "
+                "var rapporterad"}
+
+# Buskörning and A-traktor tips say when it happens (a band of the local day) and whether people
+# gather there; other categories leave both empty.
+TIMES_OF_DAY = BANDS
+GATHERING = ("ja", "nej", "vet_inte")
+GATHERING_SV = {"ja": "ja", "nej": "nej", "vet_inte": "vet inte"}
+NEEDS_TIME_OF_DAY = frozenset({"buskorning"})
 
 DUPLICATE_WITHIN_M = 50.0
 DUPLICATE_DAYS = 90
@@ -75,8 +91,19 @@ def scrub_tip_text(text: str) -> ScrubbedText:
     return ScrubbedText(text=named, found=tuple(found))
 
 
-def check_tip(category: str, description: str) -> None:
-    """Raise ``ValidationFailed`` (Swedish, naming the field) for a tip that may not be filed."""
+def check_tip(category: str, description: str, *, time_of_day: str | None = None,
+              gathering: str | None = None) -> None:
+    """Raise ``ValidationFailed`` (Swedish, naming the field) for a tip that may not be filed:
+    buskörning tips need ``time_of_day`` (one of ``TIMES_OF_DAY``) and ``gathering`` (one of
+    ``GATHERING``); other categories have neither."""
+    problems = tip_problems(category, description, time_of_day=time_of_day, gathering=gathering)
+    if problems:
+        raise ValidationFailed("; ".join(problems), problems)
+
+
+def tip_problems(category: str, description: str, *, time_of_day: str | None = None,
+                 gathering: str | None = None) -> list[str]:
+    """What ``check_tip`` refuses, one Swedish sentence per problem naming its field."""
     problems = []
     if category in NEVER_OFFERED:
         problems.append("fältet 'category': våld i nära relation och sexualbrott tas inte emot "
@@ -88,8 +115,75 @@ def check_tip(category: str, description: str) -> None:
     elif len(description) > MAX_DESCRIPTION_CHARS:
         problems.append(f"fältet 'description': högst {MAX_DESCRIPTION_CHARS} tecken "
                         f"({len(description)} angavs)")
-    if problems:
-        raise ValidationFailed("; ".join(problems), problems)
+    if category in NEEDS_TIME_OF_DAY:
+        if time_of_day not in TIMES_OF_DAY:
+            problems.append("fältet 'time_of_day': välj när det brukar hända, en av "
+                            f"{', '.join(TIMES_OF_DAY)}")
+        if gathering not in GATHERING:
+            problems.append("fältet 'gathering': svara om folk samlas där, en av "
+                            f"{', '.join(GATHERING)}")
+    elif time_of_day is not None or gathering is not None:
+        problems.append("fälten 'time_of_day' och 'gathering' gäller bara buskörning och "
+                        "A-traktorer; lämna dem tomma")
+    return problems
+
+
+def place_description(description: str, *, time_of_day: str | None = None,
+                      gathering: str | None = None) -> str:
+    """The text of the unsafe place an approved tip becomes: its description, and for buskörning
+    when it happens and whether people gather there."""
+    parts = [description.strip()]
+    if time_of_day is not None:
+        parts.append(f"När: {BAND_SV.get(time_of_day, time_of_day)}.")
+    if gathering is not None:
+        parts.append(f"Folk samlas där: {GATHERING_SV.get(gathering, gathering)}.")
+    return " ".join(p for p in parts if p)
+
+
+# The columns of a partner's weekly CSV file (one report a row; semicolon or comma separated).
+CSV_COLUMNS = ("lon", "lat", "category", "description", "time", "time_of_day", "gathering")
+CSV_REQUIRED = ("lon", "lat", "category", "description")
+MAX_CSV_ROWS = 500
+
+
+def read_tip_csv(text: str, *, origin: str) -> list[dict[str, object]]:
+    """The reports of a partner's CSV ``text`` (columns ``CSV_COLUMNS``; ``time`` optional, ISO
+    8601 or a local "2024-10-27 21:30"), all checked: one ``ValidationFailed`` names every bad
+    row and field of ``origin``, and nothing is returned then (all or nothing)."""
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    header = [h.strip().lower() for h in (rows[0].keys() if rows else [])]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    if not rows:
+        raise ValidationFailed(f"{origin}: filen har inga rader; kolumnerna är "
+                               f"{', '.join(CSV_COLUMNS)}")
+    if missing:
+        raise ValidationFailed(f"{origin}: kolumnen {', '.join(missing)} saknas; kolumnerna "
+                               f"är {', '.join(CSV_COLUMNS)}")
+    if len(rows) > MAX_CSV_ROWS:
+        raise ValidationFailed(f"{origin}: högst {MAX_CSV_ROWS} rader per fil ({len(rows)} "
+                               "angavs)")
+    out: list[dict[str, object]] = []
+    problems: list[str] = []
+    for n, raw in enumerate(rows, start=2):  # line 1 is the header
+        row = {str(k).strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        where = f"{origin}, rad {n}"
+        try:
+            lon, lat = float(row["lon"].replace(",", ".")), float(row["lat"].replace(",", "."))
+        except ValueError:
+            problems.append(f"{where}: fälten 'lon' och 'lat' ska vara tal (WGS84 grader)")
+            continue
+        tip = {"lon": lon, "lat": lat, "category": row["category"],
+               "description": row["description"], "time": row.get("time") or None,
+               "time_of_day": row.get("time_of_day") or None,
+               "gathering": row.get("gathering") or None}
+        problems.extend(f"{where}: {p}" for p in tip_problems(
+            str(tip["category"]), str(tip["description"]),
+            time_of_day=row.get("time_of_day") or None, gathering=row.get("gathering") or None))
+        out.append(tip)
+    collect(problems, f"{origin}: {len(problems)} fel; inget sparades")
+    return out
 
 
 def duplicate_candidates(tips: gpd.GeoDataFrame, places: gpd.GeoDataFrame, *,

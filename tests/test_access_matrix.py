@@ -16,8 +16,9 @@ from store import Store
 from tests.conftest import auth
 from trygg.settings import Settings
 
-ROLES = (None, "planerare", "patrullchef", "rad", "admin")
-ALL = frozenset(ROLES) - {None}
+ROLES = (None, "planerare", "patrullchef", "rad", "admin", "rapportor")
+ALL = frozenset(ROLES) - {None, "rapportor"}  # a partner reporter reads no layer (issue 13)
+PARTNERS = frozenset({"rapportor"})
 PATROL = frozenset({"patrullchef", "admin"})
 PLANNERS = frozenset({"planerare", "admin"})
 POLICE = frozenset({"planerare", "patrullchef", "admin"})  # read sensitive and planned records
@@ -96,6 +97,24 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
         {"report_id": 999999}]),
     ("GET", "/folj-med"): (frozenset(ROLES), [{}]),
     ("GET", "/api/folj-med"): (frozenset(ROLES), [{}]),
+    # Tyck till (issue 13): the public form and status for anyone; partners file and see their
+    # own; planerare, patrullchef and admin moderate.
+    ("GET", "/tyck-till"): (frozenset(ROLES), [{}]),
+    ("POST", "/api/tyck-till"): (frozenset(ROLES), [{"json": {}}]),
+    ("GET", "/api/tyck-till/{receipt}"): (frozenset(ROLES), [{"receipt": "AAAA-BBBB-CCCC",
+                                                              "expect": 404}]),
+    ("GET", "/tyck-till/status/{receipt}"): (frozenset(ROLES), [{"receipt": "AAAA-BBBB-CCCC",
+                                                                 "expect": 404}]),
+    ("GET", "/samverkan"): (PARTNERS, [{}]),
+    ("GET", "/api/samverkan/rapporter"): (PARTNERS, [{}]),
+    ("POST", "/api/samverkan/rapporter"): (PARTNERS, [{"json": {}}]),
+    ("POST", "/api/samverkan/rapporter/import"): (PARTNERS, [{"files": {
+        "file": ("tom.csv", b"", "text/csv")}}]),
+    ("GET", "/moderering"): (POLICE, [{}]),
+    ("GET", "/api/moderering"): (POLICE, [{}]),
+    ("GET", "/api/moderering/{tip_id}"): (POLICE, [{"tip_id": 999999, "expect": 404}]),
+    ("POST", "/api/moderering/{tip_id}"): (POLICE, [{"tip_id": 999999, "expect": 404,
+                                                     "json": {"decision": "reject"}}]),
     # OGC API – Features (issue 15): signed in (anonymous only in demo mode), per layer as reads.
     ("GET", "/ogc"): (ALL, [{}]),
     ("GET", "/ogc/conformance"): (ALL, [{}]),
@@ -149,6 +168,7 @@ def test_every_route_for_every_role(matrix_client) -> None:
         for call in calls:
             path = template.format(**{k: v for k, v in call.items()
                                       if k in ("layer", "feature_id", "action_id", "report_id",
+                                               "receipt", "tip_id",
                                                "commitment")})
             if "query" in call:
                 path += "?" + call["query"]

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
                                          "imports, sign-ins) are kept, days.")
     login_attempts_per_minute: int = Field(10, description="Failed sign-ins (login form or "
                                            "Bearer token) allowed per client address per minute.")
+    tips_per_client_per_hour: int = Field(5, ge=1, description="Reports the public "
+                                          "Tyck till form accepts per client address per hour.")
+    tips_per_hour: int = Field(200, ge=1, description="Reports the public Tyck till form "
+                               "accepts per hour from everyone together.")
     max_body_mb: float = Field(5.0, description="Largest request body other than a file upload, "
                                                 "MB (uploads: TRYGG_MAX_UPLOAD_MB).")
     trusted_proxies: str = Field("", description="Comma-separated addresses of reverse proxies "
