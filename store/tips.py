@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 
 from geo.errors import Conflict, NotFound
 from store.schema import audit_table, tips_table
@@ -70,13 +70,17 @@ def list_tips(store: Store, *, states: tuple[str, ...] | None = None,
 
 
 def reporters(store: Store, place_ids: list[int]) -> dict[int, int]:
-    """How many tips became or were merged into each unsafe place of ``place_ids``."""
+    """How many reported each unsafe place of ``place_ids``: the place's own report (a tip that
+    became it, or the record entered otherwise) and every tip merged into it."""
     if not place_ids:
         return {}
-    query = (select(tips_table.c.place_id, func.count()).where(
+    became = func.sum(case((tips_table.c.state == "godkand", 1), else_=0))
+    query = (select(tips_table.c.place_id, func.count(), became).where(
         tips_table.c.place_id.in_(place_ids)).group_by(tips_table.c.place_id))
     with store.engine.connect() as conn:
-        return {int(p): int(n) for p, n in conn.execute(query).all()}
+        linked = {int(p): (int(n), int(a or 0)) for p, n, a in conn.execute(query).all()}
+    return {p: linked[p][0] + (0 if linked[p][1] else 1) if p in linked else 1
+            for p in place_ids}
 
 
 def decide_tip(store: Store, tip_id: int, *, expected_state: str, values: dict[str, Any],
