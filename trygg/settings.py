@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     max_import_mb: float = Field(100.0, description="Largest file `trygg import` reads, MB.")
     audit_retention_days: float = Field(730.0, gt=0, description="How long audit rows (writes, "
                                          "imports, sign-ins) are kept, days.")
+    ping_retention_days: float | None = Field(None, gt=0, description="Patrols whose last GPS "
+                                              "ping is older than this many days may be reduced "
+                                              "to the pings the zone coverage figures need "
+                                              "(`trygg patrols reduce`); empty: kept whole.")
     login_attempts_per_minute: int = Field(10, description="Failed sign-ins (login form or "
                                            "Bearer token) allowed per client address per minute.")
     tips_per_client_per_hour: int = Field(5, ge=1, description="Reports the public "
