@@ -1,5 +1,5 @@
-""""Följ med i hur det går" in Chromium: the admin keeps a report and presses "Publicera" on the
-register page; an anonymous visitor on a phone (390 px) then sees the commitments, the targets
+""""Följ med i hur det går" in Chromium: the admin sets a target in the form, keeps a report and
+presses "Publicera" on the register page; an anonymous visitor on a phone (390 px) then sees the commitments, the targets
 and a map of the published places, with nothing scrolling sideways and no script errors (the
 page runs under the app's CSP: no inline scripts)."""
 
@@ -18,6 +18,12 @@ pytestmark = pytest.mark.browser
 def test_admin_publishes_and_the_public_reads_it_on_a_phone(browser: Browser,
                                                              live_demo: LiveServer) -> None:
     page, log = phone_page(browser, live_demo, "admin")
+    page.goto(live_demo.url + "/kartor/mal", wait_until="load")  # a target through the form
+    form = page.locator("form.targets-form[data-commitment=vald_kunskap]")
+    form.locator("input[name=indicator]").last.fill("activities:utbildning")
+    form.locator("input[name=value]").last.fill("1")
+    form.locator("button[type=submit]").click()
+    form.locator(".message", has_text="Sparat: 1 mål.").wait_for()
     page.goto(live_demo.url + "/kartor/lofte", wait_until="load")
     page.fill("#report-form input[name=from]", "2024-10-01")
     page.fill("#report-form input[name=to]", "2024-12-31")
@@ -41,6 +47,8 @@ def test_admin_publishes_and_the_public_reads_it_on_a_phone(browser: Browser,
     assert "2024-10-01 – 2024-12-31" in public.locator(".fm-lead").inner_text()
     assert public.locator("#fm-date").inner_text().startswith("Uppgifterna kommer från rapporten")
     assert public.locator(".fm-commitment").count() == 8
+    set_by_admin = public.locator("#lofte-vald_kunskap .fm-target").inner_text()
+    assert set_by_admin.startswith("inte uppnått Utbildningar: 0 (mål minst 1 under perioden)")
     badges = {b.strip() for b in public.locator(".fm-target .fm-badge").all_inner_texts()}
     assert badges == {"uppnått", "inte uppnått", "okänt"}
     public.wait_for_function("() => document.getElementById('fm-map').dataset.ready")
