@@ -49,8 +49,9 @@ import pandas as pd
 import shapely
 
 from geo.coverage_figures import (
-    BandFigures, BaselineFigures, DosageFigures, PatrolCoverage, TeamFigures, WeekFigures,
-    ZoneCoverage, ZoneShares, pct, round_or_none, zone_figures, zones_with_figures,
+    BandFigures, BaselineFigures, CoverageTotals, DosageFigures, PatrolCoverage, TeamFigures,
+    WeekFigures, ZoneCoverage, ZoneShares, ZoneTotals, pct, round_or_none, zone_figures,
+    zones_with_figures,
 )
 from geo.coverage_options import (
     DEFAULT_CELL_M, DEFAULT_MAX_PING_GAP_MIN, DEFAULT_REACH_M, DEFAULT_VISIT_GAP_MIN,
@@ -70,10 +71,10 @@ from geo.zone_grid import zone_edges, zone_grid
 __all__ = [
     "DEFAULT_CELL_M", "DEFAULT_MAX_PING_GAP_MIN", "DEFAULT_REACH_M", "DEFAULT_VISIT_GAP_MIN",
     "KOPER_MAX_GAP_H", "KOPER_VISIT_MIN", "BandFigures", "BaselineFigures", "CoverageEngine",
-    "CoverageKeywords", "CoverageOptions", "DosageFigures", "PatrolCoverage", "TeamFigures",
-    "TrackVertices", "WeekFigures", "ZoneCoverage", "default_period", "latest_time",
-    "ordered_vertices", "patrol_coverage", "patrol_coverage_vertices", "presence_heat",
-    "road_network", "track_vertices", "tracks_in_period", "vertices_from_arrays",
+    "CoverageKeywords", "CoverageOptions", "CoverageTotals", "DosageFigures", "PatrolCoverage",
+    "TeamFigures", "TrackVertices", "WeekFigures", "ZoneCoverage", "ZoneTotals", "default_period",
+    "latest_time", "ordered_vertices", "patrol_coverage", "patrol_coverage_vertices",
+    "presence_heat", "road_network", "track_vertices", "tracks_in_period", "vertices_from_arrays",
     "zones_with_figures",
 ]
 
@@ -134,12 +135,11 @@ class CoverageEngine:
         """All figures of ``period`` per zone, with the change against ``baseline`` if given."""
         now = self._in(period)
         v, opt = self.vertices, self.options
-        used = tracks_with(v.track, now.masks.points)
-        timed = tracks_with(v.track, now.masks.points & np.isfinite(v.t))
+        used, without_times = self._tracks(now)
         result = PatrolCoverage(
             period_from=period.first.isoformat(), period_to=period.last.isoformat(),
             days=period.days, reach_m=float(opt.reach_m), visit_gap_min=float(opt.visit_gap_min),
-            tracks_in_period=int(used.sum()), tracks_without_times=int((used & ~timed).sum()),
+            tracks_in_period=used, tracks_without_times=without_times,
             unreadable_times=int(v.unreadable_times),
             max_ping_gap_min=float(opt.max_ping_gap_min))
         for k, (zone_id, row) in enumerate(self.zones.iterrows()):  # a handful of zones
@@ -152,6 +152,29 @@ class CoverageEngine:
                 figures.baseline = self._baseline(k, baseline, figures)
             result.zones.append(figures)
         return result
+
+    def totals(self, period: Period) -> CoverageTotals:
+        """Presence minutes and street coverage per zone in ``period``, the same numbers as
+        ``coverage`` gives, without the figures by band, week, team and dosage (street
+        coverage in all is one band-free pass: a fraction of the cost)."""
+        now = self._in(period)
+        zones = []
+        for k, (zone_id, row) in enumerate(self.zones.iterrows()):
+            s = self._stays(k, now)
+            shares = self._shares(k, now, by_band=False)
+            zones.append(ZoneTotals(
+                zone_id=int(zone_id), name=str(row.get("name") or f"zon {zone_id}"),
+                minutes=round(float((s.b - s.a).sum() / 60.0), 2),
+                coverage_pct=round(shares.total_pct, 2), coverage_basis=shares.basis))
+        return CoverageTotals(reach_m=float(self.options.reach_m),
+                              tracks_without_times=self._tracks(now)[1], zones=zones)
+
+    def _tracks(self, p: _InPeriod) -> tuple[int, int]:
+        """How many tracks have a vertex in the period, and how many of those have no time."""
+        v = self.vertices
+        used = tracks_with(v.track, p.masks.points)
+        timed = tracks_with(v.track, p.masks.points & np.isfinite(v.t))
+        return int(used.sum()), int((used & ~timed).sum())
 
     def zone_minutes(self, period: Period) -> dict[int, float]:
         """Presence minutes per zone id in ``period`` (no street coverage: cheap)."""

@@ -114,6 +114,27 @@ class PatrolCoverage:
     max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN
 
 
+@dataclass(frozen=True)
+class ZoneTotals:
+    """A zone's totals of a period (what the follow-up report shows): presence minutes and
+    street coverage, as in ``ZoneCoverage``."""
+
+    zone_id: int
+    name: str
+    minutes: float
+    coverage_pct: float
+    coverage_basis: str
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    """``PatrolCoverage`` cut to the totals per zone, without bands, weeks, teams or dosage."""
+
+    reach_m: float
+    tracks_without_times: int
+    zones: list[ZoneTotals]
+
+
 
 def pct(part: float, whole: float) -> float | None:
     return None if whole <= 0 else 100.0 * part / whole

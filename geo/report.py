@@ -125,9 +125,11 @@ def previous_period(start: object, end: object) -> tuple[pd.Timestamp, pd.Timest
 
 
 def _count(gdf: gpd.GeoDataFrame, column: str, lo: pd.Timestamp, hi: pd.Timestamp) -> int:
+    """How many records ``in_window`` would keep, counted without building the frame."""
     if gdf.empty:
         return 0
-    return len(in_window(gdf, time_column=column, start=lo, end=hi))
+    t = pd.to_datetime(gdf[column], utc=True)
+    return int(((t >= as_utc(lo)) & (t < as_utc(hi))).sum())
 
 
 def _monthly(gdf: gpd.GeoDataFrame, column: str, months: list[str],
@@ -598,8 +600,8 @@ def coverage_indicators(data: ReportData, *, start: object, end: object,
 
     engine = CoverageEngine.from_tracks(  # one build for the period, the one before and months
         patrols, zones, options=CoverageOptions(max_ping_gap_min=max_ping_gap_min))
-    now = engine.coverage(_local_days(lo, hi))
-    old = engine.coverage(_local_days(before[0], before[1]))
+    now = engine.totals(_local_days(lo, hi))  # the totals only: no bands, weeks or teams
+    old = engine.totals(_local_days(before[0], before[1]))
     out["foot_patrol"].append(Indicator(
         "foot_patrol_minutes", "Fotpatrull i de centrala zonerna",
         round(sum(z.minutes for z in now.zones), 1), round(sum(z.minutes for z in old.zones), 1),

@@ -85,16 +85,22 @@ def kept_report(store: Store, report_id: int) -> dict[str, Any]:
     gdf = store.read("follow_up_reports", ids=[report_id])
     if gdf.empty:
         raise NotFound(f"report {report_id} does not exist")
-    row = gdf.iloc[0]
+    return _kept(report_id, gdf.iloc[0])
+
+
+def _kept(report_id: int, row: pd.Series) -> dict[str, Any]:
     figures = scrub_value(row["figures"] or {})
     return {"id": report_id, "figures": figures, "actions": scrub_value(row["actions"] or []),
             "cells": row["cells"] or {}, "made_at": figures.get("made_at", row["created_at"])}
 
 
 def last_report(store: Store) -> dict[str, Any] | None:
-    """The most recently kept report (the last meeting's), or None."""
-    reports = kept_reports(store)
-    return kept_report(store, reports[0]["id"]) if reports else None
+    """The most recently kept report (the last meeting's), or None; one read of the layer."""
+    gdf = store.read("follow_up_reports")
+    if gdf.empty:
+        return None
+    newest = gdf.sort_values("created_at", ascending=False).index[0]
+    return _kept(int(newest), gdf.loc[newest])
 
 
 # --- making a report, and the register's actions ------------------------------------------------
