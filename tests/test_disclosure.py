@@ -517,3 +517,36 @@ def test_releases_freeze_quarters_as_they_end_and_count_a_record_once() -> None:
     assert "unsafe_places:99" not in kept2.counted and kept2.through == pd.Period("2024Q3")
     out = release(table2, start="2024-04-01", end="2024-10-01")
     assert out["late_records"] == 1 and out["total"] == 11
+
+
+def test_a_store_that_cannot_keep_releases_releases_no_new_quarter(
+        client, store: Store, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Releasing a quarter means keeping its figures: when the disk is full as they are written
+    the answer releases no new quarter (its figures stay unreleased, not computed afresh), and
+    the next answer, with room again, releases it."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import services.hotspots
+    from geo.geojson import frame_from_geojson
+
+    store.insert("unsafe_places", frame_from_geojson(_posted([A] * 6), origin="t",
+                                                     crs="EPSG:4326"),
+                 origin="t", source="Importerad från polisen.csv")
+
+    def full(*_args: object, **_kw: object) -> None:
+        raise OperationalError("INSERT INTO meta", {}, sqlite3.OperationalError(
+            "database or disk is full"))
+
+    monkeypatch.setattr(services.hotspots, "write_meta", full)
+    query, rad = "/api/hotspots?from=2024-04-01&to=2024-06-30", auth(tokens["rad"])
+    got = client.get(query, headers=rad)
+    assert got.status_code == 200, got.text
+    window = got.json()["sensitive"]["window"]
+    assert window["released_quarters"] == [] and window["unreleased_quarters"] == ["2024Q2"]
+    assert got.json()["sensitive"]["cells"] == []
+    monkeypatch.undo()
+    again = client.get(query, headers=rad).json()["sensitive"]
+    assert again["window"]["released_quarters"] == ["2024Q2"]
+    assert [c["count"] for c in again["cells"]] == [6]
