@@ -17,9 +17,10 @@ gets ``USAGE`` on its schema and ``SELECT`` on its views, nothing else: the view
 tables with their owner's rights, so a member reads no base table and writes nothing.
 
 Which roles read which layers is the access policy's (``services.access``): the caller hands in
-the plans. They are kept in ``meta`` (key ``role_views``) so that a migration, which may change
-the tables under the views, drops them first and makes them again after (``drop_for_migration``
-and ``restore_after_migration``, run by ``store.migrations.runner``).
+the plans. Each schema keeps its plan in its comment (a first line for people, the plan as JSON
+on the second), so that a migration, which may change the tables under the views, drops them
+first and makes them again after (``drop_for_migration`` and ``restore_after_migration``, run by
+``store.migrations.runner``), whatever a copy of the store did to its tables.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Connection, and_, inspect, text
+from sqlalchemy import Connection, and_, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -39,7 +40,7 @@ import store.store as store_module  # a module, not a name: store.store imports 
 from store.schema import layer_tables
 
 SCHEMA_PREFIX = "trygg_"
-PLAN_KEY = "role_views"  # meta key: the plans the views were last made from (JSON)
+COMMENT_START = "Trygg: skrivskyddade vyer för rollen"  # marks a schema of these views
 
 
 class ViewsNeedPostgis(TryggError, RuntimeError):
@@ -75,6 +76,11 @@ class ViewsMade:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    """A SQL string literal (standard_conforming_strings, PostgreSQL's default since 9.1)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 # geo.privacy scrubs nothing from a text its fast path (``_CANDIDATE``: an "@" or six digits
@@ -151,16 +157,15 @@ def _write_views(conn: Connection, plans: Iterable[RoleViews]) -> dict[str, tupl
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))
         conn.execute(text(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC"))
-        conn.execute(text(f"COMMENT ON SCHEMA {schema} IS "
-                          f"'Trygg: skrivskyddade vyer för rollen {plan.role}'"))
+        comment = f"{COMMENT_START} {plan.role}\n{json.dumps(asdict(plan))}"
+        conn.exec_driver_sql(f"COMMENT ON SCHEMA {schema} IS {_literal(comment)}")
         layers = tuple(layer for layer in plan.layers if layer in LAYERS)
         for layer in layers:
             select_sql = view_select(layer, base_schema=base, hide_sensitive=plan.hide_sensitive,
                                      raw_text=plan.raw_text)
             view = f"{schema}.{_q(layer)}"
-            conn.execute(text(f"CREATE VIEW {view} WITH (security_barrier) AS {select_sql}"))
-            comment = _comment(plan, layer).replace("'", "''")
-            conn.execute(text(f"COMMENT ON VIEW {view} IS '{comment}'"))
+            conn.exec_driver_sql(f"CREATE VIEW {view} WITH (security_barrier) AS {select_sql}")
+            conn.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_literal(_comment(plan, layer))}")
         made[plan.schema] = layers
     return made
 
@@ -177,13 +182,6 @@ def _grant(conn: Connection, plans: Iterable[RoleViews]) -> tuple[str, ...]:
         conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {schema}"))
         granted.append(plan.schema)
     return tuple(granted)
-
-
-def _remember(conn: Connection, plans: Iterable[RoleViews]) -> None:
-    value = json.dumps([asdict(p) for p in plans], ensure_ascii=False)
-    conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": PLAN_KEY})
-    conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"),
-                 {"k": PLAN_KEY, "v": value})
 
 
 def make_views(conn: Connection, plans: Iterable[RoleViews], *, create_roles: bool = False
@@ -204,36 +202,39 @@ def make_views(conn: Connection, plans: Iterable[RoleViews], *, create_roles: bo
                 created.append(name)
     made = _write_views(conn, plans)
     granted = _grant(conn, plans)
-    _remember(conn, plans)
     return ViewsMade(views=made, created_roles=tuple(created), granted_roles=granted,
                      missing_roles=tuple(n for n in names if n not in granted))
 
 
-def remembered_plans(conn: Connection) -> list[RoleViews] | None:
-    """The plans the views were last made from (None: never made in this database)."""
-    if conn.dialect.name != "postgresql" or not inspect(conn).has_table("meta"):
-        return None
-    value = conn.execute(text("SELECT value FROM meta WHERE key = :k"),
-                         {"k": PLAN_KEY}).scalar_one_or_none()
-    if value is None:
-        return None
-    return [RoleViews(role=p["role"], layers=tuple(p["layers"]),
-                      hide_sensitive=bool(p["hide_sensitive"]), raw_text=bool(p["raw_text"]))
-            for p in json.loads(value)]
-
-
-def drop_for_migration(conn: Connection) -> list[RoleViews] | None:
-    """Drop the role schemas (a migration may alter the tables under them); return their plans
-    for ``restore_after_migration``."""
-    plans = remembered_plans(conn)
-    for plan in plans or []:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {_q(plan.schema)} CASCADE"))
+def made_plans(conn: Connection) -> list[RoleViews]:
+    """The plans of the role schemas in this database (read from their comments)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    comments = conn.execute(text(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace "
+        "WHERE starts_with(nspname, :prefix) ORDER BY nspname"),
+        {"prefix": SCHEMA_PREFIX}).scalars()
+    plans = []
+    for comment in comments:
+        if comment and comment.startswith(COMMENT_START) and "\n" in comment:
+            p = json.loads(comment.split("\n", 1)[1])
+            plans.append(RoleViews(role=p["role"], layers=tuple(p["layers"]),
+                                   hide_sensitive=bool(p["hide_sensitive"]),
+                                   raw_text=bool(p["raw_text"])))
     return plans
 
 
-def restore_after_migration(conn: Connection, plans: list[RoleViews] | None) -> None:
+def drop_for_migration(conn: Connection) -> list[RoleViews]:
+    """Drop the role schemas (a migration may alter the tables under them); return their plans
+    for ``restore_after_migration``."""
+    plans = made_plans(conn)
+    for plan in plans:
+        conn.execute(text(f"DROP SCHEMA {_q(plan.schema)} CASCADE"))
+    return plans
+
+
+def restore_after_migration(conn: Connection, plans: list[RoleViews]) -> None:
     """Make the views of ``plans`` again over the migrated tables, with their grants."""
     if plans:
         _write_views(conn, plans)
         _grant(conn, plans)
-        _remember(conn, plans)
