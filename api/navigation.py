@@ -1,9 +1,10 @@
 """The one navigation of every page: the views, each with the action (``services.access``)
 a viewer must be allowed to open it. ``base.html`` shows the links the viewer may use.
 
-A new page joins the navigation with one line in ``VIEWS`` (its path, its Swedish link text
-and the action its route requires with ``api.access.page``); a page whose route is not
-served yet is left out."""
+A new page joins the navigation with one entry in ``VIEWS`` (its path, its Swedish link text,
+the action its route requires with ``api.access.page``, and its title and description for the
+start page); a view whose route is not served yet is left out of the header and shown as
+"kommer snart" on the start page."""
 
 from __future__ import annotations
 
@@ -18,28 +19,48 @@ from services.access import ACTIONS, Viewer, may
 
 @dataclass(frozen=True)
 class View:
-    """A link of the navigation: ``action`` is the one its page requires."""
+    """A view of the app: its link text in the header (``label``), its title and what it
+    shows on the start page, and ``action``, the one its page requires."""
 
     href: str
     label: str
     action: str
+    title: str
+    text: str
+
+    @property
+    def roles_sv(self) -> str:
+        """Who may open it, as the start page says it ("planerare, admin")."""
+        rule = ACTIONS[self.action]
+        return ", ".join(ROLE_SHORT_SV[r] for r in ("rad", "patrullchef", "planerare", "admin")
+                         if r in rule.roles)
 
 
+ROLE_SHORT_SV = {"rad": "råd", "patrullchef": "patrullchef", "planerare": "planerare",
+                 "admin": "admin"}
 VIEWS = (
-    View("/kartor/oversikt", "Översikt", "browse"),
-    View("/kartor/planering", "Planering", "siting.plan"),
-    View("/kartor/tackning", "Täckning", "coverage.patrols"),
-    View("/kartor/otrygga-platser", "Otrygga platser", "hotspots.view"),
-    View("/kartor/lofte", "Löftesregistret", "followup.read"),
+    View("/kartor/oversikt", "Översikt", "browse", "Översiktskarta",
+         "alla lager med ursprung"),
+    View("/kartor/planering", "Planering", "siting.plan", "Planering av trafikkontroller",
+         "riskvägar, förslag på kontrollplatser och veckoplan"),
+    View("/kartor/tackning", "Täckning", "coverage.patrols", "Täckning",
+         "fotpatrullering i centrum och kontroller på riskvägarna"),
+    View("/kartor/otrygga-platser", "Otrygga platser", "hotspots.view",
+         "Otrygga platser över tid",
+         "rapporter och händelser per månad, uppföljning av medborgarlöftet"),
+    View("/kartor/lofte", "Löftesregistret", "followup.read",
+         "Löftesregistret och uppföljningsrapporten",
+         "åtgärder per löfte, rapport till rådet för trygghet och hälsa (HTML/PDF)"),
 )
 for _view in VIEWS:
     ACTIONS[_view.action]  # a typo fails at import, not on a page
 
 
-def _served(request: Request) -> frozenset[str]:
+def served_pages(request: Request) -> frozenset[str]:
+    """The paths the app answers GET on (read once: the routes do not change)."""
     state = request.app.state
     paths: frozenset[str] | None = getattr(state, "nav_paths", None)
-    if paths is None:  # the routes do not change while the app runs
+    if paths is None:
         paths = frozenset(path for method, path in served_routes(request.app) if method == "GET")
         state.nav_paths = paths
     return paths
@@ -49,6 +70,6 @@ def nav_links(request: Request, user: Any) -> list[dict[str, Any]]:
     """The links ``user`` (an account, a ``Viewer`` or None) may open, the current one marked."""
     settings = request.app.state.settings
     viewer = Viewer(getattr(user, "role", None), settings.demo)
-    served = _served(request)
+    served = served_pages(request)
     return [{"href": v.href, "label": v.label, "current": request.url.path == v.href}
             for v in VIEWS if v.href in served and may(viewer, v.action)]

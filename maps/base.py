@@ -1,7 +1,11 @@
-"""Shared pieces of every folium map: local Leaflet assets, base tiles, escaping, legends.
+"""Shared pieces of every folium map: local Leaflet assets, base tiles, escaping, one feature
+layer per kind, and ``render``, which puts folium's map into a template of ``maps/templates``.
 
-Maps load Leaflet from the app's own /static folder, never from a CDN, so a page works offline;
-only the background tiles come from the internet and a map stays usable when they fail.
+folium renders only the map. Panels, legends, charts and forms are Jinja templates
+(``maps/templates``, autoescaped; values are rendered, never compiled), and the page around
+them, header and navigation, is the app's ``api/templates/map_page.html``. Maps load Leaflet
+from the app's own /static folder, never from a CDN, so a page works offline; only the
+background tiles come from the internet and a map stays usable when they fail.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Figure, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from geo.crs import to_web
@@ -127,7 +131,33 @@ class _MetricScale(MacroElement):
         """)
 
 
-class FeatureLayer(MacroElement):
+class _Script(Element):
+    """Script text added to the page as it is: never compiled as a template again."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class Uncompiled(MacroElement):
+    """A macro element whose script text (which may be large: a layer's data) is added to the
+    page as it is. folium's ``MacroElement`` wraps it in ``Element``, which compiles it as a
+    Jinja template once more: most of the time of a map with much data, and the reason text
+    from users must have its braces neutralised."""
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), type(figure)
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Script(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+        return ""
+
+
+class FeatureLayer(Uncompiled):
     """One Leaflet GeoJSON layer for a whole kind of feature, drawn by ``Trygg.featureLayer``
     (/static/trygg.js): the features as one JSON literal, each naming its look in ``styles``
     (property ``s``), with its ``popup``, ``tooltip`` or permanent ``label`` as escaped
@@ -162,10 +192,14 @@ class FeatureLayer(MacroElement):
 
 
 def feature_props(style: str, *, popup_html: str | None = None, tooltip_html: str | None = None,
-                  label_html: str | None = None) -> dict[str, Any]:
-    """The properties of one feature of a ``FeatureLayer``: the key of its style and its popup,
-    tooltip or permanent label markup (already escaped: ``popup_table``, ``esc``)."""
+                  label_html: str | None = None, radius_m: float | None = None
+                  ) -> dict[str, Any]:
+    """The properties of one feature of a ``FeatureLayer``: the key of its style, its popup,
+    tooltip or permanent label markup (already escaped: ``popup_table``, ``esc``) and, for a
+    point drawn as a circle in metres, its own radius."""
     props: dict[str, Any] = {"s": style}
+    if radius_m is not None:
+        props["r"] = round(float(radius_m), 1)
     for key, value in (("popup", popup_html), ("tooltip", tooltip_html), ("label", label_html)):
         if value is not None:
             props[key] = value

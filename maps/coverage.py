@@ -16,7 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 import numpy as np
-from folium.plugins import HeatMap
+from branca.element import Figure
+from jinja2 import Template
 
 from geo.road_check_coverage import performed_checks
 from geo.crs import WORK_CRS, to_web
@@ -24,9 +25,11 @@ from geo.periods import LOCAL_TZ, make_period
 from geo.vocabulary import (
     BAND_SV, DAYTYPE_SV, MONTH_SHORT_SV, PROVENANCE_LONG_SV, WEEKDAY_SHORT_SV, first_upper,
 )
-from maps.base import FeatureLayer, esc, feature_props, new_map, popup_table, render
+from maps.base import (
+    FeatureLayer, Uncompiled, esc, feature_props, js_literal, new_map, popup_table, render,
+)
 
-HEAT_JS = ("leaflet-heat.js", "/static/vendor/leaflet-heat/leaflet-heat.js")
+HEAT_JS = "/static/vendor/leaflet-heat/leaflet-heat.js"
 # Zones: the share of the weekly minute target met (lower bound in %, colour, label). Only a zone
 # that meets its target is green.
 TARGET_CLASSES = [(100.0, "#1a9850", "Målet nått (minst 100 %)"),
@@ -299,6 +302,29 @@ def _legend(radius_m: float, notes: list[str]) -> dict[str, Any]:
          "items": road_items + other}]}
 
 
+class HeatLayer(Uncompiled, folium.map.Layer):
+    """Leaflet.heat (served by the app) over ``points`` (lat, lon, weight 0..1), off at first,
+    its data added to the page without folium compiling it as a template."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.heatLayer({{ this.data }},
+                {radius: 14, blur: 12, minOpacity: 0.3});
+        {% endmacro %}
+        """)
+
+    def __init__(self, points: np.ndarray, *, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=False)
+        self._name = "HeatLayer"
+        self.data = js_literal(np.asarray(points, dtype=float).tolist())
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), type(figure)
+        figure.header.add_child(folium.JavascriptLink(HEAT_JS), name="leaflet-heat.js")
+        return super().render(**kwargs)
+
+
 def _zone_style(colour: str, dashed: bool) -> dict[str, Any]:
     return {"color": "#1a1a1a", "weight": 3 if dashed else 2, "fillColor": colour,
             "fillOpacity": 0.55, "dashArray": "7 5" if dashed else None,
@@ -409,11 +435,8 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
     if heat is not None and len(heat):
         pts = gpd.GeoSeries(gpd.points_from_xy(heat["x"], heat["y"]), crs=WORK_CRS).to_crs(4326)
         weights = (heat["minutes"] / heat["minutes"].max()).round(4).to_numpy()
-        data = np.column_stack([pts.y.round(6), pts.x.round(6), weights]).tolist()
-        layer = HeatMap(data, name="Närvaro (värmekarta)", radius=14, blur=12, min_opacity=0.3,
-                        show=False)
-        layer.default_js = [HEAT_JS]
-        layer.add_to(m)
+        HeatLayer(np.column_stack([pts.y.round(6), pts.x.round(6), weights]),
+                  name="Närvaro (värmekarta)").add_to(m)
 
     # Risk roads, coloured by the share of their length within the radius of a check.
     road_fig = {r["road_id"]: r for r in checks_report["roads"]}

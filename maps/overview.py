@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.crs import to_web
 from geo.layers import UNPLACED_PRECISIONS
 from geo.periods import LOCAL_TZ
 from geo.vocabulary import PROVENANCE_LONG_SV
 from maps.base import (
-    esc, escaped_geojson, legend, new_map, popup, popup_table, render, tooltip,
+    FeatureLayer, esc, escaped_geojson, feature_props, legend, new_map, popup_table, render,
 )
 
 # Points less certain than this are counted in the legend, not drawn (they would cover the map).
@@ -90,20 +92,18 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str])
                          "verkligt vägnät. Importera OSM eller NVDB för riktiga vägar.")
 
     if "unsafe_places" in layers and len(layers["unsafe_places"]):
-        target = group("unsafe_places")
         places = to_web(layers["unsafe_places"])
-        for _, row in places.iterrows():
-            point = row.geometry.representative_point()
-            folium.CircleMarker(
-                (point.y, point.x), radius=7, color=COLOURS["unsafe_places"], fill=True,
-                fill_opacity=0.7,
-            ).add_child(popup(popup_table([
-                ("Kategori", row["category"]), ("Beskrivning", row["description"]),
-                ("Källa", row["report_source"]),
-                ("Rapporterad", _date(row["reported_at"])),
-                ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
-                ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"])),
-            ]), max_width=320)).add_to(target)
+        props = [feature_props("place", popup_html=popup_table([
+            ("Kategori", row["category"]), ("Beskrivning", row["description"]),
+            ("Källa", row["report_source"]),
+            ("Rapporterad", _date(row["reported_at"])),
+            ("Status", "åtgärdad" if row["status"] == "atgardad" else "öppen"),
+            ("Ursprung", PROVENANCE_LONG_SV.get(row["provenance"], row["provenance"])),
+        ])) for _, row in places.drop(columns="geometry").iterrows()]
+        colour = COLOURS["unsafe_places"]
+        FeatureLayer(shapely.point_on_surface(places.geometry.values), props, {"place": {
+            "radius": 7, "color": colour, "fill": True, "fillColor": colour,
+            "fillOpacity": 0.7, "weight": 3}}).add_to(group("unsafe_places"))
 
     if "traffic_checks" in layers and len(layers["traffic_checks"]):
         checks = layers["traffic_checks"]
@@ -143,12 +143,19 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str])
     return render(m, "overview.html", legend=legend("Lager och ursprung", items, notes))
 
 
+def _circles(colour: str, fill_opacity: float) -> dict[str, dict[str, object]]:
+    """The style of uncertainty circles (their radius in metres is each feature's)."""
+    return {"circle": {"color": colour, "weight": 1, "fill": True, "fillColor": colour,
+                       "fillOpacity": fill_opacity, "radius_m": 25.0}}
+
+
 def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None:
     """One uncertainty circle per place named by events, listing its latest events."""
     if events.empty:
         return
     web = to_web(events)
     web = web.assign(_x=web.geometry.x.round(6), _y=web.geometry.y.round(6))
+    points, props = [], []
     for (_x, _y, place), group_rows in web.groupby(["_x", "_y", "place"], sort=False):
         latest = group_rows.sort_values("time", ascending=False)
         radius = max(float(latest["precision_m"].max(skipna=True) or 0.0), 25.0)
@@ -156,22 +163,23 @@ def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None
                 ("Lägesosäkerhet", _metres(radius))]
         rows += [(_date(r["time"], with_time=True) or "", f"{r['type']}: {r['summary']}")
                  for _, r in latest.head(8).iterrows()]
-        folium.Circle((_y, _x), radius=radius, color=COLOURS["events"], weight=1, fill=True,
-                      fill_opacity=0.08,
-                      ).add_child(tooltip(f"{esc(place)}: {len(latest)} händelser")).add_child(
-            popup(popup_table(rows), max_width=360)).add_to(target)
+        points.append((_x, _y))
+        props.append(feature_props("circle", popup_html=popup_table(rows), radius_m=radius,
+                                   tooltip_html=f"{esc(place)}: {len(latest)} händelser"))
+    xy = np.asarray(points, dtype=float)
+    FeatureLayer(shapely.points(xy[:, 0], xy[:, 1]), props, _circles(COLOURS["events"], 0.08),
+                 popup_width=360).add_to(target)
 
 
 def _uncertain_points(target: folium.FeatureGroup, gdf: gpd.GeoDataFrame, colour: str,
                       rows) -> None:
     """Points as circles whose radius is their location uncertainty (at least 25 m)."""
     web = to_web(gdf)
-    for _, row in web.iterrows():
-        radius = row.get("precision_m")
-        radius = 25.0 if radius is None or pd.isna(radius) else max(float(radius), 25.0)
-        folium.Circle((row.geometry.y, row.geometry.x), radius=radius, color=colour, weight=1,
-                      fill=True, fill_opacity=0.1,
-                      ).add_child(popup(popup_table(rows(row)), max_width=320)).add_to(target)
+    radii = web["precision_m"].astype(float).fillna(25.0).clip(lower=25.0) if (
+        "precision_m" in web) else pd.Series(25.0, index=web.index)
+    props = [feature_props("circle", popup_html=popup_table(rows(row)), radius_m=float(radius))
+             for radius, (_, row) in zip(radii, web.iterrows(), strict=True)]
+    FeatureLayer(web.geometry.values, props, _circles(colour, 0.1)).add_to(target)
 
 
 def _date(value, *, with_time: bool = False) -> str | None:

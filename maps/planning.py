@@ -35,6 +35,7 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
     items: list[tuple[str, str]] = []
     notes = ["Förslag: blå ringar visar täckningsradien. Grön: planerad kontroll."]
     schematic = bool(len(roads) and roads["schematic"].fillna(False).any())
+    bounds: list[tuple[float, float]] | None = None
     if len(roads):
         edges = weight_classes(roads["risk_weight"].to_numpy(dtype=float))
         cls = np.minimum(np.searchsorted(edges, roads["risk_weight"].to_numpy(dtype=float)),
@@ -62,7 +63,8 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
             notes.append("Vägarna är schematiska (raka linjer genom orter), inte verkligt "
                          "vägnät.")
         minx, miny, maxx, maxy = to_web(roads).total_bounds
-        m.fit_bounds([(miny, minx), (maxy, maxx)], padding_bottom_right=(360, 20))
+        bounds = [(miny, minx), (maxy, maxx)]
+        m.fit_bounds(bounds)
     if len(candidates):
         group = folium.FeatureGroup(name="Möjliga kontrollplatser").add_to(m)
         shown = candidates.assign(typ=[CANDIDATE_KIND_SV.get(k, k) for k in candidates["kind"]])
@@ -77,7 +79,8 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
     items.append(("#31a354", "Planerad kontroll"))
     items.append(("#6a3d9a", "Veckoplanens kontroller"))
     config = {"map": m.get_name(), "categories": list(RISK_CATEGORIES),
-              "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic}
+              "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic,
+              "bounds": bounds}
     return render(m, "planning.html", schematic=schematic, config=json_island(config),
                   legend=legend("Planering av trafikkontroller", items, notes),
                   categories=[(c, first_upper(RISK_CATEGORY_SV[c])) for c in RISK_CATEGORIES],

@@ -4,9 +4,9 @@ tiles failing to load as they do offline: no console errors, no page errors."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
-from tests.browser import open_page
+from tests.browser import PageLog, open_page
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -40,3 +40,81 @@ def test_demo_login_and_overview_map(browser: Browser, live_demo: LiveServer) ->
     assert page.locator("path.leaflet-interactive").count() > 20
     assert log.errors == [] and log.dialogs == []
     page.close()
+
+
+# The views each role finds in the header (api/navigation.py), demo mode; None: not signed in.
+NAV = {
+    None: ["Översikt", "Planering", "Otrygga platser", "Löftesregistret"],
+    "rad": ["Översikt", "Otrygga platser", "Löftesregistret"],
+    "planerare": ["Översikt", "Planering", "Otrygga platser", "Löftesregistret"],
+    "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret"],
+}
+# The share of the map's area (a 20 px grid) where the map itself is under the pointer.
+_MAP_HITS = """() => {
+  const r = document.querySelector(".leaflet-container").getBoundingClientRect();
+  let all = 0, map = 0;
+  for (let x = r.left + 10; x < r.right; x += 20) for (let y = r.top + 10; y < r.bottom; y += 20) {
+    all++;
+    const e = document.elementFromPoint(x, y);
+    if (e && e.closest(".leaflet-container") && !e.closest(".leaflet-control, .trygg-box")) map++;
+  }
+  return map / all;
+}"""
+
+
+def _sign_in(page: Page, server: LiveServer, role: str | None) -> None:
+    page.goto(server.url + "/", wait_until="load")
+    if role:
+        page.click(f"text=Logga in som demo-{role}")
+        page.wait_for_url(server.url + "/")
+
+
+def test_one_navigation_with_the_views_each_role_may_open(browser: Browser,
+                                                          live_demo: LiveServer) -> None:
+    page, log = open_page(browser, live_demo, "/")
+    for role, expected in NAV.items():
+        page.context.clear_cookies()
+        _sign_in(page, live_demo, role)
+        links = page.locator("header.top nav a")
+        assert links.all_inner_texts() == expected, role
+        for href in [links.nth(i).get_attribute("href") for i in range(links.count())]:
+            if href != "/kartor/tackning":  # opened in tests/test_coverage_browser.py
+                assert page.request.get(live_demo.url + str(href)).ok, (role, href)
+        if role:
+            assert page.locator("header.top button", has_text="Logga ut").is_visible()
+    # Every page has the same header, the current view marked: a map page, a page, an error.
+    for path in ("/kartor/oversikt", "/kartor/lofte", "/no-such-page"):
+        page.goto(live_demo.url + path, wait_until="load")
+        assert page.locator("header.top nav a").all_inner_texts() == NAV["patrullchef"], path
+        current = page.locator("header.top nav a[aria-current=page]")
+        assert current.count() == (0 if path == "/no-such-page" else 1), path
+        assert "demo-patrullchef" in page.locator("header.top .who").inner_text()
+    assert log.dialogs == []
+    page.close()
+
+
+@pytest.mark.parametrize("size", [{"width": 1400, "height": 900}, {"width": 390, "height": 844}])
+def test_map_pages_leave_the_map_to_the_map(browser: Browser, live_demo: LiveServer,
+                                            size: dict[str, int]) -> None:
+    phone = size["width"] < 700
+    context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    log = PageLog(page, live_demo.url)
+    _sign_in(page, live_demo, "planerare")
+    for path in ("/kartor/oversikt", "/kartor/planering"):
+        page.goto(live_demo.url + path, wait_until="load")
+        page.wait_for_selector(".leaflet-container path.leaflet-interactive")
+        header = page.locator("header.top").bounding_box()
+        box = page.locator(".leaflet-container").bounding_box()
+        assert header and box
+        assert header["height"] <= (90 if phone else 60), (path, header)
+        assert box["width"] * box["height"] >= 0.6 * size["width"] * size["height"], (path, box)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= size["width"]
+        # Panels and legend are boxes that close (on a phone they start closed).
+        opened = page.eval_on_selector_all("details.trygg-box", "els => els.map(e => e.open)")
+        assert opened and all(o is not phone for o in opened), (path, opened)
+        page.eval_on_selector_all("details.trygg-box", "els => els.forEach(e => e.open = false)")
+        assert page.evaluate(_MAP_HITS) >= 0.8, path
+    assert log.errors == [] and log.dialogs == []
+    context.close()

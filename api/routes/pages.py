@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.access import page, viewer_of
 from api.deps import SESSION_COOKIE, get_settings, get_store, page_user
+from api.navigation import VIEWS, served_pages
 from api.rendering import map_page, templates
-from api.routing import served_routes
 from api.security import secure_cookies
 from geo.layers import LAYERS
 from geo.vocabulary import PROVENANCE_SV
@@ -31,23 +31,6 @@ from trygg.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
-# The role views; each becomes a link once its page exists.
-VIEWS = [
-    ("/kartor/oversikt", "Översiktskarta", "alla lager med ursprung", "alla"),
-    ("/kartor/planering", "Planering av trafikkontroller",
-     "riskvägar, förslag på kontrollplatser och veckoplan", "planerare, admin"),
-    ("/kartor/tackning", "Täckning", "fotpatrullering i centrum och kontroller på "
-     "riskvägarna", "patrullchef, admin"),
-    ("/kartor/otrygga-platser", "Otrygga platser över tid",
-     "rapporter och händelser per månad, uppföljning av medborgarlöftet",
-     "råd, patrullchef, planerare, admin"),
-    ("/kartor/lofte", "Löftesregistret och uppföljningsrapporten",
-     "åtgärder per löfte, rapport till rådet för trygghet och hälsa (HTML/PDF)",
-     "råd, patrullchef, planerare, admin"),
-]
-
-
-
 def _context(request: Request, user: User | None, **extra) -> dict:
     return {"request": request, "user": user, "role_sv": ROLE_SV, **extra}
 
@@ -56,9 +39,9 @@ def _context(request: Request, user: User | None, **extra) -> dict:
 def start_page(request: Request, settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> HTMLResponse:
     user = page_user(request, settings, store)
-    paths = {path for method, path in served_routes(request.app) if method == "GET"}
-    views = [{"href": href, "title": title, "text": text, "roles": roles,
-              "available": href in paths} for href, title, text, roles in VIEWS]
+    paths = served_pages(request)
+    views = [{"href": v.href, "title": v.title, "text": v.text, "roles": v.roles_sv,
+              "available": v.href in paths} for v in VIEWS]
     counted = catalogue.layer_counts(store, viewer_of(user, settings))
     layers = [{"title": LAYERS[name].title_sv, "count": f"{c.count:,}".replace(",", "\u00a0"),
                "provenance": ", ".join(PROVENANCE_SV[k] for k in c.provenance) or "–"}

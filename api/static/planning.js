@@ -6,6 +6,11 @@
   const config = JSON.parse(document.getElementById("planning-config").textContent);
   const map = window[config.map];
   const $ = (id) => document.getElementById(id);
+  // The roads fill the map beside the panel on a wide screen, the whole map on a phone.
+  if (config.bounds) {
+    const wide = !window.matchMedia("(max-width: 700px)").matches;
+    map.fitBounds(config.bounds, wide ? {paddingBottomRight: [360, 20]} : {});
+  }
   const suggested = L.layerGroup().addTo(map);
   const planned = L.layerGroup().addTo(map);
   const picked = L.layerGroup().addTo(map);

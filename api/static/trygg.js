@@ -118,7 +118,8 @@
 
   // One Leaflet GeoJSON layer for a whole kind of feature (maps/base.py `FeatureLayer`): each
   // feature names its look in `styles` (properties.s); points are circles in metres when the
-  // style has `radius_m`, else dots; `popup` and `tooltip` are markup escaped on the server,
+  // style has `radius_m` (a feature's own in properties.r), else dots; `popup` and `tooltip`
+  // are markup escaped on the server,
   // `label` a permanent tooltip (the options of `labels`).
   function featureLayer(data, styles, options) {
     const opts = options || {};
@@ -128,7 +129,8 @@
       style: look,
       pointToLayer: (f, latlng) => {
         const s = Object.assign({pane: opts.pane || "overlayPane"}, look(f));
-        return s.radius_m ? L.circle(latlng, Object.assign({radius: s.radius_m}, s))
+        const radius = f.properties.r || s.radius_m;
+        return radius ? L.circle(latlng, Object.assign(s, {radius: radius}))
           : L.circleMarker(latlng, s);
       },
       onEachFeature: (f, layer) => {
