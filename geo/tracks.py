@@ -40,11 +40,13 @@ def iso_texts(seconds: np.ndarray) -> list[str | None]:
     finite = np.isfinite(t)
     micros = np.zeros(len(t), dtype=np.int64)
     micros[finite] = np.round(t[finite] * 1e6).astype(np.int64)
-    stamps = micros.astype("datetime64[us]")
-    whole = micros % 1_000_000 == 0
-    text = np.where(whole, np.datetime_as_string(stamps.astype("datetime64[s]"), unit="s"),
-                    np.datetime_as_string(stamps, unit="us"))
-    out: list[str | None] = np.char.add(text.astype(str), "+00:00").tolist()
+    text = np.datetime_as_string((micros // 1_000_000).astype("datetime64[s]"), unit="s")
+    fraction = np.flatnonzero(micros % 1_000_000 != 0)
+    if len(fraction):
+        text = text.astype(object)
+        text[fraction] = np.datetime_as_string(micros[fraction].astype("datetime64[us]"),
+                                               unit="us")
+    out: list[str | None] = [f"{s}+00:00" for s in text.tolist()]
     for i in np.flatnonzero(~finite).tolist():
         out[i] = None
     return out
