@@ -255,6 +255,71 @@ def _possible_half(radius_cells: float) -> list[int]:
             for dy in range(int(math.floor(radius_cells)) + 2)]
 
 
+_Quad = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Two-point lines."""
+    out: np.ndarray = shapely.linestrings(np.stack([np.c_[x0, y0], np.c_[x1, y1]], axis=1))
+    return out
+
+
+def _capsule_intervals(piece: _Quad, seg: _Quad, r: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per pair of a piece (ax, ay, dx, dy) and a segment (cx, cy, ex, ey), the parameters u in
+    [0, 1] (lo, hi; lo ≥ hi where none) of the points a + u·d within ``r`` of the segment
+    c → c + e: the union of the line's meets with the discs at both ends and with the strip
+    along the segment, one interval (a capsule is convex)."""
+    ax, ay, dx, dy = piece
+    cx, cy, ex, ey = seg
+    a = dx * dx + dy * dy
+    lo = np.full(len(a), np.inf)
+    hi = np.full(len(a), -np.inf)
+    for wx, wy in ((ax - cx, ay - cy), (ax - cx - ex, ay - cy - ey)):  # the discs
+        b = dx * wx + dy * wy
+        disc = b * b - a * (wx * wx + wy * wy - r * r)
+        ok = (disc >= 0) & (a > 0)
+        root = np.sqrt(np.where(ok, disc, 0.0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lo = np.where(ok, np.minimum(lo, (-b - root) / a), lo)
+            hi = np.where(ok, np.maximum(hi, (-b + root) / a), hi)
+    wx, wy = ax - cx, ay - cy
+    length2 = ex * ex + ey * ey
+    s_lo, s_hi = _linear_between(wx * ex + wy * ey, dx * ex + dy * ey, 0.0, length2)
+    c_lo, c_hi = _linear_between(wx * ey - wy * ex, dx * ey - dy * ex, -r * np.sqrt(length2),
+                                 r * np.sqrt(length2))
+    s_lo, s_hi = np.maximum(s_lo, c_lo), np.minimum(s_hi, c_hi)
+    strip = (length2 > 0) & (s_lo <= s_hi)
+    lo = np.where(strip, np.minimum(lo, s_lo), lo)
+    hi = np.where(strip, np.maximum(hi, s_hi), hi)
+    return np.maximum(lo, 0.0), np.minimum(hi, 1.0)
+
+
+def _linear_between(p: np.ndarray, q: np.ndarray, low: float | np.ndarray,
+                    high: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The u (lo, hi) with low ≤ p + u·q ≤ high: everything or nothing where q is 0."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u0, u1 = (low - p) / q, (high - p) / q
+    flat = q == 0
+    inside = (p >= low) & (p <= high)
+    lo = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(u0, u1))
+    hi = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(u0, u1))
+    return lo, hi
+
+
+def _union_length(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, n: int) -> np.ndarray:
+    """Per owner (0 … n − 1), the length of the union of its intervals [lo, hi] within [0, 1]."""
+    keep = hi > lo
+    owner, lo, hi = owner[keep], lo[keep], hi[keep]
+    order = np.lexsort((lo, owner))
+    owner, lo, hi = owner[order], lo[order], hi[order]
+    shift = 2.0 * owner  # owners apart: a running maximum never reaches the next owner's
+    reach = np.maximum.accumulate(hi + shift)
+    before = np.r_[-np.inf, reach[:-1]]
+    gain = np.maximum(hi + shift - np.maximum(lo + shift, before), 0.0)
+    out: np.ndarray = np.bincount(owner, weights=gain, minlength=n)
+    return out
+
+
 class Tiles(NamedTuple):
     """A zone's grid cut into tiles of ``_TILE_CELLS`` × ``_TILE_CELLS`` cells: per tile that
     meets the zone, its part of the zone and that part's area and street length."""
@@ -267,6 +332,8 @@ class Tiles(NamedTuple):
     area: np.ndarray
     street_m: np.ndarray | None
     streets: shapely.Geometry | None  # the streets inside the zone
+    street_pieces: StreetPieces | None = None  # the same, cut at the cell lines
+    edge: np.ndarray | None = None  # per row: the tile is cut by the zone's edge
 
 
 def zone_tiles(grid: Grid, zone: shapely.Geometry, streets: np.ndarray | None) -> Tiles:
@@ -297,7 +364,48 @@ def zone_tiles(grid: Grid, zone: shapely.Geometry, streets: np.ndarray | None) -
         pieces = pieces[(shapely.get_type_id(pieces) == 1) & (shapely.length(pieces) > 0)]
         inside_streets = shapely.multilinestrings(pieces)
         street_m = shapely.length(shapely.intersection(part, inside_streets))
-    return Tiles(meets, index, tx, ty, part, shapely.area(part), street_m, inside_streets)
+        cut = street_pieces(pieces, grid)
+    return Tiles(meets, index, tx, ty, part, shapely.area(part), street_m, inside_streets,
+                 cut if streets is not None else None, edge)
+
+
+class StreetPieces(NamedTuple):
+    """Streets cut at a grid's cell lines: straight pieces, each in one cell."""
+
+    x0: np.ndarray
+    y0: np.ndarray
+    x1: np.ndarray
+    y1: np.ndarray
+    cell: np.ndarray  # the flat cell index of each piece (its midpoint's)
+    length: np.ndarray
+
+
+def street_pieces(lines: np.ndarray, grid: Grid) -> StreetPieces:
+    """The straight segments of ``lines`` (inside the grid) cut where they cross a cell line."""
+    xy, part = shapely.get_coordinates(lines, return_index=True)
+    i = np.flatnonzero(part[1:] == part[:-1])
+    ax, ay = (xy[i, 0] - grid.x0) / grid.cell, (xy[i, 1] - grid.y0) / grid.cell  # in cells
+    bx, by = (xy[i + 1, 0] - grid.x0) / grid.cell, (xy[i + 1, 1] - grid.y0) / grid.cell
+    seg, f = [np.arange(len(i)), np.arange(len(i))], [np.zeros(len(i)), np.ones(len(i))]
+    for a, b in ((ax, bx), (ay, by)):  # the cell lines strictly between the ends
+        lo = np.floor(np.minimum(a, b)) + 1
+        n = np.maximum(np.ceil(np.maximum(a, b)) - lo, 0).astype(np.int64)
+        owner = np.repeat(np.arange(len(i)), n)
+        line = lo[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(n) - n, n)
+        seg.append(owner)
+        f.append((line - a[owner]) / (b[owner] - a[owner]))
+    s_all, f_all = np.concatenate(seg), np.clip(np.concatenate(f), 0.0, 1.0)
+    order = np.lexsort((f_all, s_all))
+    s_all, f_all = s_all[order], f_all[order]
+    k = np.flatnonzero((s_all[1:] == s_all[:-1]) & (f_all[1:] > f_all[:-1]))
+    src, fa, fb = s_all[k], f_all[k], f_all[k + 1]
+    x0, y0 = xy[i, 0], xy[i, 1]
+    dx, dy = xy[i + 1, 0] - x0, xy[i + 1, 1] - y0
+    px0, py0 = x0[src] + fa * dx[src], y0[src] + fa * dy[src]
+    px1, py1 = x0[src] + fb * dx[src], y0[src] + fb * dy[src]
+    ok, cell = grid.cells(0.5 * (px0 + px1), 0.5 * (py0 + py1))
+    px0, py0, px1, py1 = px0[ok], py0[ok], px1[ok], py1[ok]
+    return StreetPieces(px0, py0, px1, py1, cell, np.hypot(px1 - px0, py1 - py0))
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -340,8 +448,8 @@ class ZoneCover:
             np.zeros_like(bits)
         self.possible = _dilate(bits, _possible_half(radius + 0.5))
         self.n_meets = _tile_counts(np.ones(tiles.meets.shape, dtype=bool), tiles)
-        self.streets = tiles.street_m is not None
-        total = tiles.street_m.sum() if tiles.street_m is not None else tiles.area.sum()
+        self.street = tiles.street_pieces if tiles.streets is not None else None
+        total = self.street.length.sum() if self.street is not None else tiles.area.sum()
         self.total = float(total)
 
     def share(self, groups: int) -> float:
@@ -350,6 +458,8 @@ class ZoneCover:
             return 0.0
         sure = (self.sure & groups) != 0
         possible = (self.possible & groups) != 0
+        if self.street is not None:
+            return 100.0 * self._street_covered(sure, possible, groups) / self.total
         n_sure = _tile_counts(sure, self.tiles)
         n_possible = _tile_counts(possible, self.tiles)
         measure = self.tiles.street_m if self.tiles.street_m is not None else self.tiles.area
@@ -360,15 +470,41 @@ class ZoneCover:
             covered += self._measure(np.flatnonzero(partial), ~sure, groups)
         return 100.0 * covered / self.total
 
-    def _measure(self, rows: np.ndarray, open_cells: np.ndarray, groups: int) -> float:
-        """The covered measure in the tiles ``rows`` by the segments of ``groups``, with shapely:
-        the tile's measure less that of its cells not surely covered (``open_cells``), plus what
-        of those cells the buffer covers.
+    def _street_covered(self, sure: np.ndarray, possible: np.ndarray, groups: int) -> float:
+        """The street length covered by the segments of ``groups``: pieces in surely covered
+        cells count whole, pieces in cells out of reach nothing, and the rest exactly: the
+        union of the intervals along each piece within the reach of some segment."""
+        p = self.street
+        assert p is not None
+        on_sure = sure.ravel().take(p.cell)
+        covered = float(p.length[on_sure].sum())
+        open_ = np.flatnonzero(~on_sure & possible.ravel().take(p.cell))
+        if len(open_) == 0:
+            return covered
+        g, t = self.grid, _TILE_CELLS
+        cell = p.cell[open_]
+        rows = np.unique(self.tiles.slot[cell // g.nx // t, cell % g.nx // t])
+        near = self._near_segments(rows[rows >= 0], groups)
+        if near is None:
+            return covered
+        sx0, sy0, sx1, sy1, _ = near
+        px0, py0, px1, py1 = p.x0[open_], p.y0[open_], p.x1[open_], p.y1[open_]
+        r = self.reach_m
+        piece, seg = shapely.STRtree(_segments(sx0, sy0, sx1, sy1)).query(
+            _segments(px0, py0, px1, py1), predicate="dwithin", distance=r)
+        if len(piece) == 0:
+            return covered
+        lo, hi = _capsule_intervals(  # in coordinates from the grid's corner
+            (px0[piece] - g.x0, py0[piece] - g.y0, (px1 - px0)[piece], (py1 - py0)[piece]),
+            (sx0[seg] - g.x0, sy0[seg] - g.y0, (sx1 - sx0)[seg], (sy1 - sy0)[seg]), r)
+        return covered + float(np.dot(_union_length(piece, lo, hi, n=len(open_)), p.length[open_]))
 
-        Only segments that may come within the reach of these tiles are taken (those starting or
-        ending in a tile no more than the reach and two tiles away, and the long ones); they are
-        joined into lines where they follow on, simplified, cut to each tile's box grown by the
-        reach (which keeps every point that can reach the tile), buffered and measured."""
+    def _near_segments(self, rows: np.ndarray, groups: int
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                  np.ndarray] | None:
+        """(x0, y0, x1, y1, group) of the segments of ``groups`` that may come within the reach
+        of the tiles ``rows`` (those starting or ending in a tile no more than the reach and two
+        tiles away, and the long ones), in order along the tracks; None if there are none."""
         c, tiles, r = self.c, self.tiles, self.reach_m
         size = _TILE_CELLS * self.grid.cell
         nty, ntx = tiles.slot.shape
@@ -401,13 +537,29 @@ class ZoneCover:
             ).take(c.cells)
         start = c.members[plain]
         if len(pick) == 0 and len(start) == 0:
-            return 0.0
+            return None
         order = np.argsort(np.r_[start.astype(np.float64), c.key[pick]], kind="stable")
         x0 = np.r_[c.x.take(start), c.x0[pick]][order]
         y0 = np.r_[c.y.take(start), c.y0[pick]][order]
         y1 = np.r_[c.y.take(start + 1), c.y1[pick]][order]
         x1 = _point_line(x0, np.r_[c.x.take(start + 1), c.x1[pick]][order], y0, y1)
         group = np.r_[c.member_group[plain], c.group[pick]][order]
+        return x0, y0, x1, y1, group
+
+    def _measure(self, rows: np.ndarray, open_cells: np.ndarray, groups: int) -> float:
+        """The covered measure in the tiles ``rows`` by the segments of ``groups``, with shapely:
+        the tile's measure less that of its cells not surely covered (``open_cells``), plus what
+        of those cells the buffer covers.
+
+        Only segments that may come within the reach of these tiles are taken (those starting or
+        ending in a tile no more than the reach and two tiles away, and the long ones); they are
+        joined into lines where they follow on, simplified, cut to each tile's box grown by the
+        reach (which keeps every point that can reach the tile), buffered and measured."""
+        near = self._near_segments(rows, groups)
+        if near is None:
+            return 0.0
+        tiles, r = self.tiles, self.reach_m
+        x0, y0, x1, y1, group = near
         # Pieces that follow on (the next starts where this one ends) make one line.
         joined = np.r_[False, (x0[1:] == x1[:-1]) & (y0[1:] == y1[:-1])
                        & (group[1:] == group[:-1])]
@@ -435,8 +587,13 @@ class ZoneCover:
         xy, part = shapely.get_coordinates(parts, return_index=True)
         i = np.flatnonzero(part[1:] == part[:-1])
         owner = tile[part[i]]
-        swept = shapely.buffer(shapely.linestrings(np.stack([xy[i], xy[i + 1]], axis=1)), r,
-                               quad_segs=_QUAD_SEGS)
+        segments = shapely.linestrings(np.stack([xy[i], xy[i + 1]], axis=1))
+        shapely.prepare(open_part)
+        reaches = shapely.dwithin(segments, open_part[owner], r)  # the others sweep none of it
+        segments, owner = segments[reaches], owner[reaches]
+        if len(owner) == 0:
+            return float(base)
+        swept = shapely.buffer(segments, r, quad_segs=_QUAD_SEGS)
         clipped = shapely.intersection(swept, open_part[owner])
         used, slot = np.unique(owner, return_inverse=True)
         order = np.argsort(slot, kind="stable")
@@ -471,4 +628,6 @@ class ZoneCover:
             g.x0 + ix * g.cell, g.y0 + iy * g.cell, g.x0 + (ix + 1) * g.cell,
             g.y0 + (iy + 1) * g.cell)
         cells = shapely.coverage_union_all(table, axis=1)  # boxes that share whole edges
-        return _polygonal(shapely.intersection(cells, self.tiles.part[rows]))
+        edge = self.tiles.edge[rows] if self.tiles.edge is not None else np.ones(len(rows), bool)
+        cells[edge] = shapely.intersection(cells[edge], self.tiles.part[rows[edge]])
+        return _polygonal(cells)  # a tile inside the zone is its own part
