@@ -35,7 +35,6 @@ PUBLIC_KEY = "public_followup"  # meta: the published snapshot (JSON)
 PUBLIC_VIEWER = Viewer(role=None, demo=False)  # the public, outside demo mode
 COORD_DIGITS = 4  # about 10 m: the public map shows where, not the exact spot
 SNAPSHOT_VERSION = 1
-PLACE_STATUS_SV = {"oppen": "öppen", "atgardad": "åtgärdad"}
 
 
 def _day(iso: str, *, end: bool = False) -> str:
@@ -65,18 +64,24 @@ def _target_row(t: dict[str, Any]) -> dict[str, Any]:
                                       "line_sv", "note")}
 
 
-def public_places(places: gpd.GeoDataFrame, *, start: pd.Timestamp, end: pd.Timestamp
-                  ) -> dict[str, Any]:
+def public_places(places: gpd.GeoDataFrame, *, start: pd.Timestamp, end: pd.Timestamp,
+                  kept_at: pd.Timestamp) -> dict[str, Any]:
     """The unsafe places open at some time in [start, end) as the public may see them: a
-    GeoJSON FeatureCollection of points (WGS84, rounded) with category, month and status
-    only. ``places`` is the layer in EPSG:3006."""
+    GeoJSON FeatureCollection of points (WGS84, rounded) with category, month and status at
+    the period's end only. Only places in the store when the report was kept (``kept_at``)
+    count, so the map is the report's. ``places`` is the layer in EPSG:3006."""
     places = fit_frame("unsafe_places", places, PUBLIC_VIEWER)
     if len(places):
         reported = pd.to_datetime(places["reported_at"], utc=True)
         resolved = pd.to_datetime(places["resolved_at"], utc=True)
-        places = places[(reported < end) & (resolved.isna() | (resolved >= start))]
+        created = pd.to_datetime(places["created_at"], utc=True)
+        places = places[(reported < end) & (resolved.isna() | (resolved >= start))
+                        & (created <= kept_at)]
     if places.empty:
         return {"type": "FeatureCollection", "features": []}
+    resolved = pd.to_datetime(places["resolved_at"], utc=True)
+    status = pd.Series("öppen", index=places.index).where(
+        resolved.isna() | (resolved >= end), "åtgärdad")
     points = gpd.GeoSeries(places.geometry.representative_point(), crs=places.crs)
     lonlat = points.to_crs(WEB_CRS).get_coordinates().round(COORD_DIGITS)
     month = (pd.to_datetime(places["reported_at"], utc=True).dt.tz_convert(LOCAL_TZ)
@@ -84,9 +89,9 @@ def public_places(places: gpd.GeoDataFrame, *, start: pd.Timestamp, end: pd.Time
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
          "properties": {"category_sv": UNSAFE_CATEGORY_SV.get(cat, cat), "month": m,
-                        "status_sv": PLACE_STATUS_SV.get(status, status)}}
-        for x, y, cat, m, status in zip(lonlat["x"], lonlat["y"], places["category"], month,
-                                        places["status"].fillna("oppen"), strict=True)]
+                        "status_sv": state}}
+        for x, y, cat, m, state in zip(lonlat["x"], lonlat["y"], places["category"], month,
+                                       status, strict=True)]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -109,6 +114,7 @@ def public_snapshot(kept: dict[str, Any], places: gpd.GeoDataFrame, *,
                         if a.get("commitment") == section["commitment"]],
         })
     made = pd.Timestamp(kept["made_at"])
+    made = made.tz_localize("UTC") if made.tzinfo is None else made
     snapshot = {
         "version": SNAPSHOT_VERSION, "report_id": kept["id"], "title": figures["title"],
         "municipality": municipality,
@@ -118,7 +124,7 @@ def public_snapshot(kept: dict[str, Any], places: gpd.GeoDataFrame, *,
         "made_at": made.isoformat(), "made_day": local_date_text(made),
         "published_at": at.isoformat(), "published_day": local_date_text(at),
         "commitments": commitments,
-        "places": public_places(places, start=start, end=end),
+        "places": public_places(places, start=start, end=end, kept_at=made),
     }
     scrubbed: dict[str, Any] = scrub_value(snapshot)
     return scrubbed
