@@ -1,7 +1,7 @@
 """"Följ med i hur det går" in Chromium: the admin sets a target in the form, keeps a report and
-presses "Publicera" on the register page; an anonymous visitor on a phone (390 px) then sees the commitments, the targets
-and a map of the published places, with nothing scrolling sideways and no script errors (the
-page runs under the app's CSP: no inline scripts)."""
+presses "Publicera" on the register page; an anonymous visitor on a phone (390 px) then sees
+the commitments, the targets and a map of the published places, with nothing scrolling sideways
+and no script errors (the page runs under the app's CSP: no inline scripts)."""
 
 from __future__ import annotations
 
