@@ -38,15 +38,16 @@ def current_user(request: Request, settings: Settings = Depends(get_settings),
         limiter = request.app.state.login_limiter  # wrong tokens count like failed logins
         client = client_address(request)
         if limiter.blocked(client):
-            raise HTTPException(429, "too many failed sign-ins from this address; wait and "
-                                     "try again", headers={"Retry-After":
+            raise HTTPException(429, "för många misslyckade inloggningar från den här adressen; "
+                                     "vänta en stund och försök igen", headers={"Retry-After":
                                                            str(limiter.retry_after(client))})
         scheme, _, token = header.partition(" ")
         user = user_for_token(store, token.strip(), secret=settings.secret) \
             if scheme.lower() == "bearer" else None
         if user is None:
             limiter.failed(client)
-            raise HTTPException(401, "invalid, expired or revoked token",
+            raise HTTPException(401, "ogiltig, utgången eller återkallad token; "
+                                     "be administratören om en ny",
                                 headers={"WWW-Authenticate": "Bearer"})
         return user
     session = request.cookies.get(SESSION_COOKIE, "")

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.errors import error_body, status_code_name
 from geo.errors import ImportRejected
 from geo.geojson import MAX_JSON_DEPTH, JsonDepthScanner
 from trygg.settings import Settings
@@ -92,7 +92,7 @@ class BodyLimitMiddleware:
 
 
 async def _send_error(send: Send, status: int, message: str) -> None:
-    body = json.dumps(error_body(message)).encode()
+    body = json.dumps(error_body(message, code=status_code_name(status))).encode()
     headers: list[Any] = [(b"content-type", b"application/json"),
                           (b"content-length", str(len(body)).encode()),
                           (b"connection", b"close")]

@@ -183,7 +183,8 @@ class SecurityMiddleware:
             raw["cache-control"] = "no-store"
 
     async def _refuse(self, send: Send, nonce: str, detail: str) -> None:
-        body = json.dumps(error_body(REFUSED_SV, [detail]), ensure_ascii=False).encode()
+        body = json.dumps(error_body(REFUSED_SV, [detail], code="cross_site_refused"),
+                          ensure_ascii=False).encode()
         headers = MutableHeaders(raw=[(b"content-type", b"application/json"),
                                       (b"content-length", str(len(body)).encode())])
         self._headers(headers, nonce, signed_in=True)

@@ -1,16 +1,32 @@
 """Error classes of the domain. Each subclasses a built-in so callers can catch broadly.
 
 Messages say what and where: the file, the feature index and the field, and what was received.
+Each class has a stable machine ``code`` (an API answer carries it beside the message, so a client
+never parses the text); a raise may give a more precise one (``code="period_reversed"``).
 """
 
 from __future__ import annotations
+
+import re
 
 
 class TryggError(Exception):
     """Base class of every error the domain raises on purpose."""
 
-    def __init__(self, message: str, details: list[str] | None = None) -> None:
+    code = "error"
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """A subclass that names no ``code`` gets its name in snake case (``NotAllowed`` →
+        ``not_allowed``)."""
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
+
+    def __init__(self, message: str, details: list[str] | None = None, *,
+                 code: str | None = None) -> None:
         self.details = list(details or [])
+        if code is not None:
+            self.code = code
         super().__init__(message)
 
     @property
@@ -21,13 +37,19 @@ class TryggError(Exception):
 class ImportRejected(TryggError, ValueError):
     """A file or a set of features could not be imported; nothing was written."""
 
+    code = "import_rejected"
+
 
 class ValidationFailed(TryggError, ValueError):
     """Values given for a layer's fields break its rules."""
 
+    code = "invalid_input"
+
 
 class UnknownLayer(TryggError, KeyError):
     """A layer name that is not in the data model."""
+
+    code = "unknown_layer"
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
@@ -36,13 +58,19 @@ class UnknownLayer(TryggError, KeyError):
 class NotFound(TryggError, LookupError):
     """A record that does not exist."""
 
+    code = "not_found"
+
 
 class Conflict(TryggError, RuntimeError):
     """A write based on an outdated version of a record."""
 
+    code = "version_conflict"
+
 
 class CrsMismatch(TryggError, ValueError):
     """A GeoDataFrame in the wrong coordinate reference system for the function called."""
+
+    code = "wrong_crs"
 
 
 def collect(problems: list[str], message: str, *, error: type[TryggError] = ValidationFailed,

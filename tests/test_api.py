@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from store import Store
+from store.migrations.runner import head_revision
 from tests.conftest import auth
 from trygg.settings import Settings
 
@@ -26,7 +27,8 @@ def place(category: str, description: str = "x") -> dict:
 
 
 def test_health_and_openapi(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "schema_version": 4}
+    assert client.get("/api/health").json() == {"status": "ok",
+                                               "schema_version": int(head_revision())}
     spec = client.get("/openapi.json").json()
     assert "/api/layers/{layer}" in spec["paths"]
 
@@ -34,7 +36,7 @@ def test_health_and_openapi(client: TestClient) -> None:
 def test_anonymous_needs_login_outside_demo_mode(client: TestClient) -> None:
     response = client.get("/api/layers/risk_roads")
     assert response.status_code == 401
-    assert set(response.json()) == {"error", "details"}
+    assert set(response.json()) == {"error", "code", "details"}
 
 
 def test_create_read_patch_delete(client: TestClient, tokens: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ and API clients keep the one JSON shape. User text in an error page is escaped."
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import auth
@@ -18,9 +19,11 @@ def test_unknown_address_is_a_page_for_a_browser_and_json_for_a_client(
     assert "<b>page</b>" not in page.text  # the path is escaped
     assert "Logga in" in page.text  # the site's own header
     plain = client.get("/no/such/page")
-    assert plain.status_code == 404 and plain.json() == {"error": "Not Found", "details": []}
+    assert plain.status_code == 404 and plain.json() == {
+        "error": "Det finns ingen sida eller resurs på adressen /no/such/page.",
+        "code": "not_found", "details": []}
     fetched = client.get("/no/such/page", headers={"Accept": "application/json"})
-    assert fetched.json()["error"] == "Not Found"
+    assert fetched.json()["code"] == "not_found"
 
 
 def test_a_bad_report_request_from_a_browser_is_a_page(client: TestClient,
@@ -36,3 +39,33 @@ def test_a_bad_report_request_from_a_browser_is_a_page(client: TestClient,
     as_json = client.get("/api/rapport?from=2024-11-30&to=2024-11-01",
                          headers=auth(tokens["rad"]))
     assert as_json.status_code == 422 and "error" in as_json.json()
+
+
+ENGLISH_ERROR_WORDS = ("invalid", "Input should", "is required", "Field required", "Not Found",
+                       "problem(s)", "body.", "query.")
+
+
+@pytest.mark.parametrize(("method", "path", "body", "code"), [
+    ("get", "/api/hotspots?cell_m=abc", None, "invalid_request"),
+    ("post", "/api/siting/suggest", {"k": "många"}, "invalid_request"),
+    ("get", "/api/layers/no_such_layer", None, "unknown_layer"),
+    ("get", "/api/layers/risk_roads/999999", None, "not_found"),
+    ("get", "/api/no/such/route", None, "not_found"),
+])
+def test_api_errors_are_swedish_with_a_stable_code(client: TestClient, tokens: dict[str, str],
+                                                   method: str, path: str, body: dict | None,
+                                                   code: str) -> None:
+    response = client.request(method.upper(), path, json=body,
+                              headers=auth(tokens["planerare"]))
+    answer = response.json()
+    assert response.status_code in (404, 422) and set(answer) == {"error", "code", "details"}
+    assert answer["code"] == code, answer
+    if code == "invalid_request":  # request validation is said in Swedish, naming the field
+        assert not any(word in answer["error"] for word in ENGLISH_ERROR_WORDS), answer
+        assert "fältet k" in answer["error"] or "parametern cell_m" in answer["error"], answer
+
+
+def test_a_wrong_token_is_told_in_swedish(client: TestClient) -> None:
+    response = client.get("/api/layers/patrols", headers=auth("fel-token"))
+    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    assert "token" in response.json()["error"] and "invalid" not in response.json()["error"]

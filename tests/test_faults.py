@@ -76,7 +76,7 @@ def test_full_disk_api_is_503_json(tiny_disk: Path) -> None:
         response = c.post("/api/layers/patrols", content=PATROLS.read_bytes(),
                           headers={**auth(token), "content-type": "application/json"})
     assert response.status_code == 503, response.text
-    assert set(response.json()) == {"error", "details"}
+    assert set(response.json()) == {"error", "code", "details"}
     assert "disk is full" in response.json()["error"]
     store.close()
 
@@ -100,7 +100,7 @@ def test_read_only_store_api_write_is_503(tiny_disk: Path) -> None:
         response = c.post("/api/layers/patrols", content=PATROLS.read_bytes(),
                           headers={**auth(token), "content-type": "application/json"})
     assert response.status_code == 503, response.text
-    assert set(response.json()) == {"error", "details"}
+    assert set(response.json()) == {"error", "code", "details"}
     store.close()
 
 
@@ -140,5 +140,5 @@ def test_unexpected_error_is_json_500(settings: Settings, store: Store) -> None:
     with TestClient(app, raise_server_exceptions=False) as c:
         response = c.get("/boom")
     assert response.status_code == 500
-    assert response.json() == {"error": "internal error; the server log has the details",
-                                "details": []}
+    assert response.json() == {"error": "internt fel i servern; serverns logg har detaljerna",
+                                "code": "internal_error", "details": []}

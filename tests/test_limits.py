@@ -49,7 +49,7 @@ def test_deep_json_body_is_422_not_a_crash(client: TestClient, tokens: dict[str,
                            headers={**auth(tokens["planerare"]),
                                     "content-type": "application/json"})
     assert response.status_code == 422
-    assert set(response.json()) == {"error", "details"}
+    assert set(response.json()) == {"error", "code", "details"}
     assert "64 levels" in response.json()["error"]
     assert time.perf_counter() - started < 5
 
@@ -70,7 +70,7 @@ def test_large_body_is_413(client: TestClient, tokens: dict[str, str], streamed:
     response = client.post(path, content=chunks() if streamed else body,
                            headers={**auth(tokens["planerare"]), "content-type": content_type})
     assert response.status_code == 413, response.text
-    assert set(response.json()) == {"error", "details"}
+    assert set(response.json()) == {"error", "code", "details"}
     assert "TRYGG_MAX_BODY_MB" in response.json()["error"]
 
 

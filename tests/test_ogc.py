@@ -299,7 +299,7 @@ def test_datetime_instants_and_intervals(http, demo_store: Store) -> None:
     for bad in ("igår", "2024-02-01/2024-01-01", "../..", "2024-13-45"):
         answer = client.get("/ogc/collections/events/items", params={"datetime": bad},
                             headers=h)
-        assert answer.status_code == 400 and set(answer.json()) == {"error", "details"}, bad
+        assert answer.status_code == 400 and set(answer.json()) == {"error", "code", "details"}, bad
 
 
 def test_bbox_in_crs84_and_in_sweref(http, demo_store: Store) -> None:

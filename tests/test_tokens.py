@@ -84,7 +84,7 @@ def test_wrong_bearer_tokens_are_limited_with_retry_after(settings: Settings,
     assert codes == [401, 401, 401, 429, 429]
     assert blocked.status_code == 429
     assert 1 <= int(blocked.headers["retry-after"]) <= 60
-    assert set(blocked.json()) == {"error", "details"}
+    assert set(blocked.json()) == {"error", "code", "details"}
 
 
 def test_own_login_does_not_reset_the_count(settings: Settings, store: Store) -> None:

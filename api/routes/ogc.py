@@ -14,8 +14,8 @@ another; records whose stored EPSG:3006 bounding box meets the box's are returne
 filters on the layer's main time field (``TIME_FIELDS``); a time without an offset is Swedish
 local time and a bare date stands for that whole day.
 
-Errors keep the app's one shape, ``{"error": ..., "details": [...]}``; an invalid or unknown
-query parameter is a 400 as OGC API – Features asks (not the app's usual 422).
+Errors keep the app's one shape, ``{"error": ..., "code": ..., "details": [...]}``; an invalid or
+unknown query parameter is a 400 as OGC API – Features asks (not the app's usual 422).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from fastapi.routing import APIRoute
 
 from api.access import refuse, viewer_of
 from api.deps import current_user, get_settings, get_store, role_of
-from api.errors import error_body
+from api.errors import error_body, invalid_request_message, request_problems_sv
 from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
@@ -98,10 +98,9 @@ class OgcRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                           for e in exc.errors()]
-                return JSONResponse(error_body("invalid request: " + "; ".join(details),
-                                               details), status_code=400)
+                details = request_problems_sv(exc.errors())
+                return JSONResponse(error_body(invalid_request_message(details), details,
+                                               code="invalid_request"), status_code=400)
 
         return route
 
