@@ -37,19 +37,13 @@ class TryggError(Exception):
 class ImportRejected(TryggError, ValueError):
     """A file or a set of features could not be imported; nothing was written."""
 
-    code = "import_rejected"
-
 
 class ValidationFailed(TryggError, ValueError):
     """Values given for a layer's fields break its rules."""
 
-    code = "invalid_input"
-
 
 class UnknownLayer(TryggError, KeyError):
     """A layer name that is not in the data model."""
-
-    code = "unknown_layer"
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.message
@@ -58,19 +52,13 @@ class UnknownLayer(TryggError, KeyError):
 class NotFound(TryggError, LookupError):
     """A record that does not exist."""
 
-    code = "not_found"
-
 
 class Conflict(TryggError, RuntimeError):
     """A write based on an outdated version of a record."""
 
-    code = "version_conflict"
-
 
 class CrsMismatch(TryggError, ValueError):
     """A GeoDataFrame in the wrong coordinate reference system for the function called."""
-
-    code = "wrong_crs"
 
 
 def collect(problems: list[str], message: str, *, error: type[TryggError] = ValidationFailed,
