@@ -180,7 +180,7 @@ class Router:
 
     def route(self, x: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
         """Per zone, the sorted indexes of the points that may lie in its grid."""
-        ix, iy = (_router_index(v - v0, self.cell, n)
+        ix, iy = (_router_index(v, v0, self.cell, n)
                   for v, v0, n in ((x, self.x0, self.nx), (y, self.y0, self.ny)))
         iy *= self.nx + 2
         iy += ix
@@ -201,9 +201,10 @@ class Router:
         return out
 
 
-def _router_index(offset: np.ndarray, cell: float, n: int) -> np.ndarray:
-    """The router cell (1 … n, 0 and n + 1 for the border) along one axis, in place."""
-    offset *= 1.0 / cell  # rounding does not matter here: zones are a cell away from the border
-    offset += 1.0
-    np.clip(offset, 0.0, n + 1.0, out=offset)
+def _router_index(v: np.ndarray, v0: float, cell: float, n: int) -> np.ndarray:
+    """The router cell (1 … n, 0 and n + 1 for the border) of each coordinate along one axis."""
+    offset = v * (1.0 / cell)  # rounding does not matter here: zones are a cell from the border
+    offset += 1.0 - v0 / cell
+    np.maximum(offset, 0.0, out=offset)
+    np.minimum(offset, n + 1.0, out=offset)
     return offset.astype(np.intp)
