@@ -8,6 +8,8 @@ with the layers' size: the run times them on the demo and again with 20× the ev
 
 Times are medians of ``REPEAT`` runs through the app in process (Starlette's test client: real
 routing, middleware and rendering, no sockets); a loaded machine inflates all of them alike.
+The run also times ``track_vertices`` of the demo's patrols from the stored numbers against the
+same times as text (the form before migration 0006, parsed on every call).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from geo.tracks import track_vertices
 from services.demo import load_demo
 from store.accounts import add_user
 from store.store import Store
@@ -57,6 +60,22 @@ def timed_get(settings: Settings, path: str, token: str, *, cold: bool) -> float
         return statistics.median(request_s(client, path, headers) for _ in range(REPEAT))
 
 
+def vertices_s(store: Store) -> tuple[float, float]:
+    """Median seconds of ``track_vertices`` of the patrols as stored (numbers) and with the
+    same times as ISO texts (the old path)."""
+    patrols = store.read("patrols")
+    as_text = patrols.assign(times=[None if t is None else list(t) for t in patrols["times"]])
+    out = []
+    for frame in (patrols, as_text):
+        runs = []
+        for _ in range(REPEAT):
+            t0 = time.perf_counter()
+            track_vertices(frame)
+            runs.append(time.perf_counter() - t0)
+        out.append(statistics.median(runs))
+    return out[0], out[1]
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="trygg-bench-"))
     try:
@@ -64,6 +83,7 @@ def main() -> int:
         store = Store.open(db)
         load_demo(store, ROOT / "data")
         token = add_user(store, "bench-admin", "admin", secret=SECRET)
+        from_numbers, from_text = vertices_s(store)
         store.close()
         settings = Settings(db=db, demo=False, secret=SECRET)
         results = {
@@ -95,6 +115,8 @@ def main() -> int:
                                              + ("met" if seconds <= target else "NOT met"))
         failed += target is not None and seconds > target
         print(f"{name:<40} {seconds * 1000:8.0f} ms{verdict}")
+    print(f"track_vertices of the patrols: {from_numbers * 1000:.0f} ms from the stored numbers, "
+          f"{from_text * 1000:.0f} ms from the same times as text (before migration 0006)")
     small = results["/api/layers, cold"]
     big = next(v for k, v in results.items() if k.startswith("/api/layers, cold,"))
     print(f"/api/layers with 20× the events: {big / small:.2f}× the time (counting without "
