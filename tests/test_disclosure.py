@@ -312,10 +312,12 @@ def test_far_records_change_nothing_for_any_role(demo_store: Store, settings) ->
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from store.accounts import ROLES, add_user
+    from services.access import ALL_ROLES  # the roles that read layers and hotspots
+    from store.accounts import add_user
     from tests.conftest import SECRET
 
-    tokens = {role: add_user(demo_store, f"far-{role}", role, secret=SECRET) for role in ROLES}
+    tokens = {role: add_user(demo_store, f"far-{role}", role, secret=SECRET)
+              for role in sorted(ALL_ROLES)}
     app = create_app(settings.model_copy(update={"demo": True}), store=demo_store)
     with TestClient(app) as c:
         before = {role: c.get("/api/hotspots", headers=auth(t)).json()
