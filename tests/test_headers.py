@@ -25,7 +25,7 @@ from tests.test_xss import OPEN_ALL, TRACK_MAPS
 from trygg.settings import Settings
 
 PAGES = ["/", "/logga-in", "/kartor/oversikt", "/kartor/tackning", "/kartor/planering",
-         "/kartor/otrygga-platser", "/kartor/lofte", "/docs",
+         "/kartor/otrygga-platser", "/kartor/lofte", "/docs", "/folj-med",
          "/api/rapport?from=2024-10-01&to=2024-12-31&format=html"]
 
 
@@ -57,7 +57,7 @@ def test_every_route_answers_with_the_security_headers(app_and_token) -> None:
         for method, template in sorted(routes):
             for call in MATRIX[(method, template)][1]:
                 path = template.format(**{k: v for k, v in call.items() if k in (
-                    "layer", "feature_id", "action_id", "report_id")})
+                    "layer", "feature_id", "action_id", "report_id", "commitment")})
                 if "query" in call:
                     path += "?" + call["query"]
                 for headers in (auth(token), {}):
