@@ -158,7 +158,8 @@ def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None
     points, props = [], []
     for (_x, _y, place), group_rows in web.groupby(["_x", "_y", "place"], sort=False):
         latest = group_rows.sort_values("time", ascending=False)
-        radius = max(float(latest["precision_m"].max(skipna=True) or 0.0), 25.0)
+        widest = latest["precision_m"].max(skipna=True)
+        radius = 25.0 if pd.isna(widest) else max(float(widest), 25.0)
         rows = [("Plats (tolkad ur texten)", place), ("Antal händelser", len(latest)),
                 ("Lägesosäkerhet", _metres(radius))]
         rows += [(_date(r["time"], with_time=True) or "", f"{r['type']}: {r['summary']}")
