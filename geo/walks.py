@@ -53,7 +53,7 @@ def locate_walks(v: TrackVertices, grids: list[Grid], *, long_m: float, cover_lo
     # NaN compares False: both ends timed, time not backwards, no longer than a gap.
     timed = same & (t_next >= v.t) & (t_next - v.t <= max_gap_s)
     # Untimed segments (both ends without a time) are drawn too; a sum is NaN if any time is.
-    drawn = timed | (same & np.isnan(v.t) & np.isnan(t_next)) if np.isnan(np.add.reduce(v.t)) \
+    drawn = timed | (same & np.isnan(v.t) & np.isnan(t_next)) if np.isnan(float(v.t.sum())) \
         else timed
     len2 = np.zeros(n)
     if n > 1:
