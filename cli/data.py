@@ -85,15 +85,20 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
               help="excel: Swedish Excel (BOM, ';', decimal comma, Swedish time); "
                    "rfc4180: plain UTF-8 ',' CSV, times in UTC.")
 @click.option("--without-sensitive", is_flag=True, help="Leave out sensitive records.")
+@click.option("--crs", default=None,
+              help="Write .gpkg, .csv or .xlsx in this CRS: EPSG:4326, EPSG:3006 or a local "
+                   "SWEREF 99 zone such as EPSG:3014 (GeoJSON and GPX are always WGS84).")
 @click.pass_context
 @domain_errors
 def export(ctx: click.Context, layer: str, file: Path | None, all_layers: bool,
-           csv_dialect: str, without_sensitive: bool) -> None:
+           csv_dialect: str, without_sensitive: bool, crs: str | None) -> None:
     """Export LAYER to FILE (.geojson, .gpkg, .csv, .xlsx or .gpx), or with --all every layer
     to one FILE (.gpkg or .xlsx)."""
     from services import exports
 
     if all_layers:
+        if crs is not None:
+            raise click.UsageError("--crs exports one layer: trygg export LAYER FILE --crs ...")
         if file is not None:
             raise click.UsageError("with --all give only FILE: trygg export --all ut.gpkg")
         counts = exports.export_all_layers(store_of(ctx), Path(layer),
@@ -107,7 +112,7 @@ def export(ctx: click.Context, layer: str, file: Path | None, all_layers: bool,
         raise click.BadParameter(f"{layer!r} is not one of {', '.join(LAYERS)}",
                                  param_hint="LAYER")
     n = exports.export_layer(store_of(ctx), layer, file, include_sensitive=not without_sensitive,
-                             csv_dialect=csv_dialect)
+                             csv_dialect=csv_dialect, crs=crs)
     click.echo(f"{layer}: skrev {number(n)} objekt till {file}")
 
 

@@ -45,12 +45,13 @@ def _written(write: Callable[[Path], Path], filename: str) -> bytes:
 
 
 def layer_file(store: Store, viewer: Viewer, layer: str, fmt: str, *,
-               csv_dialect: str = "excel") -> bytes:
-    """``layer`` as a ``fmt`` file holding what a read of it answers ``viewer``."""
+               csv_dialect: str = "excel", crs: str | None = None) -> bytes:
+    """``layer`` as a ``fmt`` file holding what a read of it answers ``viewer``; ``crs`` (e.g.
+    "EPSG:3014") writes GeoPackage, CSV and Excel in that system (``write_layer_file``)."""
     spec = layer_spec(layer)
     gdf = fit_frame(layer, store.read(layer), viewer)
     return _written(lambda path: write_layer_file(
-        gdf, spec, path, members={"title": spec.title_sv}, csv_dialect=csv_dialect),
+        gdf, spec, path, members={"title": spec.title_sv}, csv_dialect=csv_dialect, crs=crs),
         f"{layer}.{fmt}")
 
 
@@ -78,13 +79,14 @@ def _frame(store: Store, layer: str, *, include_sensitive: bool) -> gpd.GeoDataF
 
 
 def export_layer(store: Store, layer: str, path: str | Path, *, include_sensitive: bool = True,
-                 csv_dialect: str = "excel") -> int:
+                 csv_dialect: str = "excel", crs: str | None = None) -> int:
     """Write every record of ``layer`` (the operator's export: free text as stored) to ``path``,
-    the format from its suffix; return the number of records."""
+    the format from its suffix, in ``crs`` where the format allows; return the number of
+    records."""
     spec = layer_spec(layer)
     gdf = _frame(store, layer, include_sensitive=include_sensitive)
     write_layer_file(gdf, spec, Path(path), members={"title": spec.title_sv},
-                     csv_dialect=csv_dialect)
+                     csv_dialect=csv_dialect, crs=crs)
     return len(gdf)
 
 

@@ -324,6 +324,34 @@ def test_api_layer_export_in_every_format(api, tmp_path: Path) -> None:
     assert client.get("/api/layers/risk_roads/export?format=csv").status_code == 401
 
 
+def test_export_in_a_local_zone_through_the_cli_and_the_api(api, cli_run, demo_store: Store,
+                                                           tmp_path: Path) -> None:
+    """``--crs`` / ``crs=``: GDAL reads the GeoPackage in SWEREF 99 17 15 with the same places as
+    the store's SWEREF 99 TM; GeoJSON asked for it is refused with a message that says why."""
+    import geopandas as gpd
+
+    path = tmp_path / "zoner_3014.gpkg"
+    done = cli_run("export", "patrol_zones", str(path), "--crs", "EPSG:3014")
+    assert done.exit_code == 0, done.output
+    assert 'ID["EPSG",3014]' in _ogrinfo("-so", str(path), "patrol_zones")  # GDAL reads it
+    local = pyogrio.read_dataframe(path, layer="patrol_zones").set_index("id").sort_index()
+    stored = demo_store.read("patrol_zones").sort_index().to_crs(3014)
+    assert local.crs.to_epsg() == 3014 and len(local) == len(stored) > 0
+    gaps = gpd.GeoSeries(local.geometry.values).hausdorff_distance(
+        gpd.GeoSeries(stored.geometry.values))
+    assert float(gaps.max()) < 0.01  # metres
+    refused = cli_run("export", "patrol_zones", str(tmp_path / "z.geojson"), "--crs", "EPSG:3014")
+    assert refused.exit_code == 1 and "alltid WGS84" in refused.output
+    client, tokens = api
+    csv_3014 = client.get("/api/layers/patrol_zones/export?format=csv&dialect=rfc4180"
+                          "&crs=EPSG:3014", headers=auth(tokens["rad"]))
+    assert csv_3014.status_code == 200
+    assert {"e_3014", "n_3014", "wkt_3014"} <= set(csv_3014.text.splitlines()[0].split(","))
+    bad = client.get("/api/layers/patrol_zones/export?crs=EPSG:3014", headers=auth(tokens["rad"]))
+    assert bad.status_code == 422 and bad.json()["code"] == "import_rejected"
+    assert "alltid WGS84" in bad.json()["error"]
+
+
 # --- OpenAPI: Swagger's Authorize --------------------------------------------------------------
 
 def test_openapi_declares_bearer_and_session_cookie(api) -> None:

@@ -267,11 +267,14 @@ def export_layer(layer: LayerName,
                  dialect: Annotated[CsvDialect, Query(
                      description="CSV: excel (svenska Excel: BOM, semikolon, decimalkomma, svensk "
                                  "tid) eller rfc4180 (UTF-8, komma, UTC)")] = "excel",
+                 crs: Annotated[str | None, Query(
+                     max_length=40, description="gpkg, csv och xlsx i detta koordinatsystem: "
+                     "EPSG:4326, EPSG:3006 eller en lokal SWEREF 99-zon, t.ex. EPSG:3014 "
+                     "(geojson och gpx är alltid WGS84)")] = None,
                  viewer: Viewer = Depends(layer_reader),
                  store: Store = Depends(get_store)) -> Response:
     """The layer as a file, holding what a read of the layer answers the caller."""
-    content = exports.layer_file(store, viewer, layer, fmt,
-                                 csv_dialect=dialect)
+    content = exports.layer_file(store, viewer, layer, fmt, csv_dialect=dialect, crs=crs)
     return download(content, f"{layer}.{fmt}", fmt)
 
 
