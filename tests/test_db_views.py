@@ -34,16 +34,17 @@ def views_store(pg_cluster: pg.Cluster) -> Iterator[tuple[Store, str]]:  # noqa:
     """A new PostGIS store holding visible records and one hidden record of each kind."""
     url = pg_cluster.new_database()
     s = Store.open(url)
-    point = gpd.GeoSeries.from_xy([VIVSTA[0]], [VIVSTA[1]], crs="EPSG:4326")
-    s.insert("unsafe_places", gpd.GeoDataFrame(
-        {"category": ["belysning"], "reported_at": ["2024-06-03T12:00:00Z"],
-         "description": ["mörkt, ring 070-765 43 21"]}, geometry=point))
-    s.insert("traffic_checks", gpd.GeoDataFrame(
-        {"status": ["genomford"], "start": ["2024-05-14T21:00:00+02:00"],
-         "end": ["2024-05-14T23:00:00+02:00"], "kinds": [["nykterhet"]]}, geometry=point))
-    s.insert("events", gpd.GeoDataFrame(
-        {"event_id": [99_000_002], "type": ["Trafikolycka"], "time": ["2024-06-01T02:00:00Z"]},
-        geometry=point))
+    visible = {
+        "unsafe_places": {"category": "belysning", "reported_at": "2024-06-03T12:00:00Z",
+                          "description": "mörkt, ring 070-765 43 21"},
+        "traffic_checks": {"status": "genomford", "start": "2024-05-14T21:00:00+02:00",
+                           "end": "2024-05-14T23:00:00+02:00", "kinds": ["nykterhet"]},
+        "events": {"event_id": 99_000_002, "type": "Trafikolycka",
+                   "time": "2024-06-01T02:00:00Z"},
+    }
+    for layer, record in visible.items():
+        s.insert(layer, gpd.GeoDataFrame([record], geometry=gpd.points_from_xy(
+            [VIVSTA[0]], [VIVSTA[1]]), crs="EPSG:4326"))
     _add_hidden(s)
     yield s, url
     s.close()
