@@ -26,6 +26,7 @@ from trygg.settings import Settings
 
 PAGES = ["/", "/logga-in", "/kartor/oversikt", "/kartor/tackning", "/kartor/planering",
          "/kartor/otrygga-platser", "/kartor/lofte", "/docs", "/folj-med",
+         "/tyck-till", "/moderering",
          "/api/rapport?from=2024-10-01&to=2024-12-31&format=html"]
 
 
@@ -57,7 +58,8 @@ def test_every_route_answers_with_the_security_headers(app_and_token) -> None:
         for method, template in sorted(routes):
             for call in MATRIX[(method, template)][1]:
                 path = template.format(**{k: v for k, v in call.items() if k in (
-                    "layer", "feature_id", "action_id", "report_id", "commitment")})
+                    "layer", "feature_id", "action_id", "report_id", "commitment", "receipt",
+                    "tip_id")})
                 if "query" in call:
                     path += "?" + call["query"]
                 for headers in (auth(token), {}):
