@@ -437,7 +437,10 @@ class ZoneCover:
     """Street coverage of one zone in one period, exact: a tile all of whose zone cells lie
     within the reach of a sampled track point counts whole, a tile none of whose cells can be
     reached counts nothing, and the others are measured with shapely (the buffer of the track
-    pieces near the tile, simplified by ``_SIMPLIFY_M``, cut with the tile's part of the zone)."""
+    pieces near the tile, simplified by ``_SIMPLIFY_M``, cut with the tile's part of the zone).
+    Where streets are given, each street piece (one per cell) in a surely covered cell counts
+    whole and the others not out of reach are measured exactly, without polygons: the union of
+    the intervals along the piece within the reach of some segment."""
 
     def __init__(self, c: CoverSegments, grid: Grid, tiles: Tiles, *, reach_m: float
                  ) -> None:
