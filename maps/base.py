@@ -68,8 +68,9 @@ _TEMPLATE_CHARS = str.maketrans({"{": "&#123;", "}": "&#125;"})
 def esc(value: Any) -> str:
     """Any value as HTML-escaped text ('' for missing), with Jinja's braces neutralised.
 
-    Every user-entered text that reaches a folium map must pass through here (or through
-    ``popup_table``/``escaped_geojson``, which use it)."""
+    Every user-entered text that reaches a map must pass through here (or through
+    ``popup_table``/``escaped_geojson``, which use it): popups, tooltips and labels of a
+    ``FeatureLayer`` are markup, shown by Leaflet as HTML."""
     value = json_value(value)
     if value is None:
         return ""
@@ -101,24 +102,6 @@ def json_island(value: Any) -> str:
     """JSON for a ``<script type="application/json">`` data island (read with JSON.parse):
     nothing in it can close the element or be read as markup or a template."""
     return js_literal(value)
-
-
-class _Bound(MacroElement):
-    """A Leaflet popup or tooltip bound to its parent layer, with its HTML passed as a JSON
-    string literal: never spliced into a template literal as folium's Popup and Tooltip do."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content }}, {{ this.options }});
-        {% endmacro %}
-        """)
-
-    def __init__(self, method: str, content_html: str, options: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "Bound"
-        self.method = method
-        self.content = js_literal(content_html)
-        self.options = js_literal(options)
 
 
 class _MetricScale(MacroElement):
@@ -204,18 +187,6 @@ def feature_props(style: str, *, popup_html: str | None = None, tooltip_html: st
         if value is not None:
             props[key] = value
     return props
-
-
-def popup(content_html: str, *, max_width: int = 320) -> MacroElement:
-    """A popup of ``content_html`` (already escaped markup, e.g. from ``popup_table``) for
-    ``layer.add_child(...)``. Use this, never ``folium.Popup``."""
-    return _Bound("bindPopup", content_html, {"maxWidth": max_width})
-
-
-def tooltip(content_html: str, *, sticky: bool = True) -> MacroElement:
-    """A tooltip of ``content_html`` (already escaped markup, e.g. ``esc(name) + ...``) for
-    ``layer.add_child(...)``. Use this, never ``folium.Tooltip`` or a ``tooltip=`` string."""
-    return _Bound("bindTooltip", content_html, {"sticky": sticky})
 
 
 def popup_table(rows: Iterable[tuple[str, Any]]) -> str:

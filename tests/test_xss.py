@@ -242,7 +242,8 @@ def test_pages_never_contain_the_corpus_unescaped(xss_server: tuple[LiveServer, 
 
 def test_maps_bind_popups_and_tooltips_only_through_the_js_literal_helpers() -> None:
     """folium's Popup and Tooltip splice HTML into JavaScript template literals; maps/ must use
-    maps.base.popup/tooltip (a JSON string literal) or GeoJsonTooltip on escaped_geojson data."""
+    maps.base.FeatureLayer (escaped markup in properties passed through js_literal) or
+    GeoJsonTooltip on escaped_geojson data."""
     from trygg.settings import PROJECT_ROOT
 
     wrong = []
