@@ -43,11 +43,14 @@ def test_demo_login_and_overview_map(browser: Browser, live_demo: LiveServer) ->
 
 
 # The views each role finds in the header (api/navigation.py), demo mode; None: not signed in.
+PUBLIC = ["Tyck till", "Följ med"]  # open to everyone, signed in or not
 NAV = {
-    None: ["Översikt", "Planering", "Otrygga platser", "Löftesregistret"],
-    "rad": ["Översikt", "Otrygga platser", "Löftesregistret"],
-    "planerare": ["Översikt", "Planering", "Otrygga platser", "Löftesregistret"],
-    "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret"],
+    None: ["Översikt", "Planering", "Otrygga platser", "Löftesregistret", *PUBLIC],
+    "rad": ["Översikt", "Otrygga platser", "Löftesregistret", *PUBLIC],
+    "planerare": ["Översikt", "Planering", "Otrygga platser", "Löftesregistret", "Moderering",
+                  *PUBLIC],
+    "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret", "Moderering",
+                    *PUBLIC],
 }
 # The share of the map's area (a 20 px grid) where the map itself is under the pointer.
 _MAP_HITS = """() => {
