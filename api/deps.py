@@ -3,7 +3,9 @@ may do: ``api.access``)."""
 
 from __future__ import annotations
 
-from fastapi import Depends, HTTPException, Request
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
 
 from api.cache import ResponseCache
 from api.ratelimit import client_address
@@ -12,6 +14,9 @@ from store.accounts import User, user_for_session, user_for_token
 from trygg.settings import Settings
 
 SESSION_COOKIE = "trygg_session"
+# A record's id in an address: the store's 64-bit integers (a larger number is a clear 422,
+# not a database overflow).
+RecordId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Objektets id")]
 
 
 def get_settings(request: Request) -> Settings:

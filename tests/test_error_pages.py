@@ -69,3 +69,15 @@ def test_a_wrong_token_is_told_in_swedish(client: TestClient) -> None:
     response = client.get("/api/layers/patrols", headers=auth("fel-token"))
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
     assert "token" in response.json()["error"] and "invalid" not in response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/layers/risk_roads/{n}", "/api/rapporter/{n}",
+                                  "/api/moderering/{n}", "/ogc/collections/risk_roads/items/{n}"])
+def test_an_id_beyond_64_bits_is_a_clear_refusal_not_a_crash(client: TestClient,
+                                                             tokens: dict[str, str],
+                                                             path: str) -> None:
+    response = client.get(path.format(n=10**25), headers=auth(tokens["planerare"]))
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["code"] == "invalid_request"
+    assert client.get(path.format(n=2**63 - 1),
+                      headers=auth(tokens["planerare"])).status_code == 404

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.access import require_user, shown_user, viewer_of
-from api.deps import get_settings, get_store, page_user
+from api.deps import RecordId, get_settings, get_store, page_user
 from api.rendering import templates
 from maps.base import json_island
 from services import publication
@@ -34,7 +34,7 @@ def public_followup(store: Store = Depends(get_store)) -> dict[str, Any]:
 
 @router.post("/api/rapporter/{report_id}/publicera", status_code=201,
              summary="Publicera en sparad rapport på sidan Följ med i hur det går")
-def publish(report_id: int, user: User = Depends(publisher),
+def publish(report_id: RecordId, user: User = Depends(publisher),
             settings: Settings = Depends(get_settings),
             store: Store = Depends(get_store)) -> dict[str, Any]:
     """Freeze kept report ``report_id`` as the public follow-up (scrubbed, without sensitive

@@ -25,7 +25,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.access import LayerName, layer_reader, layer_writer, require
-from api.deps import get_settings, get_store
+from api.deps import RecordId, get_settings, get_store
 from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
     prev_offset, viewer_class,
@@ -280,7 +280,7 @@ def export_layer(layer: LayerName,
 
 @router.get("/{layer}/{feature_id}", summary="Hämta ett objekt",
             responses={200: {"content": {GEOJSON: {}}}})
-def read_feature(layer: LayerName, feature_id: int,
+def read_feature(layer: LayerName, feature_id: RecordId,
                  viewer: Viewer = Depends(layer_reader),
                  store: Store = Depends(get_store)) -> Response:
     gdf = fit_frame(layer, _readable_record(layer, feature_id, viewer.role, store), viewer)
@@ -289,7 +289,7 @@ def read_feature(layer: LayerName, feature_id: int,
 
 @router.patch("/{layer}/{feature_id}", summary="Ändra ett objekt",
               responses={200: {"content": {GEOJSON: {}}}})
-def update_feature(layer: LayerName, feature_id: int,
+def update_feature(layer: LayerName, feature_id: RecordId,
                    body: Annotated[dict[str, Any], Body(
                        description="A GeoJSON Feature with the properties (and optionally the "
                                    "geometry, WGS84) to change; 'version' makes it conditional")],
@@ -366,7 +366,7 @@ def _update_checked(layer: str, feature_id: int, props: dict[str, Any],
 
 
 @router.delete("/{layer}/{feature_id}", summary="Ta bort ett objekt", status_code=204)
-def delete_feature(layer: LayerName, feature_id: int,
+def delete_feature(layer: LayerName, feature_id: RecordId,
                    if_match: Annotated[str | None, Header()] = None,
                    writer: User = Depends(layer_writer),
                    store: Store = Depends(get_store)) -> Response:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from api.access import page, require, require_user
-from api.deps import get_settings, get_store, page_user
+from api.deps import RecordId, get_settings, get_store, page_user
 from api.rendering import templates
 from geo.tips import MAX_DESCRIPTION_CHARS, TIP_CATEGORIES, TIP_CATEGORY_SV, TIP_STATES
 from services import tips as service
@@ -34,7 +34,8 @@ class DecisionBody(BaseModel):
                                     description="Approve: the text edited")
     lon: float | None = Field(None, ge=-180, le=180, description="Approve: the point moved")
     lat: float | None = Field(None, ge=-90, le=90)
-    merge_into: int | None = Field(None, ge=1, description="Merge: the unsafe place's id")
+    merge_into: int | None = Field(None, ge=1, le=2**63 - 1,
+                                   description="Merge: the unsafe place's id")
     note: str | None = Field(None, max_length=500, description="A note to the reporter")
 
 
@@ -56,14 +57,14 @@ def queue(state: Annotated[State, Query()] = "ny",
 
 
 @router.get("/api/moderering/{tip_id}")
-def one_tip(tip_id: int, viewer: Viewer = Depends(require("tips.moderate")),
+def one_tip(tip_id: RecordId, viewer: Viewer = Depends(require("tips.moderate")),
             store: Store = Depends(get_store)) -> dict[str, Any]:
     """One tip as a moderator sees it, with its audit trail (who decided what, when)."""
     return service.moderation_tip(store, viewer, tip_id)
 
 
 @router.post("/api/moderering/{tip_id}")
-def decide(tip_id: int, body: DecisionBody, user: User = Depends(moderator),
+def decide(tip_id: RecordId, body: DecisionBody, user: User = Depends(moderator),
            store: Store = Depends(get_store)) -> dict[str, Any]:
     """Approve (the tip becomes an unsafe place), reject, or merge into an unsafe place."""
     return service.moderate(store, tip_id, service.Decision(**body.model_dump()), actor=user)

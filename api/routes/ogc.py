@@ -38,7 +38,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from api.access import refuse, viewer_of
-from api.deps import current_user, get_settings, get_store, role_of
+from api.deps import RecordId, current_user, get_settings, get_store, role_of
 from api.errors import error_body, invalid_request_message, request_problems_sv
 from api.paging import (
     MAX_LIMIT, entity_tag, next_offset, not_modified, not_modified_response, page_url,
@@ -454,7 +454,7 @@ def _relative(url: str, base: str) -> str:
 
 @router.get("/collections/{layer}/items/{feature_id}", summary="OGC API – Features: ett objekt",
             responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Oförändrat"}})
-def item(layer: LayerPath, feature_id: int, request: Request, f: Format = None,
+def item(layer: LayerPath, feature_id: RecordId, request: Request, f: Format = None,
          crs: Annotated[str | None, Query(description="Svarets koordinatsystem (URI)")] = None,
          user: User | None = Depends(current_user),
          settings: Settings = Depends(get_settings),

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.access import page, require, shown_user
 from api.cache import ResponseCache
-from api.deps import get_cache, get_settings, get_store
+from api.deps import RecordId, get_cache, get_settings, get_store
 from api.rendering import templates
 from geo.errors import NotFound
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
@@ -201,7 +201,7 @@ def add_action(body: ActionIn, writer: Viewer = Depends(register_writer),
 
 @router.patch("/api/lofte/atgarder/{action_id}", summary="Ändra en åtgärd",
               response_model=ActionOut)
-def change_action(action_id: int, body: ActionPatch,
+def change_action(action_id: RecordId, body: ActionPatch,
                   writer: Viewer = Depends(register_writer),
                   store: Store = Depends(get_store)) -> ActionOut:
     """Change status, owner, due date or text; marking it "klar" records when."""
@@ -211,7 +211,7 @@ def change_action(action_id: int, body: ActionPatch,
 
 
 @router.delete("/api/lofte/atgarder/{action_id}", summary="Ta bort en åtgärd", status_code=204)
-def delete_action(action_id: int, _writer: Viewer = Depends(register_writer),
+def delete_action(action_id: RecordId, _writer: Viewer = Depends(register_writer),
                   store: Store = Depends(get_store)) -> Response:
     register.delete_action(store, action_id)
     return Response(status_code=204)
@@ -289,7 +289,7 @@ def kept(_viewer: Viewer = Depends(reader),
 @router.get("/api/rapporter/{report_id}.xlsx", summary="En sparad rapports siffror (Excel)",
             response_class=Response,
             responses={200: {"content": {exports.XLSX: {}}, "description": "En arbetsbok"}})
-def kept_one_xlsx(report_id: int, _viewer: Viewer = Depends(reader),
+def kept_one_xlsx(report_id: RecordId, _viewer: Viewer = Depends(reader),
                   store: Store = Depends(get_store)) -> Response:
     """A kept report's figures as an Excel workbook (as ``/api/rapport.xlsx``)."""
     return Response(exports.kept_report_xlsx(store, report_id), media_type=exports.XLSX,
@@ -298,7 +298,7 @@ def kept_one_xlsx(report_id: int, _viewer: Viewer = Depends(reader),
 
 
 @router.get("/api/rapporter/{report_id}", summary="En sparad rapport", response_model=ReportOut)
-def kept_one(report_id: int, _viewer: Viewer = Depends(reader),
+def kept_one(report_id: RecordId, _viewer: Viewer = Depends(reader),
              store: Store = Depends(get_store)) -> ReportOut:
     figures = service.kept_report(store, report_id)["figures"]
     if not figures:

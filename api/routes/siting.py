@@ -202,7 +202,8 @@ class PlanIn(LonLat):
     kinds: list[str] = Field(default_factory=list, max_length=4,
                              description="Kinds of check: hastighet, nykterhet, a_traktor, allman")
     place: str = Field("", max_length=200, description="The place's name (default: the road's)")
-    candidate_id: int | None = Field(None, ge=1, description="The suggested candidate site")
+    candidate_id: int | None = Field(None, ge=1, le=2**63 - 1,
+                                     description="The suggested candidate site")
     max_distance_m: float = Field(100.0, strict=True, gt=0, le=1000)
 
 
