@@ -1,11 +1,13 @@
 """The whole Tyck till flow in Chromium on a phone (390 × 844): an anonymous resident reports a
 place on the map, a planner edits and approves it on the moderation page, and it appears on the
-council's unsafe-places map, in its layer and in /api/hotspots; a rejected report never does."""
+council's unsafe-places map, in its layer and in /api/hotspots, and after the admin publishes
+a kept report, on /folj-med; a rejected report never does."""
 
 from __future__ import annotations
 
 import time
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
@@ -118,7 +120,32 @@ def test_report_moderate_and_follow_on_a_phone(browser: Browser, live_demo: Live
     assert "se över belysningen" in anon.inner_text("main")
     anon.goto(url + f"/tyck-till/status/{rejected_receipt}", wait_until="load")
     assert anon.inner_text("#tt-state") == "Inte godkänt"
-    for log in (anon_log, council_log, mod_log):
+
+    # The admin keeps this month's report and publishes it: the approved place is on the
+    # public page (the demo's own places are from 2024), the rejected one is not.
+    today = pd.Timestamp.now(tz="Europe/Stockholm")
+    month = pd.Period(year=today.year, month=today.month, freq="M")
+    admin_ctx, admin, admin_log = phone(browser, live_demo, "admin")
+    admin.goto(url + "/kartor/lofte", wait_until="load")
+    admin.fill("#report-form input[name=from]", str(month.start_time.date()))
+    admin.fill("#report-form input[name=to]", str(today.date()))
+    admin.click("#keep-report")
+    admin.wait_for_function(
+        "() => /sparad|Fel|Kunde/.test(document.getElementById('report-message').textContent)",
+        timeout=180_000)
+    assert "sparad" in admin.inner_text("#report-message"), admin.inner_text("#report-message")
+    admin.reload(wait_until="load")
+    admin.click("button.publish-report")
+    admin.wait_for_function(
+        "() => document.getElementById('report-message').textContent.includes('publicerad')")
+    anon.goto(url + "/folj-med", wait_until="load")
+    assert "Inget är publicerat" not in anon.inner_text("main")
+    public = anon.request.get(url + "/api/folj-med").json()
+    this_month = [f["properties"] for f in public["places"]["features"]
+                  if f["properties"]["month"] == str(month)]
+    assert [p["category_sv"] for p in this_month] == ["belysning"], this_month  # not "annat"
+    assert "klockor" not in anon.content() and "gångtunneln" not in anon.content()
+    for log in (anon_log, council_log, mod_log, admin_log):
         assert log.errors == [] and log.dialogs == []
-    for ctx in (anon_ctx, council_ctx, mod_ctx):
+    for ctx in (anon_ctx, council_ctx, mod_ctx, admin_ctx):
         ctx.close()
