@@ -14,7 +14,7 @@ import shapely
 from geo.coverage import patrol_coverage_vertices, vertices_from_arrays
 from geo.crs import WORK_CRS
 from geo.periods import LOCAL_TZ, make_period
-from geo.street_cover import _capsule_intervals, _union_length
+from geo.street_length import capsule_intervals, union_length
 from geo.zone_grid import zone_edges, zone_grid
 
 E0, N0 = 617_000.0, 6_929_000.0
@@ -153,7 +153,7 @@ def test_capsule_intervals_against_shapely() -> None:
     e[:40] = 0.0  # a ping's disc
     d[40:80] = e[40:80] * 0.5  # parallel
     r = 4.0
-    lo, hi = _capsule_intervals((a[:, 0], a[:, 1], d[:, 0], d[:, 1]),
+    lo, hi = capsule_intervals((a[:, 0], a[:, 1], d[:, 0], d[:, 1]),
                                 (c[:, 0], c[:, 1], e[:, 0], e[:, 1]), r)
     pieces = shapely.linestrings(np.stack([a, a + d], axis=1))
     capsules = shapely.buffer(shapely.linestrings(np.stack([c, c + e + 1e-9], axis=1)), r,
@@ -167,4 +167,4 @@ def test_union_of_intervals_per_owner() -> None:
     owner = np.array([0, 0, 0, 2, 2, 3, 3])
     lo = np.array([0.0, 0.2, 0.7, 0.5, 0.1, 0.3, 0.6])
     hi = np.array([0.3, 0.5, 0.9, 0.4, 0.2, 0.9, 0.8])  # owner 2's first is empty
-    assert _union_length(owner, lo, hi, n=5) == pytest.approx([0.7, 0.0, 0.1, 0.6, 0.0])
+    assert union_length(owner, lo, hi, n=5) == pytest.approx([0.7, 0.0, 0.1, 0.6, 0.0])
