@@ -18,7 +18,8 @@ from geo.errors import NotFound, ValidationFailed
 from geo.periods import LOCAL_TZ
 from geo.privacy import scrub_value, without_sensitive
 from geo.promise import Promise, load_promise
-from geo.report import Report, ReportData, build_report, coverage_indicators, report_figures
+from geo.report import Report, ReportData, build_report, report_figures
+from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
 from services.municipality import DEMO_PROMISE, served_municipality
 from services.targets import promise_with_stored_targets
