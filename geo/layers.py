@@ -86,6 +86,9 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("provenance", "text", "Ursprung", required=True, choices=PROVENANCES, default="real"),
     Field("source", "text", "Källa", default=""),
 )
+# The municipality a record belongs to (its four-digit kommunkod; migration 0008): on every
+# layer, filled by the store from the geometry when not given (``store.store.Store.insert``).
+KOMMUN_FIELD = Field("kommunkod", "text", "Kommunkod", pattern=r"^\d{4}$")
 # Columns the store maintains itself; read-only through the API.
 SYSTEM_COLUMNS = ("id", "created_at", "updated_at", "version")
 
@@ -257,7 +260,8 @@ _SPECS = (
 )
 
 LAYERS: dict[str, LayerSpec] = {
-    s.name: LayerSpec(s.name, s.title_sv, s.geometry_types, s.fields + COMMON_FIELDS,
+    s.name: LayerSpec(s.name, s.title_sv, s.geometry_types, s.fields + COMMON_FIELDS
+                      + ((KOMMUN_FIELD,) if "kommunkod" not in s.field_by_name else ()),
                       s.unique_field, s.description)
     for s in _SPECS
 }

@@ -8,11 +8,13 @@ CC0, from Valmyndigheten's data, simplified): properties ``id`` (kommunkod), ``k
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 
@@ -102,3 +104,56 @@ def municipality(kommunkod: str, *, boundaries_file: str | Path | None = None) -
         centre_lat=float(lat),
         extent_wgs84=tuple(float(v) for v in np.round(extent, 6)),  # type: ignore[arg-type]
     )
+
+
+# --- which municipality a record is in -----------------------------------------------------------
+
+NEAREST_BOUNDARY_M = 5000.0  # the shipped boundaries are simplified: coast points fall just out
+
+
+def kommunkod_at(geometries: Sequence[shapely.Geometry] | np.ndarray,
+                 boundaries: Sequence[shapely.Geometry] | np.ndarray,
+                 kommunkoder: Sequence[str], *,
+                 max_distance_m: float = NEAREST_BOUNDARY_M) -> np.ndarray:
+    """The kommunkod of each geometry (EPSG:3006): the boundary that holds a point on it
+    (``shapely.point_on_surface``), else the nearest within ``max_distance_m``, else None.
+
+    One boundary alone gives every geometry its code (a store for one municipality). Vectorised:
+    one STRtree query for all geometries."""
+    geoms = np.asarray(geometries, dtype=object)
+    codes = np.asarray(list(kommunkoder), dtype=object)
+    out = np.full(len(geoms), None, dtype=object)
+    if len(codes) == 1:
+        out[:] = codes[0]
+        return out
+    if len(codes) == 0 or len(geoms) == 0:
+        return out
+    points = shapely.point_on_surface(geoms)
+    tree = shapely.STRtree(np.asarray(boundaries, dtype=object))
+    inside = tree.query(points, predicate="within")
+    # The first boundary holding each point (boundaries do not overlap but for slivers).
+    order = np.lexsort((inside[1], inside[0]))
+    rows, first = np.unique(inside[0][order], return_index=True)
+    out[rows] = codes[inside[1][order][first]]
+    missing = np.flatnonzero(np.equal(out, None) & ~shapely.is_missing(points))
+    if len(missing):
+        near = tree.query_nearest(points[missing], max_distance=max_distance_m, all_matches=False)
+        out[missing[near[0]]] = codes[near[1]]
+    return out
+
+
+def area_boundaries(kommunkoder: Sequence[str], *, boundaries_file: str | Path | None = None
+                    ) -> gpd.GeoDataFrame:
+    """The boundaries of several municipalities (a police area) as features of the
+    ``boundaries`` layer, in the order given, in EPSG:3006; raises ``NotFound`` for an unknown
+    code."""
+    ms = [municipality(code, boundaries_file=boundaries_file) for code in kommunkoder]
+    frames = [m.boundary_layer() for m in ms]
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORK_CRS)
+
+
+def area_extent_wgs84(ms: Sequence[Municipality]) -> tuple[float, float, float, float]:
+    """The extent of several municipalities together (min lon, min lat, max lon, max lat)."""
+    boxes = np.array([m.extent_wgs84 for m in ms])
+    return (float(boxes[:, 0].min()), float(boxes[:, 1].min()), float(boxes[:, 2].max()),
+            float(boxes[:, 3].max()))

@@ -75,6 +75,7 @@ users_table = Table(
     Column("token_expires_at", Text),  # UTC ISO 8601; None: the token never expires (0003)
     Column("revoked_at", Text),  # set: token revoked, no sign-in, sessions ended (0003)
     Column("organisation", Text),  # a partner reporter's (rapportor) organisation (0005)
+    Column("kommuner", Text),  # the kommunkoder an account is limited to, "2281,2262" (0008)
 )
 
 sessions_table = Table(

@@ -31,6 +31,7 @@ from sqlalchemy import update as sql_update
 from geo.crs import WORK_CRS
 from geo.errors import Conflict, ImportRejected, NotFound, TryggError, collect
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
+from geo.municipalities import kommunkod_at
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.tracks import VertexTimes, vertex_seconds
 from geo.validate import check_geometries, prepare_features
@@ -440,6 +441,28 @@ class Store:
             rows.append(row)
         return rows
 
+    def _with_kommunkod(self, spec: LayerSpec, gdf: gpd.GeoDataFrame, conn: Connection
+                        ) -> gpd.GeoDataFrame:
+        """``gdf`` with each record that names no kommunkod given the one of the store's
+        boundary its geometry is in (``geo.municipalities.kommunkod_at``; one boundary: its
+        code for all). Read in ``conn``'s transaction (a second SQLite connection would wait)."""
+        if spec.name == "boundaries" or "kommunkod" not in gdf.columns or gdf.empty:
+            return gdf
+        missing = gdf["kommunkod"].isna().to_numpy()
+        if not missing.any():
+            return gdf
+        table = layer_tables["boundaries"]
+        found = conn.execute(select(table.c.geometry, table.c.kommunkod).where(
+            table.c.deleted_at.is_(None), table.c.kommunkod.is_not(None))
+            .order_by(table.c.id)).all()
+        if not found:
+            return gdf
+        out = gdf.copy()
+        out.loc[missing, "kommunkod"] = kommunkod_at(
+            np.asarray(gdf.geometry.values, dtype=object)[missing],
+            shapely.from_wkb([r[0] for r in found]), [str(r[1]) for r in found])
+        return out
+
     def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
                provenance: str | None = None, source: str | None = None,
                replace: bool = False, conn: Connection | None = None,
@@ -453,9 +476,9 @@ class Store:
         """
         spec = layer_spec(layer)
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
-        rows = self._rows(spec, clean)
         table = layer_tables[layer]
         with self._conn(conn) as c:
+            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
             self._touch(c, layer)
             removed = c.execute(sql_delete(table)).rowcount if replace else 0
             if spec.unique_field:
@@ -514,11 +537,11 @@ class Store:
             raise TypeError(f"layer {layer} has no natural key to upsert on")
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
         clean = clean.drop_duplicates(subset=key, keep="last")
-        rows = self._rows(spec, clean)
         table = layer_tables[layer]
         inserted = updated = 0
         compare = [f.name for f in spec.fields] + ["geometry"]
         with self._conn(conn) as c:
+            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
             self._touch(c, layer)
             existing: dict[Any, Any] = {}
             keys = [r[key] for r in rows]
