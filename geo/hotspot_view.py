@@ -6,8 +6,10 @@ points, with the privacy rules applied. The API's ``/api/hotspots`` and the page
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from typing_extensions import TypedDict  # pydantic reads these on Python 3.11
 
 import geopandas as gpd
 import numpy as np
@@ -20,8 +22,8 @@ from geo.geojson import json_value
 from geo.grid import DEFAULT_CELL_M, cell_polygons
 from geo.disclosure import DisclosureTable, fixed_table, release, sensitive_records
 from geo.hotspots import (
-    HotspotOptions, as_utc, compare_periods, felt_vs_recorded, grid_counts, hotspot_analysis,
-    in_window, inside_area, kernel_density, placed_only, study_area,
+    HotspotFigures, HotspotOptions, as_utc, compare_periods, felt_vs_recorded, grid_counts,
+    hotspot_analysis, in_window, inside_area, kernel_density, placed_only, study_area,
 )
 from geo.layers import UNSAFE_CATEGORIES
 from geo.periods import LOCAL_TZ, Granularity
@@ -32,6 +34,140 @@ from geo.privacy import (
 
 LAYER_CHOICES = ("both", "unsafe_places", "events")
 OUTSIDE_SV = "{n} poster utanför kommunen ignorerades"
+
+
+# --- the answer's shape (the API's response model reads these) -------------------------------
+
+class PolygonGeometry(TypedDict):
+    type: Literal["Polygon"]
+    coordinates: list[list[list[float]]]
+
+
+class CellProperties(TypedDict):
+    cell: str
+    total: int
+    counts: list[int]
+    by_group: dict[str, list[int]]
+    trend: str
+    trend_sv: str
+    summary_sv: str
+    mk_z: float
+    mk_p: float
+    hot_periods: int
+    cold_periods: int
+    ci_low: float
+    ci_high: float
+    first_half: int
+    second_half: int
+
+
+class CellFeature(TypedDict):
+    type: Literal["Feature"]
+    id: str
+    geometry: PolygonGeometry
+    properties: CellProperties
+
+
+class ComparedCell(TypedDict):
+    cell: str
+    first: int
+    second: int
+    difference: int
+    p: float
+    change: str
+    geometry: PolygonGeometry
+
+
+class Comparison(TypedDict):
+    first: list[str]
+    second: list[str]
+    cells: list[ComparedCell]
+
+
+class AgreementCell(TypedDict):
+    cell: str
+    felt: int
+    recorded: int
+    agreement: str
+    geometry: PolygonGeometry
+
+
+class SensitiveCell(TypedDict):
+    cell: str
+    category: str
+    category_sv: str
+    count: int
+    cell_m: float
+    k: int
+    quarters: dict[str, int]
+    geometry: PolygonGeometry
+
+
+# The whole quarters that sensitive figures are given for (the request's window widened).
+SensitiveWindow = TypedDict("SensitiveWindow", {
+    "from": str, "to": str, "quarters": list[str], "released_quarters": list[str],
+    "unreleased_quarters": list[str], "widened": bool, "note": str})
+
+
+class SensitiveSummary(TypedDict):
+    total: int
+    suppressed_records: int
+    never_mapped_records: int
+    late_records: int  # entered in a quarter after its release: in no cell (geo.disclosure)
+    cells: list[SensitiveCell]
+    window: SensitiveWindow
+
+
+class PointOut(TypedDict):
+    lon: float
+    lat: float
+    group: str
+    group_sv: str
+    layer: str
+    description: str
+    source: str | None
+    date: str | None
+    period: str
+    status: str
+    provenance: str | None
+
+
+class Label(TypedDict):
+    id: str
+    label: str
+
+
+class StatusCounts(TypedDict):
+    reported: int
+    resolved: int
+    open: int
+
+
+@dataclass(kw_only=True)
+class CellCollection:
+    """A GeoJSON FeatureCollection of cells."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[CellFeature] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class HotspotView(HotspotFigures, CellCollection):
+    """Cells (GeoJSON Features, WGS84) with counts per period and a trend class, and more: the
+    shape of ``hotspot_view``'s answer (the API's response model)."""
+
+    groups: list[Label]
+    trend_classes: list[Label]
+    method: dict[str, float | int | str]
+    status: StatusCounts
+    comparison: Comparison
+    felt_vs_recorded: list[AgreementCell]
+    points: list[PointOut]
+    sensitive: SensitiveSummary | None
+    outside_ignored: int
+    notes: list[str]
+    sources: dict[str, list[str]]
+    density: list[list[float]] | None = None
 
 
 @dataclass(frozen=True)

@@ -270,11 +270,11 @@ def study_grid(cells: pd.Index, *, cell_m: float,
 
 # --- the analysis ---------------------------------------------------------------------------------
 
-@dataclass
-class HotspotResult:
-    """Cells (EPSG:3006, index cell id) with counts per period, pooled counts and a category."""
+@dataclass(kw_only=True)
+class HotspotFigures:
+    """What an analysis covered: its periods, cell size and records, and whether they are too
+    few for trends (and why). ``geo.hotspot_view.HotspotView``, the API's answer, shares them."""
 
-    cells: gpd.GeoDataFrame
     periods: list[str]
     period: str
     cell_m: float
@@ -282,6 +282,13 @@ class HotspotResult:
     too_few: bool
     too_few_reason: str | None
     not_placed: int = 0
+
+
+@dataclass(kw_only=True)
+class HotspotResult(HotspotFigures):
+    """Cells (EPSG:3006, index cell id) with counts per period, pooled counts and a category."""
+
+    cells: gpd.GeoDataFrame
     notes: list[str] = field(default_factory=list)
     method: dict[str, float | int | str] = field(default_factory=dict)
 
