@@ -89,7 +89,8 @@ def iso_date(_ctx: click.Context | None, _param: click.Parameter | None,
 COMMAND_HOMES: dict[str, str] = {
     "audit": "cli.db", "coverage": "cli.coverage", "db": "cli.db", "demo": "cli.data",
     "events": "cli.data", "export": "cli.data", "import": "cli.data", "kommun": "cli.kommun",
-    "layers": "cli.data", "patrols": "cli.patrols", "report": "cli.report",
+    "layers": "cli.data", "patrols": "cli.patrols", "polisomrade": "cli.kommun",
+    "report": "cli.report",
     "restore": "cli.db", "roads": "cli.data",
     "serve": "cli.serve", "siting": "cli.siting", "users": "cli.users",
 }
