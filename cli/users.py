@@ -21,15 +21,19 @@ def users() -> None:
               help="The token stops working after this many days (default: never).")
 @click.option("--org", "organisation", default=None,
               help="A partner reporter's (rapportor) organisation; that role needs it.")
+@click.option("--kommun", "kommuner", default=None, metavar="KOD,KOD",
+              help="Limit the account to these municipalities' records (kommunkoder, e.g. "
+                   "2262,2281; default: all of the store's).")
 @click.pass_context
 @domain_errors
 def users_add(ctx: click.Context, name: str, role: str, expires_days: float | None,
-              organisation: str | None) -> None:
+              organisation: str | None, kommuner: str | None) -> None:
     """Create an account; prints its token once (use it as 'Authorization: Bearer TOKEN')."""
     if role == "rapportor" and not (organisation or "").strip():
         raise click.UsageError("--org: a rapportor reports for an organisation; name it")
+    codes = None if kommuner is None else kommuner.replace(" ", ",").split(",")
     click.echo(add_user(store_of(ctx), name, role, secret=secret_of(ctx),
-                        expires_days=expires_days, organisation=organisation))
+                        expires_days=expires_days, organisation=organisation, kommuner=codes))
 
 
 @users.command("rotate")
@@ -60,4 +64,5 @@ def users_revoke(ctx: click.Context, name: str) -> None:
 def users_list(ctx: click.Context) -> None:
     """List accounts and roles."""
     for user in list_users(store_of(ctx)):
-        click.echo(f"{user.id:>4}  {user.name:<24} {user.role}")
+        limited = f"  kommuner {','.join(user.kommuner)}" if user.kommuner else ""
+        click.echo(f"{user.id:>4}  {user.name:<24} {user.role}{limited}")

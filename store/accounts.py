@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,25 @@ class User:
     name: str
     role: str
     organisation: str | None = None  # a partner reporter's (rapportor) organisation
+    kommuner: tuple[str, ...] | None = None  # limited to these kommunkoder; None: all
+
+
+def _kommuner_text(kommuner: Sequence[str] | None) -> str | None:
+    """The municipalities an account is limited to as stored ("2281,2262"); checked."""
+    if kommuner is None:
+        return None
+    codes = list(dict.fromkeys(str(k).strip() for k in kommuner if str(k).strip()))
+    bad = [c for c in codes if not re.fullmatch(r"\d{4}", c)]
+    if bad or not codes:
+        raise ValidationFailed(f"kommun: {', '.join(bad)[:60] or 'ingen'!s}: ange kommunkoder "
+                               "med fyra siffror, t.ex. 2281,2262")
+    return ",".join(codes)
+
+
+def _user(row: Any) -> User:
+    text = row["kommuner"]
+    return User(row["id"], row["name"], row["role"], row["organisation"],
+                tuple(text.split(",")) if text else None)
 
 
 def _digest(secret: str, value: str) -> str:
@@ -54,10 +75,12 @@ def _expiry(expires_days: float | None) -> str | None:
 
 
 def add_user(store: Store, name: str, role: str, *, secret: str,
-             expires_days: float | None = None, organisation: str | None = None) -> str:
+             expires_days: float | None = None, organisation: str | None = None,
+             kommuner: Sequence[str] | None = None) -> str:
     """Create an account and return its new API token (shown once, stored only as a digest);
     with ``expires_days`` the token stops working that many days from now. Only a partner
-    reporter (``rapportor``) has an ``organisation`` (its reports carry it)."""
+    reporter (``rapportor``) has an ``organisation`` (its reports carry it). ``kommuner``
+    limits the account to those municipalities' records (None: all of the store's)."""
     name = name.strip()
     organisation = (organisation or "").strip() or None
     if role not in ROLES:
@@ -75,7 +98,8 @@ def add_user(store: Store, name: str, role: str, *, secret: str,
                                                     token_sha256=_digest(secret, token),
                                                     created_at=utc_now(),
                                                     token_expires_at=_expiry(expires_days),
-                                                    organisation=organisation))
+                                                    organisation=organisation,
+                                                    kommuner=_kommuner_text(kommuner)))
     except IntegrityError:
         raise ValidationFailed(f"user {name!r} already exists") from None
     return token
@@ -84,7 +108,7 @@ def add_user(store: Store, name: str, role: str, *, secret: str,
 def list_users(store: Store) -> list[User]:
     with store.engine.connect() as conn:
         rows = conn.execute(select(users_table).order_by(users_table.c.id)).mappings().all()
-    return [User(r["id"], r["name"], r["role"], r["organisation"]) for r in rows]
+    return [_user(r) for r in rows]
 
 
 def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
@@ -96,7 +120,7 @@ def user_for_token(store: Store, token: str, *, secret: str) -> User | None:
             users_table.c.token_sha256 == _digest(secret, token))).mappings().first()
     if row is None or not _token_live(row):
         return None
-    return User(row["id"], row["name"], row["role"], row["organisation"])
+    return _user(row)
 
 
 def _token_live(row: Any) -> bool:
@@ -140,7 +164,7 @@ def rotate_token(store: Store, name: str, *, secret: str,
 def user_by_name(store: Store, name: str) -> User | None:
     with store.engine.connect() as conn:
         row = conn.execute(select(users_table).where(users_table.c.name == name)).mappings().first()
-    return User(row["id"], row["name"], row["role"], row["organisation"]) if row else None
+    return _user(row) if row else None
 
 
 def ensure_demo_users(store: Store, *, secret: str) -> list[User]:
@@ -174,7 +198,7 @@ def user_for_session(store: Store, session_id: str, *, secret: str) -> User | No
     if not session_id:
         return None
     query = (select(users_table.c.id, users_table.c.name, users_table.c.role,
-                    users_table.c.organisation, users_table.c.revoked_at,
+                    users_table.c.organisation, users_table.c.kommuner, users_table.c.revoked_at,
                     sessions_table.c.expires_at)
              .join(sessions_table, sessions_table.c.user_id == users_table.c.id)
              .where(sessions_table.c.id_sha256 == _digest(secret, session_id)))
@@ -182,7 +206,7 @@ def user_for_session(store: Store, session_id: str, *, secret: str) -> User | No
         row = conn.execute(query).mappings().first()
     if row is None or row["expires_at"] < utc_now() or row["revoked_at"] is not None:
         return None
-    return User(row["id"], row["name"], row["role"], row["organisation"])
+    return _user(row)
 
 
 def end_session(store: Store, session_id: str, *, secret: str) -> None:
