@@ -131,8 +131,11 @@ class CoverageEngine:
         vertices, units = track_vertices(tracks)
         return cls(vertices, units, zones, streets=streets, options=options)
 
-    def coverage(self, period: Period, *, baseline: Period | None = None) -> PatrolCoverage:
-        """All figures of ``period`` per zone, with the change against ``baseline`` if given."""
+    def coverage(self, period: Period, *, baseline: Period | None = None,
+                 baseline_coverage: bool = True) -> PatrolCoverage:
+        """All figures of ``period`` per zone, with the change against ``baseline`` if given;
+        without ``baseline_coverage`` the baseline's street coverage is not measured (None:
+        a page that does not show it skips its cost)."""
         now = self._in(period)
         v, opt = self.vertices, self.options
         used, without_times = self._tracks(now)
@@ -149,7 +152,8 @@ class CoverageEngine:
             figures = zone_figures(zone_id, row, zone_stays, self._shares(k, now, by_band=True),
                                    period=period, bounds=now.bounds, teams=teams, options=opt)
             if baseline is not None:
-                figures.baseline = self._baseline(k, baseline, figures)
+                figures.baseline = self._baseline(k, baseline, figures,
+                                                  with_coverage=baseline_coverage)
             result.zones.append(figures)
         return result
 
@@ -227,17 +231,19 @@ class CoverageEngine:
                 grid.cell)
         return p.shares[(k, by_band)]
 
-    def _baseline(self, k: int, baseline: Period, now: ZoneCoverage) -> BaselineFigures:
+    def _baseline(self, k: int, baseline: Period, now: ZoneCoverage, *,
+                  with_coverage: bool) -> BaselineFigures:
         before = self._in(baseline)
         b_stays = self._stays(k, before)
         b_visits = visits_of(b_stays.a, b_stays.b, gap_s=self.options.gap_s)
-        b_cov = self._shares(k, before, by_band=False).total_pct
+        b_cov = (round(self._shares(k, before, by_band=False).total_pct, 2) if with_coverage
+                 else None)
         b_min = float((b_stays.b - b_stays.a).sum() / 60.0)
         b_week = b_min / baseline.weeks
         return BaselineFigures(
             period_from=baseline.first.isoformat(), period_to=baseline.last.isoformat(),
             minutes=round(b_min, 2), minutes_per_week=round(b_week, 2),
-            visits=len(b_visits.start), coverage_pct=round(b_cov, 2),
+            visits=len(b_visits.start), coverage_pct=b_cov,
             change_minutes_per_week=round(now.minutes_per_week - b_week, 2),
             change_pct=round_or_none(pct(now.minutes_per_week - b_week, b_week)))
 

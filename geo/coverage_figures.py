@@ -57,7 +57,7 @@ class BaselineFigures:
     minutes: float
     minutes_per_week: float
     visits: int
-    coverage_pct: float
+    coverage_pct: float | None  # None where not asked for (``CoverageEngine.coverage``)
     change_minutes_per_week: float
     change_pct: float | None  # None when the baseline had no presence
 

@@ -192,27 +192,41 @@ def timed_segments(v: TrackVertices, *, max_gap_s: float) -> Segments:
     return Segments(v.x[i], v.y[i], v.x[i + 1], v.y[i + 1], v.t[i], v.t[i + 1], v.track[i])
 
 
+def rows_in_period(vertices: TrackVertices, period: Period) -> np.ndarray:
+    """The tracks (row numbers) with a vertex (or, without times, a start or end) inside
+    ``period``, sorted."""
+    inside = (vertices.t_any >= period.start_s) & (vertices.t_any < period.end_s)
+    rows: np.ndarray = np.unique(vertices.track[inside])
+    return rows
+
+
 def tracks_in_period(tracks: gpd.GeoDataFrame, period: Period) -> gpd.GeoDataFrame:
     """The tracks with a vertex (or, without times, a start or end) inside ``period``."""
-    vertices, _ = track_vertices(tracks)
-    inside = (vertices.t_any >= period.start_s) & (vertices.t_any < period.end_s)
-    rows = np.unique(vertices.track[inside])
-    return tracks.iloc[rows]
+    return tracks.iloc[rows_in_period(track_vertices(tracks)[0], period)]
+
+
+def vertices_latest(vertices: TrackVertices) -> float | None:
+    """The latest vertex time (or start/end) of the vertices, as epoch seconds; None if none."""
+    finite = vertices.t_any[np.isfinite(vertices.t_any)]
+    return float(finite.max()) if len(finite) else None
 
 
 def latest_time(tracks: gpd.GeoDataFrame) -> float | None:
     """The latest vertex time (or start/end) of any track, as epoch seconds; None if none."""
     if len(tracks) == 0:
         return None
-    vertices, _ = track_vertices(tracks)
-    finite = vertices.t_any[np.isfinite(vertices.t_any)]
-    return float(finite.max()) if len(finite) else None
+    return vertices_latest(track_vertices(tracks)[0])
+
+
+def weeks_to(latest: float | None, *, n_weeks: int = 4) -> Period:
+    """The ``n_weeks`` whole ISO weeks ending with the week of the instant ``latest`` (epoch
+    seconds; None: today)."""
+    from geo.periods import local_date, weeks_ending
+
+    last = local_date(latest) if latest is not None else pd.Timestamp.now(tz="UTC").date()
+    return weeks_ending(last, n_weeks=n_weeks)
 
 
 def default_period(tracks: gpd.GeoDataFrame, *, n_weeks: int = 4) -> Period:
     """The ``n_weeks`` whole ISO weeks ending with the week of the latest track (else today)."""
-    from geo.periods import local_date, weeks_ending
-
-    latest = latest_time(tracks)
-    last = local_date(latest) if latest is not None else pd.Timestamp.now(tz="UTC").date()
-    return weeks_ending(last, n_weeks=n_weeks)
+    return weeks_to(latest_time(tracks), n_weeks=n_weeks)

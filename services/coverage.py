@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from typing import Any
 
+import geopandas as gpd
+
 import geo.road_check_coverage as checks_geo
 from geo import coverage as patrols_geo
 from geo.coverage_figures import PatrolCoverage
@@ -16,6 +18,7 @@ from geo.errors import TryggError, ValidationFailed
 from geo.geojson import feature_mapping
 from geo.periods import Period, make_period
 from geo.road_check_coverage import CheckCoverage
+from geo.tracks import rows_in_period, vertices_latest, weeks_to
 from maps.coverage import CoverageLayers, coverage_map
 from services.access import Viewer, fit_frame, without_sensitive
 from services.snapshot import LayerReads, Snapshot
@@ -70,6 +73,42 @@ def _members(result: PatrolCoverage | CheckCoverage) -> dict[str, Any]:
     return {f.name: getattr(result, f.name) for f in fields(result)}
 
 
+class PatrolInputs:
+    """One request's patrol coverage inputs: the tracks read once, their vertices built once
+    and one ``CoverageEngine`` over them (grids and walks built once), whatever periods and
+    baselines the request asks for."""
+
+    def __init__(self, store: LayerReads, *, reach_m: float = DEFAULT_REACH_M,
+                 max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> None:
+        self.tracks = store.read("patrols")
+        self.vertices, units = patrols_geo.track_vertices(self.tracks)
+        self.engine = patrols_geo.CoverageEngine(
+            self.vertices, units, store.read("patrol_zones"),
+            streets=patrols_geo.road_network(store.read("risk_roads")),
+            options=patrols_geo.CoverageOptions(reach_m=reach_m,
+                                                max_ping_gap_min=max_ping_gap_min))
+
+    def default_period(self) -> Period:
+        """The four whole ISO weeks ending with the latest patrol."""
+        return weeks_to(vertices_latest(self.vertices))
+
+    def figures(self, first: date | None, last: date | None, *,
+                baseline_from: date | None = None, baseline_to: date | None = None,
+                baseline_coverage: bool = True) -> PatrolCoverage:
+        """The figures of ``first`` … ``last`` (default: ``default_period``) against the
+        baseline when one is given (its street coverage only if ``baseline_coverage``)."""
+        period = _period(first, last, self.default_period, name="period")
+        baseline = None
+        if baseline_from is not None or baseline_to is not None:
+            baseline = _period(baseline_from, baseline_to, lambda: period, name="baseline")
+        return self.engine.coverage(period, baseline=baseline,
+                                    baseline_coverage=baseline_coverage)
+
+    def tracks_in(self, period: Period) -> gpd.GeoDataFrame:
+        """The tracks with a vertex (or a start or end) in ``period``."""
+        return self.tracks.iloc[rows_in_period(self.vertices, period)]
+
+
 def patrol_figures(store: LayerReads, first: date | None, last: date | None, *,
                    baseline_from: date | None = None, baseline_to: date | None = None,
                    reach_m: float = DEFAULT_REACH_M,
@@ -77,15 +116,8 @@ def patrol_figures(store: LayerReads, first: date | None, last: date | None, *,
     """The patrol coverage figures of the local days ``first`` … ``last`` (default: the four
     whole ISO weeks ending with the latest patrol), against the baseline when one is given.
     Per zone and team, never a single trail."""
-    tracks = store.read("patrols")
-    period = _period(first, last, lambda: patrols_geo.default_period(tracks), name="period")
-    baseline = None
-    if baseline_from is not None or baseline_to is not None:
-        baseline = _period(baseline_from, baseline_to, lambda: period, name="baseline")
-    return patrols_geo.patrol_coverage(
-        tracks, store.read("patrol_zones"), period=period, baseline=baseline,
-        streets=patrols_geo.road_network(store.read("risk_roads")), reach_m=reach_m,
-        max_ping_gap_min=max_ping_gap_min)
+    return PatrolInputs(store, reach_m=reach_m, max_ping_gap_min=max_ping_gap_min).figures(
+        first, last, baseline_from=baseline_from, baseline_to=baseline_to)
 
 
 def patrol_report(store: LayerReads, first: date | None, last: date | None, *,
@@ -120,19 +152,19 @@ def check_report(store: LayerReads, first: date | None, last: date | None, *,
     return CheckReport(**_members(result), geojson=feature_mapping(roads))
 
 
-def page_figures(store: LayerReads, first: date | None, last: date | None,
-                 base_first: date | None, base_last: date | None, *,
-                 max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> PatrolCoverage:
+def page_figures(inputs: PatrolInputs, first: date | None, last: date | None,
+                 base_first: date | None, base_last: date | None) -> PatrolCoverage:
     """The patrol figures of the coverage page: the period (default: the latest four weeks)
-    against the baseline (default: as many days just before the period)."""
+    against the baseline (default: as many days just before the period), without the
+    baseline's street coverage (the page does not show it)."""
     if first is None or last is None:
-        period = patrols_geo.default_period(store.read("patrols"))
+        period = inputs.default_period()
         first, last = period.first, period.last
     if base_first is None or base_last is None:
         base_last = first - timedelta(days=1)
         base_first = base_last - timedelta(days=max((last - first).days, 0))
-    return patrol_figures(store, first, last, baseline_from=base_first, baseline_to=base_last,
-                          max_ping_gap_min=max_ping_gap_min)
+    return inputs.figures(first, last, baseline_from=base_first, baseline_to=base_last,
+                          baseline_coverage=False)
 
 
 @dataclass(frozen=True)
@@ -180,17 +212,19 @@ def coverage_page(store: Store, viewer: Viewer, asked: PageRequest, *,
     presence heat, risk roads by check coverage. A period that cannot be used falls back to the
     default with a notice. Every layer is fitted to ``viewer``; each is read once."""
     reads = Snapshot(store)
+    inputs = PatrolInputs(reads, max_ping_gap_min=max_ping_gap_min)
     notice = asked.notice
     try:
-        patrols = page_figures(reads, asked.first, asked.last, asked.base_first, asked.base_last,
-                               max_ping_gap_min=max_ping_gap_min)
+        patrols = page_figures(inputs, asked.first, asked.last, asked.base_first,
+                               asked.base_last)
     except TryggError as exc:
         notice = f"Ogiltig period ({exc.message}). Visar standardperioden."
-        patrols = page_figures(reads, None, None, None, None, max_ping_gap_min=max_ping_gap_min)
+        patrols = page_figures(inputs, None, None, None, None)
     period = make_period(patrols.period_from, patrols.period_to)
     checks = check_figures(reads, period.first, period.last)
-    shown = patrols_geo.tracks_in_period(reads.read("patrols"), period)
-    heat = patrols_geo.presence_heat(patrols_geo.track_vertices(shown)[0], period,
+    shown = inputs.tracks_in(period)
+    # The heat of the shown tracks: every walked segment in the period has a vertex in it.
+    heat = patrols_geo.presence_heat(inputs.engine.vertices, period,
                                      max_ping_gap_min=max_ping_gap_min) if len(shown) else None
     return coverage_map(asdict(patrols), asdict(checks), CoverageLayers(
         zones=fit_frame("patrol_zones", reads.read("patrol_zones"), viewer),
