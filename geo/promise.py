@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from geo.targets import Target, parse_targets
 
 INDICATORS = ("unsafe_places", "events", "activities", "foot_patrol", "traffic_checks")
 OPEN_STATUSES = ("planerad", "pagaende")
+DUE_MAX_YEARS_AHEAD = 3  # a due date further ahead than this is a typing error, not a plan
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Promise:
     source: str = ""
     priorities: tuple[str, ...] = ()
     follow_up: str = ""
+    valid_from: date | None = None  # the promise period (the file's valid_from, valid_to)
+    valid_to: date | None = None
     by_id: dict[str, Commitment] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -95,7 +99,12 @@ def load_promise(path: str | Path) -> Promise:
     return Promise(title=str(raw.get("title", "")), municipality=str(raw.get("municipality", "")),
                    source=str(raw.get("source", "")), commitments=tuple(commitments),
                    priorities=tuple(raw.get("priorities") or ()),
-                   follow_up=str(raw.get("follow_up", "")))
+                   follow_up=str(raw.get("follow_up", "")),
+                   valid_from=_day(raw.get("valid_from")), valid_to=_day(raw.get("valid_to")))
+
+
+def _day(value: Any) -> date | None:
+    return value if isinstance(value, date) else None
 
 
 def with_targets(promise: Promise, targets: dict[str, tuple[Target, ...]]) -> Promise:
@@ -123,6 +132,28 @@ def check_commitment(promise: Promise, commitment: str) -> None:
     if commitment not in promise.by_id:
         raise ValidationFailed(f"field 'commitment': {commitment!r} is not one of "
                                f"{', '.join(promise.by_id)}")
+
+
+def check_due(promise: Promise, day: date | None, *, today: date) -> None:
+    """Raise ``ValidationFailed`` for a due date before the promise period's start or more than
+    ``DUE_MAX_YEARS_AHEAD`` years after ``today``."""
+    if day is None:
+        return
+    if promise.valid_from is not None and day < promise.valid_from:
+        raise ValidationFailed(
+            f"Klart senast: {day.isoformat()} ligger före löftesperiodens början "
+            f"({promise.valid_from.isoformat()}). Välj ett datum från och med "
+            f"{promise.valid_from.isoformat()}.", code="due_too_early")
+    latest = latest_due(today)
+    if day > latest:
+        raise ValidationFailed(
+            f"Klart senast: {day.isoformat()} ligger mer än {DUE_MAX_YEARS_AHEAD} år fram. "
+            f"Välj ett datum senast {latest.isoformat()}.", code="due_too_late")
+
+
+def latest_due(today: date) -> date:
+    """The latest due date ``check_due`` takes on ``today``."""
+    return (pd.Timestamp(today) + pd.DateOffset(years=DUE_MAX_YEARS_AHEAD)).date()
 
 
 def overdue_mask(actions: pd.DataFrame, *, at: pd.Timestamp) -> pd.Series:

@@ -17,7 +17,7 @@ import geopandas as gpd
 from geo.privacy import scrub_frame, without_sensitive
 
 __all__ = ["ACTIONS", "ALL_ROLES", "PARTNER_ROLES", "POLICE_ROLES", "ROLES", "Rule", "Viewer",
-           "fit_frame", "may", "may_read", "may_write", "refusal", "sees_raw_text",
+           "fit_frame", "in_kommuner", "may", "may_read", "may_write", "refusal", "sees_raw_text",
            "sees_sensitive", "viewer_frame", "without_sensitive"]
 
 ROLES = ("planerare", "patrullchef", "rad", "admin", "rapportor")
@@ -80,10 +80,12 @@ ACTIONS: dict[str, Rule] = {
     "followup.read": Rule(ALL_ROLES, True, "läsa uppföljningen"),
     "followup.keep": Rule(ALL_ROLES, False, "spara uppföljningsrapporter"),
     "register.write": Rule(WRITE["promise_actions"], False, "ändra löftesregistret"),
+    "register.delete": Rule(frozenset({"admin"}), False, "ta bort åtgärder i löftesregistret"),
     "targets.write": Rule(frozenset({"admin"}), False, "ändra löftets mål"),
     "followup.publish": Rule(frozenset({"admin"}), False, "publicera uppföljningen"),
     "tips.partner": Rule(PARTNER_ROLES, False, "lämna rapporter som samverkanspart"),
     "tips.moderate": Rule(POLICE_ROLES, False, "moderera tips från allmänheten"),
+    "map.edit": Rule(POLICE_ROLES, False, "rita och ändra lagren på kartan"),
 }
 
 
@@ -106,6 +108,7 @@ class Viewer:
     role: str | None = None
     demo: bool = False
     name: str | None = None
+    kommuner: frozenset[str] | None = None  # limited to these municipalities' records; None: all
 
     @property
     def signed_in(self) -> bool:
@@ -124,9 +127,10 @@ class Viewer:
         return sees_sensitive(self.role)
 
     @property
-    def privacy_class(self) -> tuple[bool, bool]:
-        """What a viewer sees of any frame depends on these two only (cache keys use it)."""
-        return self.sees_sensitive, self.sees_raw_text
+    def privacy_class(self) -> tuple[bool, bool, tuple[str, ...] | None]:
+        """What a viewer sees of any frame depends on these only (cache keys use it)."""
+        limit = tuple(sorted(self.kommuner)) if self.kommuner is not None else None
+        return self.sees_sensitive, self.sees_raw_text, limit
 
 
 def _role(who: Viewer | str | None) -> str | None:
@@ -182,12 +186,24 @@ def layer_refusal(viewer: Viewer, layer: str, *, write: bool = False) -> Refusal
     return Refusal(403, f"rollen {viewer.role!r} får inte {verb} lagret {layer!r}")
 
 
+def in_kommuner(gdf: gpd.GeoDataFrame, kommuner: frozenset[str] | None) -> gpd.GeoDataFrame:
+    """The records of ``gdf`` in ``kommuner`` (by their ``kommunkod``; None: all). A frame
+    without the column holds nothing a limited viewer may see."""
+    if kommuner is None:
+        return gdf
+    if "kommunkod" not in gdf.columns:
+        return gdf.iloc[0:0]
+    return gdf[gdf["kommunkod"].isin(sorted(kommuner)).to_numpy()]
+
+
 def fit_frame(layer: str, gdf: gpd.GeoDataFrame, viewer: Viewer | str | None
               ) -> gpd.GeoDataFrame:
     """``gdf`` as ``viewer`` may see it: the records it may not read dropped (sensitive
-    records, planned checks), free text scrubbed but for admin. Every answer that carries
+    records, planned checks, and for an account limited to municipalities the records of the
+    others), free text scrubbed but for admin. Every answer that carries
     records (reads and writes alike, pages, files and figures) goes through this."""
     role = _role(viewer)
+    gdf = in_kommuner(gdf, viewer.kommuner if isinstance(viewer, Viewer) else None)
     gdf = gdf if sees_sensitive(role) else without_sensitive(layer, gdf)
     return gdf if sees_raw_text(role) else scrub_frame(layer, gdf)
 

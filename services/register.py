@@ -1,5 +1,6 @@
 """The promise register: the actions taken for each commitment of the medborgarlöfte, where
-(a point, a patrol zone or the whole municipality), by whom, when due, and when done.
+(a point, a gazetteer place or road, a patrol zone or the whole municipality), by whom, when due,
+and when done.
 
 The rule of ``done_at``: it is set when an action becomes "klar" (kept if it already was) and
 cleared when its status changes to anything else.
@@ -17,25 +18,72 @@ import shapely
 
 from geo.crs import WEB_CRS, WORK_CRS
 from geo.errors import ValidationFailed
-from geo.promise import Promise, check_commitment, overdue_mask
+from geo.periods import LOCAL_TZ
+from geo.promise import Promise, check_commitment, check_due, latest_due, overdue_mask
+from geo.report import local_day_bounds
 from geo.vocabulary import ACTION_STATUS_SV as STATUS_SV
 from geo.vocabulary import OWNER_SV
 from services.access import Viewer, fit_frame, may_read
-from services.report import area_box
+from services.report import area_box, kept_reports
 from store import Store
 
 LAYER = "promise_actions"
 DONE = "klar"
+ROAD_PREFIX = "väg "  # a named place "väg 331" is the road with that number in the gazetteer
+ROAD_MARGIN_M = 300.0  # a road's area: the places it passes, hulled and widened this much
 
 
 @dataclass(frozen=True)
 class Place:
-    """Where an action happens: a point (WGS84), a patrol zone by name, or (neither) the whole
-    municipality."""
+    """Where an action happens: a point (WGS84), a gazetteer place or road by name (``named``:
+    "Söråker", "väg 331"), a patrol zone by name, or (none) the whole municipality."""
 
     lon: float | None = None
     lat: float | None = None
     zone: str | None = None
+    named: str | None = None
+
+
+def place_choices(store: Store) -> list[dict[str, str]]:
+    """The gazetteer's places in the municipality and the roads they list, as choices for an
+    action's place: ``value`` (what ``Place.named`` takes) and a Swedish ``label``."""
+    gaz = store.read("gazetteer")
+    if gaz.empty:
+        return []
+    inside = gaz[gaz["inside_municipality"].fillna(True).astype(bool)]
+    places = [{"value": name, "label": f"{name} ({kind})" if kind else name}
+              for name, kind in sorted(zip(inside["name"], inside["kind"].fillna(""),
+                                           strict=True))]
+    refs = sorted({str(r) for refs in inside["roads"] for r in (refs or ())},
+                  key=lambda r: (len(r), r))
+    roads = [{"value": ROAD_PREFIX + ref, "label": f"{_road_name(ref)} (längs "
+              f"{', '.join(_passing(inside, ref)['name'])})"} for ref in refs]
+    return places + roads
+
+
+def _road_name(ref: str) -> str:
+    return ref if ref[:1].isalpha() else ROAD_PREFIX + ref  # "E4", "väg 331"
+
+
+def _passing(gaz: gpd.GeoDataFrame, ref: str) -> gpd.GeoDataFrame:
+    return gaz[[ref in (refs or ()) for refs in gaz["roads"]]]
+
+
+def _named_geometry(store: Store, name: str) -> shapely.Geometry:
+    """A gazetteer place's point, or a road's area (the places it passes, hulled and widened
+    by ``ROAD_MARGIN_M``); ``ValidationFailed`` naming the field if there is none."""
+    gaz = store.read("gazetteer")
+    match = gaz[gaz["name"] == name]
+    if not match.empty:
+        return match.geometry.iloc[0].representative_point()
+    if name.startswith(ROAD_PREFIX) and not gaz.empty:
+        passing = _passing(gaz, name.removeprefix(ROAD_PREFIX))
+        if not passing.empty:
+            hull = shapely.convex_hull(shapely.union_all(passing.geometry.values))
+            return shapely.buffer(hull, ROAD_MARGIN_M)
+    raise ValidationFailed(f"Plats: {name!r} finns inte i ortnamnsregistret. Välj en ort eller "
+                           "väg ur listan, ett område eller klicka i kartan.",
+                           code="unknown_place")
 
 
 def _iso(value: Any) -> str | None:
@@ -69,12 +117,15 @@ def action_frame(store: Store, values: dict[str, Any], place: Place) -> gpd.GeoD
     if place.lon is not None and place.lat is not None:
         geometry = gpd.GeoSeries([shapely.Point(place.lon, place.lat)],
                                  crs=WEB_CRS).to_crs(WORK_CRS)
+    elif place.named:
+        geometry = gpd.GeoSeries([_named_geometry(store, place.named)], crs=WORK_CRS)
+        values = {**values, "place": values.get("place") or place.named}
     elif place.zone:
         zones = store.read("patrol_zones")
         match = zones[zones["name"] == place.zone]
         if match.empty:
-            raise ValidationFailed(f"field 'zone': {place.zone!r} is not a patrol zone; zones "
-                                   f"are: {', '.join(zones['name'])}")
+            raise ValidationFailed(f"Område: {place.zone!r} är inget patrullområde. Välj ett "
+                                   f"av: {', '.join(zones['name'])}.", code="unknown_zone")
         geometry = gpd.GeoSeries([match.geometry.iloc[0]], crs=WORK_CRS)
         values = {**values, "place": values.get("place") or place.zone}
     else:
@@ -91,6 +142,7 @@ def add_action(store: Store, promise: Promise, values: dict[str, Any], place: Pl
     """Add an action to a commitment of ``promise``; ``values`` are its fields (``due`` a
     date). First-hand: provenance real, source the writer. Returns the action as read back."""
     check_commitment(promise, values["commitment"])
+    check_due(promise, values.get("due"), today=_today())
     values = {**values, "due": due_at(values.get("due")),
               "done_at": pd.Timestamp.now(tz="UTC") if values.get("status") == DONE else None,
               "provenance": "real", "source": f"Inlagd av {writer.name}"}
@@ -98,12 +150,19 @@ def add_action(store: Store, promise: Promise, values: dict[str, Any], place: Pl
     return actions(store, writer, ids=[fid])[0]
 
 
-def change_action(store: Store, action_id: int, values: dict[str, Any], *, writer: Viewer,
+def _today() -> date:
+    return pd.Timestamp.now(tz=LOCAL_TZ).date()
+
+
+def change_action(store: Store, promise: Promise, action_id: int,
+                  values: dict[str, Any], *, writer: Viewer,
                   expected_version: int | None = None) -> dict[str, Any]:
-    """Change the given fields of an action (``due`` a date or None); marking it "klar"
-    records when, any other status clears that. 409 if it changed since ``expected_version``."""
+    """Change the given fields of an action (``due`` a date or None, checked against
+    ``promise``); marking it "klar" records when, any other status clears that. 409 if it
+    changed since ``expected_version``."""
     values = dict(values)
     if "due" in values:
+        check_due(promise, values["due"], today=_today())
         values["due"] = due_at(values["due"])
     if values.get("status") == DONE:
         if store.get(LAYER, action_id)["status"].iloc[0] != DONE:
@@ -124,3 +183,22 @@ def register_by_commitment(store: Store, viewer: Viewer, promise: Promise
     may not read the register)."""
     listed = actions(store, viewer) if may_read(viewer, LAYER) else []
     return {c.id: [a for a in listed if a["commitment"] == c.id] for c in promise.commitments}
+
+
+def kept_report_links(store: Store) -> list[dict[str, Any]]:
+    """Kept reports, newest first, with the local first and last day of their period (what the
+    link to the report asks for) and when each was made in Swedish time."""
+    out = []
+    for kept in kept_reports(store):
+        first, last = local_day_bounds(pd.Timestamp(kept["from"]), pd.Timestamp(kept["to"]))
+        made = pd.Timestamp(kept["made_at"])
+        made = (made.tz_localize("UTC") if made.tzinfo is None else made).tz_convert(LOCAL_TZ)
+        out.append({**kept, "first": first.isoformat(), "last": last.isoformat(),
+                    "made_at": made.strftime("%Y-%m-%d %H:%M")})
+    return out
+
+
+def due_bounds(promise: Promise) -> tuple[str, str]:
+    """The earliest and latest due date ``check_due`` takes today, for the date fields."""
+    return (promise.valid_from.isoformat() if promise.valid_from else "",
+            latest_due(_today()).isoformat())

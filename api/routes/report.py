@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,7 @@ from api.access import page, require, shown_user
 from api.cache import ResponseCache
 from api.deps import RecordId, get_cache, get_settings, get_store
 from api.rendering import templates
-from geo.errors import NotFound
+from geo.errors import NotFound, ValidationFailed
 from geo.layers import ACTION_OWNERS, ACTION_STATUSES
 from geo.periods import LOCAL_TZ
 from geo.promise import Promise
@@ -64,6 +64,8 @@ class ActionIn(BaseModel):
     place: str = Field("", max_length=200)
     note: str = Field("", max_length=2000)
     zone: str | None = Field(None, max_length=200, description="A patrol zone's name")
+    named: str | None = Field(None, max_length=200,
+                              description="A gazetteer place or road ('Söråker', 'väg 331')")
     lon: float | None = Field(None, ge=10.0, le=24.5, description="Longitude (WGS84)")
     lat: float | None = Field(None, ge=55.0, le=69.5, description="Latitude (WGS84)")
 
@@ -111,6 +113,8 @@ class IndicatorOut(BaseModel):
     unit: str
     source: str
     stock: bool
+    compared: bool = Field(True, description="False: no data for the previous period "
+                           "(ingen jämförelse)")
 
 
 class SectionOut(BaseModel):
@@ -193,25 +197,38 @@ def add_action(body: ActionIn, writer: Viewer = Depends(register_writer),
                settings: Settings = Depends(get_settings),
                store: Store = Depends(get_store)) -> ActionOut:
     """Add an action to a commitment: at a point (lon/lat), in a patrol zone or everywhere."""
-    place = register.Place(lon=body.lon, lat=body.lat, zone=body.zone)
-    return ActionOut(**register.add_action(store, _promise(store, settings),
-                                           body.model_dump(exclude={"zone", "lon", "lat"}),
-                                           place, writer=writer))
+    place = register.Place(lon=body.lon, lat=body.lat, zone=body.zone, named=body.named)
+    return ActionOut(**register.add_action(
+        store, _promise(store, settings), body.model_dump(exclude={"zone", "named", "lon", "lat"}),
+        place, writer=writer))
 
 
 @router.patch("/api/lofte/atgarder/{action_id}", summary="Ändra en åtgärd",
               response_model=ActionOut)
 def change_action(action_id: RecordId, body: ActionPatch,
+                  if_match: Annotated[str | None, Header()] = None,
                   writer: Viewer = Depends(register_writer),
+                  settings: Settings = Depends(get_settings),
                   store: Store = Depends(get_store)) -> ActionOut:
-    """Change status, owner, due date or text; marking it "klar" records when."""
+    """Change status, owner, due date or text; marking it "klar" records when. Send the version
+    you read (``If-Match`` or ``version``): a change made meanwhile gives 409."""
     return ActionOut(**register.change_action(
-        store, action_id, body.model_dump(exclude_unset=True, exclude={"version"}),
-        writer=writer, expected_version=body.version))
+        store, _promise(store, settings), action_id,
+        body.model_dump(exclude_unset=True, exclude={"version"}), writer=writer,
+        expected_version=_expected_version(if_match, body.version)))
+
+
+def _expected_version(if_match: str | None, version: int | None) -> int | None:
+    """The version a change names: ``If-Match`` ("3", '"3"' or 'W/"3"') over the body's."""
+    tag = (if_match or "").removeprefix("W/").strip('" ')
+    if tag and not tag.isdigit():
+        raise ValidationFailed(f"If-Match: {if_match!r} är inget versionsnummer. Skicka den "
+                               "version du läste, till exempel \"3\".", code="bad_version")
+    return int(tag) if tag else version
 
 
 @router.delete("/api/lofte/atgarder/{action_id}", summary="Ta bort en åtgärd", status_code=204)
-def delete_action(action_id: RecordId, _writer: Viewer = Depends(register_writer),
+def delete_action(action_id: RecordId, _admin: Viewer = Depends(require("register.delete")),
                   store: Store = Depends(get_store)) -> Response:
     register.delete_action(store, action_id)
     return Response(status_code=204)
@@ -316,11 +333,14 @@ def register_page(request: Request, viewer: Viewer = Depends(page("followup.read
     by_commitment = register.register_by_commitment(store, viewer, p)
     zones = list(store.read("patrol_zones")["name"])
     first, last = service.default_report_period(store)
+    due_min, due_max = register.due_bounds(p)
     return templates.TemplateResponse(request, "promise.html", {
         "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "promise": p,
         "actions": by_commitment, "zones": zones, "owners": OWNER_SV, "statuses": STATUS_SV,
+        "places": register.place_choices(store), "due_min": due_min, "due_max": due_max,
         "can_write": may(viewer, "register.write"),
+        "can_delete": may(viewer, "register.delete"),
         "can_publish": may(viewer, "followup.publish"),
-        "reports": service.kept_reports(store), "today": last.isoformat(),
+        "reports": register.kept_report_links(store), "today": last.isoformat(),
         "default_from": first.isoformat()})
 
