@@ -27,7 +27,8 @@ LayerName = Annotated[str, Field(pattern="^[a-z_]+$")]
 
 
 def viewer_of(user: User | None, settings: Settings) -> Viewer:
-    return Viewer(user.role if user else None, settings.demo, user.name if user else None)
+    return Viewer(user.role if user else None, settings.demo, user.name if user else None,
+                  frozenset(user.kommuner) if user and user.kommuner else None)
 
 
 def current_viewer(user: User | None = Depends(current_user),

@@ -83,7 +83,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/api/lofte/atgarder"): (ALL, [{}]),
     ("POST", "/api/lofte/atgarder"): (ALL, [{"json": {}}]),
     ("PATCH", "/api/lofte/atgarder/{action_id}"): (ALL, [{"action_id": 999999, "json": {}}]),
-    ("DELETE", "/api/lofte/atgarder/{action_id}"): (ALL, [{"action_id": 999999}]),
+    ("DELETE", "/api/lofte/atgarder/{action_id}"): (frozenset({"admin"}), [{"action_id": 999999}]),
     ("GET", "/api/rapport"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31&format=json"}]),
     ("POST", "/api/rapporter"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31"}]),
     ("GET", "/api/rapporter"): (ALL, [{}]),
