@@ -21,6 +21,7 @@ import shapely
 from geo.crs import SWEDEN_BOUNDS_3006, WORK_CRS, require_work_crs
 from geo.demand import points_per_line, road_lines
 from geo.errors import ValidationFailed, collect
+from geo.formats import number_sv
 
 CANDIDATE_STEP_M = 500.0
 SNAP_M = 100.0
@@ -41,7 +42,8 @@ def generated_candidates(roads: gpd.GeoDataFrame, *, step_m: float = CANDIDATE_S
     dist[last] = lengths[line][last]
     points = shapely.line_interpolate_point(parts[line], dist)
     names = roads["name"].astype(str).to_numpy()[owner[line]]
-    labels = [f"{nm}, {d / 1000:.1f} km" for nm, d in zip(names, dist, strict=True)]
+    labels = [f"{nm}, {number_sv(d / 1000, digits=1)} km"
+              for nm, d in zip(names, dist, strict=True)]
     out = gpd.GeoDataFrame({"name": labels,
                             "kind": "genererad", "road_id": roads.index.to_numpy()[owner[line]],
                             "candidate_id": pd.array([pd.NA] * len(points), dtype="Int64")},

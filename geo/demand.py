@@ -15,6 +15,7 @@ import shapely
 
 from geo.crs import WORK_CRS, require_work_crs
 from geo.errors import ValidationFailed
+from geo.vocabulary import RISK_CATEGORY_SV
 
 PIECE_M = 100.0
 
@@ -45,6 +46,17 @@ def road_mask(roads: gpd.GeoDataFrame, categories: Sequence[str] = ()) -> np.nda
     wanted = set(categories)
     return np.array([bool(wanted & set(c if isinstance(c, (list, tuple, np.ndarray)) else ()))
                      for c in roads["risk_categories"]], dtype=bool)
+
+
+def roads_per_category(roads: gpd.GeoDataFrame, categories: Sequence[str]) -> dict[str, int]:
+    """How many of ``roads`` carry each of ``categories`` (0 for a category no road has)."""
+    return {c: int(road_mask(roads, [c]).sum()) if len(roads) else 0 for c in categories}
+
+
+def no_roads_reason(category: str) -> str:
+    """Why a category cannot be planned for: no risk road carries it (Swedish, for the page's
+    selector and the API's refusal)."""
+    return f"inga riskvägar med kategorin {RISK_CATEGORY_SV.get(category, category)}"
 
 
 def demand_pieces(roads: gpd.GeoDataFrame, *, categories: Sequence[str] = (),

@@ -72,6 +72,11 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("POST", "/api/siting/plan"): (PLANNERS, [{"json": {
         "lon": 17.33208, "lat": 62.46583, "start": "2099-03-05T22:00:00+01:00",
         "end": "2099-03-06T00:00:00+01:00", "kinds": ["nykterhet"]}}]),
+    ("POST", "/api/siting/plan/week"): (PLANNERS, [{"json": {"checks": []}}]),
+    ("PATCH", "/api/siting/plan/{feature_id}"): (PLANNERS, [{"feature_id": 999999, "json": {}}]),
+    ("POST", "/api/siting/candidates"): (PLANNERS, [{"json": {}}]),
+    ("PATCH", "/api/siting/candidates/{feature_id}"): (PLANNERS, [{"feature_id": 999999,
+                                                                 "json": {}}]),
     # Planned checks are planned police operations (issue 16): police roles only.
     ("GET", "/api/siting/planned.csv"): (POLICE, [{}]),
     ("GET", "/api/siting/planned.gpx"): (POLICE, [{}]),

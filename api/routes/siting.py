@@ -6,23 +6,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import Response
+import geopandas as gpd
 import pandas as pd
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.access import require, require_user
-from api.deps import get_store
+from api.deps import RecordId, get_store
 from api.responses import download
-from geo.layers import RISK_CATEGORIES
+from geo.errors import ImportRejected
+from geo.geojson import single_feature
+from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
 from services import exports
 from services import siting as core
-from services.access import Viewer
+from services.access import Viewer, fit_frame
 from store import Store
 from store.accounts import User
 
 router = APIRouter(prefix="/api/siting", tags=["planering"])
 RiskCategory = Literal[RISK_CATEGORIES]  # type: ignore[valid-type]
+CheckKind = Literal[CHECK_KINDS]  # type: ignore[valid-type]
+CandidateKind = Literal[CANDIDATE_KINDS]  # type: ignore[valid-type]
+GEOJSON = "application/geo+json"
 HOURS_PATTERN = r"^\s*\d{1,2}\s*-\s*\d{1,2}\s*(,\s*\d{1,2}\s*-\s*\d{1,2}\s*)*$"
 
 
@@ -199,8 +205,9 @@ class PlanIn(LonLat):
 
     start: AwareDatetime = Field(description="Start, ISO 8601 with its offset")
     end: AwareDatetime = Field(description="End, ISO 8601 with its offset (0.5 to 12 h later)")
-    kinds: list[str] = Field(default_factory=list, max_length=4,
-                             description="Kinds of check: hastighet, nykterhet, a_traktor, allman")
+    kinds: list[CheckKind] = Field(default_factory=list, max_length=4,
+                                   description="Kinds of check: hastighet, nykterhet, a_traktor, "
+                                               "allman")
     place: str = Field("", max_length=200, description="The place's name (default: the road's)")
     candidate_id: int | None = Field(None, ge=1, le=2**63 - 1,
                                      description="The suggested candidate site")
@@ -217,11 +224,121 @@ def plan(body: PlanIn, user: User = Depends(plan_saver),
     """Save a planned traffic check: snapped to the road, 0.5–12 hours, not in the past, at
     least one kind; status planerad, provenance real, the planner and the candidate site named
     in its source."""
-    fid = core.plan_check(store, core.CheckPlan(
+    return PlanOut(id=core.plan_check(store, _check_plan(body), actor=user))
+
+
+class WeekPlanIn(BaseModel):
+    """The weekly plan's checks to save as planned checks, all or none."""
+
+    checks: list[PlanIn] = Field(min_length=1, max_length=core.MAX_WEEK_CHECKS,
+                                 description="The checks of the weekly plan")
+
+
+class WeekPlanOut(BaseModel):
+    ids: list[int]
+    count: int
+
+
+def _check_plan(body: PlanIn) -> core.CheckPlan:
+    return core.CheckPlan(
         lon=body.lon, lat=body.lat, start=pd.Timestamp(body.start), end=pd.Timestamp(body.end),
         kinds=tuple(body.kinds), place=body.place, candidate_id=body.candidate_id,
-        max_distance_m=body.max_distance_m), actor=user)
-    return PlanOut(id=fid)
+        max_distance_m=body.max_distance_m)
+
+
+@router.post("/plan/week", summary="Spara veckoplanen som planerade kontroller",
+             status_code=201, response_model=WeekPlanOut)
+def save_week(body: WeekPlanIn, user: User = Depends(plan_saver),
+              store: Store = Depends(get_store)) -> WeekPlanOut:
+    """Save every check of a weekly plan as a planned check (each as POST /plan checks it), in
+    one transaction: any problem of any check refuses them all (422, each named)."""
+    ids = core.save_checks(store, [_check_plan(c) for c in body.checks], actor=user)
+    return WeekPlanOut(ids=ids, count=len(ids))
+
+
+def _version(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header names ("3", '"3"' or 'W/"3"'); 422 if not a number."""
+    if not if_match:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise ImportRejected(f"rubriken If-Match: {if_match!r} är inget versionsnummer; skicka "
+                             "versionen du läste", code="invalid_version")
+    return int(text)
+
+
+def _feature(layer: str, gdf: gpd.GeoDataFrame, user: User) -> Response:
+    shown = fit_frame(layer, gdf, user.role)
+    return Response(single_feature(shown), media_type=GEOJSON,
+                    headers={"ETag": f'"{int(shown["version"].iloc[0])}"'})
+
+
+class CheckChangeIn(BaseModel):
+    """What to change of a planned check; a field left out keeps its value."""
+
+    lon: float | None = Field(None, strict=True, ge=10.0, le=24.5)
+    lat: float | None = Field(None, strict=True, ge=55.0, le=69.5)
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    kinds: list[CheckKind] | None = Field(None, max_length=4)
+    place: str | None = Field(None, max_length=200)
+    max_distance_m: float = Field(100.0, strict=True, gt=0, le=1000)
+
+
+@router.patch("/plan/{feature_id}", summary="Ändra eller flytta en planerad kontroll",
+              responses={200: {"content": {GEOJSON: {}}}})
+def change_check(feature_id: RecordId, body: CheckChangeIn,
+                 if_match: Annotated[str | None, Header()] = None,
+                 user: User = Depends(plan_saver), store: Store = Depends(get_store)) -> Response:
+    """Change the time, kinds or place of a planned check, or move it (snapped to the nearest
+    risk road again); checked as POST /plan. Send the version you read (``If-Match``): a
+    concurrent change gives 409 and changes nothing."""
+    gdf = core.update_check(store, feature_id, core.CheckChange(
+        lon=body.lon, lat=body.lat,
+        start=None if body.start is None else pd.Timestamp(body.start),
+        end=None if body.end is None else pd.Timestamp(body.end),
+        kinds=body.kinds, place=body.place, max_distance_m=body.max_distance_m),
+        expected_version=_version(if_match), actor=user)
+    return _feature("traffic_checks", gdf, user)
+
+
+class CandidateIn(BaseModel):
+    """A candidate site: where (snapped to the nearest risk road), its name and kind."""
+
+    lon: float | None = Field(None, strict=True, ge=10.0, le=24.5)
+    lat: float | None = Field(None, strict=True, ge=55.0, le=69.5)
+    name: str | None = Field(None, max_length=200)
+    kind: CandidateKind | None = None
+    note: str | None = Field(None, max_length=2000)
+    max_distance_m: float = Field(100.0, strict=True, gt=0, le=1000)
+
+
+class CandidateOut(BaseModel):
+    id: int
+
+
+def _candidate(body: CandidateIn) -> core.CandidateSite:
+    return core.CandidateSite(**body.model_dump())
+
+
+@router.post("/candidates", summary="Lägg till en möjlig kontrollplats", status_code=201,
+             response_model=CandidateOut)
+def add_candidate(body: CandidateIn, user: User = Depends(plan_saver),
+                  store: Store = Depends(get_store)) -> CandidateOut:
+    """Add a candidate site where the planner clicked, snapped to the nearest risk road."""
+    return CandidateOut(id=core.add_candidate(store, _candidate(body), actor=user))
+
+
+@router.patch("/candidates/{feature_id}", summary="Ändra eller flytta en möjlig kontrollplats",
+              responses={200: {"content": {GEOJSON: {}}}})
+def change_candidate(feature_id: RecordId, body: CandidateIn,
+                     if_match: Annotated[str | None, Header()] = None,
+                     user: User = Depends(plan_saver),
+                     store: Store = Depends(get_store)) -> Response:
+    """Rename, re-kind or move a candidate site (snapped again); 409 on a concurrent change."""
+    gdf = core.update_candidate(store, feature_id, _candidate(body),
+                                expected_version=_version(if_match), actor=user)
+    return _feature("candidate_sites", gdf, user)
 
 
 def _planned_file(fmt: str, viewer: Viewer, store: Store) -> Response:
