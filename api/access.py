@@ -31,8 +31,8 @@ def viewer_of(user: User | None, settings: Settings) -> Viewer:
                   frozenset(user.kommuner) if user and user.kommuner else None)
 
 
-def current_viewer(user: User | None = Depends(current_user),
-                   settings: Settings = Depends(get_settings)) -> Viewer:
+async def current_viewer(user: User | None = Depends(current_user),
+                         settings: Settings = Depends(get_settings)) -> Viewer:
     """The viewer of an API request (a wrong token or cookie is a 401, not anonymous)."""
     return viewer_of(user, settings)
 
@@ -47,7 +47,7 @@ def require(action: str) -> Callable[..., Viewer]:
     """A dependency that lets only viewers who may do ``action`` through (401 or 403)."""
     ACTIONS[action]  # a typo fails at import, not at the first request
 
-    def check(viewer: Viewer = Depends(current_viewer)) -> Viewer:
+    async def check(viewer: Viewer = Depends(current_viewer)) -> Viewer:
         refused = refusal(viewer, action)
         if refused is not None:
             refuse(refused)
@@ -60,8 +60,8 @@ def require_user(action: str) -> Callable[..., User]:
     """Like ``require``, for writes: the signed-in account (the actor the audit names)."""
     allowed = require(action)
 
-    def check(viewer: Viewer = Depends(allowed),
-              user: User | None = Depends(current_user)) -> User:
+    async def check(viewer: Viewer = Depends(allowed),
+                    user: User | None = Depends(current_user)) -> User:
         if user is None:
             refuse(Refusal(401, "logga in först"))
         return user
@@ -69,7 +69,7 @@ def require_user(action: str) -> Callable[..., User]:
     return check
 
 
-def layer_reader(layer: LayerName, viewer: Viewer = Depends(current_viewer)) -> Viewer:
+async def layer_reader(layer: LayerName, viewer: Viewer = Depends(current_viewer)) -> Viewer:
     """A dependency for routes of ``{layer}``: 401 for anonymous visitors outside demo mode, 404
     for unknown layers, then 401 or 403 unless the viewer may read the layer."""
     if not viewer.signed_in and not viewer.demo:
@@ -81,8 +81,8 @@ def layer_reader(layer: LayerName, viewer: Viewer = Depends(current_viewer)) -> 
     return viewer
 
 
-def layer_writer(layer: LayerName, user: User | None = Depends(current_user),
-                 viewer: Viewer = Depends(current_viewer)) -> User:
+async def layer_writer(layer: LayerName, user: User | None = Depends(current_user),
+                       viewer: Viewer = Depends(current_viewer)) -> User:
     """A dependency for writes to ``{layer}``: the signed-in account if it may change the layer
     (404 unknown layer, 401 anonymous, 403 a role that may not)."""
     layer_spec(layer)

@@ -19,15 +19,18 @@ SESSION_COOKIE = "trygg_session"
 RecordId = Annotated[int, Path(ge=-(2**63), le=2**63 - 1, description="Objektets id")]
 
 
-def get_settings(request: Request) -> Settings:
+# The dependencies that only read the app's state are ``async def``: FastAPI runs a plain ``def``
+# dependency in its thread pool, and on a busy worker each such hop costs more than the work.
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_cache(request: Request) -> ResponseCache:
+async def get_cache(request: Request) -> ResponseCache:
     """The app's cache of rendered responses (keyed by layer generations)."""
     return request.app.state.cache
 

@@ -9,8 +9,8 @@ from store.store import Store
 
 
 def read_meta(store: Store, key: str, *, conn: Connection | None = None) -> str | None:
-    """The value stored under ``key``, or None (in the transaction of ``conn`` if given: every
-    connection of a SQLite store begins IMMEDIATE, so a second one would wait for it)."""
+    """The value stored under ``key``, or None (in the transaction of ``conn`` if given, so a
+    writer reads what it has written but not committed yet)."""
     query = select(meta_table.c.value).where(meta_table.c.key == key)
     if conn is not None:
         return conn.execute(query).scalar_one_or_none()

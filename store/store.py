@@ -36,8 +36,8 @@ from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
 from geo.tracks import VertexTimes, vertex_seconds
 from geo.validate import check_geometries, prepare_features
 from store.migrations.runner import (
-    StoreVersionError, Upgrade, display_url, lock_for_writing, revision_number, store_engine,
-    store_target, upgrade,
+    StoreVersionError, Upgrade, display_url, revision_number, store_engine, store_target,
+    upgrade, writing,
 )
 from store.schema import (
     SRID, VERTEX_TIME_DTYPE, VERTEX_TIME_FIELDS, audit_table, generations_table, layer_tables,
@@ -233,8 +233,7 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         """One write transaction (BEGIN IMMEDIATE ... COMMIT on SQLite, the writers' advisory
         lock on PostgreSQL; rolled back on any error)."""
-        with self.engine.begin() as conn:
-            lock_for_writing(conn)
+        with writing(self.engine) as conn:
             yield conn
 
     @contextmanager

@@ -41,14 +41,14 @@ class Days:
     last: date | None
 
 
-def period_days(
+async def period_days(
     from_: date | None = Query(None, alias="from", description="Första dag (ÅÅÅÅ-MM-DD)."),
     to: date | None = Query(None, description="Sista dag (ÅÅÅÅ-MM-DD), tas med."),
 ) -> Days:
     return Days(from_, to)
 
 
-def baseline_days(
+async def baseline_days(
     baseline_from: date | None = Query(None, description="Jämförelseperiodens första dag."),
     baseline_to: date | None = Query(None, description="Jämförelseperiodens sista dag."),
 ) -> Days:
@@ -70,8 +70,8 @@ class CachedJson:
         return Response(body, media_type="application/json")
 
 
-def cached_json(store: Store = Depends(get_store),
-                cache: ResponseCache = Depends(get_cache)) -> CachedJson:
+async def cached_json(store: Store = Depends(get_store),
+                      cache: ResponseCache = Depends(get_cache)) -> CachedJson:
     return CachedJson(store, cache)
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -162,6 +163,7 @@ POSTGIS_TABLES = frozenset({"spatial_ref_sys"})
 # The key of the PostgreSQL advisory lock that every write transaction (and an upgrade) holds,
 # so that writers take turns as SQLite's BEGIN IMMEDIATE makes them ("trygg" in ASCII).
 WRITE_LOCK_KEY = 0x7472796767
+WRITES = "trygg_writes"  # execution option of a connection that writes (``writing``)
 
 
 _SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
@@ -206,6 +208,19 @@ def store_engine(db: str | Path, *, foreign_keys: bool = True) -> Engine:
     return sqlite_engine(db, foreign_keys=foreign_keys)
 
 
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """One write transaction on ``engine``, committed at the end and rolled back on any error:
+    ``BEGIN IMMEDIATE`` on SQLite (the write lock from the first statement, so a writer never
+    finds its snapshot stale), the writers' advisory lock on PostgreSQL. Every other connection
+    only reads and begins deferred."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITES: True})
+        with conn.begin():
+            lock_for_writing(conn)
+            yield conn
+
+
 def lock_for_writing(conn: Connection) -> None:
     """Make ``conn``'s transaction the only writer of a PostgreSQL store until it ends (SQLite's
     ``BEGIN IMMEDIATE`` already does so for a file): later statements see every write committed
@@ -220,8 +235,9 @@ def _pg_revision_of(conn: Connection) -> tuple[str | None, bool]:
 
 
 def sqlite_engine(path: Path, *, foreign_keys: bool) -> Engine:
-    """The store's SQLite engine: WAL, synchronous writes, BEGIN IMMEDIATE (SQLAlchemy's BEGIN is
-    the real start of a transaction; pysqlite defers it), a 30 s busy timeout. Migrations run with
+    """The store's SQLite engine: WAL, synchronous writes, a 30 s busy timeout. SQLAlchemy's BEGIN
+    is the real start of a transaction (pysqlite would defer it): ``BEGIN IMMEDIATE`` for a
+    connection from ``writing``, a deferred ``BEGIN`` for readers, which never wait. Migrations run with
     ``foreign_keys=False``: SQLite's batch mode copies and drops tables, which must not cascade."""
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
                                                                 "check_same_thread": False})
@@ -238,7 +254,9 @@ def sqlite_engine(path: Path, *, foreign_keys: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers begin DEFERRED: in WAL mode they never wait for a writer or for each other.
+        writes = conn.get_execution_options().get(WRITES, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
@@ -317,7 +335,7 @@ def upgrade(db: str | Path, *, to_revision: str = "head") -> Upgrade:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sqlite_engine(path, foreign_keys=False)
     try:
-        with engine.begin() as conn:
+        with writing(engine) as conn:
             before, versioned = _revision_of(path, conn.exec_driver_sql)  # again, under the lock
             if before == target and versioned:
                 return Upgrade(path, before, target, None)
