@@ -9,7 +9,7 @@ actions done, new and overdue, and the cells whose counts changed. Rendering is 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +58,9 @@ class Indicator:
     unit: str = "st"
     source: str = ""
     stock: bool = False  # a level at the period's end (open reports), not things that happened
+    # False: the source holds no record from before the previous period's end, so there is no
+    # earlier figure to compare with ("ingen jämförelse"; ``previous`` is None).
+    compared: bool = True
 
     @property
     def known(self) -> bool:
@@ -151,6 +154,22 @@ def _open_at(places: gpd.GeoDataFrame, at: pd.Timestamp) -> int:
     return int(((reported < at) & (resolved.isna() | (resolved >= at))).sum())
 
 
+def has_earlier(gdf: gpd.GeoDataFrame, column: str, before: tuple[object, object]) -> bool:
+    """Whether ``gdf`` holds a record (by ``column``) from before the end of the previous period
+    ``before``: if not, the source has no data for that period (it starts later, or is empty)."""
+    if gdf.empty:
+        return False
+    return bool((pd.to_datetime(gdf[column], utc=True) < as_utc(before[1])).any())
+
+
+def compared_with(indicators: list[Indicator], earlier: bool) -> list[Indicator]:
+    """``indicators`` as they are when their source has data for the previous period
+    (``earlier``), else without a previous figure and marked not compared."""
+    if earlier:
+        return indicators
+    return [replace(i, previous=None, compared=False) for i in indicators]
+
+
 def _type_filter(events: gpd.GeoDataFrame, types: list[str] | None) -> gpd.GeoDataFrame:
     if not types or events.empty:
         return events
@@ -188,20 +207,37 @@ class IndicatorContext:
 
 IndicatorGroup = Callable[[IndicatorContext, dict[str, Any], dict[str, Any]], None]
 INDICATOR_GROUPS: dict[str, IndicatorGroup] = {}
+# Per kind, the frame of ``ReportData`` and the time column its figures come from: a previous
+# period before that source's first record has no data, so its figures are not compared.
+INDICATOR_SOURCES: dict[str, tuple[str, str]] = {}
 
 
-def indicator(kind: str) -> Callable[[IndicatorGroup], IndicatorGroup]:
-    """Register the function that builds the indicators of ``kind``."""
+def indicator(kind: str, *, source: tuple[str, str] | None = None
+              ) -> Callable[[IndicatorGroup], IndicatorGroup]:
+    """Register the function that builds the indicators of ``kind`` from ``source`` (a frame
+    of ``ReportData`` and its time column)."""
     if kind not in INDICATORS:
         raise ValueError(f"indicator {kind!r}: not one of geo.promise.INDICATORS {INDICATORS}")
 
     def register(group: IndicatorGroup) -> IndicatorGroup:
         INDICATOR_GROUPS[kind] = group
+        if source is not None:
+            INDICATOR_SOURCES[kind] = source
         return group
     return register
 
 
-@indicator("unsafe_places")
+def sources_with_earlier_data(data: ReportData, before: Window) -> set[str]:
+    """The indicator kinds whose source holds data from before the end of ``before``."""
+    out = set()
+    for kind, (frame, column) in INDICATOR_SOURCES.items():
+        gdf = getattr(data, frame)
+        if gdf is not None and has_earlier(gdf, column, before):
+            out.add(kind)
+    return out
+
+
+@indicator("unsafe_places", source=("unsafe_places", "reported_at"))
 def _unsafe(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
     period, before, months = ctx.period, ctx.before, ctx.months
     places = ctx.data.unsafe_places
@@ -225,7 +261,7 @@ def _unsafe(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]
         if not places.empty else places
 
 
-@indicator("events")
+@indicator("events", source=("events", "time"))
 def _events(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
     period, before, months = ctx.period, ctx.before, ctx.months
     events = _type_filter(ctx.data.events, opts.get("types"))
@@ -249,7 +285,7 @@ def _events(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]
     section["map"]["events"] = placed
 
 
-@indicator("activities")
+@indicator("activities", source=("activities", "date"))
 def _activities(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
     period, before, months = ctx.period, ctx.before, ctx.months
     acts = ctx.data.activities
@@ -278,7 +314,7 @@ def _activities(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, 
                                              end=period[1]) if not acts.empty else acts
 
 
-@indicator("traffic_checks")
+@indicator("traffic_checks", source=("traffic_checks", "start"))
 def _checks(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
     period, before, months = ctx.period, ctx.before, ctx.months
     checks = ctx.data.traffic_checks
@@ -317,7 +353,7 @@ def _checks(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]
     section["map"]["risk_roads"] = ctx.data.risk_roads
 
 
-@indicator("foot_patrol")
+@indicator("foot_patrol", source=("patrols", "start"))
 def _foot_patrol(ctx: IndicatorContext, _opts: dict[str, Any], section: dict[str, Any]) -> None:
     coverage = ctx.coverage
     section["indicators"] += coverage.get("foot_patrol", [])
@@ -346,6 +382,9 @@ def summary_line(indicators: list[Indicator]) -> str:
             continue
         unit = "" if ind.unit == "st" else f" {ind.unit}"
         text = f"{ind.label}: {_number(ind.current)}{unit}"
+        if not ind.compared:
+            parts.append(text + " (ingen jämförelse: inga uppgifter för föregående period)")
+            continue
         if ind.previous is None:
             parts.append(text + " (föregående period: uppgift saknas)")
             continue
@@ -416,6 +455,7 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
     months = period_labels(lo, hi, period="month")
     coverage = coverage or {}
     data = scrubbed(data)
+    earlier = sources_with_earlier_data(data, before)
     sections = []
     for commitment in promise.commitments:
         section: dict[str, Any] = {"indicators": [], "monthly": {}, "map": {}, "notes": []}
@@ -423,7 +463,10 @@ def build_report(data: ReportData, promise: Promise, *, start: object, end: obje
         for key, opts in commitment.indicators.items():
             group = INDICATOR_GROUPS.get(key)
             if group is not None:
+                first = len(section["indicators"])
                 group(ctx, opts, section)
+                section["indicators"][first:] = compared_with(section["indicators"][first:],
+                                                              key in earlier)
         actions = data.actions[data.actions["commitment"] == commitment.id] \
             if not data.actions.empty else data.actions
         section["map"]["actions"] = actions

@@ -11,7 +11,9 @@ import pandas as pd
 
 from geo.coverage_options import DEFAULT_MAX_PING_GAP_MIN
 from geo.hotspots import as_utc, period_labels
-from geo.report import Indicator, ReportData, local_day_bounds, previous_period
+from geo.report import (
+    Indicator, ReportData, has_earlier, local_day_bounds, previous_period,
+)
 
 def foot_patrol_figures(patrols: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *, start: object,
                         end: object, max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> Any:
@@ -92,19 +94,24 @@ def coverage_indicators(data: ReportData, *, start: object, end: object,
     engine = CoverageEngine.from_tracks(  # one build for the period, the one before and months
         patrols, zones, options=CoverageOptions(max_ping_gap_min=max_ping_gap_min))
     now = engine.totals(_local_days(lo, hi))  # the totals only: no bands, weeks or teams
-    old = engine.totals(_local_days(before[0], before[1]))
+    # No track before the previous period's end: nothing to compare with (geo.report marks
+    # the figures "ingen jämförelse"), so the previous period is not computed.
+    old = engine.totals(_local_days(before[0], before[1])) \
+        if has_earlier(patrols, "start", before) else None
+    old_zones = old.zones if old is not None else []
     out["foot_patrol"].append(Indicator(
         "foot_patrol_minutes", "Fotpatrull i de centrala zonerna",
-        round(sum(z.minutes for z in now.zones), 1), round(sum(z.minutes for z in old.zones), 1),
+        round(sum(z.minutes for z in now.zones), 1),
+        round(sum(z.minutes for z in old_zones), 1) if old is not None else None,
         unit="minuter", source=src))
     if now.zones:
         mean_now = round(sum(z.coverage_pct for z in now.zones) / len(now.zones), 1)
-        mean_old = round(sum(z.coverage_pct for z in old.zones) / len(old.zones), 1) \
-            if old.zones else None
+        mean_old = round(sum(z.coverage_pct for z in old_zones) / len(old_zones), 1) \
+            if old_zones else None
         out["foot_patrol"].append(Indicator(
             "street_coverage", f"Täckning av zonerna inom {now.reach_m:g} m (medel av zonerna)",
             mean_now, mean_old, unit="%", source=src))
-    old_by_id = {z.zone_id: z for z in old.zones}
+    old_by_id = {z.zone_id: z for z in old_zones}
     for zone in now.zones:
         prev = old_by_id.get(zone.zone_id)
         out["foot_patrol"].append(Indicator(

@@ -1,146 +1,43 @@
-"""Rendering the follow-up report: a PNG map and a monthly chart per section (matplotlib, no map
-tiles), a standalone HTML page and a PDF (reportlab). All user text is escaped."""
+"""Rendering the follow-up report: a standalone HTML page with each section's map and monthly
+chart as inline SVG, and a PDF (reportlab, the figures drawn by matplotlib). The figures of both
+are described once in ``maps.report_charts``. All user text is escaped."""
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
-import matplotlib
 
-matplotlib.use("Agg")  # server-side: no display
-import matplotlib.pyplot as plt
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
-
+from geo.formats import number_sv
 from geo.periods import LOCAL_TZ, local_date_text
 from geo.report import Indicator, Report, Section, target_lines
 from geo.vocabulary import ACTION_STATUS_SV, OWNER_SV
+from maps.report_charts import (
+    MAP_NOTE, MapView, map_view, section_map_png, section_map_svg, trend_chart_png,
+    trend_chart_svg, trend_data,
+)
 
-STYLE = {  # layer → (colour, marker, label)
-    "unsafe_places": ("#8856a7", "o", "Otrygga platser (rapporterade under perioden)"),
-    "events": ("#fd8d3c", "s", "Polisens händelser (placerade)"),
-    "activities": ("#1b9e77", "^", "Insatser och möten"),
-    "traffic_checks": ("#31a354", "D", "Trafikkontroller"),
-    "actions": ("#000000", "X", "Åtgärder i löftesregistret"),
-}
-
-
-def _draw(ax, gdf: gpd.GeoDataFrame, name: str) -> None:
-    colour, marker, _ = STYLE[name]
-    points = gdf.geometry.representative_point()
-    ax.scatter(points.x, points.y, s=36, c=colour, marker=marker, edgecolors="white",
-               linewidths=0.6, zorder=5)
-
-
-def section_map_png(section: Section, boundaries: gpd.GeoDataFrame, *, width_in: float = 6.4,
-                    height_in: float = 4.6, dpi: int = 110) -> bytes:
-    """The section's map as PNG: the layers it measures on the municipality, without tiles."""
-    fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=dpi)
-    handles = []
-    layers = section.map_layers
-    focus = []
-    if len(boundaries):
-        boundaries.boundary.plot(ax=ax, color="#555555", linewidth=0.8, zorder=1)
-        handles.append(Line2D([], [], color="#555555", label="Kommungräns"))
-    zones = layers.get("patrol_zones")
-    if zones is not None and len(zones):
-        zones.plot(ax=ax, color="#2b8cbe", alpha=0.25, edgecolor="#2b8cbe", zorder=2)
-        handles.append(Line2D([], [], color="#2b8cbe", linewidth=6, alpha=0.4,
-                              label="Patrullområden"))
-        focus.append(zones.total_bounds)
-    roads = layers.get("risk_roads")
-    if roads is not None and len(roads):
-        roads.plot(ax=ax, color="#d7301f", linewidth=1.6, linestyle="--", zorder=3)
-        handles.append(Line2D([], [], color="#d7301f", linestyle="--",
-                              label="Riskvägar (schematiska)"))
-    for name in STYLE:
-        gdf = layers.get(name)
-        if gdf is None or gdf.empty:
-            continue
-        _draw(ax, gdf, name)
-        colour, marker, label = STYLE[name]
-        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="",
-                              label=f"{label}: {len(gdf)}"))
-        focus.append(gdf.total_bounds)
-    if focus:
-        import numpy as np
-
-        box = np.array(focus)
-        minx, miny = box[:, 0].min(), box[:, 1].min()
-        maxx, maxy = box[:, 2].max(), box[:, 3].max()
-        pad = max(maxx - minx, maxy - miny, 1500.0) * 0.15
-        ax.set_xlim(minx - pad, maxx + pad)
-        ax.set_ylim(miny - pad, maxy + pad)
-    elif len(boundaries):
-        minx, miny, maxx, maxy = boundaries.total_bounds
-        ax.set_xlim(minx, maxx)
-        ax.set_ylim(miny, maxy)
-    else:
-        ax.text(0.5, 0.5, "Inget att visa på kartan", ha="center", va="center",
-                transform=ax.transAxes)
-    ax.set_aspect("equal")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title(section.commitment.short, fontsize=10)
-    ax.text(0.01, 0.01, "SWEREF 99 TM. Ingen bakgrundskarta.", transform=ax.transAxes,
-            fontsize=7, color="#555555")
-    if handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.9)
-    return _png(fig)
-
-
-def trend_chart_png(section: Section, *, width_in: float = 6.4, height_in: float = 2.6,
-                    dpi: int = 110) -> bytes:
-    """The section's monthly series as a line chart (PNG)."""
-    fig, ax = plt.subplots(figsize=(width_in, height_in), dpi=dpi)
-    x = list(range(len(section.months)))
-    for label, values in section.monthly.items():
-        ax.plot(x, values, marker="o", markersize=3, label=label)
-    if not section.monthly:
-        ax.text(0.5, 0.5, "Ingen månadsserie för detta löfte", ha="center", va="center",
-                transform=ax.transAxes)
-    step = max(1, len(x) // 8)
-    ax.set_xticks(x[::step])
-    ax.set_xticklabels(section.months[::step], fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.set_ylabel("antal per månad", fontsize=8)
-    top = max((max(v) for v in section.monthly.values() if len(v)), default=0)
-    ax.set_ylim(0, max(1.0, top * 1.15))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(alpha=0.3)
-    if section.monthly:
-        ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    return _png(fig)
-
-
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+NOT_COMPARED = "ingen jämförelse"  # the previous period has no data (issue 12)
 
 
 # --- text pieces ----------------------------------------------------------------------------------
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "uppgift saknas"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
+    return "uppgift saknas" if value is None else number_sv(value)
+
+
+def _previous(ind: Indicator) -> str:
+    return _fmt(ind.previous) if ind.compared else "inga uppgifter"
 
 
 def _change(ind: Indicator) -> str:
+    if not ind.compared:
+        return NOT_COMPARED
     if ind.current is None or ind.previous is None:
         return "–"
-    diff = ind.current - ind.previous
-    return ("+" if diff > 0 else "") + _fmt(diff) if diff else "±0"
+    return number_sv(ind.current - ind.previous, sign=True)
 
 
 def _action_text(row: dict) -> str:
@@ -180,13 +77,21 @@ def period_text(report: Report) -> str:
 
 # --- HTML -----------------------------------------------------------------------------------------
 
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+STYLE = """body{font:14px/1.45 sans-serif;max-width:960px;margin:2em auto;padding:0 1em}
+    table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px}
+    td.n{text-align:right}td.src{font-size:12px;color:#555}blockquote{font-style:italic;
+    border-left:3px solid #2b8cbe;margin:.5em 0;padding-left:.8em}.nodata{background:#fff3cd;
+    padding:.5em}.figures svg{max-width:100%;height:auto}.figures figure{margin:.5em 0}
+    figure.map{display:flex;flex-wrap:wrap;gap:.5em 1em;align-items:flex-start}
+    figure.map figcaption{flex-basis:100%;font-size:12px;color:#555}
+    ul.legend{list-style:none;padding:0;margin:0;font-size:13px;flex:1 1 14em}
+    ul.legend li{display:flex;gap:.4em;align-items:center;margin:.15em 0}
+    .summary{font-weight:bold}section.commitment{border-top:1px solid #999;margin-top:1.5em}
+    li.target.met{color:#1a6b34}li.target.not_met{color:#a4161a}"""
 
 
 def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
-    """The report as one standalone HTML page (images inline)."""
+    """The report as one standalone HTML page (maps and charts inline SVG)."""
     e = html.escape
     parts = [f"<h1>{e(report.title)}</h1>", f"<p class='period'>{e(period_text(report))}. "
              f"Skapad {e(report.made_at.tz_convert(LOCAL_TZ).strftime('%Y-%m-%d %H:%M'))}"
@@ -203,7 +108,7 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
         owners = ", ".join(OWNER_SV.get(o, o) for o in c.owners)
         rows = "".join(
             f"<tr><td>{e(i.label)}</td><td class='n'>{e(_fmt(i.current))}</td>"
-            f"<td class='n'>{e(_fmt(i.previous))}</td><td class='n'>{e(_change(i))}</td>"
+            f"<td class='n'>{e(_previous(i))}</td><td class='n'>{e(_change(i))}</td>"
             f"<td class='src'>{e(i.source)}</td></tr>" for i in section.indicators)
         parts.append(
             f"<section class='commitment' id='{e(c.id)}'><h2>{e(c.short)}</h2>"
@@ -218,18 +123,12 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
                if rows else "")
             + "".join(f"<p class='note'>{e(n)}</p>" for n in section.notes)
             + "<div class='figures'>"
-            + _img(section_map_png(section, boundaries), f"Karta: {c.short}")
-            + _img(trend_chart_png(section), f"Månadsserie: {c.short}")
+            + section_map_svg(map_view(section, boundaries))
+            + f"<figure class='chart'>{trend_chart_svg(section)}</figure>"
             + "</div></section>")
-    style = """body{font:14px/1.45 sans-serif;max-width:960px;margin:2em auto;padding:0 1em}
-    table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px}
-    td.n{text-align:right}td.src{font-size:12px;color:#555}blockquote{font-style:italic;
-    border-left:3px solid #2b8cbe;margin:.5em 0;padding-left:.8em}.nodata{background:#fff3cd;
-    padding:.5em}.figures img{max-width:100%;display:block;margin:.5em 0}
-    .summary{font-weight:bold}section.commitment{border-top:1px solid #999;margin-top:1.5em}
-    li.target.met{color:#1a6b34}li.target.not_met{color:#a4161a}"""
-    return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'><title>"
-            f"{e(report.title)} – uppföljning</title><style>{style}</style></head><body>"
+    return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>"
+            f"{e(report.title)} – uppföljning</title><style>{STYLE}</style></head><body>"
             + "".join(parts)
             + "<footer><p>Siffrorna är räknade ur Tryggs lager. Demodata är illustrativa eller "
               "simulerade där lagren säger det; polisens händelser är verkliga.</p></footer>"
@@ -238,9 +137,14 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
 
 # --- PDF ------------------------------------------------------------------------------------------
 
+PDF_MAP_CM = (12.0, 15.0)  # width, height: at least half the A4 page's height
+PDF_LEGEND_CM = 5.0  # the legend's column beside the map
+PDF_CHART_CM = (16.0, 6.0)
+
+
 def _latin(text: str) -> str:
     """Keep to the characters of the base-14 PDF fonts (cp1252)."""
-    return text.encode("cp1252", errors="replace").decode("cp1252")
+    return text.replace("\u2212", "-").encode("cp1252", errors="replace").decode("cp1252")
 
 
 def _pdf_text(text: str) -> str:
@@ -248,15 +152,52 @@ def _pdf_text(text: str) -> str:
     return xml_escape(_latin(text))
 
 
+def series_lines(section: Section) -> list[str]:
+    """The monthly chart's figures as text, one line per series ("Namn: 2024-09 2 462,5; …")."""
+    labels, series = trend_data(section)
+    return [f"{name}: " + "; ".join(f"{m} {number_sv(v)}" for m, v in zip(labels, values,
+                                                                          strict=True))
+            for name, values in series.items()]
+
+
+def _map_block(view: MapView, styles: dict) -> list:
+    """The map at its PDF size with its legend in a column beside it (never over it)."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, Table, TableStyle
+
+    width, height = PDF_MAP_CM
+    picture = Image(io.BytesIO(section_map_png(view, width_in=width / 2.54,
+                                               height_in=height / 2.54)),
+                    width=width * cm, height=height * cm)
+    legend = [Paragraph("<b>Teckenförklaring</b>", styles["BodyText"])]
+    legend += [Paragraph(f"<font color='{i.colour}'>{_LEGEND_MARK[i.symbol]}</font> "
+                         + _pdf_text(i.label), styles["BodyText"]) for i in view.legend]
+    legend.append(Paragraph(_pdf_text(MAP_NOTE), styles["Italic"]))
+    table = Table([[picture, legend]], colWidths=[width * cm, PDF_LEGEND_CM * cm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return [Paragraph(_pdf_text(f"Karta: {view.title}"), styles["Heading4"]), table]
+
+
+# The legend's symbols in the PDF: lines in the text font, markers from ZapfDingbats (the
+# base-14 fonts hold no geometric shapes): ● ■ ▲ ◆ ✖.
+_LEGEND_MARK = {"line": "\u2014", "dashed": "- -", **{
+    symbol: f"<font name='ZapfDingbats'>{char}</font>"
+    for symbol, char in (("area", "n"), ("o", "l"), ("s", "n"), ("^", "s"), ("D", "u"),
+                         ("X", "6"))}}
+
+
 def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
-    """The report as a PDF (reportlab; no system libraries needed)."""
+    """The report as a PDF (reportlab; no system libraries needed). Each section opens a page;
+    its monthly chart stays with its table and the chart's figures as text, and its map (at
+    least half a page high) has the legend beside it."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import cm
     from reportlab.platypus import (
-        Image, ListFlowable, ListItem, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
-        TableStyle,
+        Image, KeepTogether, ListFlowable, ListItem, PageBreak, Paragraph, SimpleDocTemplate,
+        Spacer, Table, TableStyle,
     )
 
     styles = getSampleStyleSheet()
@@ -277,24 +218,30 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
                                           styles["Normal"]), Spacer(1, 6)]
         story += [Paragraph("Mål: " + _pdf_text(line), styles["Normal"])
                   for _, line in target_lines(section)]
+        figures: list = []
         if section.indicators:
             rows = [["Indikator", "Perioden", "Föregående", "Förändring"]] + [
                 [Paragraph(_pdf_text(i.label), styles["BodyText"]), _fmt(i.current),
-                 _fmt(i.previous), _change(i)] for i in section.indicators]
+                 _previous(i), _change(i)] for i in section.indicators]
             rows = [[_latin(cell) if isinstance(cell, str) else cell for cell in row]
                     for row in rows]
-            table = Table(rows, colWidths=[8.5 * cm, 2.6 * cm, 2.6 * cm, 2.4 * cm])
+            table = Table(rows, colWidths=[8.5 * cm, 2.6 * cm, 2.6 * cm, 2.9 * cm])
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                                        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-            story.append(table)
-        for note in section.notes:
-            story.append(Paragraph(_pdf_text(note), styles["Italic"]))
-        story.append(Image(io.BytesIO(section_map_png(section, boundaries)), width=14 * cm,
-                           height=10 * cm, kind="proportional"))
-        story.append(Image(io.BytesIO(trend_chart_png(section)), width=14 * cm, height=5.5 * cm,
-                           kind="proportional"))
+            figures.append(table)
+        figures += [Paragraph(_pdf_text(note), styles["Italic"]) for note in section.notes]
+        width, height = PDF_CHART_CM
+        figures += [Paragraph(_pdf_text(f"Månadsserie: {c.short}"), styles["Heading4"]),
+                    Image(io.BytesIO(trend_chart_png(section, width_in=width / 2.54,
+                                                     height_in=height / 2.54)),
+                          width=width * cm, height=height * cm, kind="proportional")]
+        figures += [Paragraph(_pdf_text(line), styles["BodyText"])
+                    for line in series_lines(section)]
+        # The chart flows with the section's table and figures: never alone on a page.
+        story.append(KeepTogether(figures))
+        story.append(KeepTogether(_map_block(map_view(section, boundaries), styles)))
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=report.title, author="Trygg",
                             leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm,

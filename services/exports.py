@@ -165,7 +165,9 @@ def _section_rows(section: dict[str, Any]) -> list[Row]:
     for ind in section["indicators"]:
         labels[ind["key"]] = ind["label"]
         current, previous = ind["current"], ind["previous"]
-        change = current - previous if current is not None and previous is not None else None
+        change: float | str | None = (
+            "ingen jämförelse" if not ind.get("compared", True)  # no data for the previous period
+            else current - previous if current is not None and previous is not None else None)
         rows.append([(ind["label"], None), (current, None), (previous, None), (change, None),
                      (ind["unit"], None), (ind["source"], None),
                      ("läget vid periodens slut" if ind["stock"] else "under perioden", None)])
