@@ -21,12 +21,14 @@ from services.access import sees_raw_text, sees_sensitive
 MAX_LIMIT = 10_000  # most records one page may hold
 
 
-def viewer_class(role: str | None) -> str:
+def viewer_class(role: str | None, kommuner: frozenset[str] | None = None) -> str:
     """Roles that see the same records the same way: ``admin`` (everything, raw text),
-    ``police`` (hidden records, scrubbed text) or ``public`` (neither)."""
+    ``police`` (hidden records, scrubbed text) or ``public`` (neither); an account limited to
+    municipalities sees only theirs (``admin:2262,2281``)."""
+    limit = f":{','.join(sorted(kommuner))}" if kommuner is not None else ""
     if sees_raw_text(role):
-        return "admin"
-    return "police" if sees_sensitive(role) else "public"
+        return "admin" + limit
+    return ("police" if sees_sensitive(role) else "public") + limit
 
 
 def entity_tag(*parts: Hashable, weak: bool = False) -> str:

@@ -176,8 +176,8 @@ def read_layer(layer: LayerName, request: Request,
                            limit=limit)
         return f"{matched}\n" + feature_collection(gdf, members=members)
 
-    key = ("layer", layer, store.generation(layer), viewer_class(viewer.role), window, limit,
-           offset)
+    key = ("layer", layer, store.generation(layer), viewer_class(viewer.role, viewer.kommuner),
+           window, limit, offset)
     tag = entity_tag(*key)
     if not_modified(request, tag):
         return not_modified_response(tag)

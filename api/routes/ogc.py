@@ -406,7 +406,8 @@ def items(layer: LayerPath, request: Request, f: Format = None,
     window = _bbox_window(bbox, _crs_param(bbox_crs, "bbox-crs"))
     when = _datetime_range(datetime)
     time_field = TIME_FIELDS.get(layer)
-    viewer = viewer_class(role)
+    who = viewer_of(user, settings)
+    viewer = viewer_class(role, who.kommuner)
     base = _base(request, settings)
     key = ("ogc-items", layer, store.generation(layer), viewer, limit, offset, window,
            when, out_crs, base + request.url.path, str(request.url.query))
@@ -424,7 +425,7 @@ def items(layer: LayerPath, request: Request, f: Format = None,
                 time_from=None if when is None else when[0],
                 time_to=None if when is None else when[1],
                 hide_sensitive=not sees_sensitive(role))
-        gdf = fit_frame(layer, gdf, role)
+        gdf = fit_frame(layer, gdf, who)
         links = [_link(_relative(str(request.url), base), "self", GEOJSON, "Den här sidan"),
                  _link(f"{base}/ogc/collections/{layer}", "collection", JSON)]
         following = next_offset(offset=offset, limit=limit, matched=matched)
@@ -463,12 +464,13 @@ def item(layer: LayerPath, feature_id: RecordId, request: Request, f: Format = N
     role = _reader(user, settings)
     _collection_readable(layer, role, user)
     out_crs = _crs_param(crs, "crs")
-    tag = entity_tag("ogc-item", layer, feature_id, store.generation(layer), viewer_class(role),
-                     out_crs)
+    who = viewer_of(user, settings)
+    tag = entity_tag("ogc-item", layer, feature_id, store.generation(layer),
+                     viewer_class(role, who.kommuner), out_crs)
     headers = {"ETag": tag, "Content-Crs": f"<{out_crs}>"}
     missing = NotFound(f"{layer} {feature_id} does not exist")
     try:
-        gdf = fit_frame(layer, store.get(layer, feature_id), role)
+        gdf = fit_frame(layer, store.get(layer, feature_id), who)
     except NotFound:
         raise missing from None
     if gdf.empty:
