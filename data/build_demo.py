@@ -12,7 +12,8 @@ top-level ``name``, ``provenance`` and ``description``:
 * ``patrol_zones.geojson``   illustrative: foot-patrol zones in central Timrå
 * ``unsafe_places.geojson``  illustrative: a safety walk's worth of generic unsafe places
 * ``patrols.geojson``        simulated: three months of foot patrol (geo.simulate, seed 2262)
-* ``risk_roads.geojson``     derived: schematic roads weighted by real traffic events
+* ``risk_roads.geojson``     derived: schematic roads weighted by real traffic events; the
+  categories buskörning and A-traktor from the real events that name them, else illustrative
 * ``traffic_checks.geojson`` derived: the real Trafikkontroll events as performed checks
 
 Everything is deterministic: the same inputs give byte-identical files. See data/README.md.
@@ -46,6 +47,7 @@ from geo.geocode import geocode_events  # noqa: E402
 from geo.layers import layer_spec  # noqa: E402
 from geo.periods import LOCAL_TZ  # noqa: E402
 from geo.riskprofile import title_time  # noqa: E402
+from geo.vocabulary import RISK_CATEGORY_SV  # noqa: E402
 from geo.road_risk import (  # noqa: E402
     distinct_events, reweight_roads, road_event_pairs, streets_named, traffic_mask,
 )
@@ -304,6 +306,64 @@ def load_traffic_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> gpd.G
     return deduped
 
 
+# Words in an event's title or text that name a risk category the traffic event types do not
+# show (geo.road_risk.reweight_roads gives only hastighet and rattfylleri).
+CATEGORY_WORDS = {
+    "buskorning": re.compile(r"busk[öo]r", re.IGNORECASE),
+    "a_traktor": re.compile(r"a-traktor|\bepa\b|epa-traktor|mopedbil", re.IGNORECASE),
+}
+# When no real event names a category, the demo still needs roads with it to show the
+# medborgarlöfte's commitment ("riktade insatser mot olagliga A-traktorer och all form av
+# buskörning"): these roads get it, labelled illustrative in the road's note and source.
+ILLUSTRATIVE_CATEGORY_ROADS = {"buskorning": ("684", "631"), "a_traktor": ("684", "631")}
+CATEGORY_WORDS_SV = {"buskorning": "buskörning", "a_traktor": "A-traktor, EPA eller mopedbil"}
+ILLUSTRATIVE_CATEGORIES_SV = (
+    "Kategorin {cats} är ILLUSTRATIV: ingen av polisens händelser i Timrå 2023–2024 nämner "
+    "{words}; den är satt på vägen för demon efter medborgarlöftets åtagande (riktade insatser "
+    "mot olagliga A-traktorer och all form av buskörning), inte efter data.")
+
+
+def category_events(events_path: Path, gazetteer: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The real events of any type whose title or text names each category of
+    ``CATEGORY_WORDS`` (buskörning; A-traktor, EPA, mopedbil), geocoded (EPSG:3006)."""
+    events = parse_events(read_events(events_path), origin=events_path.name)
+    placed = distinct_events(geocode_events(events, gazetteer, municipality=MUNICIPALITY))
+    text = placed["name"].fillna("") + " " + placed["summary"].fillna("")
+    return {cat: placed[text.str.contains(pattern).to_numpy()].reset_index(drop=True)
+            for cat, pattern in CATEGORY_WORDS.items()}
+
+
+def named_categories(lines: gpd.GeoDataFrame, named: dict[str, gpd.GeoDataFrame]
+                     ) -> tuple[list[list[str]], list[list[str]]]:
+    """For each road of ``lines``: the categories real events that name them give it (by
+    ``geo.road_risk``'s rule), and the illustrative ones it gets for a category no real event
+    names (``ILLUSTRATIVE_CATEGORY_ROADS``)."""
+    derived: list[list[str]] = [[] for _ in range(len(lines))]
+    illustrative: list[list[str]] = [[] for _ in range(len(lines))]
+    refs = [str(r) for r in lines["road_ref"]]
+    for cat, events in named.items():
+        if len(events):
+            for road in sorted(set(road_event_pairs(lines, events)["road"])):
+                derived[road].append(cat)
+        else:
+            for road, ref in enumerate(refs):
+                if ref in ILLUSTRATIVE_CATEGORY_ROADS.get(cat, ()):
+                    illustrative[road].append(cat)
+    return derived, illustrative
+
+
+def illustrative_summary(named: dict[str, gpd.GeoDataFrame]) -> str:
+    """The layer description's sentence on where the categories come from."""
+    unnamed = [c for c, events in named.items() if events.empty]
+    if not unnamed:
+        return ("Kategorierna kommer ur händelserna (buskörning och A-traktor ur händelser som "
+                "nämner dem). ")
+    roads = sorted({r for c in unnamed for r in ILLUSTRATIVE_CATEGORY_ROADS.get(c, ())})
+    return (f"Kategorin {' och '.join(RISK_CATEGORY_SV[c] for c in unnamed)} nämns inte i "
+            f"någon händelse och är ILLUSTRATIV på väg {' och '.join(roads)} (se vägens "
+            "anteckning); övriga kategorier kommer ur händelserna. ")
+
+
 def schematic_name(ref: str, name: str) -> str:
     """"E4 (schematisk)", "Väg 684 (schematisk; Centrumvägen, Söråker)": the streets the
     gazetteer names for the road stay in the name, so `trygg roads reweight` on the stored
@@ -314,15 +374,18 @@ def schematic_name(ref: str, name: str) -> str:
 
 
 def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
-                     events: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict[str, pd.DataFrame]]:
+                     events: gpd.GeoDataFrame,
+                     named: dict[str, gpd.GeoDataFrame] | None = None,
+                     ) -> tuple[gpd.GeoDataFrame, dict[str, pd.DataFrame]]:
     """Schematic roads weighted by the traffic events along them (``geo.road_risk``'s rule,
     counting the published checks as well); also the events per road, with the reason each
-    one counts."""
+    one counts. ``named`` (``category_events``) adds buskörning and A-traktor."""
     lines = schematic_roads(gazetteer, roads)
     by_ref = {str(r["ref"]): r for r in roads}
     lines["passes"] = [list(by_ref[ref].get("passes", [])) for ref in lines["road_ref"]]
     lines["name"] = [str(by_ref[ref].get("name", "")) for ref in lines["road_ref"]]
     weighted = reweight_roads(lines, events, count_checks=True)
+    extra, illustrative = named_categories(lines, named or {})
     pairs = road_event_pairs(lines, events)
     table = pd.DataFrame(events.drop(columns=events.geometry.name))
     rows: list[dict[str, Any]] = []
@@ -337,11 +400,17 @@ def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
         type_text = ", ".join(f"{t} {n}" for t, n in types.items()) or "inga"
         ids = ", ".join(str(i) for i in counted["event_id"])
         weight = float(weighted["risk_weight"].iloc[i])
+        categories = [*weighted["risk_categories"].iloc[i], *extra[i], *illustrative[i]]
+        shown = " och ".join(RISK_CATEGORY_SV[c] for c in illustrative[i])
+        made_up = (" " + ILLUSTRATIVE_CATEGORIES_SV.format(
+            cats=shown, words=" eller ".join(sorted({CATEGORY_WORDS_SV[c]
+                                                     for c in illustrative[i]}))))\
+            if illustrative[i] else ""
         rows.append({
             "name": schematic_name(ref, name),
             "road_ref": ref,
             "speed_limit_kmh": None,
-            "risk_categories": weighted["risk_categories"].iloc[i],
+            "risk_categories": categories,
             "risk_weight": weight,
             "highway": None,
             "schematic": True,
@@ -349,13 +418,14 @@ def build_risk_roads(gazetteer: gpd.GeoDataFrame, roads: list[dict[str, Any]],
                      f"{' – '.join(places)}, inte vägnätet. Riskvikt = 1 + antal trafikhändelser "
                      f"längs vägen 2023–2024 = 1 + {len(counted)} ({type_text}). Polisens "
                      f"händelse-id: {ids or '–'}. Hastighetsgräns okänd (inte angiven i "
-                     "källorna)."),
+                     "källorna)." + made_up),
             "provenance": "derived",
             "source": (f"Härledd: {EVENTS_SOURCE}; trafikhändelser (Trafikolycka*, Rattfylleri, "
                        "Trafikbrott, Olovlig körning, Trafikkontroll, Trafikhinder) som nämner "
                        "vägen, eller utan vägnamn ligger i en ort vägen passerar eller inom 1 km "
                        "från linjen; riskvikt = 1 + antal. Linje genom data/timra/gazetteer.json; "
-                       "data/build_demo.py"),
+                       "data/build_demo.py" + ("; ILLUSTRATIV kategori " + shown
+                                               if illustrative[i] else "")),
         })
     # An event that names no road may fit several (Söråker lies on E4 and 684; Vivsta shares
     # the Timrå point where 631 meets E4): it counts for each, and the note says so.
@@ -488,13 +558,15 @@ def build(out_dir: Path = OUT_DIR, shared_dir: Path = SHARED_DIR) -> dict[str, A
                     "Byggd av data/build_demo.py med geo.simulate.simulate_foot_patrols.")
 
     events = load_traffic_events(out_dir / "police_events_2023_2024.json", gazetteer)
-    risk_roads, counted = build_risk_roads(gazetteer, roads, events)
+    named = category_events(out_dir / "police_events_2023_2024.json", gazetteer)
+    risk_roads, counted = build_risk_roads(gazetteer, roads, events, named)
     write_collection(
         out_dir / "risk_roads.geojson", risk_roads, name="Riskvägar (schematiska)",
         provenance="derived",
         description="SCHEMATISKA vägar: raka linjer genom ortnamnsregistrets punkter i den "
                     "ordning källorna anger, inte vägnätet. Riskvikt = 1 + antal verkliga "
                     "trafikhändelser (Polisens öppna händelse-API 2023–2024) längs vägen. "
+                    + illustrative_summary(named) +
                     "Importera riktiga vägar (OSM/NVDB) med 'trygg import risk_roads FIL'. "
                     "Byggd av data/build_demo.py.",
         members={"schematic": True})
