@@ -52,8 +52,11 @@ def start_page(request: Request, settings: Settings = Depends(get_settings),
 
 
 @router.get("/logga-in", response_class=HTMLResponse)
-def login_page(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "login.html", _context(request, None))
+def login_page(request: Request, settings: Settings = Depends(get_settings),
+               store: Store = Depends(get_store)) -> HTMLResponse:
+    """The token form; a signed-in user is told so and offered to log out instead."""
+    user = page_user(request, settings, store)
+    return templates.TemplateResponse(request, "login.html", _context(request, user))
 
 
 def _client(request: Request) -> str:
