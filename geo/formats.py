@@ -23,3 +23,9 @@ def number_sv(value: float | None, *, digits: int | None = None, unit: str = "",
     text = f"{abs(number):,.{shown}f}".replace(",", "\u00a0").replace(".", ",")
     prefix = "−" if number < 0 else ("+" if sign and number > 0 else ("±" if sign else ""))
     return f"{prefix}{text}{unit}"
+
+
+def plural_sv(count: float, one: str, many: str) -> str:
+    """A count with its noun in the right number, the count in Swedish format: "1 händelse",
+    "2 händelser", "1 234 rapporter" (``Trygg.plural`` in /static/trygg.js is the same)."""
+    return f"{number_sv(count)} {one if count == 1 else many}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from typing_extensions import TypedDict  # pydantic reads these on Python 3.11
@@ -33,6 +34,10 @@ from geo.privacy import (
 )
 
 LAYER_CHOICES = ("both", "unsafe_places", "events")
+# What the view's period is compared with (the page's "Jämför med"): the window's halves by
+# default, or the window against an earlier period.
+COMPARE_SV = {"halves": "periodens första halva", "previous": "föregående period",
+              "last_year": "samma period året före", "chosen": "en vald period"}
 OUTSIDE_SV = "{n} poster utanför kommunen ignorerades"
 
 
@@ -196,6 +201,78 @@ def _local_date(values: pd.Series) -> list[str | None]:
     return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in t]
 
 
+def comparison_days(start: date, end: date, *, choice: str = "halves",
+                    chosen: tuple[date, date] | None = None
+                    ) -> tuple[date, date, date, date] | None:
+    """The two periods the view compares, as local days (first, after its last, first, after
+    its last), for the window ``start`` … ``end`` (both included): None for the window's halves
+    (``hotspot_view``'s default), else the ``chosen`` days, the period of the same length just
+    before, or the same days a year earlier, against the window."""
+    after = end + timedelta(days=1)
+    if choice == "halves":
+        return None
+    if choice == "previous":
+        return start - (after - start), start, start, after
+    if choice == "last_year":
+        return _year_before(start), _year_before(after), start, after
+    if choice == "chosen":
+        if chosen is None:
+            raise ValidationFailed("compare_from/compare_to: ange båda datumen för den valda "
+                                   "perioden")
+        return chosen[0], chosen[1] + timedelta(days=1), start, after
+    raise ValidationFailed(f"compare: {choice!r} är inget av {', '.join(COMPARE_SV)}")
+
+
+def _year_before(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Choice:
+    """Which records a view counts: the layer, categories, sources and event types asked for,
+    without sensitive ones for viewers who may not see them, inside the study area."""
+
+    layer: str
+    categories: list[str] | None
+    sources: list[str] | None
+    event_types: list[str] | None
+    sees_sensitive: bool
+    boundary: BaseGeometry | None
+
+    def records(self, unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, lo: pd.Timestamp,
+                hi: pd.Timestamp) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, int, int]:
+        """(places, placed events, events not placed, records outside the study area) of
+        [lo, hi)."""
+        places = unsafe if self.layer != "events" else unsafe.iloc[0:0]
+        if self.categories and len(places):
+            places = places[places["category"].isin(self.categories)]
+        if self.sources and len(places):
+            places = places[places["report_source"].isin(self.sources)]
+        evs = events if self.layer != "unsafe_places" else events.iloc[0:0]
+        if self.event_types and len(evs):
+            evs = evs[evs["type"].fillna("").str.startswith(tuple(self.event_types))]
+        places = in_window(places, time_column="reported_at", start=lo, end=hi)
+        evs = in_window(evs, time_column="time", start=lo, end=hi)
+        evs, not_placed = placed_only(evs)
+        if not self.sees_sensitive:
+            places = without_sensitive("unsafe_places", places)
+            evs = without_sensitive("events", evs)
+        # The study area: records outside the municipality change nothing, they are counted.
+        places, outside_places = inside_area(places, self.boundary)
+        evs, outside_events = inside_area(evs, self.boundary)
+        return places, evs, not_placed, outside_places + outside_events
+
+
+def _combined(places: gpd.GeoDataFrame, evs: gpd.GeoDataFrame, *, crs: Any) -> gpd.GeoDataFrame:
+    """Places and events as one frame of points with their time and group."""
+    return gpd.GeoDataFrame(
+        {"time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
+                            pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
+         "group": list(places["category"]) + [EVENTS_GROUP] * len(evs)},
+        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=crs)
+
+
 def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: Viewer,  # noqa: PLR0913
                  start: object, end: object, period: Granularity = "month",
                  cell_m: float = DEFAULT_CELL_M, layer: str = "both",
@@ -224,42 +301,23 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     lo, hi = as_utc(start), as_utc(end)
     if hi <= lo:
         raise ValidationFailed(f"to: {end} is not after from: {start}")
-    # Filter by layer, category, source and type, then by time.
-    places = unsafe if layer != "events" else unsafe.iloc[0:0]
-    if categories and len(places):
-        places = places[places["category"].isin(categories)]
-    if sources and len(places):
-        places = places[places["report_source"].isin(sources)]
-    evs = events if layer != "unsafe_places" else events.iloc[0:0]
-    if event_types and len(evs):
-        evs = evs[evs["type"].fillna("").str.startswith(tuple(event_types))]
-    places = in_window(places, time_column="reported_at", start=lo, end=hi)
-    evs = in_window(evs, time_column="time", start=lo, end=hi)
-    evs, not_placed = placed_only(evs)
-
+    chosen = _Choice(layer=layer, categories=categories, sources=sources,
+                     event_types=event_types, sees_sensitive=viewer.sees_sensitive,
+                     boundary=boundary)
+    places, evs, not_placed, outside = chosen.records(unsafe, events, lo, hi)
     # Privacy: sensitive records leave only as released figures of the one fixed table.
     sensitive_summary = None
     if not viewer.sees_sensitive:
-        places = without_sensitive("unsafe_places", places)
-        evs = without_sensitive("events", evs)
         sensitive_summary = _sensitive_release(
             unsafe, events, start=lo, end=hi, categories=categories, boundary=boundary,
             rules=sensitive_rules, trusted_accounts=trusted_accounts, as_of=as_of,
             released=released)
-    # The study area: records outside the municipality change nothing, they are counted.
-    places, outside_places = inside_area(places, boundary)
-    evs, outside_events = inside_area(evs, boundary)
-    outside = outside_places + outside_events
     area = study_area(boundary, cell_m=cell_m) if boundary is not None else None
     if not viewer.sees_raw_text:
         places = scrub_frame("unsafe_places", places)
 
     # Counts, trends and per-group monthly series on one grid.
-    records = gpd.GeoDataFrame(
-        {"time": pd.concat([pd.to_datetime(places["reported_at"], utc=True),
-                            pd.to_datetime(evs["time"], utc=True)], ignore_index=True),
-         "group": list(places["category"]) + [EVENTS_GROUP] * len(evs)},
-        geometry=list(places.geometry.values) + list(evs.geometry.values), crs=unsafe.crs)
+    records = _combined(places, evs, crs=unsafe.crs)
     result = hotspot_analysis(records, time_column="time", start=lo, end=hi, extent=extent,
                               area=area, options=HotspotOptions(period=period, cell_m=cell_m))
     groups = sorted(set(records["group"])) if len(records) else []
@@ -286,8 +344,12 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
         middle = lo + (hi - lo) / 2
         compare = (lo, middle, middle, hi)
     a0, a1, b0, b1 = (as_utc(v) for v in compare)
-    cmp = compare_periods(records, time_column="time", first=(a0, a1), second=(b0, b1),
-                          cell_m=cell_m) if len(records) else None
+    compared = records
+    if min(a0, b0) < lo or max(a1, b1) > hi:  # a period outside the window: its own records
+        cp, ce, _, _ = chosen.records(unsafe, events, min(a0, b0), max(a1, b1))
+        compared = _combined(cp, ce, crs=unsafe.crs)
+    cmp = compare_periods(compared, time_column="time", first=(a0, a1), second=(b0, b1),
+                          cell_m=cell_m) if len(compared) else None
     comparison: dict[str, Any] = {"first": [a0.isoformat(), a1.isoformat()],
                   "second": [b0.isoformat(), b1.isoformat()], "cells": []}
     if cmp is not None:

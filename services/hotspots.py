@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -68,11 +69,102 @@ def window(store: Store, first: date | None, last: date | None) -> tuple[date, d
     if first is None or last is None:
         default_first, default_last = default_window(store)
         first, last = first or default_first, last or default_last
-    if last < first:
-        raise ValidationFailed("from/to: 'to' is before 'from'")
-    if (last - first).days > MAX_WINDOW_DAYS:
-        raise ValidationFailed("from/to: at most ten years at a time")
+    _check_days(first, last, name="")
     return first, last
+
+
+def _check_days(first: date, last: date, *, name: str) -> None:
+    """Raise ``ValidationFailed`` (Swedish, naming the fields) unless ``last`` is on or after
+    ``first`` and the days span at most ten years."""
+    if last < first:
+        raise ValidationFailed(f"{name}Till (to): datumet ligger före Från (from); välj ett "
+                               "Till-datum samma dag som Från eller senare")
+    if (last - first).days > MAX_WINDOW_DAYS:
+        raise ValidationFailed(f"{name}Från/Till (from/to): högst tio år åt gången; välj ett "
+                               "kortare tidsfönster")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the page was asked for, as used (a field that could not be read falls back to its
+    default) and a Swedish message per field that could not be used."""
+
+    start: date
+    end: date
+    compare: str = "halves"
+    compare_from: date | None = None
+    compare_to: date | None = None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def compare_days(self) -> tuple[date, date, date, date] | None:
+        chosen = (self.compare_from, self.compare_to) \
+            if self.compare_from and self.compare_to else None
+        return view_geo.comparison_days(self.start, self.end, choice=self.compare,
+                                        chosen=chosen)
+
+
+COMPARE_CHOICES = view_geo.COMPARE_SV
+
+
+def api_request(store: Store, first: date | None, last: date | None, compare: str = "halves",
+                compare_from: date | None = None, compare_to: date | None = None
+                ) -> PageRequest:
+    """The API's query (parsed dates) as a ``PageRequest``; ``ValidationFailed`` (Swedish,
+    naming the field) for what cannot be used."""
+    start, end = window(store, first, last)
+    if compare == "chosen":
+        if compare_from is None or compare_to is None:
+            raise ValidationFailed("compare_from/compare_to: ange båda datumen när compare är "
+                                   "chosen")
+        _check_days(compare_from, compare_to, name="compare_from/compare_to: ")
+    return PageRequest(start, end, compare, compare_from, compare_to)
+
+
+def _day(text: str | None, label: str, errors: list[str]) -> date | None:
+    """The date in ``text`` (ÅÅÅÅ-MM-DD), or None with a message naming ``label``."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        errors.append(f"{label}: ”{text[:40]}” är inget datum. Skriv det som ÅÅÅÅ-MM-DD, "
+                      "t.ex. 2024-09-01.")
+        return None
+
+
+def page_request(store: Store, from_: str | None, to: str | None, compare: str | None = None,
+                 compare_from: str | None = None, compare_to: str | None = None) -> PageRequest:
+    """The page's query read leniently: each field that cannot be used gets its default and a
+    Swedish message that names it and says what to do."""
+    errors: list[str] = []
+    first, last = _day(from_, "Från", errors), _day(to, "Till", errors)
+    if errors:
+        first = last = None
+    try:
+        start, end = window(store, first, last)
+    except ValidationFailed as exc:
+        errors.append(f"{exc.message}.")
+        start, end = default_window(store)
+    choice = compare or "halves"
+    if choice not in view_geo.COMPARE_SV:
+        errors.append("Jämför med: välj ett av alternativen i listan.")
+        choice = "halves"
+    bad = len(errors)
+    cf = _day(compare_from, "Jämför med, från", errors)
+    ct = _day(compare_to, "Jämför med, till", errors)
+    if choice == "chosen" and len(errors) == bad:
+        if cf is None or ct is None:
+            errors.append("Jämför med: ange både från- och till-datum för den valda perioden "
+                          "(ÅÅÅÅ-MM-DD).")
+        else:
+            try:
+                _check_days(cf, ct, name="Jämför med, ")
+            except ValidationFailed as exc:
+                errors.append(f"{exc.message}.")
+    if choice == "chosen" and len(errors) > bad:
+        choice, cf, ct = "halves", None, None
+    return PageRequest(start, end, choice, cf, ct, tuple(errors))
 
 
 def trusted_accounts(store: Store) -> frozenset[str]:
@@ -147,17 +239,18 @@ def this_quarter() -> str:
     return str(pd.Timestamp.now(tz=LOCAL_TZ).tz_localize(None).to_period("Q"))
 
 
-def page_key(store: Store, viewer: Viewer, start: date, end: date) -> tuple[Any, ...]:
-    """What the page shows depends only on whether the viewer sees sensitive records and raw
-    text (and, for the released sensitive figures, on the police accounts and the quarters that
-    have ended)."""
-    return ("page/otrygga-platser", start, end, viewer.privacy_class,
+def page_key(store: Store, viewer: Viewer, asked: PageRequest) -> tuple[Any, ...]:
+    """What the page shows depends only on what was asked, whether the viewer sees sensitive
+    records and raw text (and, for the released sensitive figures, on the police accounts and
+    the quarters that have ended)."""
+    return ("page/otrygga-platser", asked, viewer.privacy_class,
             store.generations(PAGE_LAYERS), trusted_accounts(store), this_quarter())
 
 
-def page_data(store: Store, viewer: Viewer, start: date, end: date) -> dict[str, Any]:
-    """The page's data: the default view and the municipality's boundary (GeoJSON, WGS84)."""
-    view = hotspots(store, viewer, start=start, end=end)
+def page_data(store: Store, viewer: Viewer, asked: PageRequest) -> dict[str, Any]:
+    """The page's data: the view asked for and the municipality's boundary (GeoJSON, WGS84)."""
+    view = hotspots(store, viewer, start=asked.start, end=asked.end,
+                    compare=asked.compare_days)
     boundaries = store.read("boundaries")
     view["boundary"] = json.loads(boundaries.to_crs("EPSG:4326").geometry.to_json()) \
         if len(boundaries) else None

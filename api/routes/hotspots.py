@@ -41,6 +41,13 @@ def hotspots(
     layer: Literal["both", "unsafe_places", "events"] = "both",
     cell_m: Annotated[float, Query(ge=50, le=5000, description="Cell size, metres")] = 250.0,
     density: Annotated[bool, Query(description="Include a kernel-density surface")] = False,
+    compare: Annotated[Literal["halves", "previous", "last_year", "chosen"], Query(
+        description="The comparison: the window's halves, or the window against the period "
+                    "just before, the same days a year earlier or compare_from … compare_to")]
+    = "halves",
+    compare_from: Annotated[date | None, Query(description="compare=chosen: first day")] = None,
+    compare_to: Annotated[date | None, Query(description="compare=chosen: last day, included")]
+    = None,
     viewer: Viewer = Depends(require("hotspots.view")),
     store: Store = Depends(get_store),
 ) -> dict[str, Any]:
@@ -49,20 +56,24 @@ def hotspots(
     ``too_few``; ``trend_sv`` its Swedish label, ``summary_sv`` a sentence; space-time Gi* with
     FDR, Mann–Kendall on the z-scores, see ``method``), a two-period comparison (the window's
     halves), felt against recorded safety and the points the caller may see."""
-    start, end = service.window(store, from_, to)
+    asked = service.api_request(store, from_, to, compare, compare_from, compare_to)
     return service.hotspots(
-        store, viewer, start=start, end=end, period=period, cell_m=cell_m, layer=layer,
-        categories=category, sources=source, with_density=density)
+        store, viewer, start=asked.start, end=asked.end, period=period, cell_m=cell_m,
+        layer=layer, categories=category, sources=source, with_density=density,
+        compare=asked.compare_days)
 
 
 @router.get("/kartor/otrygga-platser", response_class=HTMLResponse, include_in_schema=False)
-def hotspots_page(request: Request, viewer: Viewer = Depends(page("hotspots.view")),
+def hotspots_page(request: Request, from_: str | None = Query(None, alias="from"),
+                  to: str | None = None, compare: str | None = None,
+                  compare_from: str | None = None, compare_to: str | None = None,
+                  viewer: Viewer = Depends(page("hotspots.view")),
                   store: Store = Depends(get_store)) -> Response:
-    start, end = service.default_window(store)
+    asked = service.page_request(store, from_, to, compare, compare_from, compare_to)
     data = request.app.state.cache.get_or_make(
-        service.page_key(store, viewer, start, end),
-        lambda: json_island(service.page_data(store, viewer, start, end)))
+        service.page_key(store, viewer, asked),
+        lambda: json_island(service.page_data(store, viewer, asked)))
     return templates.TemplateResponse(request, "hotspots.html", {
-        "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV,
-        "start": start.isoformat(),
-        "end": end.isoformat(), "data_json": data, "sees_sensitive": viewer.sees_sensitive})
+        "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "asked": asked,
+        "compare_choices": service.COMPARE_CHOICES, "data_json": data,
+        "sees_sensitive": viewer.sees_sensitive})

@@ -3,7 +3,10 @@
  * User text is only ever set with textContent, never as HTML. */
 (function () {
   "use strict";
-  const {el, fixed: sv} = window.Trygg;
+  const {el, fixed: sv, num, plural, stockholmDate, stockholmLastDay} = window.Trygg;
+  const MIN_CELL_PX = 14;  // a cell smaller than this on screen is drawn as a dot of this size
+  const MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+                  "september", "oktober", "november", "december"];
 
   let data = JSON.parse(document.getElementById("hs-data").textContent);
   // The served municipality's centre until the data's extent is known (the server sets it).
@@ -13,6 +16,12 @@
     maxZoom: 18, attribution: "© OpenStreetMap-bidragsgivare"
   }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
+  // The view's name on the map, so grid and trend views are told apart at a glance.
+  const viewName = L.control({ position: "topright" });
+  viewName.onAdd = () => { return el("div", "", "hs-view-name leaflet-bar"); };
+  viewName.addTo(map);
+  const VIEW_SV = { grid: "Antal per ruta", heat: "Värmekarta", trend: "Trendklasser",
+                    compare: "Jämförelse av två perioder", agreement: "Upplevd och registrerad" };
 
   // Emerging hot-spot categories (keys from the server; labels in data.trend_classes).
   let TREND_COLOURS = {
@@ -22,7 +31,7 @@
     "new_cold_spot": "#08306b", "consecutive_cold_spot": "#08519c", "intensifying_cold_spot": "#2171b5",
     "persistent_cold_spot": "#4292c6", "diminishing_cold_spot": "#6baed6", "sporadic_cold_spot": "#9ecae1",
     "oscillating_cold_spot": "#c6dbef", "historical_cold_spot": "#deebf7",
-    "no_pattern": "#d9d9d9", "too_few": "#ffffff"
+    "no_pattern": "#969696", "too_few": "#ffffff"
   };
   let AGREEMENT_COLOURS = { "båda": "#762a83", "bara upplevd": "#af8dc3", "bara registrerad": "#fdb863" };
   let GROUP_COLOURS = ["#8856a7", "#1b9e77", "#d95f02", "#e7298a", "#66a61e", "#e6ab02",
@@ -66,6 +75,36 @@
   document.querySelectorAll("input[name=view]").forEach((radio) => {
     radio.addEventListener("change", () => { state.view = radio.value; draw(); });
   });
+  // The period form: Swedish messages naming the field before anything is sent.
+  const form = document.getElementById("hs-window");
+  const compareSelect = document.getElementById("hs-compare");
+  const chosenBox = document.getElementById("hs-chosen");
+  compareSelect.addEventListener("change", () => { chosenBox.hidden = compareSelect.value !== "chosen"; });
+  form.addEventListener("submit", (event) => {
+    const problems = formProblems();
+    const box = document.getElementById("hs-form-error");
+    box.textContent = "";
+    problems.forEach((p) => { box.appendChild(el("p", p)); });
+    box.hidden = !problems.length;
+    if (problems.length) { event.preventDefault(); }
+  });
+  function formProblems() {
+    const DAY = /^\d{4}-\d{2}-\d{2}$/;
+    const problems = [];
+    const value = (id) => { return document.getElementById(id).value.trim(); };
+    const check = (first, last, name) => {
+      const a = value(first), b = value(last);
+      if (!DAY.test(a)) { problems.push(name + "från: ange ett datum som ÅÅÅÅ-MM-DD, t.ex. 2024-09-01."); }
+      if (!DAY.test(b)) { problems.push(name + "till: ange ett datum som ÅÅÅÅ-MM-DD, t.ex. 2024-11-30."); }
+      if (DAY.test(a) && DAY.test(b) && b < a) {
+        problems.push(name + "till: datumet ligger före från-datumet; välj samma dag eller senare.");
+      }
+    };
+    check("hs-from", "hs-to", "Period ");
+    if (compareSelect.value === "chosen") { check("hs-compare-from", "hs-compare-to", "Jämförelseperiod "); }
+    return problems;
+  }
+
   let pointsBox = document.getElementById("hs-points");
   pointsBox.addEventListener("change", () => { state.points = pointsBox.checked; draw(); });
 
@@ -78,6 +117,47 @@
       if (state.all) { series.forEach((v) => { n += v; }); } else { n += series[state.index] || 0; }
     });
     return n;
+  }
+
+  // "2024-03" → "mars 2024", "2024Q1" → "kvartal 1 2024".
+  function periodName(label) {
+    if (!label) { return ""; }
+    const q = /^(\d{4})Q(\d)$/.exec(label);
+    if (q) { return "kvartal " + q[2] + " " + q[1]; }
+    const m = /^(\d{4})-(\d{2})$/.exec(label);
+    return m ? MONTHS[Number(m[2]) - 1] + " " + m[1] : label;
+  }
+  const PERIOD_NOUN = data.period === "quarter" ? ["kvartal", "kvartal"] : ["månad", "månader"];
+
+  // A cell as a polygon, or as a dot when it would be too small to see at this zoom.
+  function cellLayer(geometry, style) {
+    const poly = L.polygon(ring(geometry), style);
+    const b = poly.getBounds();
+    const px = map.latLngToContainerPoint(b.getNorthEast()).x - map.latLngToContainerPoint(b.getSouthWest()).x;
+    if (px >= MIN_CELL_PX) { return poly; }
+    return L.circleMarker(b.getCenter(), Object.assign({}, style, { radius: MIN_CELL_PX / 2, weight: 1 }));
+  }
+
+  // The trend of a cell in plain words and what it means (the statistic only with its meaning).
+  function trendText(p) {
+    if (p.trend === "too_few") {
+      return ["för få för att avgöra", "Rutan har för få händelser och rapporter för att säga om det blir fler eller färre."];
+    }
+    const alpha = Number(data.method.alpha) || 0.05;
+    const chance = "(p = " + sv(p.mk_p, p.mk_p < 0.01 ? 3 : 2) + ": utan en verklig trend blir det så här tydligt i " +
+      (p.mk_p < 0.01 ? "färre än 1" : "ungefär " + num(Math.max(1, Math.round(100 * p.mk_p)), 0)) + " av 100 fall)";
+    if (p.mk_p < alpha && p.mk_z > 0) {
+      return ["ökande trend", "Rutan har stuckit ut allt mer mot omgivningen under perioden " + chance + "."];
+    }
+    if (p.mk_p < alpha && p.mk_z < 0) {
+      return ["minskande trend", "Rutan har stuckit ut allt mindre mot omgivningen under perioden " + chance + "."];
+    }
+    return ["ingen tydlig trend", "Ingen säker ökning eller minskning under perioden; skillnaderna kan vara slump."];
+  }
+
+  function spanText(p) {
+    return plural(p.total, "händelse eller rapport", "händelser och rapporter") +
+      " (med slumpens variation är det verkliga antalet troligen " + sv(p.ci_low, 1) + "–" + sv(p.ci_high, 1) + ")";
   }
 
   function ring(geometry) {
@@ -96,29 +176,30 @@
     return t;
   }
 
+  const GRID_STEPS = ["#c6c3e1", "#a9a5d2", "#8b83c0", "#6a51a3", "#4a1486"];  // not the trend colours
   function gridColour(n, max) {
-    let steps = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
     if (n <= 0) { return null; }
-    let i = Math.min(steps.length - 1, Math.floor((n / Math.max(1, max)) * steps.length - 1e-9));
-    return steps[Math.max(0, i)];
+    let i = Math.min(GRID_STEPS.length - 1, Math.floor((n / Math.max(1, max)) * GRID_STEPS.length - 1e-9));
+    return GRID_STEPS[Math.max(0, i)];
   }
 
   // --- views --------------------------------------------------------------------------------
   function drawGrid() {
     let counts = data.features.map((f) => { return cellCount(f.properties); });
     let max = Math.max.apply(null, [1].concat(counts));
+    let when = state.all ? "Hela perioden" : "Under " + periodName(data.periods[state.index]);
     data.features.forEach((f, i) => {
       let n = counts[i];
       let colour = gridColour(n, max);
       if (!colour) { return; }
-      L.polygon(ring(f.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.7 })
-        .bindPopup(table([["Antal", n], ["Hela perioden", f.properties.total + " (95 % intervall " +
-          sv(f.properties.ci_low, 1) + "–" + sv(f.properties.ci_high, 1) + ")"],
+      cellLayer(f.geometry, { color: "#3f007d", weight: 0.6, fillColor: colour, fillOpacity: 0.8 })
+        .bindPopup(table([[when, plural(n, "händelse eller rapport", "händelser och rapporter")],
+          ["Hela perioden", spanText(f.properties)],
           ["Mönster", f.properties.trend_sv]]))
         .addTo(overlay);
     });
-    legend("Antal per ruta (" + data.cell_m + " m)", [
-      ["#fee5d9", "få"], ["#fb6a4a", "fler"], ["#a50f15", "flest (" + max + ")"]]);
+    legend("Antal per ruta (" + num(data.cell_m, 0) + " m), " + when.toLowerCase(), [
+      [GRID_STEPS[0], "få"], [GRID_STEPS[2], "fler"], [GRID_STEPS[4], "flest (" + num(max, 0) + ")"]]);
   }
 
   function drawHeat() {
@@ -137,36 +218,50 @@
   function drawTrend() {
     data.features.forEach((f) => {
       let p = f.properties;
-      L.polygon(ring(f.geometry), {
-        color: p.trend === "too_few" ? "#888" : "#333", weight: p.trend === "too_few" ? 1 : 0.7,
-        dashArray: p.trend === "too_few" ? "3 3" : null,
-        fillColor: TREND_COLOURS[p.trend], fillOpacity: p.trend === "too_few" ? 0.2 : 0.75
-      }).bindPopup(table([["Mönster", p.trend_sv], ["Bedömning", p.summary_sv], ["Antal", p.total],
-        ["95 % intervall", sv(p.ci_low, 1) + "–" + sv(p.ci_high, 1)],
-        ["Första / andra halvan", p.first_half + " / " + p.second_half]]))
+      let few = p.trend === "too_few";
+      let trend = trendText(p);
+      let months = [];
+      if (p.hot_periods) { months.push("hot spot (fler än omgivningen) i " + p.hot_periods + " av " + plural(data.periods.length, PERIOD_NOUN[0], PERIOD_NOUN[1])); }
+      if (p.cold_periods) { months.push("cold spot (färre än omgivningen) i " + p.cold_periods + " av " + plural(data.periods.length, PERIOD_NOUN[0], PERIOD_NOUN[1])); }
+      cellLayer(f.geometry, {
+        color: few ? "#888" : "#000", weight: few ? 1 : 1.2, dashArray: few ? "3 3" : null,
+        fillColor: TREND_COLOURS[p.trend], fillOpacity: few ? 0.5 : 0.85
+      }).bindPopup(table([["Mönster", p.trend_sv], ["Trend", trend[0]], ["Det betyder", trend[1]],
+        ["Hot/cold spot", months.join("; ")], ["Antal", spanText(p)],
+        ["Första / andra halvan", num(p.first_half, 0) + " / " + num(p.second_half, 0)]]))
         .addTo(overlay);
     });
-    legend("Mönster över tid (hot spots och cold spots)", data.trend_classes.map((t) => { return [TREND_COLOURS[t.id], t.label]; }));
+    legend("Trendklasser: mönster över tid (hot spots röda, cold spots blå)", data.trend_classes.map((t) => { return [TREND_COLOURS[t.id], t.label]; }));
   }
+
+  const CHANGE_SV = {
+    "fler": "fler: en säker ökning, större än slumpen brukar ge",
+    "färre": "färre: en säker minskning, större än slumpen brukar ge",
+    "ingen säker skillnad": "ingen säker skillnad: skillnaden kan vara slump",
+    "för få för att avgöra": "för få för att avgöra: färre än 5 händelser och rapporter i rutan"
+  };
+  function days(span) { return stockholmDate(span[0]) + "–" + stockholmLastDay(span[1]); }
 
   function drawCompare() {
     let c = data.comparison;
+    let first = days(c.first), second = days(c.second);
     c.cells.forEach((cell) => {
       let colour = cell.change === "fler" ? "#d7301f" : cell.change === "färre" ? "#2c7fb8" :
         cell.difference > 0 ? "#fdbb84" : cell.difference < 0 ? "#a6bddb" : "#eeeeee";
-      L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.75 })
-        .bindPopup(table([["Period 1", cell.first], ["Period 2", cell.second],
-          ["Skillnad", cell.difference], ["Bedömning", cell.change]])).addTo(overlay);
+      cellLayer(cell.geometry, { color: "#555", weight: 0.5, fillColor: colour, fillOpacity: 0.75 })
+        .bindPopup(table([["Period 1 (" + first + ")", num(cell.first, 0)], ["Period 2 (" + second + ")", num(cell.second, 0)],
+          ["Skillnad", (cell.difference > 0 ? "+" : cell.difference < 0 ? "−" : "±") + num(Math.abs(cell.difference), 0)],
+          ["Bedömning", CHANGE_SV[cell.change] || cell.change]])).addTo(overlay);
     });
-    legend("Period 2 (" + c.second[0].slice(0, 10) + "–) mot period 1 (" + c.first[0].slice(0, 10) + "–)", [
+    legend("Period 2 (" + second + ") mot period 1 (" + first + ")", [
       ["#d7301f", "fler (säker skillnad)"], ["#fdbb84", "fler (kan vara slump)"],
       ["#a6bddb", "färre (kan vara slump)"], ["#2c7fb8", "färre (säker skillnad)"]]);
   }
 
   function drawAgreement() {
     data.felt_vs_recorded.forEach((cell) => {
-      L.polygon(ring(cell.geometry), { color: "#555", weight: 0.5, fillColor: AGREEMENT_COLOURS[cell.agreement], fillOpacity: 0.75 })
-        .bindPopup(table([["Upplevd (rapporter)", cell.felt], ["Registrerad (polisens händelser)", cell.recorded],
+      cellLayer(cell.geometry, { color: "#555", weight: 0.5, fillColor: AGREEMENT_COLOURS[cell.agreement], fillOpacity: 0.75 })
+        .bindPopup(table([["Upplevd (rapporter)", num(cell.felt, 0)], ["Registrerad (polisens händelser)", num(cell.recorded, 0)],
           ["Bedömning", cell.agreement]])).addTo(overlay);
     });
     legend("Upplevd och registrerad otrygghet", Object.keys(AGREEMENT_COLOURS).map((k) => { return [AGREEMENT_COLOURS[k], k]; }));
@@ -175,9 +270,9 @@
   function drawSensitive() {
     if (!data.sensitive) { return; }
     data.sensitive.cells.forEach((cell) => {
-      L.polygon(ring(cell.geometry), { color: "#000", weight: 1.5, dashArray: "6 4", fill: false })
-        .bindPopup(table([["Känsliga ärenden", cell.category_sv], ["Antal", cell.count],
-          ["Ruta", cell.cell_m + " m, minst " + cell.k + " ärenden"]])).addTo(overlay);
+      cellLayer(cell.geometry, { color: "#000", weight: 1.5, dashArray: "6 4", fill: false })
+        .bindPopup(table([["Känsliga ärenden", cell.category_sv], ["Antal (hela perioden)", num(cell.count, 0)],
+          ["Ruta", num(cell.cell_m, 0) + " m, visas bara med minst " + plural(cell.k, "ärende", "ärenden")]])).addTo(overlay);
     });
   }
 
@@ -211,19 +306,34 @@
     }
   }
 
+  // The figures of the panel follow the slider (the chosen month, or the whole period) and the
+  // layers ticked.
   function status() {
     let box = document.getElementById("hs-status");
     box.textContent = "";
-    box.appendChild(el("div", "Rapporter: " + data.status.reported + " (åtgärdade " + data.status.resolved +
-      ", öppna " + data.status.open + ")", "hs-strong"));
-    box.appendChild(el("div", "Ej placerade händelser (bara kommunen som plats): " + data.not_placed));
+    let label = data.periods[state.index];
+    let when = state.all ? "hela perioden" : periodName(label);
+    let shown = 0;
+    data.features.forEach((f) => { shown += cellCount(f.properties); });
+    let reports = data.points.filter((p) => {
+      return p.layer === "unsafe_places" && state.groups[p.group] && (state.all || p.period === label);
+    });
+    let resolved = reports.filter((p) => { return p.status === "åtgärdad"; }).length;
+    box.appendChild(el("div", "Siffror för " + when, "hs-strong hs-when"));
+    box.appendChild(el("div", "På kartan: " + plural(shown, "händelse eller rapport", "händelser och rapporter"), "hs-count"));
+    box.appendChild(el("div", "Rapporter: " + num(reports.length, 0) + " (åtgärdade " + num(resolved, 0) +
+      ", öppna " + num(reports.length - resolved, 0) + ")", "hs-reports"));
+    box.appendChild(el("div", "Ej placerade händelser (bara kommunen som plats), hela perioden: " + num(data.not_placed, 0)));
+  }
+
+  function notes() {
     let notes = document.getElementById("hs-notes");
     notes.textContent = "";
     if (data.too_few) { notes.appendChild(el("p", "För få för att avgöra trender: " + data.too_few_reason + ".")); }
     if (data.sensitive) {
-      notes.appendChild(el("p", "Känsliga ärenden: " + data.sensitive.total + " (" +
-        data.sensitive.suppressed_records + " i rutor med för få ärenden och " +
-        data.sensitive.never_mapped_records + " som aldrig kartläggs visas inte)."));
+      notes.appendChild(el("p", "Känsliga ärenden: " + num(data.sensitive.total, 0) + " under hela perioden (" +
+        num(data.sensitive.suppressed_records, 0) + " i rutor med för få ärenden och " +
+        num(data.sensitive.never_mapped_records, 0) + " som aldrig kartläggs visas inte)."));
     }
     Object.keys(data.sources).forEach((k) => {
       data.sources[k].forEach((s) => { notes.appendChild(el("p", "Källa: " + s)); });
@@ -235,8 +345,10 @@
     pointLayer.clearLayers();
     if (heat) { map.removeLayer(heat); heat = null; }
     document.getElementById("hs-period-label").textContent = state.all ?
-      "Alla månader (" + (data.periods[0] || "") + " – " + (data.periods[data.periods.length - 1] || "") + ")" :
-      "Månad: " + data.periods[state.index];
+      "Alla " + PERIOD_NOUN[1] + " (" + periodName(data.periods[0]) + " – " + periodName(data.periods[data.periods.length - 1]) + ")" :
+      periodName(data.periods[state.index]) + " (" + data.periods[state.index] + ")";
+    viewName.getContainer().textContent = VIEW_SV[state.view] + (state.view === "grid" && !state.all ?
+      ", " + periodName(data.periods[state.index]) : "");
     if (state.view === "grid") { drawGrid(); }
     else if (state.view === "heat") { drawHeat(); }
     else if (state.view === "trend") { drawTrend(); }
@@ -244,13 +356,15 @@
     else { drawAgreement(); }
     drawSensitive();
     drawPoints();
+    status();
     document.body.setAttribute("data-view", state.view);
   }
 
   let bounds = [];
   data.features.forEach((f) => { ring(f.geometry).forEach((c) => { bounds.push(c); }); });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20] }); }
-  status();
+  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+  notes();
   draw();
+  map.on("zoomend", draw);  // cells too small to see become dots, and back
   window.tryggHotspots = { state: state, draw: draw, data: data };
 })();

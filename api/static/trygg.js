@@ -25,6 +25,9 @@
   }
   // A share 0..1 as a Swedish percentage ("9,5 %").
   function pct(x, digits) { return num(100 * x, digits) + " %"; }
+  // A count with its noun in the right number: "1 händelse", "2 händelser", "1 234 rapporter"
+  // (geo.formats.plural_sv on the server).
+  function plural(n, one, many) { return num(n, 0) + " " + (Number(n) === 1 ? one : many); }
 
   // Wall-clock parts of an instant in Stockholm.
   function stockholmParts(instant) {
@@ -65,6 +68,14 @@
     return p.year + "-" + p.month + "-" + p.day + "T" + p.hour + ":" + p.minute + ":" + p.second +
       sign + two(Math.floor(a / 60)) + ":" + two(a % 60);
   }
+  // The Stockholm date of an instant or ISO text ("2024-09-01"; UTC's would be the day before
+  // for a local midnight).
+  function stockholmDate(value) {
+    const p = stockholmParts(new Date(value));
+    return p.year + "-" + p.month + "-" + p.day;
+  }
+  // The last Stockholm day of a period that ends (exclusively) at `value`.
+  function stockholmLastDay(value) { return stockholmDate(new Date(new Date(value).getTime() - 1)); }
   // A time as Stockholm people read it ("2024-09-01 18:03").
   function stockholmText(value) {
     return new Date(value).toLocaleString("sv-SE", {timeZone: TIME_ZONE, dateStyle: "short",
@@ -142,6 +153,7 @@
     });
   }
 
-  window.Trygg = {TIME_ZONE, el, num, fixed, pct, table, csrfToken, api, send, stockholmToday,
-                  stockholmInstant, stockholmIso, stockholmText, offsetMinutes, featureLayer};
+  window.Trygg = {TIME_ZONE, el, num, fixed, pct, plural, table, csrfToken, api, send,
+                  stockholmToday, stockholmInstant, stockholmIso, stockholmText, stockholmDate,
+                  stockholmLastDay, offsetMinutes, featureLayer};
 })();
