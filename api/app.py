@@ -31,6 +31,7 @@ from api.routes import ogc as ogc_routes
 from api.routes import folj_med
 from api.routes import targets as target_routes
 from api.routes import moderation, tyck_till
+from api.routes import editor_page
 from maps.base import NONCE_PLACEHOLDER
 from store import Store
 from store.accounts import User, ensure_demo_users
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(target_routes.router)
     app.include_router(tyck_till.router)
     app.include_router(moderation.router)
+    app.include_router(editor_page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -54,6 +54,8 @@ VIEWS = (
     View("/kartor/lofte", "Löftesregistret", "followup.read",
          "Löftesregistret och uppföljningsrapporten",
          "åtgärder per löfte, rapport till rådet för trygghet och hälsa (HTML/PDF)"),
+    View("/kartor/redigera", "Redigera", "map.edit", "Redigera kartlagren",
+         "rita och ändra patrullområden, riskvägar, otrygga platser och kontrollplatser"),
     View("/moderering", "Moderering", "tips.moderate", "Moderering av tips",
          "tips från allmänheten och samverkansparter: godkänn, avvisa eller slå ihop"),
     View("/samverkan", "Rapportera", "tips.partner", "Rapporter från samverkansparter",

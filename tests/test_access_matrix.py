@@ -118,6 +118,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("POST", "/api/samverkan/rapporter/import"): (PARTNERS, [{"files": {
         "file": ("tom.csv", b"", "text/csv")}}]),
     ("GET", "/moderering"): (POLICE, [{}]),
+    ("GET", "/kartor/redigera"): (POLICE, [{}]),  # the map editor (issue 12)
     ("GET", "/api/moderering"): (POLICE, [{}]),
     ("GET", "/api/moderering/{tip_id}"): (POLICE, [{"tip_id": 999999, "expect": 404}]),
     ("POST", "/api/moderering/{tip_id}"): (POLICE, [{"tip_id": 999999, "expect": 404,
