@@ -455,8 +455,8 @@ class ZoneCover:
 
         Only segments that may come within the reach of these tiles are taken (those starting or
         ending in a tile no more than the reach and two tiles away, and the long ones); they are
-        joined into lines where they follow on, simplified, cut to each tile's box grown by the
-        reach (which keeps every point that can reach the tile), buffered and measured."""
+        joined into lines where they follow on, simplified, and each straight piece within the
+        reach of a tile's open part is buffered once and measured in that part."""
         near = self._near_segments(rows, groups)
         if near is None:
             return 0.0
@@ -475,28 +475,22 @@ class ZoneCover:
         lines = shapely.simplify(lines, _SIMPLIFY_M, preserve_topology=False)
         open_part = self._open_parts(rows, open_cells)
         base = self._of(tiles.part[rows]).sum() - self._of(open_part).sum()
-        t, li = shapely.STRtree(lines).query(open_part, predicate="dwithin", distance=r)
-        if len(t) == 0:
-            return float(base)
-        x0, y0, x1, y1 = shapely.bounds(open_part).T
-        reach_boxes = shapely.box(x0 - r, y0 - r, x1 + r, y1 + r)
-        pieces = shapely.intersection(lines[li], reach_boxes[t])
-        parts, owner = shapely.get_parts(pieces, return_index=True)
-        is_line = shapely.get_type_id(parts) == 1
-        parts, tile = parts[is_line], t[owner[is_line]]
-        # Each straight piece's disc sweep cut to its open part first, then joined per part:
-        # the union of small pieces inside a few cells, not the buffer of a jittery track.
-        xy, part = shapely.get_coordinates(parts, return_index=True)
+        # Each straight piece of the lines is swept once (its disc's path, a convex polygon);
+        # per open part, the sweeps of the pieces within reach are cut to the part's box (a
+        # rectangle cut, cheap), joined and cut with the part: the union of small pieces
+        # inside a few cells, not the buffer of a jittery track. (A piece beyond the part's
+        # box grown by the reach sweeps none of the part.)
+        xy, part = shapely.get_coordinates(lines, return_index=True)
         i = np.flatnonzero(part[1:] == part[:-1])
-        owner = tile[part[i]]
-        segments = shapely.linestrings(np.stack([xy[i], xy[i + 1]], axis=1))
-        shapely.prepare(open_part)
-        reaches = shapely.dwithin(segments, open_part[owner], r)  # the others sweep none of it
-        segments, owner = segments[reaches], owner[reaches]
+        segments = two_point_lines(xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1])
+        owner, seg = shapely.STRtree(segments).query(open_part, predicate="dwithin", distance=r)
         if len(owner) == 0:
             return float(base)
-        swept = shapely.buffer(segments, r, quad_segs=_QUAD_SEGS)
-        clipped = shapely.intersection(swept, open_part[owner])
+        swept_of, seg = np.unique(seg, return_inverse=True)
+        swept = shapely.buffer(segments[swept_of], r, quad_segs=_QUAD_SEGS)
+        bx0, by0, bx1, by1 = shapely.bounds(open_part).T
+        clipped = shapely.lib.clip_by_rect(swept[seg], bx0[owner], by0[owner], bx1[owner],
+                                           by1[owner])
         used, slot = np.unique(owner, return_inverse=True)
         order = np.argsort(slot, kind="stable")
         first = np.searchsorted(slot[order], np.arange(len(used)))
@@ -505,7 +499,8 @@ class ZoneCover:
         width = int(np.max(rank)) + 1 if len(rank) else 1
         table: np.ndarray = np.empty((len(used), width), dtype=object)  # None where unused
         table[slot, rank] = clipped
-        covered = _polygonal(shapely.union_all(table, axis=1))
+        covered = _polygonal(shapely.intersection(shapely.union_all(table, axis=1),
+                                                  open_part[used]))
         return float(base + self._of(covered).sum())
 
     def _of(self, parts: np.ndarray) -> np.ndarray:
