@@ -1,14 +1,729 @@
-"""Stage only my edit of FILE: apply EDIT (old->new pairs) to HEAD's version and git apply --cached."""
-import subprocess, sys, json, tempfile, os
-path, edits = sys.argv[1], json.loads(sys.argv[2])
-head = subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
-new = head
-for old, rep in edits:
-    assert new.count(old) == 1, (path, old)
-    new = new.replace(old, rep)
-with tempfile.TemporaryDirectory() as d:
-    a = os.path.join(d, "a"); b = os.path.join(d, "b")
-    open(a, "w").write(head); open(b, "w").write(new)
-    diff = subprocess.run(["diff", "-u", "--label", f"a/{path}", "--label", f"b/{path}", a, b], capture_output=True, text=True).stdout
-print(diff)
-subprocess.run(["git", "apply", "--cached", "-"], input=diff, text=True, check=True)
+"""The store holding every layer: one SQLite file (WAL, real transactions), or a PostgreSQL
+database with PostGIS when opened with a URL (``postgresql://...``); the same code runs on both.
+
+Geometry is stored as WKB in EPSG:3006 (a PostGIS ``geometry(Geometry, 3006)`` with a GiST index
+on PostgreSQL) with its bounding box for fast window queries. The store hands out GeoDataFrames
+indexed by ``id``; every write goes through ``geo.validate`` and happens in one transaction, so an
+import is all-or-nothing. Writers take turns (SQLite's ``BEGIN IMMEDIATE``, a PostgreSQL advisory
+lock), so versions, generations and natural keys behave the same on both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import (
+    ColumnElement, Connection, Engine, Table, func, insert, select, text,
+)
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import update as sql_update
+
+from geo.crs import WORK_CRS
+from geo.errors import Conflict, ImportRejected, NotFound, collect
+from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
+from geo.municipalities import kommunkod_at
+from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
+from geo.tracks import VertexTimes, vertex_seconds
+from geo.validate import check_geometries, prepare_features
+from store import audit as trail
+from store.audit import Actor, NotAllowed, utc_now
+from store.migrations.runner import (
+    StoreVersionError, Upgrade, display_url, revision_number, store_engine, store_target,
+    upgrade, writing,
+)
+from store.schema import (
+    SRID, VERTEX_TIME_DTYPE, VERTEX_TIME_FIELDS, generations_table, layer_tables,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Actor", "LayerCounts", "NotAllowed", "PageSummary", "Store", "StoreVersionError",
+           "utc_now"]
+
+AuditMode = Literal["features", "import"]
+
+
+def _iso(value: Any) -> str | None:
+    if value is None or (not isinstance(value, (list, str)) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).tz_convert("UTC").isoformat()
+
+
+def _utc_text(value: str | pd.Timestamp) -> str:
+    """A time bound as the stored text (``_iso``'s form); naive values are UTC."""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert("UTC").isoformat()
+
+
+def _times_blob(seconds: np.ndarray | None) -> bytes | None:
+    """Vertex times (epoch seconds) as the stored float64 array."""
+    return None if seconds is None else np.asarray(seconds, dtype=VERTEX_TIME_DTYPE).tobytes()
+
+
+def _times_of_blob(blob: bytes | None) -> VertexTimes | None:
+    """The stored float64 array as ``VertexTimes``: numbers, nothing parsed."""
+    return None if blob is None else VertexTimes(np.frombuffer(blob, dtype=VERTEX_TIME_DTYPE))
+
+
+def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        f = spec.field_by_name.get(name)
+        if f is None:
+            continue
+        if (spec.name, name) in VERTEX_TIME_FIELDS:
+            out[name] = _times_blob(vertex_seconds([value])[0])
+        elif f.kind == "datetime":
+            out[name] = _iso(value)
+        elif f.kind in ("list", "json"):
+            out[name] = None if value is None else json.dumps(value, ensure_ascii=False,
+                                                               default=str)
+        elif value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+            out[name] = None
+        elif isinstance(value, np.generic):
+            out[name] = value.item()
+        else:
+            out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
+class LayerCounts:
+    """What ``Store.layer_counts`` finds for one layer: its feature count, that count per
+    provenance (real, derived, illustrative, simulated; sorted) and the latest ``updated_at``
+    (ISO 8601 text in UTC; None for an empty layer)."""
+
+    count: int
+    provenance: dict[str, int]
+    latest_update: str | None
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    """What ``Store.count_matching`` finds: the count, the stored bounds (EPSG:3006) and the
+    range of the time field (ISO 8601 text in UTC), None where there is nothing."""
+
+    count: int
+    bounds: tuple[float, float, float, float] | None
+    time_min: str | None
+    time_max: str | None
+
+
+def _visible_conditions(layer: str, table: Table) -> list[ColumnElement[bool]]:
+    """SQL for ``geo.privacy.without_sensitive``: the records it keeps, and no others (a NULL
+    is treated as that function treats a missing value)."""
+    if layer == "unsafe_places":
+        return [func.coalesce(table.c.sensitive, False).is_(False),
+                func.coalesce(table.c.category, "").not_in(sorted(SENSITIVE_CATEGORIES))]
+    if layer == "events":
+        kind = func.coalesce(table.c.type, "")
+        # substr compares characters exactly (case-sensitive, like str.startswith); LIKE would not
+        return [func.substr(kind, 1, len(prefix)) != prefix
+                for prefix in SENSITIVE_EVENT_PREFIXES]
+    if layer == "traffic_checks":
+        return [func.coalesce(table.c.status, PLANNED_CHECK_STATUS) != PLANNED_CHECK_STATUS]
+    return []
+
+
+class Store:
+    """All layers of one SQLite file or PostGIS database. Open it with ``Store.open(db)``."""
+
+    def __init__(self, engine: Engine, path: Path | None, *, upgraded: Upgrade | None = None
+                 ) -> None:
+        self.engine = engine
+        self.path = path  # the SQLite file; None for a PostgreSQL database
+        self.upgraded = upgraded  # what opening did to the schema (None: nothing to do)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, db: str | Path, *, audit_retention_days: float | None = None) -> Store:
+        """Open the store ``db``, a SQLite file path or a PostgreSQL URL (``postgresql://`` or
+        ``postgresql+psycopg://``, PostGIS installed on the server): a new store is created at
+        the newest schema, an older one is upgraded (a file is backed up beside itself first;
+        ``store.migrations``), a newer one raises ``StoreVersionError``. With
+        ``audit_retention_days``, older audit rows are purged."""
+        target = store_target(db)
+        done = upgrade(target)
+        store = cls(store_engine(target, foreign_keys=True),
+                    target if isinstance(target, Path) else None,
+                    upgraded=done if done.changed else None)
+        if audit_retention_days is not None:
+            store.purge_audit(older_than_days=audit_retention_days)
+        return store
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return str(self.engine.dialect.name)
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for people: the file path or the URL without its password."""
+        return str(self.path) if self.path is not None else display_url(str(self.engine.url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def generation(self, layer: str) -> int:
+        """A counter raised by every committed write to ``layer`` (0 for a layer never written)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(select(generations_table.c.n)
+                                 .where(generations_table.c.layer == layer)).scalar_one_or_none()
+        return int(value or 0)
+
+    def generations(self, layers: Iterable[str]) -> tuple[int, ...]:
+        """The generation of each of ``layers``, in order (for cache keys)."""
+        layers = list(layers)
+        with self.engine.connect() as conn:
+            rows = dict(conn.execute(select(generations_table.c.layer, generations_table.c.n)
+                                     .where(generations_table.c.layer.in_(layers))).all())
+        return tuple(int(rows.get(name, 0)) for name in layers)
+
+    @staticmethod
+    def _touch(conn: Connection, layer: str) -> None:
+        updated = conn.execute(sql_update(generations_table)
+                               .where(generations_table.c.layer == layer)
+                               .values(n=generations_table.c.n + 1))
+        if updated.rowcount == 0:
+            conn.execute(insert(generations_table).values(layer=layer, n=1))
+
+    @property
+    def schema_version(self) -> int:
+        """The store's schema revision as an integer (revision ``"0002"`` is 2)."""
+        with self.engine.connect() as conn:
+            return revision_number(conn.execute(text("SELECT version_num FROM alembic_version"))
+                                   .scalar_one())
+
+    @property
+    def revision(self) -> str:
+        """The store's schema revision, e.g. ``"0002"``."""
+        with self.engine.connect() as conn:
+            return str(conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT on SQLite, the writers' advisory
+        lock on PostgreSQL; rolled back on any error)."""
+        with writing(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read-only connection whose statements all see the same committed state (SQLite's
+        transaction; REPEATABLE READ on PostgreSQL)."""
+        with self.engine.connect() as conn:
+            if self.backend == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def read(self, layer: str, *, bbox: tuple[float, float, float, float] | None = None,
+             ids: Iterable[int] | None = None, where: dict[str, Any] | None = None,
+             conn: Connection | None = None) -> gpd.GeoDataFrame:
+        """Features of ``layer`` as a GeoDataFrame in EPSG:3006 indexed by ``id``.
+
+        ``bbox`` (EPSG:3006 minx, miny, maxx, maxy) keeps features whose box meets it; ``where``
+        keeps rows whose fields equal the given values.
+        """
+        spec = layer_spec(layer)
+        table = layer_tables[layer]
+        query = select(table).where(table.c.deleted_at.is_(None))
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            query = query.where(table.c.maxx >= minx, table.c.minx <= maxx,
+                                table.c.maxy >= miny, table.c.miny <= maxy)
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        for name, value in (where or {}).items():
+            query = query.where(table.c[name] == value)
+        query = query.order_by(table.c.id)
+        if conn is None:
+            with self.engine.connect() as own:
+                rows = own.execute(query).mappings().all()
+        else:
+            rows = conn.execute(query).mappings().all()
+        return self._frame(spec, rows)
+
+    def _frame(self, spec: LayerSpec, rows: Sequence[Any]) -> gpd.GeoDataFrame:
+        columns = ["id", *spec.field_names, "created_at", "updated_at", "version"]
+        frame = pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
+        geoms = shapely.from_wkb([r["geometry"] for r in rows]) if rows else []
+        for f in spec.fields:
+            col = frame[f.name]
+            if (spec.name, f.name) in VERTEX_TIME_FIELDS:
+                frame[f.name] = pd.Series([_times_of_blob(v) for v in col], index=frame.index,
+                                          dtype=object)
+            elif f.kind == "datetime":
+                frame[f.name] = pd.to_datetime(col, utc=True, format="ISO8601")
+            elif f.kind in ("list", "json"):
+                frame[f.name] = [json.loads(v) if isinstance(v, str) else v for v in col]
+            elif f.kind == "bool":
+                frame[f.name] = col.astype("boolean")
+            elif f.kind == "int":
+                frame[f.name] = col.astype("Int64")
+            elif f.kind == "float":
+                frame[f.name] = col.astype("float64")
+        frame = frame.set_index("id")
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index,
+                                                               crs=WORK_CRS))
+
+    def get(self, layer: str, feature_id: int) -> gpd.GeoDataFrame:
+        """One feature as a one-row GeoDataFrame; raises ``NotFound``."""
+        gdf = self.read(layer, ids=[feature_id])
+        if gdf.empty:
+            raise NotFound(f"{layer} {feature_id} does not exist")
+        return gdf
+
+    def count(self, layer: str, *, hide_sensitive: bool = False) -> int:
+        """How many features ``layer`` holds (without reading them); with ``hide_sensitive``,
+        only those ``geo.privacy.without_sensitive`` keeps."""
+        return self.layer_counts([layer], hide_sensitive=hide_sensitive)[layer].count
+
+    def counts(self, *, hide_sensitive: bool = False) -> dict[str, int]:
+        """Feature count of every layer, in one snapshot (see ``count``)."""
+        return {name: c.count
+                for name, c in self.layer_counts(LAYERS, hide_sensitive=hide_sensitive).items()}
+
+    def latest_update(self, layer: str, *, hide_sensitive: bool = False) -> str | None:
+        """When a feature of ``layer`` was last created or changed (ISO 8601 text in UTC, the
+        stored ``updated_at``), None for an empty layer; deleted features do not count."""
+        return self.layer_counts([layer], hide_sensitive=hide_sensitive)[layer].latest_update
+
+    def layer_counts(self, layers: Iterable[str], *, hide_sensitive: bool = False
+                     ) -> dict[str, LayerCounts]:
+        """For each of ``layers``: the count, the count per provenance and the latest
+        ``updated_at``, one aggregate per layer in one snapshot, without reading features (for
+        ``/`` and ``/api/layers``). ``hide_sensitive`` as in ``read_page``."""
+        out: dict[str, LayerCounts] = {}
+        with self.snapshot() as conn:
+            for layer in layers:
+                name = layer_spec(layer).name
+                table = layer_tables[name]
+                where = self._page_conditions(name, bbox=None, time_field=None, time_from=None,
+                                              time_to=None, hide_sensitive=hide_sensitive)
+                rows = conn.execute(select(table.c.provenance, func.count(),
+                                           func.max(table.c.updated_at))
+                                    .where(*where).group_by(table.c.provenance)).all()
+                latest = max((r[2] for r in rows if r[2] is not None), default=None)
+                out[name] = LayerCounts(
+                    count=sum(int(r[1]) for r in rows),
+                    provenance={str(r[0]): int(r[1]) for r in sorted(rows, key=lambda r: r[0])},
+                    latest_update=latest)
+        return out
+
+    # --- paged reading (OGC API – Features, paged /api/layers) ----------------------------------
+
+    @staticmethod
+    def _page_conditions(layer: str, *, bbox: tuple[float, float, float, float] | None,
+                         time_field: str | None, time_from: str | pd.Timestamp | None,
+                         time_to: str | pd.Timestamp | None,
+                         hide_sensitive: bool) -> list[ColumnElement[bool]]:
+        """The WHERE conditions of a paged read: not deleted, the box (EPSG:3006) meeting the
+        stored bounds, the time field within [time_from, time_to] (either end open), and with
+        ``hide_sensitive`` the records ``geo.privacy.without_sensitive`` drops left out."""
+        table = layer_tables[layer_spec(layer).name]
+        where: list[ColumnElement[bool]] = [table.c.deleted_at.is_(None)]
+        if bbox is not None:
+            minx, miny, maxx, maxy = bbox
+            where += [table.c.maxx >= minx, table.c.minx <= maxx,
+                      table.c.maxy >= miny, table.c.miny <= maxy]
+        if time_field is not None and (time_from is not None or time_to is not None):
+            if layer_spec(layer).field_by_name[time_field].kind != "datetime":
+                raise TypeError(f"{layer}.{time_field} is not a datetime field")
+            column = table.c[time_field]  # ISO 8601 text in UTC (``_iso``): ordered as text
+            where.append(column.is_not(None))
+            if time_from is not None:
+                where.append(column >= _utc_text(time_from))
+            if time_to is not None:
+                where.append(column <= _utc_text(time_to))
+        if hide_sensitive:
+            where.extend(_visible_conditions(layer, table))
+        return where
+
+    def read_page(self, layer: str, *, limit: int | None, offset: int = 0,
+                  bbox: tuple[float, float, float, float] | None = None,
+                  time_field: str | None = None, time_from: str | pd.Timestamp | None = None,
+                  time_to: str | pd.Timestamp | None = None,
+                  hide_sensitive: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+        """One page of ``layer`` in id order (LIMIT/OFFSET in SQL) and how many records match
+        in all. ``bbox`` is EPSG:3006 (minx, miny, maxx, maxy) tested against the stored
+        bounds; ``time_from``/``time_to`` bound ``time_field`` inclusively (UTC if naive).
+        ``hide_sensitive`` leaves out in SQL what ``geo.privacy.without_sensitive`` drops, so
+        the page and the count are those of a viewer who may not see it; the caller still
+        passes the frame through the viewer filter. ``limit=None``: every matching record."""
+        spec = layer_spec(layer)
+        table = layer_tables[spec.name]
+        where = self._page_conditions(layer, bbox=bbox, time_field=time_field,
+                                      time_from=time_from, time_to=time_to,
+                                      hide_sensitive=hide_sensitive)
+        # The page's ids first, then their rows: the rows skipped by OFFSET are never decoded
+        # (PostGIS would turn each one's geometry into WKB only to drop it).
+        page = select(table.c.id).where(*where).order_by(table.c.id).offset(max(offset, 0))
+        if limit is not None:
+            page = page.limit(max(limit, 0))
+        query = select(table).where(table.c.id.in_(page.scalar_subquery())).order_by(table.c.id)
+        with self.snapshot() as conn:  # one transaction: page and count agree
+            rows = conn.execute(query).mappings().all()
+            matched = int(conn.execute(select(func.count()).select_from(table).where(*where))
+                          .scalar_one())
+        return self._frame(spec, rows), matched
+
+    def count_matching(self, layer: str, *, time_field: str | None = None,
+                       hide_sensitive: bool = False) -> PageSummary:
+        """How many records of ``layer`` a viewer sees (``hide_sensitive`` as in
+        ``read_page``), with their stored bounds (EPSG:3006) and the range of ``time_field``,
+        from one aggregate query."""
+        table = layer_tables[layer_spec(layer).name]
+        where = self._page_conditions(layer, bbox=None, time_field=None, time_from=None,
+                                      time_to=None, hide_sensitive=hide_sensitive)
+        columns = [func.count(), func.min(table.c.minx), func.min(table.c.miny),
+                   func.max(table.c.maxx), func.max(table.c.maxy)]
+        if time_field is not None:
+            columns += [func.min(table.c[time_field]), func.max(table.c[time_field])]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(*where)).one()
+        count = int(row[0])
+        bounds = None if count == 0 else (float(row[1]), float(row[2]), float(row[3]),
+                                          float(row[4]))
+        times = (row[5], row[6]) if time_field is not None else (None, None)
+        return PageSummary(count=count, bounds=bounds, time_min=times[0], time_max=times[1])
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def _rows(self, spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        wkb = shapely.to_wkb(geoms)
+        bounds = shapely.bounds(geoms)
+        now = utc_now()
+        attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        times = {name: [_times_blob(s) for s in vertex_seconds(attrs.pop(name).tolist())]
+                 for layer, name in VERTEX_TIME_FIELDS  # every track's texts parsed in one go
+                 if layer == spec.name and name in attrs}
+        records: list[dict[str, Any]] = attrs.to_dict("records")  # type: ignore[assignment]
+        rows = []
+        for i, (values, blob, box) in enumerate(zip(records, wkb, bounds, strict=True)):
+            row = _to_sql(spec, values)
+            row.update({name: blobs[i] for name, blobs in times.items()})
+            row.update(geometry=blob, minx=box[0], miny=box[1], maxx=box[2], maxy=box[3],
+                       created_at=now, updated_at=now, version=1)
+            rows.append(row)
+        return rows
+
+    def _with_kommunkod(self, spec: LayerSpec, gdf: gpd.GeoDataFrame, conn: Connection
+                        ) -> gpd.GeoDataFrame:
+        """``gdf`` with each record that names no kommunkod given the one of the store's
+        boundary its geometry is in (``geo.municipalities.kommunkod_at``; one boundary: its
+        code for all). Read in ``conn``'s transaction (a second SQLite connection would wait)."""
+        if spec.name == "boundaries" or "kommunkod" not in gdf.columns or gdf.empty:
+            return gdf
+        missing = gdf["kommunkod"].isna().to_numpy()
+        if not missing.any():
+            return gdf
+        table = layer_tables["boundaries"]
+        found = conn.execute(select(table.c.geometry, table.c.kommunkod).where(
+            table.c.deleted_at.is_(None), table.c.kommunkod.is_not(None))
+            .order_by(table.c.id)).all()
+        if not found:
+            return gdf
+        out = gdf.copy()
+        out.loc[missing, "kommunkod"] = kommunkod_at(
+            np.asarray(gdf.geometry.values, dtype=object)[missing],
+            shapely.from_wkb([r[0] for r in found]), [str(r[1]) for r in found])
+        return out
+
+    def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
+               provenance: str | None = None, source: str | None = None,
+               replace: bool = False, conn: Connection | None = None,
+               actor: Actor | None = None, audit: AuditMode = "features") -> list[int]:
+        """Validate and insert ``gdf`` into ``layer`` in one transaction; return the new ids.
+
+        With ``replace`` the layer's existing features are removed (for good, deleted ones
+        too) in the same transaction. Raises ``ImportRejected`` (nothing written) on any invalid
+        feature. The audit trail gets one row per feature, or with ``audit="import"`` one row
+        with the counts; ``actor`` is who writes (None: the system).
+        """
+        spec = layer_spec(layer)
+        clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
+        table = layer_tables[layer]
+        with self._conn(conn) as c:
+            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
+            self._touch(c, layer)
+            removed = c.execute(sql_delete(table)).rowcount if replace else 0
+            if spec.unique_field:
+                self._check_unique(c, spec, [r[spec.unique_field] for r in rows], origin)
+            ids: list[int] = []
+            for chunk_start in range(0, len(rows), 500):
+                chunk = rows[chunk_start:chunk_start + 500]
+                result = c.execute(insert(table).returning(table.c.id), chunk)
+                ids.extend(int(r[0]) for r in result)
+            if audit == "import" or replace:
+                details: dict[str, Any] = {"origin": origin, "inserted": len(ids)}
+                if replace:
+                    details.update(replaced=True, removed=removed)
+                self._audit(c, actor, "import", layer, details=details)
+            if audit == "features":
+                self._audit_each(c, actor, "insert", layer, [(i, None, 1) for i in ids],
+                                 details={"origin": origin})
+        log.info("inserted %d feature(s) into %s from %s", len(ids), layer, origin)
+        return ids
+
+    def _check_unique(self, conn: Connection, spec: LayerSpec, keys: list[Any],
+                      origin: str) -> None:
+        key = spec.unique_field
+        assert key is not None
+        seen: dict[Any, int] = {}
+        problems = []
+        for i, k in enumerate(keys):
+            if k in seen:
+                problems.append(f"{origin}, feature {i}: field {key!r}: {k!r} repeats feature "
+                                f"{seen[k]}")
+            seen[k] = i
+        table = layer_tables[spec.name]
+        existing: set[Any] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            existing.update(conn.execute(select(table.c[key]).where(table.c[key].in_(chunk)))
+                            .scalars())
+        for i, k in enumerate(keys):
+            if k in existing:
+                problems.append(f"{origin}, feature {i}: field {key!r}: {k!r} already exists")
+        collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+                error=ImportRejected)
+
+    def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
+               provenance: str | None = None, source: str | None = None,
+               conn: Connection | None = None, actor: Actor | None = None,
+               audit: AuditMode = "features") -> tuple[int, int]:
+        """Insert features whose natural key is new, update those whose key exists and whose
+        values changed; return (inserted, updated). Running it twice changes nothing.
+
+        A deleted feature keeps its key: it is updated but stays deleted (``restore`` it).
+        Audited like ``insert``."""
+        spec = layer_spec(layer)
+        key = spec.unique_field
+        if key is None:
+            raise TypeError(f"layer {layer} has no natural key to upsert on")
+        clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
+        clean = clean.drop_duplicates(subset=key, keep="last")
+        table = layer_tables[layer]
+        inserted = updated = 0
+        compare = [f.name for f in spec.fields] + ["geometry"]
+        with self._conn(conn) as c:
+            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
+            self._touch(c, layer)
+            existing: dict[Any, Any] = {}
+            keys = [r[key] for r in rows]
+            for start in range(0, len(keys), 500):
+                for found in c.execute(select(table).where(
+                        table.c[key].in_(keys[start:start + 500]))).mappings():
+                    existing[found[key]] = found
+            new_rows = [r for r in rows if r[key] not in existing]
+            changes: list[tuple[int, int | None, int]] = []
+            for start in range(0, len(new_rows), 500):
+                result = c.execute(insert(table).returning(table.c.id), new_rows[start:start + 500])
+                changes.extend((int(r[0]), None, 1) for r in result)
+            inserted = len(new_rows)
+            for r in rows:
+                old = existing.get(r[key])
+                if old is None or all(old[name] == r[name] for name in compare):
+                    continue
+                values = {name: r[name] for name in compare}
+                values.update(minx=r["minx"], miny=r["miny"], maxx=r["maxx"], maxy=r["maxy"],
+                              updated_at=r["updated_at"], version=old["version"] + 1)
+                c.execute(sql_update(table).where(table.c.id == old["id"]).values(**values))
+                changes.append((int(old["id"]), int(old["version"]), int(old["version"]) + 1))
+                updated += 1
+            if audit == "import":
+                self._audit(c, actor, "import", layer,
+                            details={"origin": origin, "inserted": inserted, "updated": updated})
+            else:
+                self._audit_each(c, actor, "insert", layer, changes[:inserted],
+                                 details={"origin": origin})
+                self._audit_each(c, actor, "update", layer, changes[inserted:],
+                                 details={"origin": origin})
+        return inserted, updated
+
+    def update(self, layer: str, feature_id: int, values: dict[str, Any], *,
+               geometry: shapely.Geometry | None = None, geometry_crs: str = WORK_CRS,
+               expected_version: int | None = None,
+               actor: Actor | None = None) -> gpd.GeoDataFrame:
+        """Change some fields (and optionally the geometry) of one feature; return it.
+
+        ``expected_version`` makes the write conditional (optimistic locking): if the stored
+        version differs, ``Conflict`` is raised and nothing changes.
+        """
+        spec = layer_spec(layer)
+        row = self._update_row(spec, feature_id, values, geometry=geometry,
+                               geometry_crs=geometry_crs)
+        with self.transaction() as c:
+            self._touch(c, layer)
+            self._apply_update(c, spec, feature_id, row, expected_version=expected_version,
+                               actor=actor)
+        return self.get(layer, feature_id)
+
+    def update_many(self, layer: str, changes: dict[int, dict[str, Any]], *,
+                    actor: Actor | None = None) -> int:
+        """Change fields of many features in one transaction: all or none (every problem of
+        every feature is reported before anything is written). Returns the features changed."""
+        spec = layer_spec(layer)
+        rows: dict[int, dict[str, Any]] = {}
+        problems: list[str] = []
+        for feature_id, values in changes.items():
+            try:
+                rows[int(feature_id)] = self._update_row(spec, int(feature_id), values)
+            except ImportRejected as exc:
+                problems.extend(exc.details or [exc.message])
+        if problems:
+            collect(problems, f"{len(problems)} problem(s) in the changes to {layer}",
+                    error=ImportRejected)
+        if not rows:
+            return 0
+        with self.transaction() as c:
+            self._touch(c, layer)
+            for feature_id, row in rows.items():
+                self._apply_update(c, spec, feature_id, row, expected_version=None, actor=actor)
+        return len(rows)
+
+    def _update_row(self, spec: LayerSpec, feature_id: int, values: dict[str, Any], *,
+                    geometry: shapely.Geometry | None = None,
+                    geometry_crs: str = WORK_CRS) -> dict[str, Any]:
+        """The SQL values of a partial update of one feature, checked; raises
+        ``ImportRejected`` naming every problem."""
+        where = f"{spec.name} {feature_id}"
+        coerced, problems = coerce_record(spec, values, where=where, partial=True)
+        row: dict[str, Any] = _to_sql(spec, coerced)
+        if "category" in coerced:  # kept apart for the sensitive rule, not a column
+            row["_category"] = coerced["category"]
+        if geometry is not None:
+            series, geom_problems = check_geometries(
+                gpd.GeoDataFrame(geometry=[geometry], crs=geometry_crs), spec, origin=where)
+            problems.extend(geom_problems)
+            if not geom_problems:
+                g = series.values[0]
+                box = g.bounds
+                row.update(geometry=shapely.to_wkb(g), minx=box[0], miny=box[1], maxx=box[2],
+                           maxy=box[3])
+        if problems:
+            raise ImportRejected(f"{where}: " + "; ".join(problems), problems)
+        return row
+
+    def _apply_update(self, c: Connection, spec: LayerSpec, feature_id: int,
+                      row: dict[str, Any], *, expected_version: int | None,
+                      actor: Actor | None) -> None:
+        """Write one checked partial update (from ``_update_row``) inside transaction ``c``."""
+        table = layer_tables[spec.name]
+        where = f"{spec.name} {feature_id}"
+        row = dict(row)
+        current = c.execute(select(table).where(table.c.id == feature_id,
+                                                table.c.deleted_at.is_(None))
+                            ).mappings().first()
+        if current is None:
+            raise NotFound(f"{where} does not exist")
+        if expected_version is not None and current["version"] != expected_version:
+            raise Conflict(f"{where} was changed by someone else (version "
+                           f"{current['version']}, you had {expected_version}); reload and "
+                           "try again")
+        category = row.pop("_category", current.get("category"))
+        if spec.name == "unsafe_places" and category in SENSITIVE_CATEGORIES:
+            row["sensitive"] = True
+        row.update(updated_at=utc_now(), version=current["version"] + 1)
+        c.execute(sql_update(table).where(table.c.id == feature_id).values(**row))
+        fields = sorted(k for k in row if k in spec.field_by_name or k == "geometry")
+        self._audit(c, actor, "update", spec.name, feature_id, current["version"],
+                    current["version"] + 1, details={"fields": fields})
+
+    def delete(self, layer: str, feature_id: int, *, expected_version: int | None = None,
+               actor: Actor | None = None) -> None:
+        """Delete one feature (softly: it leaves every read and can be restored by an admin);
+        raises ``NotFound``. ``expected_version`` makes it conditional, checked in the same
+        transaction: ``Conflict`` (nothing deleted) if the stored version differs."""
+        self._set_deleted(layer, feature_id, deleted=True, actor=actor,
+                          expected_version=expected_version)
+
+    def restore(self, layer: str, feature_id: int, *, actor: Actor | None = None) -> None:
+        """Bring back a deleted feature (admin only); raises ``NotFound`` or ``NotAllowed``."""
+        trail.check_restorer(layer, feature_id, actor)
+        self._set_deleted(layer, feature_id, deleted=False, actor=actor)
+
+    def _set_deleted(self, layer: str, feature_id: int, *, deleted: bool,
+                     actor: Actor | None, expected_version: int | None = None) -> None:
+        with self.transaction() as c:
+            self._touch(c, layer)
+            trail.set_deleted(c, layer, feature_id, deleted=deleted, actor=actor,
+                              expected_version=expected_version)
+
+    def clear(self, layer: str, *, conn: Connection | None = None,
+              actor: Actor | None = None) -> None:
+        """Remove every feature of ``layer`` for good (deleted ones too), as one audit row."""
+        with self._conn(conn) as c:
+            self._touch(c, layer)
+            removed = c.execute(sql_delete(layer_tables[layer_spec(layer).name])).rowcount
+            self._audit(c, actor, "clear", layer, details={"removed": removed})
+
+    # --- audit trail ----------------------------------------------------------------------------
+
+    # the audit trail (store.audit), in the caller's transaction
+    _audit = staticmethod(trail.record_action)
+    _audit_each = staticmethod(trail.record_actions)
+
+    def record(self, action: str, *, actor: Actor | None = None,
+               details: dict[str, Any] | None = None, conn: Connection | None = None) -> None:
+        """Record an action that is not a feature write (a sign-in) in the audit trail, in
+        ``conn``'s transaction if given."""
+        with self._conn(conn) as c:
+            self._audit(c, actor, action, details=details)
+
+    def audit(self, *, layer: str | None = None, since: str | pd.Timestamp | None = None,
+              limit: int = 100) -> list[dict[str, Any]]:
+        """Audit rows, newest first: ``layer`` only, from ``since`` (UTC if naive) on."""
+        with self.engine.connect() as conn:
+            return trail.audit_rows(conn, layer=layer, since=since, limit=limit)
+
+    def purge_audit(self, *, older_than_days: float) -> int:
+        """Delete audit rows older than ``older_than_days``; return how many."""
+        with self.transaction() as c:
+            return trail.purge_audit(c, older_than_days=older_than_days)
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.transaction() as own:
+                yield own
+
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
+        """Every row of every layer as plain values (for comparing a store before and after)."""
+        out = {}
+        with self.engine.connect() as conn:
+            for name, table in layer_tables.items():
+                out[name] = [dict(r) for r in conn.execute(select(table).order_by(table.c.id))
+                             .mappings()]
+        return out
+
+    def integrity_ok(self) -> bool:
+        """True if SQLite's integrity check passes; on PostgreSQL (whose server checks pages
+        itself), if every layer table reads and every geometry is in EPSG:3006."""
+        with self.engine.connect() as conn:
+            if self.backend != "postgresql":
+                return bool(conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok")
+            for table in layer_tables.values():
+                wrong = conn.execute(select(func.count()).select_from(table).where(
+                    func.ST_SRID(table.c.geometry) != SRID)).scalar_one()
+                if wrong:
+                    return False
+            return True
