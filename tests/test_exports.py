@@ -92,7 +92,8 @@ def test_csv_rfc4180_stays_plain(tmp_path: Path, checks_store: Store) -> None:
     raw = out.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
-    assert rows[0]["start"] == "2024-10-27T00:30:00+00:00"  # UTC, as machine readers had it
+    assert rows[0]["start"] == "2024-10-27T02:30:00+02:00"  # Swedish time with its offset
+    assert rows[0]["end"] == "2024-10-27T02:30:00+01:00"  # the repeated hour, told apart
     assert rows[0]["precision_m"] == "12.5" and rows[0]["lat"].startswith("62.48694")
     assert rows[1]["place"] == "'" + FORMULA
     with pytest.raises(Exception, match="unknown CSV dialect"):
@@ -117,6 +118,15 @@ def test_both_csv_dialects_import_back(tmp_path: Path, checks_store: Store, dial
     moved = a.geometry.reset_index(drop=True).distance(b.geometry.reset_index(drop=True))
     assert (moved < 0.05).all()
     other.close()
+
+
+def test_gpx_waypoints_carry_their_swedish_times(tmp_path: Path, checks_store: Store) -> None:
+    out = write_layer_file(checks_store.read("traffic_checks"), LAYERS["traffic_checks"],
+                           tmp_path / "kontroller.gpx")
+    text = out.read_text(encoding="utf-8")
+    assert text.count("<wpt") == 2
+    assert "<desc>2024-10-27 02:30–02:30 svensk tid</desc>" in text  # 00:30Z to 01:30Z
+    assert "<desc>2024-10-27 02:30 svensk tid</desc>" in text  # no end
 
 
 def test_csv_import_takes_the_separator_from_the_header(tmp_path: Path, store: Store) -> None:

@@ -441,7 +441,7 @@ def test_planned_checks_export_as_csv_and_gpx(client: TestClient, tokens: dict[s
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [row["place"] for row in rows] == ["'=Rastficka E4"]  # formula neutralised
-    assert rows[0]["start"] == "2024-03-05T21:00:00+00:00" and rows[0]["kinds"] == "nykterhet"
+    assert rows[0]["start"] == "2024-03-05T22:00:00+01:00" and rows[0]["kinds"] == "nykterhet"
     gpx = client.get("/api/siting/planned.gpx", headers=h)
     assert gpx.status_code == 200 and gpx.text.count("<wpt") == 1 and "Klar" not in gpx.text
 

@@ -47,8 +47,9 @@ _NAMED_CRS = re.compile(r"^(?P<base>[a-z_]+?)[_ ]?(?:epsg[_: ]?)?(?P<code>\d{4,5
 
 
 # CSV dialects: "excel" opens right in Swedish Excel and LibreOffice (sv_SE): UTF-8 with BOM,
-# ";" between fields, decimal comma, Swedish local times with their UTC offset. "rfc4180" is the
-# plain machine format: UTF-8 without BOM, ",", decimal point, times in UTC.
+# ";" between fields, decimal comma. "rfc4180" is the plain machine format: UTF-8 without BOM,
+# ",", decimal point. Both write times as Swedish local time with its UTC offset
+# ("2024-09-01T00:00:00+02:00"), which every ISO 8601 reader (our import too) reads exactly.
 CSV_DIALECTS = ("excel", "rfc4180")
 
 
@@ -212,6 +213,6 @@ def write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, path: Path, *, dialect: st
         raise ImportRejected(f"{path.name}: unknown CSV dialect {dialect!r}; use "
                              f"{' or '.join(CSV_DIALECTS)}")
     excel = dialect == "excel"
-    frame = _csv_frame(spec, gdf, local=excel, epsg=epsg)
+    frame = _csv_frame(spec, gdf, local=True, epsg=epsg)
     frame.to_csv(path, index=False, sep=";" if excel else ",", decimal="," if excel else ".",
                  encoding="utf-8-sig" if excel else "utf-8", lineterminator="\r\n")

@@ -13,6 +13,7 @@ import shapely
 
 from geo.errors import ImportRejected
 from geo.layers import LayerSpec
+from geo.periods import LOCAL_TZ
 from geo.io.ogr import read_ogr
 
 
@@ -75,9 +76,33 @@ def write_gpx(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
         path.write_text(EMPTY_GPX, encoding="utf-8")
         return
     name = web.get("place", web.get("name", pd.Series("", index=web.index)))
-    out = gpd.GeoDataFrame({"name": [f"{spec.title_sv} {i}: {n}" for i, n in
-                                     zip(web.index, name.fillna(""), strict=True)]},
-                           geometry=web.geometry.values, crs="EPSG:4326")
+    columns = {"name": [f"{spec.title_sv} {i}: {n}" for i, n in
+                        zip(web.index, name.fillna(""), strict=True)]}
+    when = _local_span(web)
+    if when is not None:
+        columns["desc"] = when
+    out = gpd.GeoDataFrame(columns, geometry=web.geometry.values, crs="EPSG:4326")
     if path.exists():
         path.unlink()
     pyogrio.write_dataframe(out, path, layer="waypoints", driver="GPX")
+
+
+def _local_span(web: gpd.GeoDataFrame) -> list[str] | None:
+    """Each feature's time (``start``–``end``, or ``time``) as Swedish local time for a GPS's
+    description ("2024-09-01 18:00–20:00 svensk tid"), or None when the layer has no times."""
+    column = "start" if "start" in web else "time" if "time" in web else None
+    if column is None:
+        return None
+    first = pd.to_datetime(web[column], utc=True, format="ISO8601").dt.tz_convert(LOCAL_TZ)
+    last = pd.to_datetime(web["end"] if "end" in web else pd.Series(pd.NaT, index=web.index),
+                          utc=True, format="ISO8601").dt.tz_convert(LOCAL_TZ)
+    text = []
+    for a, b in zip(first, last, strict=True):
+        if pd.isna(a):
+            text.append("")
+        elif pd.isna(b):
+            text.append(f"{a:%Y-%m-%d %H:%M} svensk tid")
+        else:
+            end = f"{b:%H:%M}" if b.date() == a.date() else f"{b:%Y-%m-%d %H:%M}"
+            text.append(f"{a:%Y-%m-%d %H:%M}–{end} svensk tid")
+    return text
