@@ -9,6 +9,8 @@ import geopandas as gpd
 import numpy as np
 
 from geo.crs import to_web
+from geo.demand import no_roads_reason, roads_per_category
+from geo.formats import number_sv
 from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
 from geo.vocabulary import CANDIDATE_KIND_SV, CHECK_KIND_SV, RISK_CATEGORY_SV, first_upper
 from maps.base import escaped_geojson, json_island, legend, new_map, render
@@ -41,7 +43,10 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
         cls = np.minimum(np.searchsorted(edges, roads["risk_weight"].to_numpy(dtype=float)),
                          len(edges) - 1)
         colours = [ROAD_COLOURS[-len(edges):][c] for c in cls]
-        shown = roads.assign(kategorier=roads["risk_categories"])
+        shown = roads.assign(
+            kategorier=[", ".join(RISK_CATEGORY_SV.get(c, c) for c in (cats or ())) or "–"
+                        for cats in roads["risk_categories"]],
+            risk_weight=[number_sv(w) for w in roads["risk_weight"]])
         data = escaped_geojson(shown, ["name", "risk_weight", "kategorier"])
         for feature, colour in zip(data["features"], colours, strict=True):
             feature["properties"]["colour"] = colour
@@ -65,23 +70,26 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
         minx, miny, maxx, maxy = to_web(roads).total_bounds
         bounds = [(miny, minx), (maxy, maxx)]
         m.fit_bounds(bounds)
-    if len(candidates):
-        group = folium.FeatureGroup(name="Möjliga kontrollplatser").add_to(m)
-        shown = candidates.assign(typ=[CANDIDATE_KIND_SV.get(k, k) for k in candidates["kind"]])
-        folium.GeoJson(
-            escaped_geojson(shown, ["name", "typ"]),
-            marker=folium.CircleMarker(radius=6, color=CANDIDATE_COLOUR, fill=True,
-                                       fill_opacity=0.8),
-            tooltip=folium.GeoJsonTooltip(["name", "typ"], aliases=["Plats", "Typ"]),
-        ).add_to(group)
-        items.append((CANDIDATE_COLOUR, f"Egna möjliga kontrollplatser ({len(candidates)})"))
+    # The candidate sites are drawn by the page's script (from /api/layers/candidate_sites), so a
+    # planner can add, move and rename them on the map.
+    items.append((CANDIDATE_COLOUR, f"Egna möjliga kontrollplatser ({len(candidates)})"))
     items.append(("#1f78b4", "Föreslagen plats med täckningsradie"))
     items.append(("#31a354", "Planerad kontroll"))
     items.append(("#6a3d9a", "Veckoplanens kontroller"))
+    carried = roads_per_category(roads, RISK_CATEGORIES)
+    reasons = {c: no_roads_reason(c) for c, n in carried.items() if not n}
     config = {"map": m.get_name(), "categories": list(RISK_CATEGORIES),
+              "category_sv": {c: first_upper(RISK_CATEGORY_SV[c]) for c in RISK_CATEGORIES},
+              "check_kind_sv": dict(CHECK_KIND_SV), "candidate_kind_sv": {
+                  k: first_upper(CANDIDATE_KIND_SV.get(k, k)) for k in CANDIDATE_KINDS},
               "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic,
               "bounds": bounds}
     return render(m, "planning.html", schematic=schematic, config=json_island(config),
                   legend=legend("Planering av trafikkontroller", items, notes),
-                  categories=[(c, first_upper(RISK_CATEGORY_SV[c])) for c in RISK_CATEGORIES],
-                  kinds=[(k, CHECK_KIND_SV[k]) for k in CHECK_KINDS])
+                  categories=[(c, first_upper(RISK_CATEGORY_SV[c]), reasons.get(c))
+                              for c in RISK_CATEGORIES],
+                  category_hints=[f"{first_upper(RISK_CATEGORY_SV[c])} går inte att välja: {r}"
+                                  for c, r in reasons.items()],
+                  kinds=[(k, CHECK_KIND_SV[k]) for k in CHECK_KINDS],
+                  candidate_kinds=[(k, first_upper(CANDIDATE_KIND_SV.get(k, k)))
+                                   for k in CANDIDATE_KINDS])
