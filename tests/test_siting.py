@@ -463,8 +463,11 @@ def test_candidate_sites_layer_is_used_by_the_optimiser(client: TestClient,
     assert doc["features"][0]["properties"]["kind"] == "rastficka"
     assert doc["covered_weight"] == pytest.approx(10.0)
     page = client.get("/kartor/planering", headers=h).text
-    # The tooltip text is HTML-escaped (then JSON-escaped by folium): never markup.
-    assert "Rastficka \\u0026lt;b\\u0026gt;norr" in page and "<b>norr</b>" not in page
+    # The page's script draws the candidate sites from the API as text (issue 12: planners
+    # edit them on the map; tests/test_planning_browser.py): the page holds no markup of them.
+    assert "<b>norr</b>" not in page and "Egna möjliga kontrollplatser (1)" in page
+    sites = client.get("/api/layers/candidate_sites", headers=h).json()["features"]
+    assert [f["properties"]["name"] for f in sites] == ["Rastficka <b>norr</b>"]
 
 
 def test_planning_page_roles(client: TestClient, tokens: dict[str, str],
