@@ -24,6 +24,7 @@ from api.routes import siting as siting_routes
 from api.routes import planning_page
 from api.routes import hotspots as hotspot_routes
 from api.routes import report as report_routes
+from api.routes import area_comparison as area_comparison_routes
 from api.routes import coverage as coverage_routes
 from api.routes import coverage_page
 from api.routes import exports as export_routes
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(planning_page.router)
     app.include_router(hotspot_routes.router)
     app.include_router(report_routes.router)
+    app.include_router(area_comparison_routes.router)
     app.include_router(coverage_routes.router)
     app.include_router(coverage_page.router)
     app.include_router(export_routes.router)

@@ -233,11 +233,12 @@ def report_workbook(figures: dict[str, Any]) -> bytes:
 
 
 def report_xlsx(store: Store, promise: Promise, *, first: date, last: date,
-                max_ping_gap_min: float) -> bytes:
+                max_ping_gap_min: float, kommuner: frozenset[str] | None = None) -> bytes:
     """The follow-up report of the days ``first`` … ``last`` as a workbook: the figures
-    ``/api/rapport`` answers (alike for every viewer who may read the follow-up)."""
+    ``/api/rapport`` answers (alike for every viewer who may read the follow-up; ``kommuner``
+    as ``services.report.report_scope`` chose them)."""
     made = reports.make_report(store, promise, first=first, last=last,
-                               max_ping_gap_min=max_ping_gap_min)
+                               max_ping_gap_min=max_ping_gap_min, kommuner=kommuner)
     return report_workbook(report_figures(made))
 
 

@@ -174,3 +174,19 @@ def init_police_area(store: Store, name: str, *, folder: Path) -> tuple[str, lis
     (``geo.police_areas``): its municipalities, the first the default; returns its name."""
     area = police_area(name)
     return area.name, init_area(store, area.kommunkoder, folder=folder, name=area.name)
+
+
+def viewer_municipality(store: Store, settings: Settings, *, kommuner: frozenset[str] | None,
+                        kommun: str | None = None) -> ServedMunicipality:
+    """The municipality an account limited to ``kommuner`` (None: not limited) asks for:
+    ``kommun``, else the area's default, or for a limited account the first of the area's
+    that is one of its own. A municipality outside the area or the account's is ``NotFound``."""
+    if kommuner is None:
+        return served_municipality(store, settings, kommun=kommun)
+    area = served_municipality(store, settings).kommunkoder
+    own = [c for c in area if c in kommuner]
+    chosen = (kommun or "").strip() or (own[0] if own else "")
+    if chosen not in own:
+        raise NotFound(f"kommun: {chosen[:10]!r} hör inte till dina kommuner; välj en av "
+                       f"{', '.join(own) or 'inga'}")
+    return served_municipality(store, settings, kommun=chosen)

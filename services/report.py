@@ -21,7 +21,8 @@ from geo.promise import Promise, load_promise
 from geo.report import Report, ReportData, build_report, report_figures
 from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
-from services.municipality import DEMO_PROMISE, served_municipality
+from services.access import in_kommuner
+from services.municipality import DEMO_PROMISE, viewer_municipality
 from services.targets import promise_with_stored_targets
 from store import Store
 from trygg.settings import Settings
@@ -33,16 +34,19 @@ REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "pro
 REPORT_INPUTS = (*REPORT_LAYERS, "patrols", "follow_up_reports")
 
 
-def report_data(store: Store, *, with_patrols: bool = True) -> ReportData:
+def report_data(store: Store, *, with_patrols: bool = True,
+                kommuner: frozenset[str] | None = None) -> ReportData:
     """The layers of a report for the council: sensitive records and planned traffic checks
-    left out (``without_sensitive``); ``build_report`` scrubs the free text."""
-    frames = {name: without_sensitive(name, store.read(name)) for name in REPORT_LAYERS}
+    left out (``without_sensitive``); ``build_report`` scrubs the free text. ``kommuner``
+    keeps those municipalities' records only (a police area's report for one of them)."""
+    frames = {name: in_kommuner(without_sensitive(name, store.read(name)), kommuner)
+              for name in REPORT_LAYERS}
     return ReportData(
         unsafe_places=frames["unsafe_places"], events=frames["events"],
         activities=frames["activities"], traffic_checks=frames["traffic_checks"],
         actions=frames["promise_actions"], patrol_zones=frames["patrol_zones"],
         risk_roads=frames["risk_roads"], boundaries=frames["boundaries"],
-        patrols=store.read("patrols") if with_patrols else None)
+        patrols=in_kommuner(store.read("patrols"), kommuner) if with_patrols else None)
 
 
 def area_box(store: Store) -> shapely.Geometry:
@@ -116,25 +120,40 @@ def promise_path(data_dir: Path) -> Path:
     return Path(data_dir) / DEMO_PROMISE
 
 
-def promise(store: Store, settings: Settings) -> Promise:
+def promise(store: Store, settings: Settings, *, kommun: str | None = None,
+            kommuner: frozenset[str] | None = None) -> Promise:
     """The promise of the municipality the store serves (its commitments and indicators), with
-    the targets an admin set (``services.targets``)."""
-    return promise_with_stored_targets(
-        store, load_promise(served_municipality(store, settings).promise_file))
+    the targets an admin set (``services.targets``); of a police area, ``kommun``'s (default
+    the first; for an account limited to ``kommuner``, the first of its own)."""
+    served = viewer_municipality(store, settings, kommuner=kommuner, kommun=kommun)
+    return promise_with_stored_targets(store, load_promise(served.promise_file))
+
+
+def report_scope(store: Store, settings: Settings, *, kommun: str | None = None,
+                 kommuner: frozenset[str] | None = None
+                 ) -> tuple[Promise, frozenset[str] | None]:
+    """The promise and the municipalities a report covers: of a police area one municipality
+    (``kommun``, as ``promise`` chooses it) with its own promise; else the store's records
+    (those of ``kommuner`` for a limited account)."""
+    served = viewer_municipality(store, settings, kommuner=kommuner, kommun=kommun)
+    scope = frozenset({served.municipality.kommunkod}) if served.is_area else kommuner
+    return promise(store, settings, kommun=kommun, kommuner=kommuner), scope
 
 
 def make_report(store: Store, promise: Promise, *, first: date, last: date,
                 at: object | None = None,
-                max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> Report:
+                max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN,
+                kommuner: frozenset[str] | None = None) -> Report:
     """The follow-up report for the local days ``first`` … ``last`` (both included), compared
     with the previous period and with the last kept report; patrol pings further apart than
-    ``max_ping_gap_min`` are a gap (``TRYGG_MAX_PING_GAP_MIN``)."""
+    ``max_ping_gap_min`` are a gap (``TRYGG_MAX_PING_GAP_MIN``); ``kommuner``: only their
+    records (``report_scope``)."""
     if last < first:
         raise ValidationFailed(f"to: {last} is before from: {first}")
     if (last - first).days > MAX_REPORT_DAYS:
         raise ValidationFailed("from/to: at most ten years at a time")
     start, end = pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1))
-    data = report_data(store)
+    data = report_data(store, kommuner=kommuner)
     coverage = coverage_indicators(data, start=start, end=end, max_ping_gap_min=max_ping_gap_min)
     return build_report(data, promise, start=start, end=end, coverage=coverage,
                         previous_report=last_report(store), at=at)

@@ -94,6 +94,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/api/rapporter"): (ALL, [{}]),
     ("GET", "/api/rapporter/{report_id}"): (ALL, [{"report_id": 999999}]),
     ("GET", "/api/rapport.xlsx"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31"}]),
+    ("GET", "/api/rapport/kommuner"): (ALL, [{"query": "from=2024-10-01&to=2024-10-31"}]),
     ("GET", "/api/rapporter/{report_id}.xlsx"): (ALL, [{"report_id": 999999}]),
     ("GET", "/kartor/lofte"): (ALL, [{}]),
     # Targets and the public follow-up (issue 13): admin sets and publishes; the page is open.

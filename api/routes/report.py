@@ -165,16 +165,19 @@ def _promise(store: Store, settings: Settings) -> Promise:
 
 
 reader = require("followup.read")
+Kommun = Annotated[str | None, Query(pattern=r"^\d{4}$", description="Kommunkod i området "
+                                     "(ett polisområde: standard den första)")]
 register_writer = require("register.write")  # checked before the body is read
 
 
 # --- the promise and its register ---------------------------------------------------------------
 
 @router.get("/api/lofte", summary="Medborgarlöftets åtaganden", response_model=PromiseOut)
-def promise(_viewer: Viewer = Depends(reader), settings: Settings = Depends(get_settings),
-            store: Store = Depends(get_store)) -> PromiseOut:
-    """The commitments, quoted word for word from the promise's text."""
-    p = _promise(store, settings)
+def promise(viewer: Viewer = Depends(reader), settings: Settings = Depends(get_settings),
+            store: Store = Depends(get_store), kommun: Kommun = None) -> PromiseOut:
+    """The commitments, quoted word for word from the promise's text (of a police area: the
+    municipality ``kommun``'s own promise)."""
+    p = service.promise(store, settings, kommun=kommun, kommuner=viewer.kommuner)
     return PromiseOut(title=p.title, municipality=p.municipality, source=p.source,
                       priorities=list(p.priorities), follow_up=p.follow_up,
                       commitments=[CommitmentOut(id=c.id, short=c.short, text=c.text,
@@ -242,20 +245,25 @@ def delete_action(action_id: RecordId, _admin: Viewer = Depends(require("registe
 def report(from_: Annotated[date, Query(alias="from", description="First day")],
            to: Annotated[date, Query(description="Last day, included")],
            format: Literal["json", "html", "pdf"] = "json",
-           _viewer: Viewer = Depends(reader),
+           viewer: Viewer = Depends(reader),
            settings: Settings = Depends(get_settings),
            store: Store = Depends(get_store),
-           cache: ResponseCache = Depends(get_cache)) -> Any:
+           cache: ResponseCache = Depends(get_cache), kommun: Kommun = None) -> Any:
     """One section per commitment with its indicators against the previous period, a map and a
-    monthly chart; it opens with what changed since the last kept report."""
+    monthly chart; it opens with what changed since the last kept report. Of a police area:
+    the municipality ``kommun``'s promise and records."""
+    chosen, scope = service.report_scope(store, settings, kommun=kommun,
+                                         kommuner=viewer.kommuner)
+
     def make() -> Any:
-        return service.make_report(store, _promise(store, settings), first=from_, last=to,
-                                   max_ping_gap_min=settings.max_ping_gap_min)
+        return service.make_report(store, chosen, first=from_, last=to,
+                                   max_ping_gap_min=settings.max_ping_gap_min, kommuner=scope)
 
     if format == "html":  # the same for every viewer; stale on any write to its inputs or a new day
         today = pd.Timestamp.now(tz=LOCAL_TZ).date()  # overdue actions change with the day
         key = ("report.html", from_, to, settings.max_ping_gap_min, today,
-               store.generations(service.REPORT_INPUTS), targets_stamp(store))
+               scope and tuple(sorted(scope)), store.generations(service.REPORT_INPUTS),
+               targets_stamp(store))
         return HTMLResponse(cache.get_or_make(
             key, lambda: service.report_file(store, make(), "html").decode("utf-8")))
     made = make()
@@ -271,13 +279,15 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
             responses={200: {"content": {exports.XLSX: {}}, "description": "En arbetsbok"}})
 def report_xlsx(from_: Annotated[date, Query(alias="from", description="First day")],
                 to: Annotated[date, Query(description="Last day, included")],
-                _viewer: Viewer = Depends(reader),
+                viewer: Viewer = Depends(reader),
                 settings: Settings = Depends(get_settings),
-                store: Store = Depends(get_store)) -> Response:
+                store: Store = Depends(get_store), kommun: Kommun = None) -> Response:
     """The report's figures as an Excel workbook: an overview, a sheet per commitment and the
     register's changes; numbers as numbers, days as dates, Swedish time."""
-    body = exports.report_xlsx(store, _promise(store, settings), first=from_, last=to,
-                               max_ping_gap_min=settings.max_ping_gap_min)
+    chosen, scope = service.report_scope(store, settings, kommun=kommun,
+                                         kommuner=viewer.kommuner)
+    body = exports.report_xlsx(store, chosen, first=from_, last=to,
+                               max_ping_gap_min=settings.max_ping_gap_min, kommuner=scope)
     name = f"uppfoljning_{from_.isoformat()}_{to.isoformat()}.xlsx"
     return Response(body, media_type=exports.XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
