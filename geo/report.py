@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.errors import ValidationFailed
@@ -134,15 +135,27 @@ def _count(gdf: gpd.GeoDataFrame, column: str, lo: pd.Timestamp, hi: pd.Timestam
     return int(((t >= as_utc(lo)) & (t < as_utc(hi))).sum())
 
 
-def _monthly(gdf: gpd.GeoDataFrame, column: str, months: list[str],
-             weights: str | None = None) -> list[float]:
+def _monthly(gdf: gpd.GeoDataFrame, column: str, months: list[str]) -> list[float]:
     if gdf.empty or not months:
         return [0.0] * len(months)
-    t = pd.to_datetime(gdf[column], utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
-    label = t.dt.to_period("M").astype(str)
-    values = gdf[weights].astype(float) if weights else pd.Series(1.0, index=gdf.index)
-    series = values.groupby(label).sum()
-    return [float(series.get(m, 0.0)) for m in months]
+    return _monthly_of(pd.to_datetime(gdf[column], utc=True), months)
+
+
+def _monthly_of(times: pd.Series, months: list[str]) -> list[float]:
+    """How many of ``times`` fall in each local month of ``months`` ("2024-09" …; times outside
+    them, and missing ones, count nowhere)."""
+    if times.empty or not months:
+        return [0.0] * len(months)
+    local = times.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).to_numpy().astype("datetime64[M]")
+    wanted = np.array(months, dtype="datetime64[M]")
+    at = np.minimum(np.searchsorted(wanted, local), len(wanted) - 1)
+    hit = wanted[at] == local
+    return [float(v) for v in np.bincount(at[hit], minlength=len(wanted))]
+
+
+def _within(times: pd.Series, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.Series:
+    """Which of ``times`` (UTC) lie in [start, end) of ``window``."""
+    return (times >= as_utc(window[0])) & (times < as_utc(window[1]))
 
 
 def _open_at(places: gpd.GeoDataFrame, at: pd.Timestamp) -> int:
@@ -168,12 +181,6 @@ def compared_with(indicators: list[Indicator], earlier: bool) -> list[Indicator]
     if earlier:
         return indicators
     return [replace(i, previous=None, compared=False) for i in indicators]
-
-
-def _type_filter(events: gpd.GeoDataFrame, types: list[str] | None) -> gpd.GeoDataFrame:
-    if not types or events.empty:
-        return events
-    return events[events["type"].fillna("").str.startswith(tuple(types))]
 
 
 def _kinds_overlap(values: pd.Series, kinds: list[str] | None) -> pd.Series:
@@ -263,55 +270,68 @@ def _unsafe(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]
 
 @indicator("events", source=("events", "time"))
 def _events(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
-    period, before, months = ctx.period, ctx.before, ctx.months
-    events = _type_filter(ctx.data.events, opts.get("types"))
-    now = in_window(events, time_column="time", start=period[0], end=period[1]) \
-        if not events.empty else events
-    placed, unplaced = placed_only(now)
+    events = ctx.data.events
     src = "Polisens öppna händelse-API (plats tolkad ur texten)"
     label = "Polisens händelser" + (f" ({', '.join(opts['types'])})" if opts.get("types") else "")
-    section["indicators"].append(Indicator("events", label, len(now),
-                                           _count(events, "time", *before), source=src))
+    if events.empty:
+        section["indicators"].append(Indicator("events", label, 0, 0, source=src))
+        section["monthly"][label] = [0.0] * len(ctx.months)
+        section["map"]["events"] = events
+        return
+    # Counted by masks on the whole layer; only the period's events become a frame (the map).
+    times = pd.to_datetime(events["time"], utc=True)
+    typed = events["type"].fillna("").str.startswith(tuple(opts["types"])) \
+        if opts.get("types") else pd.Series(True, index=events.index)
+    before = typed & _within(times, ctx.before)
+    now = events[typed & _within(times, ctx.period)]
+    placed, unplaced = placed_only(now)
+    section["indicators"].append(Indicator("events", label, len(now), int(before.sum()),
+                                           source=src))
     if len(now):
         by_type = now["type"].value_counts()
         for kind, n in by_type.head(6).items():
-            prev = _count(events[events["type"] == kind], "time", *before)
+            prev = int((before & (events["type"] == kind)).sum())
             section["indicators"].append(Indicator(f"events:{kind}", f"– varav {kind}", int(n),
                                                    prev, source=src))
     if unplaced:
         section["notes"].append(f"{unplaced} av periodens {len(now)} händelser har bara kommunen "
                                 "som plats: de räknas men ritas inte på kartan (ej placerade).")
-    section["monthly"][label] = _monthly(events, "time", months)
+    section["monthly"][label] = _monthly_of(times[typed], ctx.months)
     section["map"]["events"] = placed
 
 
 @indicator("activities", source=("activities", "date"))
 def _activities(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]) -> None:
-    period, before, months = ctx.period, ctx.before, ctx.months
     acts = ctx.data.activities
-    if not acts.empty:
-        mask = acts["commitment"].fillna("") == ctx.commitment.id
-        if opts.get("kinds"):
-            mask |= acts["kind"].isin(opts["kinds"])
-        acts = acts[mask]
-    kinds = opts.get("kinds") or (sorted(set(acts["kind"])) if not acts.empty else [])
     src = "Insatser och möten (aktivitetslagret)"
+    if acts.empty:
+        for kind in opts.get("kinds") or []:
+            section["indicators"].append(Indicator(
+                f"activities:{kind}", first_upper(ACTIVITY_PLURAL_SV.get(kind, kind)), 0, 0,
+                source=src))
+        section["monthly"]["Insatser och möten"] = [0.0] * len(ctx.months)
+        section["map"]["activities"] = acts
+        return
+    # Counted by masks on the whole layer; only the period's activities become a frame.
+    times = pd.to_datetime(acts["date"], utc=True)
+    mine = acts["commitment"].fillna("") == ctx.commitment.id
+    if opts.get("kinds"):
+        mine |= acts["kind"].isin(opts["kinds"])
+    now, before = mine & _within(times, ctx.period), mine & _within(times, ctx.before)
+    kinds = opts.get("kinds") or sorted(set(acts["kind"][mine]))
     for kind in kinds:
-        subset = acts[acts["kind"] == kind] if not acts.empty else acts
+        is_kind = acts["kind"] == kind
         section["indicators"].append(Indicator(
             f"activities:{kind}", first_upper(ACTIVITY_PLURAL_SV.get(kind, kind)),
-            _count(subset, "date", *period), _count(subset, "date", *before), source=src))
-    if not acts.empty and acts["participants"].notna().any():
-        now = in_window(acts, time_column="date", start=period[0], end=period[1])
-        prev = in_window(acts, time_column="date", start=before[0], end=before[1])
+            int((now & is_kind).sum()), int((before & is_kind).sum()), source=src))
+    if mine.any() and acts["participants"][mine].notna().any():
+        people = acts["participants"].fillna(0)
         section["indicators"].append(Indicator(
             "activities:participants", "Deltagare i insatser och möten",
-            float(now["participants"].fillna(0).sum()), float(prev["participants"].fillna(0)
-                                                              .sum()), unit="personer",
+            float(people[now].sum()), float(people[before].sum()), unit="personer",
             source=src))
-    section["monthly"]["Insatser och möten"] = _monthly(acts, "date", months)
-    section["map"]["activities"] = in_window(acts, time_column="date", start=period[0],
-                                             end=period[1]) if not acts.empty else acts
+    section["monthly"]["Insatser och möten"] = _monthly_of(times[mine], ctx.months)
+    section["map"]["activities"] = acts[now]
 
 
 @indicator("traffic_checks", source=("traffic_checks", "start"))
