@@ -53,6 +53,21 @@ class PageLog:
         self.errors.append(f"console: {text} ({location})")
 
 
+# Every image has loaded or failed (an image's state and its load or error event come in one task,
+# so their handlers have run) and every frame of the page's origin has loaded.
+SETTLED = """() => [...document.images].every(image => image.complete)
+  && [...document.querySelectorAll("iframe")].every(frame => {
+    try { return !frame.contentDocument || frame.contentDocument.readyState === "complete"; }
+    catch (e) { return true; }
+  })"""
+
+
+def settle(page: Page) -> None:
+    """Wait, by polling, until the page's images and frames are done (a busy machine only waits
+    longer; nothing here is a fixed sleep)."""
+    page.wait_for_function(SETTLED, polling=50, timeout=60_000)
+
+
 def open_page(browser: Browser, server: LiveServer, path: str) -> tuple[Page, PageLog]:
     """A new page at ``path`` of ``server``, checked to have loaded, with its log."""
     page = browser.new_page()
