@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,6 +43,28 @@ def demo(ctx: click.Context, if_empty: bool) -> None:
         click.echo(f"  {LAYERS[layer].title_sv:<22} {number(n):>8}")
 
 
+@contextmanager
+def byte_progress(file: Path) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar in bytes read of ``file`` on standard error, drawn from the first report
+    on (only a streamed import reports; on a terminal only, so logs and pipes stay clean)."""
+    bar: Any = None
+    done = 0
+
+    def advance(read: int, size: int) -> None:
+        nonlocal bar, done
+        if bar is None:
+            bar = click.progressbar(length=max(size, 1), label=f"Läser {file.name}",
+                                    file=sys.stderr, show_eta=True).__enter__()
+        bar.update(read - done)
+        done = read
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
 @cli.command("import")
 @click.argument("layer", type=click.Choice(list(LAYERS)))
 @click.argument("file", type=click.Path(path_type=Path))
@@ -66,10 +92,12 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
     if file_type == "nvdb" and layer != "risk_roads":
         raise click.BadParameter("an NVDB delivery imports into risk_roads",
                                  param_hint="--format")
-    options = imports.ImportOptions(
-        crs=crs, file_type=file_type, source_layer=source_layer, provenance=provenance,
-        source=source, replace=replace, max_bytes=int(settings_of(ctx).max_import_mb * 1_000_000))
-    result = imports.import_layer_file(store_of(ctx), layer, file, options)
+    with byte_progress(file) as progress:
+        options = imports.ImportOptions(
+            crs=crs, file_type=file_type, source_layer=source_layer, provenance=provenance,
+            source=source, replace=replace, progress=progress,
+            max_bytes=int(settings_of(ctx).max_import_mb * 1_000_000))
+        result = imports.import_layer_file(store_of(ctx), layer, file, options)
     verb = "ersatte lagret med" if result.replaced else "lade till"
     click.echo(f"{file.name}: {verb} {number(result.inserted)} objekt i {layer}"
                + (f", uppdaterade {number(result.updated)}" if result.updated else ""))

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.clip import area_of, clip_lines
 from geo.crs import WORK_CRS
 from geo.errors import ImportRejected, collect
 from geo.geojson import MAX_FEATURES
@@ -279,33 +280,6 @@ def substrings(lines: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndar
     middle = ~(is_head | is_tail)
     out[middle] = coords[(lo[piece] + offset - 1)[middle]]
     return np.asarray(shapely.linestrings(out, indices=piece), dtype=object)
-
-
-def _clip(gdf: gpd.GeoDataFrame, boundary: Any) -> gpd.GeoDataFrame:
-    if boundary is None:
-        return gdf
-    if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        if boundary.crs is None:
-            raise ImportRejected("boundary: has no CRS")
-        area = shapely.union_all(np.asarray(boundary.to_crs(WORK_CRS).geometry.values))
-    else:
-        area = boundary  # a shapely geometry, in EPSG:3006
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    shapely.prepare(area)
-    clipped = np.where(shapely.within(geoms, area), geoms, shapely.intersection(geoms, area))
-    parts, owner = shapely.get_parts(clipped, return_index=True)
-    parts, inner = shapely.get_parts(parts, return_index=True)  # GeometryCollections hold multis
-    owner = owner[inner]
-    lines = shapely.get_type_id(parts) == 1
-    kept = np.full(len(gdf), None, dtype=object)
-    if lines.any():
-        shapely.multilinestrings(parts[lines], indices=owner[lines], out=kept)
-        used = np.unique(owner[lines])
-        kept[used] = shapely.line_merge(kept[used])
-    keep = ~shapely.is_missing(kept) & (shapely.length(kept) > 0.01)
-    out = gdf.iloc[np.flatnonzero(keep)].copy()
-    out.geometry = gpd.GeoSeries(kept[keep], index=out.index, crs=WORK_CRS)
-    return out
 
 
 def _speeds(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -548,7 +522,7 @@ def read_nvdb(path: str | Path, *, boundary: Any = None,
             raise ImportRejected(f"{path.name}: holds no NVDB speed-limit layer "
                                  "(NVDB_DKHastighetsgrans or NVDB-Hastighetsgrans) and no "
                                  f"TNE_FT_VAGDATA; NVDB layers found: {found}")
-    roads = _clip(roads, boundary).reset_index(drop=True)
+    roads = clip_lines(roads, boundary).reset_index(drop=True)
     if roads.empty:
         raise ImportRejected(f"{path.name}: no NVDB road with a speed limit lies within the "
                              "municipality")
@@ -576,7 +550,6 @@ def read_speed_cameras(path: str | Path, *, boundary: Any = None,
         "source": f"{NVDB_SOURCE}; {path.name}; ATK mätplats",
     }, geometry=np.asarray(gdf.geometry.values), crs=WORK_CRS)
     if boundary is not None:
-        area = shapely.union_all(np.asarray(boundary.to_crs(WORK_CRS).geometry.values)) \
-            if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)) else boundary
-        points = points[shapely.intersects(np.asarray(points.geometry.values), area)]
+        points = points[shapely.intersects(np.asarray(points.geometry.values),
+                                           area_of(boundary))]
     return points.reset_index(drop=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from geo.errors import ImportRejected
 from geo.events import parse_events, read_events
 from geo.geocode import geocode_events
 from geo.io import read_layer_file
+from geo.io.formats import FORMATS
 from geo.layers import layer_spec
 from services.exports import export_layer
+from services.file_progress import Progress, read_with_progress
 from sources.polisen import fetch_events, is_url
 from store import Store
 from store.store import Actor
@@ -43,7 +46,9 @@ class ImportOptions:
     a Trafikverket NVDB delivery into risk roads, clipped to the store's municipal boundary;
     ``provenance`` and ``source`` fill features that do not state their own (the source defaults
     to the file's name), or with ``override_origin`` replace what the file states (it cannot
-    forge them); ``replace`` swaps the layer's contents in the same transaction."""
+    forge them); ``replace`` swaps the layer's contents in the same transaction. An OSM file
+    is clipped to the municipal boundary too, streamed; ``progress(bytes_read, size)`` is
+    called while it reads (the CLI's progress bar)."""
 
     crs: str | None = None
     file_type: str | None = None
@@ -53,6 +58,7 @@ class ImportOptions:
     replace: bool = False
     override_origin: bool = False
     max_bytes: int | None = None
+    progress: Progress | None = None
 
 
 def import_layer_file(store: Store, layer: str, path: str | Path,
@@ -62,9 +68,12 @@ def import_layer_file(store: Store, layer: str, path: str | Path,
     o = options or ImportOptions()
     spec = layer_spec(layer)
     path = Path(path)
-    boundary = _municipal_boundary(store) if o.file_type == "nvdb" else None
-    gdf = read_layer_file(path, spec, crs=o.crs, source_layer=o.source_layer,
-                          max_bytes=o.max_bytes, file_type=o.file_type, boundary=boundary)
+    osm = o.file_type is None and FORMATS.get(path.suffix.lower()) == "osm"
+    boundary = _municipal_boundary(store) if o.file_type == "nvdb" or osm else None
+    read = partial(read_layer_file, path, spec, crs=o.crs, source_layer=o.source_layer,
+                   max_bytes=o.max_bytes, file_type=o.file_type, boundary=boundary)
+    gdf = read_with_progress(read, path, o.progress) if osm and o.progress and path.is_file() \
+        else read()
     if o.override_origin:
         gdf = gdf.drop(columns=[c for c in ("provenance", "source") if c in gdf.columns])
     source = o.source if o.source is not None else f"Importerad från {path.name}"

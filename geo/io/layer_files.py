@@ -33,28 +33,31 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     must otherwise be unambiguous: see ``geo.crs.en_crs``); ``source_layer`` picks a layer of
     a multi-layer GeoPackage; a file larger than ``max_bytes`` is refused before it is read.
     ``file_type="nvdb"`` reads a Trafikverket NVDB delivery into risk roads with
-    ``geo.nvdb.read_nvdb``, clipped to ``boundary``. Raises ``ImportRejected`` naming the file
-    for anything unreadable.
+    ``geo.nvdb.read_nvdb``, clipped to ``boundary``; an OSM file's roads are clipped to it too,
+    streamed, so ``max_bytes`` does not stop a clipped OSM extract. Raises ``ImportRejected``
+    naming the file for anything unreadable.
     """
     path = Path(path)
     origin = path.name
     if not path.is_file():
-        raise ImportRejected(f"{path}: no such file")
+        raise ImportRejected(f"{path}: filen finns inte")
     size = path.stat().st_size
     if size == 0:
-        raise ImportRejected(f"{origin}: the file is empty")
-    if max_bytes is not None and size > max_bytes:
-        raise ImportRejected(f"{origin}: {size / 1e6:,.0f} MB is more than the "
-                             f"{max_bytes / 1e6:,.0f} MB an import may be (TRYGG_MAX_IMPORT_MB); "
-                             "split the file or import it by area")
+        raise ImportRejected(f"{origin}: filen är tom")
+    # An OSM extract cut to a boundary is streamed (``read_osm``): its size is no memory risk.
+    streamed = boundary is not None and file_type is None and file_format(path) == "osm"
+    if max_bytes is not None and size > max_bytes and not streamed:
+        raise ImportRejected(f"{origin}: {size / 1e6:,.0f} MB är mer än de "
+                             f"{max_bytes / 1e6:,.0f} MB en import får vara (TRYGG_MAX_IMPORT_MB); "
+                             "dela upp filen eller importera den per område")
     if crs is not None:
         crs = checked_crs(crs, origin=origin)
     if file_type is not None:
         if file_type != "nvdb":
-            raise ImportRejected(f"{origin}: unknown file type {file_type!r}; the one named "
-                                 "type is 'nvdb' (Trafikverket's NVDB from Lastkajen)")
+            raise ImportRejected(f"{origin}: okänd filtyp {file_type!r}; den enda namngivna "
+                                 "typen är 'nvdb' (Trafikverkets NVDB från Lastkajen)")
         if spec.name != "risk_roads":
-            raise ImportRejected(f"{origin}: NVDB imports into risk_roads, not {spec.name}")
+            raise ImportRejected(f"{origin}: NVDB importeras till risk_roads, inte {spec.name}")
         from geo.nvdb import read_nvdb  # geo.nvdb reads its layers through geo.io.ogr and .gpkg
 
         return read_nvdb(path, boundary=boundary, crs=crs)
@@ -66,7 +69,7 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     elif fmt == "gpx":
         gdf = read_gpx(path, spec)
     elif fmt == "osm":
-        gdf = read_osm(path, spec)
+        gdf = read_osm(path, spec, boundary=boundary)
     elif fmt == "shapefile":
         gdf = read_ogr(shapefile_target(path), origin=origin, layer=source_layer,
                        max_features=MAX_FEATURES)
@@ -77,7 +80,7 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     if crs is not None and fmt not in ("geojson", "csv"):
         gdf = gdf.set_crs(crs, allow_override=True)
     if len(gdf) == 0:
-        raise ImportRejected(f"{origin}: the file holds no features")
+        raise ImportRejected(f"{origin}: filen har inga objekt")
     return gdf
 
 
@@ -86,12 +89,12 @@ def read_geojson_file(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected(f"{path.name}: GeoJSON must be UTF-8 (RFC 7946); byte {exc.start} "
-                             "is not") from None
+        raise ImportRejected(f"{path.name}: GeoJSON ska vara UTF-8 (RFC 7946); byte {exc.start} "
+                             "är det inte; spara filen som UTF-8") from None
     try:
         doc = loads_bounded(text, origin=path.name)
     except json.JSONDecodeError as exc:
-        raise ImportRejected(f"{path.name}: not valid JSON at line {exc.lineno}, column "
+        raise ImportRejected(f"{path.name}: fel i JSON på rad {exc.lineno}, kolumn "
                              f"{exc.colno}: {exc.msg}") from None
     return frame_from_geojson(doc, origin=path.name, crs=crs)
 
@@ -107,8 +110,8 @@ def write_layers_file(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path, 
     fmt = export_format(path)
     epsg = export_epsg(crs, path, fmt)
     if fmt not in MULTI_LAYER_FORMATS:
-        raise ImportRejected(f"{path.name}: several layers go into one .gpkg or .xlsx file, "
-                             f"not {path.suffix.lower()!r}")
+        raise ImportRejected(f"{path.name}: flera lager ryms i en .gpkg- eller .xlsx-fil, "
+                             f"inte i {path.suffix.lower()!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     specs = [(layer_spec(name), gdf) for name, gdf in layers.items()]
     if fmt == "gpkg":

@@ -19,26 +19,33 @@ MAX_UNZIPPED_BYTES = 1_000_000_000  # a zipped Shapefile may expand to at most 1
 MAX_ZIP_RATIO = 200  # and no member may expand more than this (zip bombs expand ~1000x)
 
 
-NVDB_HINT = "; it looks like Trafikverket's NVDB: import it with --format nvdb"
+NVDB_HINT = "; den ser ut som Trafikverkets NVDB: importera den med --format nvdb"
 
 
 def read_ogr(target: str, *, origin: str, layer: str | None,
-              max_features: int | None = None) -> gpd.GeoDataFrame:
+              max_features: int | None = None,
+              bbox: tuple[float, float, float, float] | None = None, where: str | None = None,
+              columns: list[str] | None = None) -> gpd.GeoDataFrame:
+    """A layer of a file GDAL reads, or ``ImportRejected`` naming ``origin``. ``bbox`` (in the
+    layer's CRS) and ``where`` (OGR SQL) are filters GDAL applies as it reads, so only the
+    features they keep are ever held; ``columns`` picks fields."""
     try:
         with warnings.catch_warnings():  # GDAL's warnings about odd files; errors still raise
             warnings.simplefilter("ignore", RuntimeWarning)
             if max_features is not None:
                 count = int(pyogrio.read_info(target, layer=layer)["features"])
                 if count > max_features:
-                    raise ImportRejected(f"{origin}: {count:,} features; at most "
-                                         f"{max_features:,} may come in one file (split it)")
-            return pyogrio.read_dataframe(target, layer=layer)
+                    raise ImportRejected(f"{origin}: {count:,} objekt; högst "
+                                         f"{max_features:,} får komma i en fil (dela upp den)")
+            return pyogrio.read_dataframe(target, layer=layer, bbox=bbox, where=where,
+                                          columns=columns)
     except ImportRejected:
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ImportRejected(f"{origin}: cannot be read ({exc})") from None
+        raise ImportRejected(f"{origin}: filen går inte att läsa ({exc})") from None
     except Exception as exc:  # GDAL reports malformed files through several classes
-        raise ImportRejected(f"{origin}: cannot be read ({type(exc).__name__}: {exc})") from None
+        raise ImportRejected(f"{origin}: filen går inte att läsa "
+                             f"({type(exc).__name__}: {exc})") from None
 
 
 def zip_members(path: Path) -> list[zipfile.ZipInfo]:
@@ -47,18 +54,19 @@ def zip_members(path: Path) -> list[zipfile.ZipInfo]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise ImportRejected(f"{path.name}: not a valid zip file") from None
+        raise ImportRejected(f"{path.name}: är ingen giltig zip-fil") from None
     with archive:
         members = archive.infolist()
     total = sum(m.file_size for m in members)
     if total > MAX_UNZIPPED_BYTES:
-        raise ImportRejected(f"{path.name}: expands to {total:,} bytes, more than the "
-                             f"{MAX_UNZIPPED_BYTES:,} allowed")
+        raise ImportRejected(f"{path.name}: packas upp till {total:,} byte, mer än de "
+                             f"{MAX_UNZIPPED_BYTES:,} som är tillåtna")
     for m in members:
         if m.compress_size and m.file_size / m.compress_size > MAX_ZIP_RATIO \
                 and m.file_size > 10_000_000:
-            raise ImportRejected(f"{path.name}: member {m.filename!r} expands "
-                                 f"{m.file_size // m.compress_size}x; refusing a zip bomb")
+            raise ImportRejected(f"{path.name}: filen {m.filename!r} packas upp "
+                                 f"{m.file_size // m.compress_size} gånger; en zip-bomb tas "
+                                 "inte emot")
     return [m for m in members if not m.filename.startswith("__MACOSX")]
 
 
@@ -69,14 +77,14 @@ def shapefile_target(path: Path) -> str:
     shps = [m.filename for m in members if m.filename.lower().endswith(".shp")]
     if len(shps) != 1:
         nvdb = any("hastighetsgrans" in name.lower() for name in shps)
-        raise ImportRejected(f"{path.name}: a zipped Shapefile must hold exactly one .shp, "
-                             f"found {len(shps)}" + (NVDB_HINT if nvdb else ""))
+        raise ImportRejected(f"{path.name}: en zippad Shapefile ska ha exakt en .shp, "
+                             f"den har {len(shps)}" + (NVDB_HINT if nvdb else ""))
     stem = shps[0][:-4]
     names = {m.filename.lower() for m in members}
     for needed in (".shx", ".dbf"):
         if (stem + needed).lower() not in names:
-            raise ImportRejected(f"{path.name}: {shps[0]} lacks its {needed} file")
+            raise ImportRejected(f"{path.name}: {shps[0]} saknar sin {needed}-fil; lägg till den")
     if (stem + ".prj").lower() not in names:
-        raise ImportRejected(f"{path.name}: {shps[0]} has no .prj, so its CRS is unknown; add it "
-                             "or declare the CRS (e.g. --crs EPSG:3006)")
+        raise ImportRejected(f"{path.name}: {shps[0]} har ingen .prj, så koordinatsystemet är "
+                             "okänt; lägg till den eller ange det (till exempel --crs EPSG:3006)")
     return f"/vsizip/{path.resolve()}/{shps[0]}"
