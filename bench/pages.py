@@ -7,7 +7,11 @@ with the layers' size: the run times them on the demo and again with 20× the ev
     .venv/bin/python bench/pages.py
 
 Times are medians of ``REPEAT`` runs through the app in process (Starlette's test client: real
-routing, middleware and rendering, no sockets); a loaded machine inflates all of them alike.
+routing, middleware and rendering, no sockets); a loaded machine inflates all of them alike, so
+the report is also timed in CPU seconds of this process (``time.process_time``: the app runs in
+the test client's thread), which other processes on the machine do not inflate. The run also
+times the report's maps and charts as inline SVG (the HTML page) against the same figures as
+matplotlib PNGs (the HTML page before issue 10; the PDF still draws them so).
 The run also times ``track_vertices`` of the demo's patrols from the stored numbers against the
 same times as text (the form before migration 0006, parsed on every call).
 """
@@ -19,6 +23,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,27 +43,59 @@ SECRET = "bench-secret-0123456789abcdef0123456789abcdef"
 REPEAT = 3
 REPORT = "/api/rapport?from=2024-09-01&to=2024-11-30&format=html"
 COVERAGE = "/kartor/tackning"
-TARGETS = {"coverage page, cold": 0.4, "report HTML, cold": 1.0, "report HTML, warm": 0.3}
+TARGETS = {"coverage page, cold": 0.4, "report HTML, cold": 1.0, "report HTML, warm": 0.3,
+           "report HTML, cold, CPU": 1.0, "report HTML, warm, CPU": 0.3}
 
 
-def request_s(client: TestClient, path: str, headers: dict[str, str]) -> float:
-    t0 = time.perf_counter()
+Clock = Callable[[], float]
+
+
+def request_s(client: TestClient, path: str, headers: dict[str, str],
+              clock: Clock = time.perf_counter) -> float:
+    t0 = clock()
     client.get(path, headers=headers).raise_for_status()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
-def timed_get(settings: Settings, path: str, token: str, *, cold: bool) -> float:
-    """Median seconds for GET ``path``: each on a fresh app when ``cold``, else on one warm app."""
+def timed_get(settings: Settings, path: str, token: str, *, cold: bool,
+              clock: Clock = time.perf_counter) -> float:
+    """Median seconds for GET ``path``: each on a fresh app when ``cold``, else on one warm app
+    (wall-clock seconds, or CPU seconds with ``clock=time.process_time``)."""
     headers = {"Authorization": f"Bearer {token}"}
     if cold:
         times = []
         for _ in range(REPEAT):
             with TestClient(create_app(settings)) as client:
-                times.append(request_s(client, path, headers))
+                times.append(request_s(client, path, headers, clock))
         return statistics.median(times)
     with TestClient(create_app(settings)) as client:
-        request_s(client, path, headers)
-        return statistics.median(request_s(client, path, headers) for _ in range(REPEAT))
+        request_s(client, path, headers, clock)
+        return statistics.median(request_s(client, path, headers, clock) for _ in range(REPEAT))
+
+
+def report_figures_s(store: Store, settings: Settings) -> tuple[float, float]:
+    """Median CPU seconds to draw every map and chart of the demo report as SVG (the page) and
+    as matplotlib PNGs (the page before issue 10, the PDF now), the report made once."""
+    from maps.report_charts import (
+        map_view, section_map_png, section_map_svg, trend_chart_png, trend_chart_svg,
+    )
+    from services.report import make_report, promise
+
+    made = make_report(store, promise(store, settings), first=date(2024, 9, 1),
+                       last=date(2024, 11, 30))
+    boundaries = store.read("boundaries")
+    draws = {"svg": lambda s: section_map_svg(map_view(s, boundaries)) + trend_chart_svg(s),
+             "png": lambda s: section_map_png(map_view(s, boundaries)) + trend_chart_png(s)}
+    out = {}
+    for name, draw in draws.items():
+        runs = []
+        for _ in range(REPEAT):
+            t0 = time.process_time()
+            for section in made.sections:
+                draw(section)
+            runs.append(time.process_time() - t0)
+        out[name] = statistics.median(runs)
+    return out["svg"], out["png"]
 
 
 def vertices_s(store: Store) -> tuple[float, float]:
@@ -84,13 +122,18 @@ def main() -> int:
         load_demo(store, ROOT / "data")
         token = add_user(store, "bench-admin", "admin", secret=SECRET)
         from_numbers, from_text = vertices_s(store)
-        store.close()
         settings = Settings(db=db, demo=False, secret=SECRET)
+        svg_s, png_s = report_figures_s(store, settings)
+        store.close()
         results = {
             "coverage page, cold": timed_get(settings, COVERAGE, token, cold=True),
             "coverage page, warm": timed_get(settings, COVERAGE, token, cold=False),
             "report HTML, cold": timed_get(settings, REPORT, token, cold=True),
             "report HTML, warm": timed_get(settings, REPORT, token, cold=False),
+            "report HTML, cold, CPU": timed_get(settings, REPORT, token, cold=True,
+                                                clock=time.process_time),
+            "report HTML, warm, CPU": timed_get(settings, REPORT, token, cold=False,
+                                                clock=time.process_time),
             "/ (start page), cold": timed_get(settings, "/", token, cold=True),
             "/api/layers, cold": timed_get(settings, "/api/layers", token, cold=True),
         }
@@ -117,6 +160,8 @@ def main() -> int:
         print(f"{name:<40} {seconds * 1000:8.0f} ms{verdict}")
     print(f"track_vertices of the patrols: {from_numbers * 1000:.0f} ms from the stored numbers, "
           f"{from_text * 1000:.0f} ms from the same times as text (before migration 0006)")
+    print(f"report maps and charts: {svg_s * 1000:.0f} ms CPU as SVG (the page), "
+          f"{png_s * 1000:.0f} ms as matplotlib PNGs (the page before issue 10, the PDF)")
     small = results["/api/layers, cold"]
     big = next(v for k, v in results.items() if k.startswith("/api/layers, cold,"))
     print(f"/api/layers with 20× the events: {big / small:.2f}× the time (counting without "
