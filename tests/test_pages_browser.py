@@ -47,10 +47,10 @@ PUBLIC = ["Tyck till", "Följ med"]  # open to everyone, signed in or not
 NAV = {
     None: ["Översikt", "Planering", "Otrygga platser", "Löftesregistret", *PUBLIC],
     "rad": ["Översikt", "Otrygga platser", "Löftesregistret", *PUBLIC],
-    "planerare": ["Översikt", "Planering", "Otrygga platser", "Löftesregistret", "Moderering",
-                  *PUBLIC],
-    "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret", "Moderering",
-                    *PUBLIC],
+    "planerare": ["Översikt", "Planering", "Otrygga platser", "Löftesregistret", "Redigera",
+                  "Moderering", *PUBLIC],
+    "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret", "Redigera",
+                    "Moderering", *PUBLIC],
 }
 # The share of the map's area (a 20 px grid) where the map itself is under the pointer.
 _MAP_HITS = """() => {
