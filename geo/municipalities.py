@@ -135,7 +135,7 @@ def kommunkod_at(geometries: Sequence[shapely.Geometry] | np.ndarray,
     order = np.lexsort((inside[1], inside[0]))
     rows, first = np.unique(inside[0][order], return_index=True)
     out[rows] = codes[inside[1][order][first]]
-    missing = np.flatnonzero(np.equal(out, None) & ~shapely.is_missing(points))
+    missing = np.flatnonzero(pd.isna(out) & ~shapely.is_missing(points))
     if len(missing):
         near = tree.query_nearest(points[missing], max_distance=max_distance_m, all_matches=False)
         out[missing[near[0]]] = codes[near[1]]
