@@ -24,7 +24,7 @@ from geo.errors import ValidationFailed
 from geo.hotspots import inside_area
 from geo.periods import LOCAL_TZ
 from geo.privacy import DEFAULT_RULES, CategoryRule
-from services.access import Viewer, sees_sensitive
+from services.access import Viewer, in_kommuner, sees_sensitive
 from store import Store
 from store.accounts import list_users
 from store.faults import fault_message
@@ -226,7 +226,8 @@ def hotspots(store: Store, viewer: Viewer, *, start: date, end: date,
         options["released"] = released_figures(store, rules=options.get("sensitive_rules"),
                                                 as_of=options.get("as_of"))
     return view_geo.hotspot_view(
-        store.read("unsafe_places"), store.read("events"),
+        in_kommuner(store.read("unsafe_places"), viewer.kommuner),
+        in_kommuner(store.read("events"), viewer.kommuner),
         viewer=view_geo.Viewer(sees_sensitive=viewer.sees_sensitive,
                                sees_raw_text=viewer.sees_raw_text),
         start=start, end=end + timedelta(days=1), boundary=municipality(store),
@@ -251,7 +252,7 @@ def page_data(store: Store, viewer: Viewer, asked: PageRequest) -> dict[str, Any
     """The page's data: the view asked for and the municipality's boundary (GeoJSON, WGS84)."""
     view = hotspots(store, viewer, start=asked.start, end=asked.end,
                     compare=asked.compare_days)
-    boundaries = store.read("boundaries")
+    boundaries = in_kommuner(store.read("boundaries"), viewer.kommuner)
     view["boundary"] = json.loads(boundaries.to_crs("EPSG:4326").geometry.to_json()) \
         if len(boundaries) else None
     return view

@@ -125,6 +125,10 @@ def test_the_comparison_counts_what_pandas_counts(area: tuple[Store, Settings, P
 def test_a_sundsvall_account_sees_no_timra_record_over_http(area: tuple[Store, Settings, Path]
                                                             ) -> None:
     store, settings, _ = area
+    centres = [shapely.centroid(municipality(code).boundary_3006) for code in ("2281", "2262")]
+    store.insert("unsafe_places", gpd.GeoDataFrame(
+        {"category": ["belysning", "trafik"], "reported_at": ["2024-06-01T10:00:00+02:00"] * 2},
+        geometry=centres, crs=WORK_CRS), origin="test")
     limited = add_user(store, "sundsvall-planerare", "planerare", secret=SECRET,
                        kommuner=["2281"])
     everyone = add_user(store, "omradets-planerare", "planerare", secret=SECRET)
@@ -160,6 +164,13 @@ def test_a_sundsvall_account_sees_no_timra_record_over_http(area: tuple[Store, S
         assert report.status_code == 200 and "Timrå" not in report.text
         other = http.get("/api/lofte", params={"kommun": "2262"}, headers=auth(limited))
         assert other.status_code == 404 and "2281" in other.text
+        spots = {"from": "2024-01-01", "to": "2024-12-31", "layer": "unsafe_places"}
+        places = store.read("unsafe_places")
+        assert len(places) > (places["kommunkod"] == "2281").sum() > 0
+        for token, expected in ((limited, (places["kommunkod"] == "2281").sum()),
+                                (everyone, len(places))):
+            view = http.get("/api/hotspots", params=spots, headers=auth(token)).json()
+            assert len(view["points"]) == expected
 
 
 def test_each_municipality_has_its_own_promise(area: tuple[Store, Settings, Path]) -> None:
