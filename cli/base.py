@@ -88,7 +88,8 @@ def iso_date(_ctx: click.Context | None, _param: click.Parameter | None,
 # ``--help`` lists them), so ``trygg layers`` does not pay for the report's or the map's imports.
 COMMAND_HOMES: dict[str, str] = {
     "audit": "cli.db", "coverage": "cli.coverage", "db": "cli.db", "demo": "cli.data",
-    "events": "cli.data", "export": "cli.data", "import": "cli.data", "kommun": "cli.kommun",
+    "events": "cli.data", "export": "cli.data", "gazetteer": "cli.gazetteer",
+    "import": "cli.data", "kommun": "cli.kommun",
     "layers": "cli.data", "patrols": "cli.patrols", "polisomrade": "cli.kommun",
     "report": "cli.report",
     "restore": "cli.db", "roads": "cli.data",

@@ -58,7 +58,7 @@ import shapely
 
 from geo.clip import area_of, clip_lines
 from geo.crs import WORK_CRS
-from geo.errors import ImportRejected, collect
+from geo.errors import ImportRejected, collect, problem_count
 from geo.geojson import MAX_FEATURES
 from geo.io.gpkg import check_gpkg
 from geo.io.ogr import read_ogr, zip_members
@@ -105,8 +105,8 @@ def _layers(path: Path) -> Iterator[dict[str, tuple[str, str | None, str]]]:
         yield _gpkg_layers(path, shown=path.name)
         return
     if suffix != ".zip":
-        raise ImportRejected(f"{path.name}: NVDB comes as a GeoPackage (.gpkg) or a zip of "
-                             "Shape files or of a GeoPackage")
+        raise ImportRejected(f"{path.name}: NVDB kommer som en GeoPackage (.gpkg) eller en zip "
+                             "med Shape-filer eller en GeoPackage")
     members = zip_members(path)
     gpkgs = [m for m in members if m.filename.lower().endswith(".gpkg")]
     if gpkgs:
@@ -126,8 +126,8 @@ def _layers(path: Path) -> Iterator[dict[str, tuple[str, str | None, str]]]:
         stem = member.filename[:-4].lower()
         lacking = [ext for ext in (".shx", ".dbf", ".prj") if stem + ext not in names]
         if lacking:
-            raise ImportRejected(f"{path.name}: {member.filename} lacks its "
-                                 f"{' and '.join(lacking)} file")
+            raise ImportRejected(f"{path.name}: {member.filename} saknar sin "
+                                 f"{' och '.join(lacking)}-fil")
         found[kind] = (f"/vsizip/{path.resolve()}/{member.filename}", None,
                        f"{path.name}/{member.filename}")
     yield found
@@ -140,7 +140,7 @@ def _gpkg_layers(path: Path, *, shown: str) -> dict[str, tuple[str, str | None, 
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise ImportRejected(f"{shown}: not a readable GeoPackage ({exc})") from None
+        raise ImportRejected(f"{shown}: GeoPackage-filen går inte att läsa ({exc})") from None
     found: dict[str, tuple[str, str | None, str]] = {}
     for name in names:
         kind = _kind(name)
@@ -163,7 +163,8 @@ def _read(source: tuple[str, str | None, str], crs: str | None) -> gpd.GeoDataFr
     if crs is not None:
         gdf = gdf.set_crs(crs, allow_override=True)
     if gdf.crs is None:
-        raise ImportRejected(f"{shown}: states no CRS; NVDB is SWEREF 99 TM (give EPSG:3006)")
+        raise ImportRejected(f"{shown}: anger inget koordinatsystem; NVDB är SWEREF 99 TM (ange "
+                             "EPSG:3006)")
     return gdf.to_crs(WORK_CRS) if gdf.crs.to_epsg() != 3006 else gdf
 
 
@@ -191,7 +192,7 @@ def _linear(gdf: gpd.GeoDataFrame, shown: str, needed: tuple[tuple[str, tuple[st
                (("rlid", _ID), ("start", _START), ("end", _END), *needed[:1])
                if columns[key] is None]
     if missing:
-        problems.append(f"{shown}: lacks the field {' and '.join(missing)}")
+        problems.append(f"{shown}: kolumnen {' och '.join(missing)} saknas")
         return None
     frame = pd.DataFrame({"rlid": _texts(gdf, columns["rlid"]),
                           "start": _numbers(gdf, columns["start"]),
@@ -202,9 +203,9 @@ def _linear(gdf: gpd.GeoDataFrame, shown: str, needed: tuple[tuple[str, tuple[st
     bad = np.flatnonzero(frame["rlid"].isna() | ~(frame["start"] >= 0) | ~(frame["end"] <= 1)
                          | ~(frame["start"] < frame["end"]))
     for i in bad[:20]:
-        problems.append(f"{shown}, feature {i}: link {frame['rlid'].iloc[i]!r} from "
-                        f"{frame['start'].iloc[i]} to {frame['end'].iloc[i]} is not a stretch "
-                        "0 ≤ start < end ≤ 1 of a link")
+        problems.append(f"{shown}, objekt {i}: länken {frame['rlid'].iloc[i]!r} från "
+                        f"{frame['start'].iloc[i]} till {frame['end'].iloc[i]} är ingen sträcka "
+                        "0 ≤ start < slut ≤ 1 av en länk")
     return frame
 
 
@@ -327,8 +328,8 @@ def _linear_layers(sources: dict[str, tuple[str, str | None, str]], crs: str | N
             frame = _linear(_read(sources[kind], crs), sources[kind][2], needed, problems)
             if frame is not None:
                 layers[kind] = frame
-    collect(problems, f"{origin}: {len(problems)} problem(s) in the NVDB layers, nothing "
-            "imported", error=ImportRejected)
+    collect(problems, f"{origin}: {problem_count(len(problems))} i NVDB-lagren, ingenting "
+            "importerat", error=ImportRejected)
     return layers
 
 
@@ -473,7 +474,7 @@ def _vagdata(source: tuple[str, str | None, str], crs: str | None,
     gdf = _read(source, crs)
     forward = _column(gdf, _SPEED, prefix="f_") or _column(gdf, _SPEED)
     if forward is None:
-        raise ImportRejected(f"{source[2]}: lacks the field F_HOGST_225")
+        raise ImportRejected(f"{source[2]}: kolumnen F_HOGST_225 saknas")
     backward = _column(gdf, _SPEED, prefix="b_")
     f_speed, f_odd = _speeds(gdf[forward].to_numpy())
     b_speed, b_odd = _speeds(gdf[backward].to_numpy()) if backward else (f_speed, f_odd)
@@ -511,7 +512,7 @@ def read_nvdb(path: str | Path, *, boundary: Any = None,
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportRejected(f"{path}: no such file")
+        raise ImportRejected(f"{path}: filen finns inte")
     with _layers(path) as sources:
         if "speed" in sources:
             roads = _join_links(sources, crs, path.name)
@@ -519,15 +520,23 @@ def read_nvdb(path: str | Path, *, boundary: Any = None,
             roads = _vagdata(sources["vagdata"], crs, path.name)
         else:
             found = ", ".join(sorted(sources)) or "none"
-            raise ImportRejected(f"{path.name}: holds no NVDB speed-limit layer "
-                                 "(NVDB_DKHastighetsgrans or NVDB-Hastighetsgrans) and no "
-                                 f"TNE_FT_VAGDATA; NVDB layers found: {found}")
+            raise ImportRejected(f"{path.name}: har inget NVDB-lager med hastighetsgränser "
+                                 "(NVDB_DKHastighetsgrans eller NVDB-Hastighetsgrans) och ingen "
+                                 f"TNE_FT_VAGDATA; NVDB-lager i filen: {found}")
     roads = clip_lines(roads, boundary).reset_index(drop=True)
     if roads.empty:
-        raise ImportRejected(f"{path.name}: no NVDB road with a speed limit lies within the "
-                             "municipality")
+        raise ImportRejected(f"{path.name}: ingen NVDB-väg med hastighetsgräns ligger inom "
+                             "kommunen; kontrollera att filen täcker kommunen")
     log.info("NVDB %s: %s road pieces", path.name, f"{len(roads):,}")
     return roads
+
+
+def read_street_names(path: str | Path, *, crs: str | None = None) -> gpd.GeoDataFrame | None:
+    """The street-name layer (``NVDB_DKGatunamn`` / ``NVDB-Gatunamn``) of an NVDB delivery as
+    read, or None if it has none (``geo.gazetteer_sources.streets_from_nvdb`` makes the
+    gazetteer's streets of it)."""
+    with _layers(Path(path)) as sources:
+        return _read(sources["street"], crs) if "street" in sources else None
 
 
 def read_speed_cameras(path: str | Path, *, boundary: Any = None,

@@ -69,7 +69,7 @@ def import_layer_file(store: Store, layer: str, path: str | Path,
     spec = layer_spec(layer)
     path = Path(path)
     osm = o.file_type is None and FORMATS.get(path.suffix.lower()) == "osm"
-    boundary = _municipal_boundary(store) if o.file_type == "nvdb" or osm else None
+    boundary = municipal_boundary(store) if o.file_type == "nvdb" or osm else None
     read = partial(read_layer_file, path, spec, crs=o.crs, source_layer=o.source_layer,
                    max_bytes=o.max_bytes, file_type=o.file_type, boundary=boundary)
     gdf = read_with_progress(read, path, o.progress) if osm and o.progress and path.is_file() \
@@ -86,7 +86,7 @@ def import_layer_file(store: Store, layer: str, path: str | Path,
     return ImportResult(layer, path.name, len(ids), replaced=o.replace)
 
 
-def _municipal_boundary(store: Store) -> Any:
+def municipal_boundary(store: Store) -> Any:
     """The union of the store's municipal boundaries (EPSG:3006), or None when it has none."""
     boundaries = store.read("boundaries")
     return None if boundaries.empty else boundaries.geometry.union_all()

@@ -237,8 +237,9 @@ def _pg_revision_of(conn: Connection) -> tuple[str | None, bool]:
 def sqlite_engine(path: Path, *, foreign_keys: bool) -> Engine:
     """The store's SQLite engine: WAL, synchronous writes, a 30 s busy timeout. SQLAlchemy's BEGIN
     is the real start of a transaction (pysqlite would defer it): ``BEGIN IMMEDIATE`` for a
-    connection from ``writing``, a deferred ``BEGIN`` for readers, which never wait. Migrations run with
-    ``foreign_keys=False``: SQLite's batch mode copies and drops tables, which must not cascade."""
+    connection from ``writing``, a deferred ``BEGIN`` for readers, which never wait. Migrations
+    run with ``foreign_keys=False``: SQLite's batch mode copies and drops tables, which must not
+    cascade."""
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30,
                                                                 "check_same_thread": False})
 
