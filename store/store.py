@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import (
-    ColumnElement, Connection, Engine, Table, func, insert, select, text,
+    ColumnElement, Connection, Engine, Table, bindparam, func, insert, select, text,
 )
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
@@ -445,6 +445,32 @@ class Store:
             shapely.from_wkb([r[0] for r in found]), [str(r[1]) for r in found])
         return out
 
+    def fill_kommunkod(self, *, conn: Connection | None = None) -> int:
+        """Give every record that names no kommunkod the one of the store's boundary it is in
+        (as ``insert`` does for new records); return how many records got one. Run when the
+        boundaries change (``insert`` into ``boundaries`` does)."""
+        filled = 0
+        with self._conn(conn) as c:
+            for name, spec in LAYERS.items():
+                table = layer_tables[name]
+                if name == "boundaries":
+                    continue
+                rows = c.execute(select(table.c.id, table.c.geometry).where(
+                    table.c.kommunkod.is_(None))).all()
+                if not rows:
+                    continue
+                blank = gpd.GeoDataFrame({"kommunkod": [None] * len(rows)}, crs=WORK_CRS,
+                                         geometry=shapely.from_wkb([r[1] for r in rows]))
+                codes = self._with_kommunkod(spec, blank, c)["kommunkod"].tolist()
+                values = [{"b_id": int(r[0]), "b_k": k}
+                          for r, k in zip(rows, codes, strict=True) if k is not None]
+                if values:
+                    self._touch(c, name)
+                    c.execute(sql_update(table).where(table.c.id == bindparam("b_id"))
+                              .values(kommunkod=bindparam("b_k")), values)
+                    filled += len(values)
+        return filled
+
     def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
                provenance: str | None = None, source: str | None = None,
                replace: bool = False, conn: Connection | None = None,
@@ -478,6 +504,8 @@ class Store:
             if audit == "features":
                 self._audit_each(c, actor, "insert", layer, [(i, None, 1) for i in ids],
                                  details={"origin": origin})
+            if layer == "boundaries":
+                self.fill_kommunkod(conn=c)
         log.info("inserted %d feature(s) into %s from %s", len(ids), layer, origin)
         return ids
 
