@@ -17,7 +17,7 @@ from api.routing import served_routes
 from api.security import TILE_SOURCES
 from store import Store
 from store.accounts import add_user
-from tests.browser import PageLog
+from tests.browser import PageLog, settle
 from tests.conftest import SECRET, LiveServer, auth
 from tests.test_csrf import _Attacker
 from tests.test_access_matrix import MATRIX
@@ -136,6 +136,7 @@ def live(app_and_token) -> Iterator[LiveServer]:
 def test_every_page_passes_the_content_security_policy(browser: Browser,
                                                        live: LiveServer) -> None:
     context = browser.new_context()
+    context.set_default_timeout(60_000)  # generous: a loaded 2-core machine renders slowly
     page = context.new_page()
     log = PageLog(page, live.url)
     csp_console: list[str] = []
@@ -151,12 +152,13 @@ def test_every_page_passes_the_content_security_policy(browser: Browser,
         response = page.goto(live.url + path, wait_until="load", timeout=120_000)
         assert response is not None and response.ok, path
         if path == "/docs":
-            page.wait_for_selector(".swagger-ui .info", timeout=30_000)
+            page.wait_for_selector(".swagger-ui .info")
             page.click(".opblock-summary >> nth=0")  # Swagger UI's own interactions
+            page.wait_for_selector(".opblock.is-open .opblock-body")
         elif path.startswith("/kartor/") and path != "/kartor/lofte":
             page.wait_for_selector(".leaflet-container")
             assert page.evaluate(OPEN_ALL) > 0, f"{path}: the map script did not run"
-        page.wait_for_timeout(300)
+        settle(page)  # what the page loads, popups' images included, has loaded or failed
         violations += [f"{path}: {v}" for v in page.evaluate("window.__csp")
                        if not any(h.split("//")[1].lstrip("*.") in v for h in TILE_SOURCES)]
     assert violations == []
@@ -171,6 +173,7 @@ def test_pages_refuse_to_be_framed(browser: Browser, live: LiveServer) -> None:
     framing = f'<iframe id="f" src="{live.url}/" width="800" height="600"></iframe>'
     with _Attacker({"/": framing}) as evil:
         page = browser.new_page()
+        page.set_default_timeout(60_000)
         page.goto(evil.url + "/", wait_until="load")
         page.wait_for_timeout(1000)
         framed = [f for f in page.frames if f is not page.main_frame]

@@ -10,6 +10,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 import httpx2 as httpx
@@ -17,10 +18,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from api.app import create_app
-from store import Store
 from store.accounts import add_user
-from tests.conftest import SECRET, LiveServer
-from tests.browser import PageLog
+from tests.conftest import SECRET, LiveServer, copy_store
+from tests.browser import PageLog, settle
 from trygg.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -120,11 +120,15 @@ def _csv(texts: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
-@pytest.fixture
-def xss_server(demo_store: Store, settings: Settings) -> Iterator[tuple[LiveServer, str]]:
-    token = add_user(demo_store, "xss-admin", "admin", secret=SECRET)
-    demo = settings.model_copy(update={"demo": True})
-    with LiveServer(create_app(demo, store=demo_store)) as server:
+@pytest.fixture(scope="module")
+def xss_server(demo_template: Path, tmp_path_factory: pytest.TempPathFactory,
+               ) -> Iterator[tuple[LiveServer, str]]:
+    """The demo in demo mode with the corpus in every text field, served once for the module:
+    its tests only read (the demo logins add nothing a page shows)."""
+    demo = Settings(db=tmp_path_factory.mktemp("xss") / "trygg.sqlite", demo=True, secret=SECRET)
+    store = copy_store(demo_template, demo.db)
+    token = add_user(store, "xss-admin", "admin", secret=SECRET)
+    with LiveServer(create_app(demo, store=store)) as server:
         with httpx.Client(base_url=server.url, timeout=120,
                           headers={"Authorization": f"Bearer {token}"}) as client:
             for i, text in enumerate(XSS):
@@ -141,6 +145,7 @@ def xss_server(demo_store: Store, settings: Settings) -> Iterator[tuple[LiveServ
                                        files={"file": (name, data)})
                 assert response.status_code == 200, response.text
         yield server, token
+    store.close()
 
 
 # Records every Leaflet map as it is made (folium's are globals, /static/hotspots.js keeps its own).
@@ -189,6 +194,7 @@ def test_xss_corpus_never_runs_on_any_page(browser: Browser,
                                            role: str | None) -> None:
     server, _ = xss_server
     context = browser.new_context(bypass_csp=True)  # escaping alone must hold
+    context.set_default_timeout(60_000)  # generous: a loaded 2-core machine renders slowly
     page = context.new_page()
     log = PageLog(page, server.url)
     page.add_init_script("window.__xss = []; const _a = window.alert; "
@@ -203,11 +209,11 @@ def test_xss_corpus_never_runs_on_any_page(browser: Browser,
             continue
         response = page.goto(server.url + path, wait_until="load", timeout=120_000)
         assert response is not None and response.ok, f"{path} as {role}: {response.status}"
-        page.wait_for_timeout(300)
+        settle(page)
         opened = page.evaluate(OPEN_ALL)
         if path.startswith("/kartor/") and path != "/kartor/lofte":
             assert opened > 0, f"{path} as {role}: no map layers (did the page script run?)"
-        page.wait_for_timeout(300)  # let injected images fail and their handlers run
+        settle(page)  # let injected images fail and their handlers run
         executed = page.evaluate("window.__xss")
         assert executed == [], f"{path} as {role}: script ran: {executed}"
         injected = page.evaluate(INJECTED)
