@@ -39,15 +39,17 @@ class CoverageOptions:
     def __post_init__(self) -> None:
         problems = []
         if not (np.isfinite(self.max_ping_gap_min) and 0 < self.max_ping_gap_min <= 24 * 60):
-            problems.append(f"max_ping_gap_min: {self.max_ping_gap_min!r} is outside 0–1440 min")
+            problems.append(f"max_ping_gap_min: {self.max_ping_gap_min!r} ligger utanför "
+                            "0–1440 min")
         if not (np.isfinite(self.reach_m) and 0 < self.reach_m <= 1000):
-            problems.append(f"reach_m: {self.reach_m!r} is outside 0–1000 m")
+            problems.append(f"reach_m: {self.reach_m!r} ligger utanför 0–1000 m")
         if not (np.isfinite(self.visit_gap_min) and 0 <= self.visit_gap_min <= 24 * 60):
-            problems.append(f"visit_gap_min: {self.visit_gap_min!r} is outside 0–1440 min")
+            problems.append(f"visit_gap_min: {self.visit_gap_min!r} ligger utanför 0–1440 min")
         if not (np.isfinite(self.cell_m) and 0.5 <= self.cell_m <= 50):
-            problems.append(f"cell_m: {self.cell_m!r} is outside 0.5–50 m")
+            problems.append(f"cell_m: {self.cell_m!r} ligger utanför 0,5–50 m")
         if problems:
-            raise ValidationFailed("invalid coverage options: " + "; ".join(problems), problems)
+            raise ValidationFailed("täckningens inställningar stämmer inte: " + "; ".join(problems),
+                                   problems)
 
     @property
     def gap_s(self) -> float:

@@ -24,14 +24,15 @@ SWEDEN_BOUNDS_3006 = (180_000.0, 6_090_000.0, 1_000_000.0, 7_700_000.0)
 def require_work_crs(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     """Return ``gdf`` if it is in EPSG:3006, else raise naming the argument."""
     if gdf.crs is None or gdf.crs.to_epsg() != 3006:
-        raise CrsMismatch(f"{name}: expected CRS EPSG:3006 (SWEREF 99 TM), got {gdf.crs}")
+        raise CrsMismatch(f"{name}: ska vara i EPSG:3006 (SWEREF 99 TM), inte {gdf.crs}")
     return gdf
 
 
 def to_work(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Reproject to EPSG:3006 (no copy if it already is)."""
     if gdf.crs is None:
-        raise CrsMismatch("GeoDataFrame has no CRS; cannot reproject to EPSG:3006")
+        raise CrsMismatch("GeoDataFrame saknar koordinatsystem och kan inte räknas om till "
+                          "EPSG:3006; ange koordinatsystemet")
     return gdf if gdf.crs.to_epsg() == 3006 else gdf.to_crs(WORK_CRS)
 
 
@@ -66,11 +67,11 @@ def bbox_window(text: str | None, *, grid_m: float = BBOX_GRID_M,
     try:
         minx, miny, maxx, maxy = (float(v) for v in text.split(","))
     except ValueError:
-        raise ImportRejected(f"bbox {text[:100]!r}: write minlon,minlat,maxlon,maxlat") from None
+        raise ImportRejected(f"bbox {text[:100]!r}: skriv minlon,minlat,maxlon,maxlat") from None
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise ImportRejected(f"bbox {text[:100]!r}: the numbers must be finite")
+        raise ImportRejected(f"bbox {text[:100]!r}: talen ska vara ändliga")
     if minx > maxx or miny > maxy:
-        raise ImportRejected(f"bbox {text[:100]!r}: min must not exceed max")
+        raise ImportRejected(f"bbox {text[:100]!r}: min får inte vara större än max")
     a_minx, a_miny, a_maxx, a_maxy = AREA_OF_USE_3006_WGS84
     minx, miny = max(minx, a_minx), max(miny, a_miny)
     maxx, maxy = min(maxx, a_maxx), min(maxy, a_maxy)
@@ -153,8 +154,8 @@ def local_zone(lon: float, lat: float) -> int:
     Boden (21 45), but check a municipality's own choice. Raises ``ImportRejected`` outside."""
     zones = zones_containing(lon, lat)
     if not zones:
-        raise ImportRejected(f"{lon:.4f}, {lat:.4f} (WGS84) lies in no SWEREF 99 zone: it is not "
-                             "in Sweden")
+        raise ImportRejected(f"{lon:.4f}, {lat:.4f} (WGS84) ligger i ingen SWEREF 99-zon: platsen "
+                             "är inte i Sverige")
     return zones[0]
 
 

@@ -244,7 +244,8 @@ def quarters_of_window(start: object, end: object) -> list[pd.Period]:
     lo_local = _local(start).tz_localize(None)
     hi_local = _local(end).tz_localize(None) - pd.Timedelta(microseconds=1)
     if hi_local < lo_local:
-        raise ValidationFailed(f"to: {end} is not after from: {start}")
+        raise ValidationFailed(f"till: {end} ligger inte efter från: {start}; välj ett senare "
+                               "till-datum")
     return list(pd.period_range(lo_local.to_period("Q"), hi_local.to_period("Q"), freq="Q"))
 
 

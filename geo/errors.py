@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from geo.formats import number_sv
+
 
 class TryggError(Exception):
     """Base class of every error the domain raises on purpose."""
@@ -65,10 +67,16 @@ def collect(problems: list[str], message: str, *, error: type[TryggError] = Vali
             limit: int = 20) -> None:
     """Raise ``error`` listing all ``problems`` (at most ``limit`` in the text) if there are any.
 
-    Every problem stays in the error's ``details``; the message reads "MESSAGE: p1; p2; and N more".
+    Every problem stays in the error's ``details``; the message reads "MESSAGE: p1; p2; och N
+    till".
     """
     if problems:
         shown = problems[:limit]
         more = len(problems) - len(shown)
-        text = message + ": " + "; ".join(shown) + (f"; and {more} more" if more else "")
+        text = message + ": " + "; ".join(shown) + (f"; och {more} till" if more else "")
         raise error(text, problems)
+
+
+def problem_count(n: int) -> str:
+    """The number of problems in Swedish, for a message's opening: "1 fel", "3 fel"."""
+    return f"{number_sv(n)} fel"

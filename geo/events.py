@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.errors import ImportRejected, collect
+from geo.errors import ImportRejected, collect, problem_count
 from geo.layers import is_missing, parse_datetime
 
 LIVE_FEED_URL = "https://polisen.se/api/events"
@@ -45,7 +45,7 @@ def read_events(path: str | Path) -> list[dict[str, Any]]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise ImportRejected(f"{origin}: cannot read the file: {exc.strerror or exc}") from exc
+        raise ImportRejected(f"{origin}: filen går inte att läsa: {exc.strerror or exc}") from exc
     return events_from_bytes(data, origin=origin)
 
 
@@ -55,11 +55,12 @@ def events_from_bytes(data: bytes, *, origin: str) -> list[dict[str, Any]]:
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise ImportRejected(f"{origin}: not a valid gzip file: {exc}") from exc
+            raise ImportRejected(f"{origin}: är ingen giltig gzip-fil: {exc}") from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportRejected(f"{origin}: not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
+        raise ImportRejected(f"{origin}: är inte UTF-8-text (byte {exc.start}): {exc.reason}; "
+                             "spara filen som UTF-8") from exc
     return _parse_json_events(text, origin)
 
 
@@ -73,8 +74,8 @@ def _parse_json_events(text: str, origin: str) -> list[dict[str, Any]]:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportRejected(
-                f"{origin}: invalid JSON at line {exc.lineno}, column {exc.colno} "
-                f"(char {exc.pos}): {exc.msg}") from exc
+                f"{origin}: fel i JSON på rad {exc.lineno}, kolumn {exc.colno} "
+                f"(tecken {exc.pos}): {exc.msg}") from exc
         items = doc
     else:
         items = []
@@ -85,13 +86,13 @@ def _parse_json_events(text: str, origin: str) -> list[dict[str, Any]]:
                 items.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise ImportRejected(
-                    f"{origin}: invalid JSON on line {lineno}, column {exc.colno}: {exc.msg}"
+                    f"{origin}: fel i JSON på rad {lineno}, kolumn {exc.colno}: {exc.msg}"
                 ) from exc
     bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
     if bad:
         raise ImportRejected(
-            f"{origin}: expected event objects; item(s) {', '.join(map(str, bad[:10]))} "
-            f"are not objects", [f"{origin}, event {i}: not an object" for i in bad])
+            f"{origin}: händelserna ska vara objekt; post {', '.join(map(str, bad[:10]))} "
+            f"är inga objekt", [f"{origin}, händelse {i}: är inget objekt" for i in bad])
     return [item for item in items if isinstance(item, dict)]
 
 
@@ -103,19 +104,19 @@ def parse_events(raw: list[dict[str, Any]], *, origin: str) -> pd.DataFrame:
     ``time`` is a tz-aware UTC timestamp; ``url`` is absolute; ``municipality`` is the event's
     area (see the module docstring for the 2026 county quirk); ``gps_lat``/``gps_lon`` are the
     area's centre (NaN when missing or unreadable). Missing or bad ``id``, ``datetime`` or ``type``
-    raise ``ImportRejected`` listing every problem as "<origin>, event <i>: field 'x': ...".
+    raise ``ImportRejected`` listing every problem as "<origin>, händelse <i>: x: ...".
     """
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     for i, event in enumerate(raw):
-        where = f"{origin}, event {i}"
+        where = f"{origin}, händelse {i}"
         if not isinstance(event, dict):
-            problems.append(f"{where}: not an object but {type(event).__name__}")
+            problems.append(f"{where}: är inget objekt utan {type(event).__name__}")
             continue
         row, errs = _parse_event(event, where)
         rows.append(row)
         problems.extend(errs)
-    collect(problems, f"{len(problems)} problem(s) in {origin}", error=ImportRejected,
+    collect(problems, f"{problem_count(len(problems))} i {origin}", error=ImportRejected,
             limit=_MAX_PROBLEMS_SHOWN)
     frame = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
     return frame.astype({
@@ -128,19 +129,19 @@ def _parse_event(event: dict[str, Any], where: str) -> tuple[dict[str, Any], lis
     problems: list[str] = []
     event_id = _event_id(event.get("id"))
     if event_id is None:
-        problems.append(f"{where}: field 'id': expected a whole number, got {event.get('id')!r}")
+        problems.append(f"{where}: id: ska vara ett heltal, inte {event.get('id')!r}")
     raw_time = event.get("datetime")
     time: pd.Timestamp | None = None
     if is_missing(raw_time):
-        problems.append(f"{where}: field 'datetime': is required")
+        problems.append(f"{where}: datetime: saknas; ange händelsens tid")
     else:
         try:
             time = parse_datetime(raw_time)
         except (ValueError, TypeError) as exc:
-            problems.append(f"{where}: field 'datetime': {exc}")
+            problems.append(f"{where}: datetime: {exc}")
     event_type = event.get("type")
     if not isinstance(event_type, str) or not event_type.strip():
-        problems.append(f"{where}: field 'type': expected a non-empty text, got {event_type!r}")
+        problems.append(f"{where}: type: ska vara en text som inte är tom, inte {event_type!r}")
         event_type = ""
     name = _text(event.get("name"))
     raw_location = event.get("location")

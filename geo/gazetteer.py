@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.crs import SWEDEN_BOUNDS_WGS84, WEB_CRS, WORK_CRS
-from geo.errors import ImportRejected, ValidationFailed, collect
+from geo.errors import ImportRejected, ValidationFailed, collect, problem_count
 from geo.layers import coerce_frame, layer_spec
 
 GAZETTEER_LAYER = "gazetteer"
@@ -34,15 +34,15 @@ def _load(path: str | Path) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
-        raise ImportRejected(f"{origin}: cannot read the file: {exc.strerror or exc}") from exc
+        raise ImportRejected(f"{origin}: filen går inte att läsa: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:
         raise ImportRejected(
-            f"{origin}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+            f"{origin}: fel i JSON på rad {exc.lineno}, kolumn {exc.colno}: {exc.msg}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("places"), list):
-        raise ImportRejected(f"{origin}: expected an object with a 'places' list")
+        raise ImportRejected(f"{origin}: ska vara ett objekt med en lista 'places'")
     roads = doc.get("roads", [])
     if not isinstance(roads, list) or not all(isinstance(r, dict) for r in roads):
-        raise ImportRejected(f"{origin}: 'roads' must be a list of objects")
+        raise ImportRejected(f"{origin}: 'roads' ska vara en lista med objekt")
     return doc
 
 
@@ -69,10 +69,10 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
     for j, road in enumerate(roads):
         ref = str(road.get("ref", "")).strip()
         if not ref:
-            problems.append(f"{origin}, road {j}: field 'ref': is required")
+            problems.append(f"{origin}, väg {j}: ref saknas; ange vägnumret")
         for passed in road.get("passes", []):
             if passed not in names:
-                problems.append(f"{origin}, road {j} ({ref}): passes unknown place {passed!r}")
+                problems.append(f"{origin}, väg {j} ({ref}): passerar den okända orten {passed!r}")
             refs_by_place.setdefault(passed, []).append(ref)
 
     records: list[dict[str, Any]] = []
@@ -80,15 +80,15 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
     lats: list[float] = []
     seen: dict[str, int] = {}
     for i, place in enumerate(places):
-        where = f"{origin}, place {i}"
+        where = f"{origin}, ort {i}"
         if not isinstance(place, dict):
-            problems.append(f"{where}: not an object")
+            problems.append(f"{where}: är inget objekt")
             place = {}
         lat, lon = _coordinate(place, "lat", where, problems), _coordinate(place, "lon", where,
                                                                             problems)
         if math.isfinite(lat) and math.isfinite(lon) and not _in_sweden(lon, lat):
-            problems.append(f"{where}: lat {lat}, lon {lon} lies outside Sweden "
-                            "(swapped lat/lon?)")
+            problems.append(f"{where}: lat {lat}, lon {lon} ligger utanför Sverige "
+                            "(har lat och lon bytt plats?)")
         lats.append(lat)
         lons.append(lon)
         name = place.get("name")
@@ -111,7 +111,8 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
                 continue
             key = " ".join(term.split()).casefold()
             if key in seen and seen[key] != i:
-                problems.append(f"{where}: name or alias {term!r} is also used by place "
+                problems.append(f"{where}: namnet eller det andra namnet {term!r} används "
+                                f"också av ort "
                                 f"{seen[key]}")
             seen.setdefault(key, i)
 
@@ -122,8 +123,8 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
     try:
         gdf = coerce_frame(layer_spec(GAZETTEER_LAYER), raw, origin=origin)
     except ValidationFailed as exc:
-        problems.extend(p.replace(", feature ", ", place ") for p in exc.details)
-    collect(problems, f"{len(problems)} problem(s) in {origin}", error=ImportRejected)
+        problems.extend(p.replace(", objekt ", ", ort ") for p in exc.details)
+    collect(problems, f"{problem_count(len(problems))} i {origin}", error=ImportRejected)
     gdf = gdf.to_crs(WORK_CRS)
     gdf.attrs[_ABOUT_ATTR] = doc.get("about", "")
     gdf.attrs[_ROADS_ATTR] = copy.deepcopy(roads)
@@ -133,7 +134,7 @@ def read_gazetteer(path: str | Path) -> gpd.GeoDataFrame:
 def _coordinate(place: dict[str, Any], key: str, where: str, problems: list[str]) -> float:
     value = place.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        problems.append(f"{where}: field {key!r}: expected a number, got {value!r}")
+        problems.append(f"{where}: {key}: ska vara ett tal, inte {value!r}")
         return math.nan
     return float(value)
 
@@ -154,14 +155,15 @@ def write_gazetteer(gdf: gpd.GeoDataFrame, path: str | Path, *,
     Entries that are not points (streets, names of several places) are refused.
     """
     if gdf.crs is None:
-        raise ValidationFailed("gazetteer: GeoDataFrame has no CRS; cannot write WGS84")
+        raise ValidationFailed("gazetteer: GeoDataFrame saknar koordinatsystem och kan inte "
+                               "skrivas i WGS84")
     not_points = gdf.geometry.geom_type != "Point"
     if not_points.any():
         shown = ", ".join(map(str, gdf.loc[not_points, "name"].head(5)))
         raise ValidationFailed(
-            f"gazetteer: {int(not_points.sum())} entries are not points ({shown}); the "
-            "gazetteer file holds points only: keep streets (geo.gazetteer_sources) in the store "
-            "or a GeoPackage")
+            f"gazetteer: {int(not_points.sum())} poster är inga punkter ({shown}); "
+            "ortnamnsfilen har bara punkter: spara gator (geo.gazetteer_sources) i lagret "
+            "eller en GeoPackage")
     web = gdf.to_crs(WEB_CRS)
     xs = np.round(web.geometry.x.to_numpy(), COORDINATE_DECIMALS)
     ys = np.round(web.geometry.y.to_numpy(), COORDINATE_DECIMALS)

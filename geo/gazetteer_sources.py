@@ -79,8 +79,8 @@ def _column(frame: pd.DataFrame, names: tuple[str, ...], *, shown: str,
         if name.casefold() in by_key:
             return by_key[name.casefold()]
     if required:
-        raise ImportRejected(f"{shown}: no field {' or '.join(repr(n) for n in names)}; "
-                             f"fields are: {', '.join(map(str, frame.columns))}")
+        raise ImportRejected(f"{shown}: kolumnen {' eller '.join(repr(n) for n in names)} "
+                             f"saknas; kolumnerna är: {', '.join(map(str, frame.columns))}")
     return None
 
 
@@ -93,7 +93,8 @@ def _texts(values: pd.Series) -> np.ndarray:
 
 def _in_work_crs(gdf: gpd.GeoDataFrame, shown: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
-        raise ImportRejected(f"{shown}: the frame has no CRS; cannot place its names")
+        raise ImportRejected(f"{shown}: saknar koordinatsystem, så namnen går inte att placera; "
+                             "ange koordinatsystemet")
     return gdf if gdf.crs.to_epsg() == 3006 else gdf.to_crs(WORK_CRS)
 
 
@@ -338,7 +339,7 @@ def _read(path: str | Path, *, layer: str, columns: list[str], where: str | None
                                           bbox=bbox)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError) as exc:
-        raise ImportRejected(f"{shown}: cannot be read ({exc})") from None
+        raise ImportRejected(f"{shown}: filen går inte att läsa ({exc})") from None
 
 
 def gazetteer_from_osm(path: str | Path, *, boundary: Any = None) -> gpd.GeoDataFrame:

@@ -15,7 +15,8 @@ import pyproj
 import shapely
 
 from geo.crs import to_web
-from geo.errors import ImportRejected, collect
+from geo.errors import ImportRejected, collect, problem_count
+from geo.formats import number_sv
 
 COORDINATE_DECIMALS = 7  # about 1 cm in WGS84
 # json's C parser recurses once per nesting level: 100,000 levels crash it (RecursionError).
@@ -76,8 +77,8 @@ def json_depth(text: bytes | str) -> int:
 def check_json_depth(depth: int, *, origin: str, max_depth: int = MAX_JSON_DEPTH) -> None:
     """Raise ``ImportRejected`` naming the limit if ``depth`` is deeper than ``max_depth``."""
     if depth > max_depth:
-        raise ImportRejected(f"{origin}: JSON nested {depth:,} levels deep; at most {max_depth} "
-                             "are allowed (GeoJSON needs about 8)")
+        raise ImportRejected(f"{origin}: JSON i {number_sv(depth)} nivåer; högst {max_depth} är "
+                             "tillåtna (GeoJSON behöver ungefär 8); förenkla filen")
 
 
 def loads_bounded(text: str, *, origin: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
@@ -86,7 +87,8 @@ def loads_bounded(text: str, *, origin: str, max_depth: int = MAX_JSON_DEPTH) ->
     try:
         return json.loads(text)
     except RecursionError:  # only if max_depth was set above the interpreter's limit
-        raise ImportRejected(f"{origin}: JSON nested too deep to read") from None
+        raise ImportRejected(f"{origin}: JSON i för många nivåer för att läsas; "
+                             "förenkla filen") from None
 _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon",
                    "MultiPolygon", "GeometryCollection"}
 
@@ -181,12 +183,13 @@ def _geojson_crs(doc: dict[str, Any]) -> str | None:
     if not isinstance(name, str) or not name:
         return None
     if len(name) > 200:
-        raise ImportRejected("member 'crs': the name is longer than 200 characters")
+        raise ImportRejected("medlemmen 'crs': namnet är längre än 200 tecken; ange till "
+                             "exempel EPSG:3006")
     if "CRS84" in name:
         return "EPSG:4326"
     if "EPSG" in name:
         name = "EPSG:" + name.rstrip(":").split(":")[-1]
-    return checked_crs(name, origin="member 'crs'")
+    return checked_crs(name, origin="medlemmen 'crs'")
 
 
 def checked_crs(name: str, *, origin: str) -> str:
@@ -194,8 +197,8 @@ def checked_crs(name: str, *, origin: str) -> str:
     try:
         pyproj.CRS.from_user_input(name)
     except (pyproj.exceptions.CRSError, TypeError, ValueError):
-        raise ImportRejected(f"{origin}: {name[:80]!r} is not a known coordinate reference "
-                             "system; use e.g. EPSG:3006 or EPSG:4326") from None
+        raise ImportRejected(f"{origin}: {name[:80]!r} är inget känt koordinatsystem; ange till "
+                             "exempel EPSG:3006 eller EPSG:4326") from None
     return name
 
 
@@ -213,13 +216,14 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None,
         doc = {"type": "FeatureCollection",
                "features": [{"type": "Feature", "geometry": doc, "properties": {}}]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ImportRejected(f"{origin}: not a GeoJSON FeatureCollection, Feature or geometry")
+        raise ImportRejected(f"{origin}: är ingen GeoJSON FeatureCollection, Feature eller "
+                             "geometri; välj en GeoJSON-fil")
     features = doc.get("features")
     if not isinstance(features, list):
-        raise ImportRejected(f"{origin}: 'features' must be a list")
+        raise ImportRejected(f"{origin}: 'features' ska vara en lista")
     if len(features) > max_features:
-        raise ImportRejected(f"{origin}: {len(features):,} features; at most {max_features:,} "
-                             "may come in one document (split it)")
+        raise ImportRejected(f"{origin}: {number_sv(len(features))} objekt; högst "
+                             f"{number_sv(max_features)} får komma i ett dokument (dela upp det)")
     if crs is not None:
         crs = checked_crs(crs, origin=origin)
     else:
@@ -231,13 +235,13 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None,
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
     for i, feature in enumerate(features):
-        where = f"{origin}, feature {i}"
+        where = f"{origin}, objekt {i}"
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
-            problems.append(f"{where}: not a GeoJSON Feature")
+            problems.append(f"{where}: är ingen GeoJSON Feature")
             continue
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
-            problems.append(f"{where}: field 'properties': must be an object")
+            problems.append(f"{where}: 'properties' ska vara ett objekt med egenskaper")
             continue
         geometry = feature.get("geometry")
         try:
@@ -245,11 +249,11 @@ def frame_from_geojson(doc: Any, *, origin: str, crs: str | None = None,
                 warnings.simplefilter("ignore", RuntimeWarning)
                 geom = shapely.geometry.shape(geometry) if geometry else None
         except Exception as exc:  # shapely raises several classes for malformed geometry
-            problems.append(f"{where}: field 'geometry': malformed ({exc})")
+            problems.append(f"{where}: geometri: felaktigt skriven ({exc})")
             continue
         rows.append(dict(props))
         geoms.append(geom)
-    collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+    collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
             error=ImportRejected)
     frame = pd.DataFrame(rows, index=range(len(rows)))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs=crs)

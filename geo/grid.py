@@ -23,7 +23,8 @@ MAX_CELL_M = 50_000.0
 def check_cell_size(cell_m: float) -> float:
     """``cell_m`` as a float; raise ``ValidationFailed`` outside 10 m – 50 km."""
     if not np.isfinite(cell_m) or not MIN_CELL_M <= cell_m <= MAX_CELL_M:
-        raise ValidationFailed(f"cell_m: {cell_m!r} is outside {MIN_CELL_M:g}–{MAX_CELL_M:g} m")
+        raise ValidationFailed(f"Rutstorlek (cell_m): {cell_m!r} ligger utanför "
+                               f"{MIN_CELL_M:g}–{MAX_CELL_M:g} m; välj en storlek däremellan")
     return float(cell_m)
 
 
@@ -35,7 +36,7 @@ def cell_indices(gdf: gpd.GeoDataFrame, *, cell_m: float = DEFAULT_CELL_M
     pts = shapely.point_on_surface(np.asarray(gdf.geometry.values, dtype=object))
     xy = shapely.get_coordinates(pts)
     if len(xy) != len(gdf):  # empty geometries have no coordinates
-        raise ValidationFailed("records: every record needs a non-empty geometry")
+        raise ValidationFailed("records: varje post behöver en geometri som inte är tom")
     return (np.floor(xy[:, 0] / cell_m).astype(np.int64),
             np.floor(xy[:, 1] / cell_m).astype(np.int64))
 

@@ -79,30 +79,33 @@ def make_period(first: date | str, last: date | str, *, name: str = "period") ->
     """
     problems: list[str] = []
     days: list[date | None] = []
-    for label, given in (("from", first), ("to", last)):
+    for label, given in (("från", first), ("till", last)):
         day: date | None
         if isinstance(given, str):
             try:
                 day = date.fromisoformat(given.strip())
             except ValueError:
-                problems.append(f"{name} {label}: {given!r} is not an ISO date (YYYY-MM-DD)")
+                problems.append(f"{name} {label}: {given!r} är inget datum; skriv det som "
+                                "ÅÅÅÅ-MM-DD")
                 day = None
         else:
             day = given
         if day is not None and not EARLIEST <= day <= LATEST:
-            problems.append(f"{name} {label}: {day.isoformat()} is outside "
-                            f"{EARLIEST.isoformat()} – {LATEST.isoformat()}")
+            problems.append(f"{name} {label}: {day.isoformat()} ligger utanför "
+                            f"{EARLIEST.isoformat()} – {LATEST.isoformat()}; välj ett datum "
+                            "däremellan")
             day = None
         days.append(day)
     a, b = days
     if a is not None and b is not None:
         if a > b:
-            problems.append(f"{name}: from ({a.isoformat()}) is after to ({b.isoformat()})")
+            problems.append(f"{name}: från ({a.isoformat()}) ligger efter till ({b.isoformat()}); "
+                            "välj ett från-datum före till-datumet")
         elif (b - a).days + 1 > MAX_DAYS:
-            problems.append(f"{name}: {(b - a).days + 1} days is longer than the limit of "
-                            f"{MAX_DAYS} days")
+            problems.append(f"{name}: {(b - a).days + 1} dagar är längre än gränsen på "
+                            f"{MAX_DAYS} dagar; välj en kortare period")
     if problems:
-        raise ValidationFailed(f"invalid {name}: " + "; ".join(problems), problems)
+        raise ValidationFailed(f"{name} stämmer inte: " + "; ".join(problems), problems)
     assert a is not None and b is not None
     return Period(a, b)
 
@@ -203,10 +206,12 @@ def parse_active_hours(text: str) -> list[tuple[int, int]]:
     for part in (text or "0-24").split(","):
         match = _HOURS_PART.match(part)
         if not match:
-            raise ValidationFailed(f"active_hours: {text!r} has the wrong form (e.g. '10-2')")
+            raise ValidationFailed(f"Aktiva timmar (active_hours): {text!r} har fel form; skriv "
+                                   "till exempel 10-2 eller 7-9,15-18")
         h0, h1 = int(match.group(1)), int(match.group(2))
         if not (0 <= h0 <= 24 and 0 <= h1 <= 24):
-            raise ValidationFailed(f"active_hours: {text!r}: hours lie in 0–24")
+            raise ValidationFailed(f"Aktiva timmar (active_hours): {text!r}: timmarna ska ligga "
+                                   "mellan 0 och 24")
         if h1 <= h0:
             h1 += 24
         windows.append((h0, h1))

@@ -60,33 +60,33 @@ def load_promise(path: str | Path) -> Promise:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed(f"{path.name}: cannot read the promise file: {exc}") from None
+        raise ValidationFailed(f"{path.name}: löftesfilen går inte att läsa: {exc}") from None
     problems: list[str] = []
     if not isinstance(raw, dict) or not isinstance(raw.get("commitments"), list):
-        raise ValidationFailed(f"{path.name}: expected a mapping with a 'commitments' list")
+        raise ValidationFailed(f"{path.name}: ska vara en tabell med en lista 'commitments'")
     commitments = []
     seen: set[str] = set()
     for i, item in enumerate(raw["commitments"]):
-        where = f"{path.name}, commitment {i}"
+        where = f"{path.name}, åtagande {i}"
         if not isinstance(item, dict):
-            problems.append(f"{where}: expected a mapping")
+            problems.append(f"{where}: ska vara en tabell")
             continue
         cid = str(item.get("id", ""))
         if not re.fullmatch(r"[a-z0-9_]+", cid):
-            problems.append(f"{where}: field 'id': {cid!r} must be lower-case letters, digits, _")
+            problems.append(f"{where}: id: {cid!r} får bara ha små bokstäver a–z, siffror och _")
         if cid in seen:
-            problems.append(f"{where}: field 'id': {cid!r} repeats")
+            problems.append(f"{where}: id: {cid!r} finns redan; ge åtagandet ett eget id")
         seen.add(cid)
         if not str(item.get("text", "")).strip():
-            problems.append(f"{where}: field 'text': is required")
+            problems.append(f"{where}: text saknas; citera åtagandet ur löftet")
         owners = tuple(item.get("owners") or ())
         bad = [o for o in owners if o not in ACTION_OWNERS]
         if bad:
-            problems.append(f"{where}: field 'owners': {bad} not among {ACTION_OWNERS}")
+            problems.append(f"{where}: owners: {bad} finns inte bland {ACTION_OWNERS}")
         indicators = item.get("indicators") or {}
         unknown = [k for k in indicators if k not in INDICATORS]
         if unknown:
-            problems.append(f"{where}: field 'indicators': unknown {unknown}; known {INDICATORS}")
+            problems.append(f"{where}: indicators: okända {unknown}; kända är {INDICATORS}")
         targets: tuple[Target, ...] = ()
         try:
             targets = parse_targets(item.get("targets", item.get("target")), where=where)
@@ -95,7 +95,7 @@ def load_promise(path: str | Path) -> Promise:
         commitments.append(Commitment(cid, str(item.get("short") or cid), str(item.get("text")),
                                       owners, {k: dict(v or {}) for k, v in indicators.items()},
                                       targets))
-    collect(problems, f"{path.name}: the promise file is invalid")
+    collect(problems, f"{path.name}: löftesfilen stämmer inte")
     return Promise(title=str(raw.get("title", "")), municipality=str(raw.get("municipality", "")),
                    source=str(raw.get("source", "")), commitments=tuple(commitments),
                    priorities=tuple(raw.get("priorities") or ()),
@@ -130,8 +130,8 @@ def check_against_text(promise: Promise, text: str) -> list[str]:
 def check_commitment(promise: Promise, commitment: str) -> None:
     """Raise ``ValidationFailed`` if ``commitment`` is not an id of ``promise``."""
     if commitment not in promise.by_id:
-        raise ValidationFailed(f"field 'commitment': {commitment!r} is not one of "
-                               f"{', '.join(promise.by_id)}")
+        raise ValidationFailed(f"Åtagande (commitment): {commitment!r} finns inte i löftet; välj "
+                               f"ett av: {', '.join(promise.by_id)}")
 
 
 def check_due(promise: Promise, day: date | None, *, today: date) -> None:

@@ -55,7 +55,7 @@ def reduce_tracks(tracks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, *,
     if len(zones):
         require_work_crs(zones, "zones")
     if not np.isfinite(keep_within_m) or keep_within_m < 0:
-        raise ValidationFailed(f"keep_within_m: {keep_within_m!r} must be 0 m or more")
+        raise ValidationFailed(f"keep_within_m: {keep_within_m!r} ska vara 0 m eller mer")
     geoms = np.asarray(tracks.geometry.values, dtype=object)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     coords, coord_part = shapely.get_coordinates(parts, return_index=True)

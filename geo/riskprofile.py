@@ -87,12 +87,13 @@ def hours_mask(text: str) -> np.ndarray:
     mask = np.zeros(24, dtype=bool)
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
     if not parts:
-        raise ValidationFailed(f"hours {text!r}: give ranges such as '22-6' or '6-9,15-19'")
+        raise ValidationFailed(f"timmar {text!r}: ange timintervall som '22-6' eller "
+                               "'6-9,15-19'")
     for part in parts:
         found = re.fullmatch(r"(\d{1,2})\s*[-–]\s*(\d{1,2})", part)
         if not found or int(found.group(1)) > 24 or int(found.group(2)) > 24:
-            raise ValidationFailed(f"hours {text!r}: {part!r} is not a range of hours 0–24 "
-                                   "such as '22-6'")
+            raise ValidationFailed(f"timmar {text!r}: {part!r} är inget timintervall inom "
+                                   "0–24; skriv till exempel '22-6'")
         start, end = int(found.group(1)) % 24, int(found.group(2))
         end = 24 if end == 0 and start > 0 else end
         if start < end:

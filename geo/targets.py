@@ -59,34 +59,34 @@ def parse_target(raw: Any, *, where: str, indicators: tuple[str, ...] | None = N
     """A ``Target`` from a promise file's mapping; ``ValidationFailed`` names every problem
     with ``where`` (file and commitment) and the field."""
     if not isinstance(raw, dict):
-        raise ValidationFailed(f"{where}: field 'target': expected a mapping with indicator, op, "
-                               f"value and per")
+        raise ValidationFailed(f"{where}: målet (target) ska vara en tabell med indicator, op, "
+                               f"value och per")
     problems = []
     indicator = str(raw.get("indicator") or "")
     if not indicator:
-        problems.append(f"{where}: field 'target.indicator': is required")
+        problems.append(f"{where}: target.indicator saknas; ange vilket mått målet gäller")
     elif indicators is not None and indicator not in indicators:
-        problems.append(f"{where}: field 'target.indicator': {indicator!r} is not one of "
+        problems.append(f"{where}: target.indicator: {indicator!r} är inte ett av "
                         f"{', '.join(indicators)}")
     op = str(raw.get("op", ">="))
     if op not in OPERATORS:
-        problems.append(f"{where}: field 'target.op': {op!r} is not one of {', '.join(OPERATORS)}")
+        problems.append(f"{where}: target.op: {op!r} är inte ett av {', '.join(OPERATORS)}")
     value = raw.get("value")
     number = float("nan")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.append(f"{where}: field 'target.value': expected a number, got {value!r}")
+        problems.append(f"{where}: target.value: ska vara ett tal, inte {value!r}")
     else:
         number = float(value)
         if not math.isfinite(number):
-            problems.append(f"{where}: field 'target.value': must be a finite number")
+            problems.append(f"{where}: target.value: ska vara ett ändligt tal")
     per = str(raw.get("per", "period"))
     if per not in PERIODS:
-        problems.append(f"{where}: field 'target.per': {per!r} is not one of {', '.join(PERIODS)}")
+        problems.append(f"{where}: target.per: {per!r} är inte ett av {', '.join(PERIODS)}")
     note = raw.get("note") or ""
     if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
-        problems.append(f"{where}: field 'target.note': expected a text of at most "
-                        f"{MAX_NOTE_CHARS} characters")
-    collect(problems, f"{where}: the target is invalid")
+        problems.append(f"{where}: target.note: ska vara en text på högst "
+                        f"{MAX_NOTE_CHARS} tecken")
+    collect(problems, f"{where}: målet stämmer inte")
     return Target(indicator=indicator, op=op, value=number, per=per, note=str(note))
 
 
@@ -98,16 +98,16 @@ def parse_targets(raw: Any, *, where: str, indicators: tuple[str, ...] | None = 
         return ()
     items = [raw] if isinstance(raw, dict) else raw
     if not isinstance(items, list):
-        raise ValidationFailed(f"{where}: field 'targets': expected a list of targets")
+        raise ValidationFailed(f"{where}: targets ska vara en lista med mål")
     if len(items) > MAX_TARGETS:
-        raise ValidationFailed(f"{where}: field 'targets': at most {MAX_TARGETS} targets")
+        raise ValidationFailed(f"{where}: targets: högst {MAX_TARGETS} mål")
     out, problems = [], []
     for i, item in enumerate(items):
         try:
-            out.append(parse_target(item, where=f"{where}, target {i}", indicators=indicators))
+            out.append(parse_target(item, where=f"{where}, mål {i}", indicators=indicators))
         except ValidationFailed as exc:
             problems += exc.details or [str(exc)]
-    collect(problems, f"{where}: the targets are invalid")
+    collect(problems, f"{where}: målen stämmer inte")
     return tuple(out)
 
 
@@ -135,7 +135,7 @@ def per_period(total: float | None, *, days: float, per: str) -> float | None:
     if total is None:
         return None
     if days <= 0:
-        raise ValidationFailed(f"days: the period must be longer than zero days, got {days}")
+        raise ValidationFailed(f"days: perioden ska vara längre än noll dagar, inte {days}")
     length = {"vecka": 7.0, "manad": 365.25 / 12, "kvartal": 365.25 / 4, "ar": 365.25,
               "period": days}[per]
     return float(total) * length / days

@@ -13,7 +13,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.crs import SWEDEN_BOUNDS_3006, SWEDEN_BOUNDS_WGS84, WORK_CRS
-from geo.errors import ImportRejected, ValidationFailed, collect
+from geo.errors import ImportRejected, ValidationFailed, collect, problem_count
 from geo.layers import LayerSpec, coerce_frame
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -30,7 +30,7 @@ def _inside(bounds: np.ndarray, box: tuple[float, float, float, float]) -> np.nd
 
 def _first_xy(geom: shapely.Geometry) -> str:
     coords = shapely.get_coordinates(geom)
-    return f"({coords[0][0]:.6g}, {coords[0][1]:.6g})" if len(coords) else "(no coordinates)"
+    return f"({coords[0][0]:.6g}, {coords[0][1]:.6g})" if len(coords) else "(inga koordinater)"
 
 
 def _masked(geoms: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -46,19 +46,20 @@ def _shape_problems(geoms: np.ndarray, types: np.ndarray, spec: LayerSpec,
     problems: list[str] = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     for i in np.flatnonzero(missing):
-        problems.append(f"{where[i]}: field 'geometry': missing or empty")
+        problems.append(f"{where[i]}: geometri: saknas eller är tom; rita eller ange "
+                        "objektets läge")
     ok = ~missing
     present = np.flatnonzero(ok)
     coords, owner = shapely.get_coordinates(geoms[present], return_index=True)
     nonfinite = present[np.unique(owner[~np.isfinite(coords).all(axis=1)])]
     for i in nonfinite:
-        problems.append(f"{where[i]}: field 'geometry': coordinates are NaN or infinite")
+        problems.append(f"{where[i]}: geometri: koordinaterna är NaN eller oändliga; rätta dem")
     ok[nonfinite] = False
     wrong = ok & ~np.isin(types, spec.geometry_types)
     for i in np.flatnonzero(wrong):
         problems.append(
-            f"{where[i]}: field 'geometry': {types[i]} is not allowed in {spec.name} "
-            f"(takes {', '.join(spec.geometry_types)})"
+            f"{where[i]}: geometri: {types[i]} passar inte i lagret {spec.name}, "
+            f"som tar {', '.join(spec.geometry_types)}"
         )
     return ok & ~wrong, problems
 
@@ -73,8 +74,9 @@ def _to_work_crs(geoms: np.ndarray, ok: np.ndarray, crs: object, *, origin: str,
         looks_metric = ok & (np.abs(np.nan_to_num(bounds)).max(axis=1) > 360)
         for i in np.flatnonzero(looks_metric):
             problems.append(
-                f"{where[i]}: field 'geometry': coordinates {_first_xy(geoms[i])} look like metres "
-                "(SWEREF 99 TM?) but the file declares no CRS; declare it (e.g. --crs EPSG:3006)"
+                f"{where[i]}: geometri: koordinaterna {_first_xy(geoms[i])} ser ut som meter "
+                "(SWEREF 99 TM?) men filen anger inget koordinatsystem; ange det (till exempel "
+                "--crs EPSG:3006)"
             )
         ok = ok & ~looks_metric
         crs = "EPSG:4326"
@@ -83,21 +85,23 @@ def _to_work_crs(geoms: np.ndarray, ok: np.ndarray, crs: object, *, origin: str,
         inside = _inside(bounds, SWEDEN_BOUNDS_WGS84)
         swapped = _inside(bounds[:, [1, 0, 3, 2]], SWEDEN_BOUNDS_WGS84)
         for i in np.flatnonzero(ok & ~inside):
-            hint = ("latitude and longitude look swapped (GeoJSON and WKT put longitude first)"
-                    if swapped[i] else "lies outside Sweden")
-            problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} {hint}")
+            hint = ("latitud och longitud verkar ha bytt plats (GeoJSON och WKT skriver longitud "
+                    "först)"
+                    if swapped[i] else "ligger utanför Sverige")
+            problems.append(f"{where[i]}: geometri: {_first_xy(geoms[i])} {hint}")
         ok = ok & inside
     try:
         work = series.to_crs(WORK_CRS)
     except Exception as exc:  # pyproj raises several classes for unusable CRSs
         raise ImportRejected(
-            f"{origin}: cannot reproject from {series.crs} to {WORK_CRS}: {exc}") from exc
+            f"{origin}: kan inte räkna om från {series.crs} till {WORK_CRS}: {exc}; ange ett "
+            "annat koordinatsystem") from exc
     wgeoms = np.asarray(work.values, dtype=object)
     wbounds = shapely.bounds(_masked(wgeoms, ok))
     outside = ok & ~_inside(np.nan_to_num(wbounds, nan=0.0), SWEDEN_BOUNDS_3006)
     for i in np.flatnonzero(outside):
-        problems.append(f"{where[i]}: field 'geometry': {_first_xy(geoms[i])} lies outside Sweden "
-                        f"(in {series.crs})")
+        problems.append(f"{where[i]}: geometri: {_first_xy(geoms[i])} ligger utanför Sverige "
+                        f"(i {series.crs}); kontrollera koordinatsystemet")
     return wgeoms, ok & ~outside, problems
 
 
@@ -109,7 +113,8 @@ def _repair(wgeoms: np.ndarray, ok: np.ndarray, types: np.ndarray, spec: LayerSp
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(wgeoms[i])
         if not repair:
-            problems.append(f"{where[i]}: field 'geometry': invalid ({reason})")
+            problems.append(f"{where[i]}: geometri: ogiltig ({reason}); rätta den eller "
+                            "importera med reparation")
             continue
         fixed = shapely.make_valid(wgeoms[i])
         if types[i] in _POLYGONAL:
@@ -117,8 +122,8 @@ def _repair(wgeoms: np.ndarray, ok: np.ndarray, types: np.ndarray, spec: LayerSp
         elif types[i] in _LINEAR:
             fixed = _keep_dimension(fixed, 1)
         if fixed is None or fixed.is_empty or fixed.geom_type not in spec.geometry_types:
-            problems.append(f"{where[i]}: field 'geometry': invalid ({reason}) and cannot be "
-                            "repaired")
+            problems.append(f"{where[i]}: geometri: ogiltig ({reason}) och går inte att "
+                            "reparera; rita om den")
         else:
             wgeoms[i] = fixed
     return problems
@@ -134,7 +139,7 @@ def check_geometries(gdf: gpd.GeoDataFrame, spec: LayerSpec, *, origin: str,
     CRS.
     """
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    where = [f"{origin}, feature {i}" for i in range(len(geoms))]
+    where = [f"{origin}, objekt {i}" for i in range(len(geoms))]
     types = np.array([g.geom_type if g is not None else "" for g in geoms], dtype=object)
     ok, problems = _shape_problems(geoms, types, spec, where)
     if problems and not ok.any():
@@ -162,7 +167,7 @@ def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
     Raises ``ImportRejected`` naming every problem; nothing is partially accepted.
     """
     if len(gdf) == 0:
-        raise ImportRejected(f"{origin}: no features to import")
+        raise ImportRejected(f"{origin}: inga objekt att importera; välj en fil med objekt")
     gdf = gdf.reset_index(drop=True)
     geoms, problems = check_geometries(gdf, spec, origin=origin, repair=repair)
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
@@ -180,7 +185,7 @@ def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
         coerced = None
     if problems:
         problems = sorted(set(problems), key=_feature_order)
-        collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+        collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
                 error=ImportRejected)
     assert coerced is not None
     return gpd.GeoDataFrame(coerced.drop(columns="geometry", errors="ignore"),
@@ -188,7 +193,7 @@ def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
 
 
 def _feature_order(problem: str) -> tuple[int, str]:
-    marker = ", feature "
+    marker = ", objekt "
     if marker in problem:
         tail = problem.split(marker, 1)[1]
         digits = tail.split(":", 1)[0]

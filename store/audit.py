@@ -99,7 +99,7 @@ def purge_audit(conn: Connection, *, older_than_days: float) -> int:
 def check_restorer(layer: str, feature_id: int, actor: Actor | None) -> None:
     """Raise ``NotAllowed`` unless ``actor`` (None: the system) may restore a record."""
     if actor is not None and actor.role != "admin":
-        raise NotAllowed(f"restoring {layer} {feature_id} needs the admin role, not "
+        raise NotAllowed(f"att återställa {layer} {feature_id} kräver rollen admin, inte "
                          f"{actor.role!r}")
 
 
@@ -113,11 +113,12 @@ def set_deleted(conn: Connection, layer: str, feature_id: int, *, deleted: bool,
     version = conn.execute(select(table.c.version).where(table.c.id == feature_id, state)
                            ).scalar_one_or_none()
     if version is None:
-        raise NotFound(f"{layer} {feature_id} does not exist"
-                       + ("" if deleted else " or is not deleted"))
+        raise NotFound(f"{layer} {feature_id} finns inte"
+                       + ("" if deleted else " eller är inte borttaget"))
     if expected_version is not None and version != expected_version:
-        raise Conflict(f"{layer} {feature_id} was changed by someone else (version "
-                       f"{version}, you had {expected_version}); reload and try again")
+        raise Conflict(f"{layer} {feature_id} har ändrats av någon annan (version "
+                       f"{version}, du hade {expected_version}); läs in det på nytt och "
+                       "försök igen")
     now = utc_now()
     conn.execute(update(table).where(table.c.id == feature_id)
                  .values(deleted_at=now if deleted else None, updated_at=now,

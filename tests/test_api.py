@@ -62,7 +62,7 @@ def test_create_read_patch_delete(client: TestClient, tokens: dict[str, str]) ->
     conflict = client.patch(f"/api/layers/risk_roads/{fid}",
                             headers={**planner, "If-Match": '"2"'},
                             json={"properties": {"risk_weight": 9}})
-    assert conflict.status_code == 409 and "changed by someone else" in conflict.json()["error"]
+    assert conflict.status_code == 409 and "har ändrats av någon annan" in conflict.json()["error"]
 
     assert client.delete(f"/api/layers/risk_roads/{fid}", headers=planner).status_code == 204
     assert client.get(f"/api/layers/risk_roads/{fid}", headers=planner).status_code == 404
@@ -80,14 +80,14 @@ def test_invalid_post_is_422_with_details_and_writes_nothing(client: TestClient,
                            headers=auth(tokens["planerare"]))
     assert response.status_code == 422
     out = response.json()
-    assert any("feature 1: field 'risk_weight'" in d for d in out["details"])
-    assert any("feature 2: field 'geometry'" in d and "swapped" in d for d in out["details"])
+    assert any("objekt 1: Riskvikt (risk_weight)" in d for d in out["details"])
+    assert any("objekt 2: geometri" in d and "bytt plats" in d for d in out["details"])
     assert store.count("risk_roads") == 0
 
 
 def test_unknown_layer_is_404(client: TestClient, tokens: dict[str, str]) -> None:
     response = client.get("/api/layers/vagar", headers=auth(tokens["admin"]))
-    assert response.status_code == 404 and "layers are:" in response.json()["error"]
+    assert response.status_code == 404 and "välj ett av:" in response.json()["error"]
 
 
 @pytest.mark.parametrize("role, layer, status", [

@@ -50,7 +50,7 @@ def test_import_error_exits_non_zero_and_writes_nothing(run, tmp_path: Path) -> 
          "geometry": {"type": "LineString", "coordinates": [VIVSTA[::-1], [62.5, 17.35]]}}]}))
     result = run("import", "risk_roads", str(bad))
     assert result.exit_code == 1
-    assert "swapped.geojson, feature 0: field 'geometry'" in result.stderr
+    assert "swapped.geojson, objekt 0: geometri" in result.stderr
     assert Store.open(run.db).count("risk_roads") == 0
 
 
@@ -112,7 +112,7 @@ def test_console_script_exit_code(tmp_path: Path) -> None:
     empty.write_text("")
     proc = subprocess.run([trygg, "import", "risk_roads", str(empty)], env=env,
                           capture_output=True, text=True)
-    assert proc.returncode == 1 and "the file is empty" in proc.stderr
+    assert proc.returncode == 1 and "filen är tom" in proc.stderr
 
 
 def test_every_command_lives_where_command_homes_says() -> None:

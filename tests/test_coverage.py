@@ -281,7 +281,7 @@ def test_patrol_coverage_api_roles_and_errors(demo_store: Store, settings: Setti
         bad = c.get("/api/coverage/patrols", headers=auth(tokens["patrullchef"]),
                     params={"from": "2024-11-24", "to": "2024-10-28"})
         assert bad.status_code == 422
-        assert "from (2024-11-24) is after to (2024-10-28)" in bad.json()["error"]
+        assert "från (2024-11-24) ligger efter till (2024-10-28)" in bad.json()["error"]
         bad = c.get("/api/coverage/patrols", headers=auth(tokens["patrullchef"]),
                     params={"from": "2024-13-01", "to": "2024-10-28"})
         assert bad.status_code == 422 and bad.json()["details"]

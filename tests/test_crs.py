@@ -67,7 +67,7 @@ def test_local_zone_of_known_municipal_choices() -> None:
     assert local_zone(14.54, 61.00) == 3009  # Mora
     assert local_zone(21.69, 65.82) == 3017  # Boden
     assert zones_containing(17.32, 62.49) == [3014, 3015]
-    with pytest.raises(ImportRejected, match="not in Sweden"):
+    with pytest.raises(ImportRejected, match="är inte i Sverige"):
         local_zone(2.35, 48.86)
 
 

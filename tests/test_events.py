@@ -134,12 +134,12 @@ def test_every_problem_is_listed() -> None:
     with pytest.raises(ImportRejected) as info:
         parse_events(raw, origin="feed.json")
     details = info.value.details
-    assert "feed.json, event 1: field 'id'" in details[0]
-    assert any(d.startswith("feed.json, event 2: field 'datetime'") for d in details)
-    assert any(d.startswith("feed.json, event 2: field 'type'") for d in details)
-    assert any(d.startswith("feed.json, event 3:") for d in details)
+    assert "feed.json, händelse 1: id" in details[0]
+    assert any(d.startswith("feed.json, händelse 2: datetime") for d in details)
+    assert any(d.startswith("feed.json, händelse 2: type") for d in details)
+    assert any(d.startswith("feed.json, händelse 3:") for d in details)
     assert len(details) == 4
-    assert "4 problem(s) in feed.json" in info.value.message
+    assert "4 fel i feed.json" in info.value.message
 
 
 def test_reads_list_jsonl_and_gzip(tmp_path: Path) -> None:
@@ -160,17 +160,17 @@ def test_reads_list_jsonl_and_gzip(tmp_path: Path) -> None:
 def test_bad_json_names_file_and_position(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text('[\n {"id": 1,\n  "type": }\n]', encoding="utf-8")
-    with pytest.raises(ImportRejected, match=r"broken\.json: invalid JSON at line 3, column 11"):
+    with pytest.raises(ImportRejected, match=r"broken\.json: fel i JSON på rad 3, kolumn 11"):
         read_events(broken)
     lines = tmp_path / "broken.jsonl"
     lines.write_text(json.dumps(_event()) + "\n{oops\n", encoding="utf-8")
-    with pytest.raises(ImportRejected, match=r"broken\.jsonl: invalid JSON on line 2, column 2"):
+    with pytest.raises(ImportRejected, match=r"broken\.jsonl: fel i JSON på rad 2, kolumn 2"):
         read_events(lines)
-    with pytest.raises(ImportRejected, match="missing.json: cannot read"):
+    with pytest.raises(ImportRejected, match="missing.json: filen går inte att läsa"):
         read_events(tmp_path / "missing.json")
     not_events = tmp_path / "numbers.json"
     not_events.write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(ImportRejected, match="not objects"):
+    with pytest.raises(ImportRejected, match="är inga objekt"):
         read_events(not_events)
 
 

@@ -96,7 +96,7 @@ def test_csv_rfc4180_stays_plain(tmp_path: Path, checks_store: Store) -> None:
     assert rows[0]["end"] == "2024-10-27T02:30:00+01:00"  # the repeated hour, told apart
     assert rows[0]["precision_m"] == "12.5" and rows[0]["lat"].startswith("62.48694")
     assert rows[1]["place"] == "'" + FORMULA
-    with pytest.raises(Exception, match="unknown CSV dialect"):
+    with pytest.raises(Exception, match="okänd CSV-dialekt"):
         write_layer_file(checks_store.read("traffic_checks"), LAYERS["traffic_checks"],
                          tmp_path / "x.csv", csv_dialect="semikolon")
 

@@ -73,7 +73,7 @@ def test_nvdb_geopackage_field_name_and_boundary() -> None:
 
 
 def test_nvdb_without_name_field_is_refused() -> None:
-    with pytest.raises(ImportRejected, match="NVDB_DKGatunamn: no field 'Namn'"):
+    with pytest.raises(ImportRejected, match="NVDB_DKGatunamn: kolumnen 'Namn'"):
         streets_from_nvdb(nvdb_gatunamn().rename(columns={"NAMN": "GATA"}))
 
 
@@ -185,12 +185,12 @@ def test_files_read_within_the_boundary(tmp_path: Path) -> None:
         "Sörberge", "Timrå kyrka"]
     near = gazetteer_from_ortnamn(gpkg, boundary=box(619000, 6929000, 620000, 6930000))
     assert near["name"].tolist() == ["Timrå kyrka"]
-    with pytest.raises(ImportRejected, match="layer ortnamn: cannot be read"):
+    with pytest.raises(ImportRejected, match="layer ortnamn: filen går inte att läsa"):
         gazetteer_from_ortnamn(osm)
 
 
 def test_gazetteer_file_refuses_streets(tmp_path: Path) -> None:
     streets = streets_from_nvdb(nvdb_gatunamn())
-    with pytest.raises(ValidationFailed, match="2 entries are not points"):
+    with pytest.raises(ValidationFailed, match="2 poster är inga punkter"):
         write_gazetteer(streets, tmp_path / "gazetteer.json")
     assert not (tmp_path / "gazetteer.json").exists()

@@ -105,10 +105,10 @@ def test_gazetteer_problems_are_listed(tmp_path: Path) -> None:
     with pytest.raises(ImportRejected) as info:
         read_gazetteer(path)
     details = "\n".join(info.value.details)
-    assert "place 0: lat 17.3, lon 62.4 lies outside Sweden" in details
-    assert "place 1: name or alias 'A' is also used by place 0" in details
-    assert "place 2: field 'lat'" in details
-    assert "passes unknown place 'Nowhere'" in details
+    assert "ort 0: lat 17.3, lon 62.4 ligger utanför Sverige" in details
+    assert "ort 1: namnet eller det andra namnet 'A' används också av ort 0" in details
+    assert "ort 2: lat: ska vara ett tal" in details
+    assert "passerar den okända orten 'Nowhere'" in details
 
 
 # --- matching texts ---------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_clipped_to_the_municipality(tmp_path: Path) -> None:
     assert [(r.name, round(r.geometry.length)) for r in roads.itertuples()] == [
         ("Väg 331", 300), ("Skolvägen", 700)]
     outside = gpd.GeoSeries([box(0, 0, 10, 10)], crs="EPSG:3006")
-    with pytest.raises(ImportRejected, match="no NVDB road with a speed limit lies within"):
+    with pytest.raises(ImportRejected, match="ingen NVDB-väg med hastighetsgräns ligger inom"):
         read_nvdb(_gpkg(tmp_path, _new_layers()), boundary=outside)
 
 
@@ -173,16 +173,17 @@ def test_homogenised_vagdata_layer(tmp_path: Path) -> None:
 def test_missing_fields_and_layers_are_named(tmp_path: Path) -> None:
     layers = _old_layers()
     layers["NVDB_DKHastighetsgrans"] = layers["NVDB_DKHastighetsgrans"].drop(columns="HTHAST")
-    with pytest.raises(ImportRejected, match=r"NVDB_DKHastighetsgrans.shp: lacks the field "
+    with pytest.raises(ImportRejected, match=r"NVDB_DKHastighetsgrans.shp: kolumnen "
                                              r"HTHAST/HOGSTA_TILLATNA_HASTIGHET"):
         read_nvdb(_shape_zip(tmp_path, layers))
     only_names = {"NVDB-Gatunamn": _new_layers()["NVDB-Gatunamn"]}
-    with pytest.raises(ImportRejected, match="holds no NVDB speed-limit layer.*found: street"):
+    with pytest.raises(ImportRejected,
+                       match="har inget NVDB-lager med hastighetsgränser.*i filen: street"):
         read_nvdb(_gpkg(tmp_path, only_names))
     bad = _new_layers()
     bad["NVDB-Hastighetsgrans"].loc[0, "END_MEASURE"] = 1.5
     (tmp_path / "bad").mkdir()
-    with pytest.raises(ImportRejected, match=r"feature 0: link '1000' from 0.0 to 1.5"):
+    with pytest.raises(ImportRejected, match=r"objekt 0: länken '1000' från 0.0 till 1.5"):
         read_nvdb(_gpkg(tmp_path / "bad", bad))
 
 
@@ -204,12 +205,12 @@ def test_through_the_importer(tmp_path: Path) -> None:
     roads = read_layer_file(path, spec, file_type="nvdb",
                             boundary=box(E0 - 10, N0 - 10, E0 + 300, N0 + 3000))
     assert list(roads["name"]) == ["Väg 331", "Skolvägen"]
-    with pytest.raises(ImportRejected, match="exactly one .shp, found 5; it looks like "
-                                             "Trafikverket's NVDB: import it with --format nvdb"):
+    with pytest.raises(ImportRejected, match="exakt en .shp, den har 5; den ser ut som "
+                                             "Trafikverkets NVDB: importera den med --format nvdb"):
         read_layer_file(path, spec)
-    with pytest.raises(ImportRejected, match="holds layers .*--format nvdb"):
+    with pytest.raises(ImportRejected, match="har lagren .*--format nvdb"):
         read_layer_file(_gpkg(tmp_path, _new_layers()), spec)
-    with pytest.raises(ImportRejected, match="NVDB imports into risk_roads, not patrols"):
+    with pytest.raises(ImportRejected, match="NVDB importeras till risk_roads, inte patrols"):
         read_layer_file(path, layer_spec("patrols"), file_type="nvdb")
 
 

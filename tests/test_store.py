@@ -60,8 +60,8 @@ def test_invalid_batch_writes_nothing_and_names_every_problem(store: Store) -> N
     with pytest.raises(ImportRejected) as err:
         store.insert("risk_roads", batch, origin="vagar.geojson")
     message = str(err.value)
-    assert "vagar.geojson, feature 1: field 'risk_weight'" in message
-    assert "feature 1: field 'risk_categories'" in message
+    assert "vagar.geojson, objekt 1: Riskvikt (risk_weight)" in message
+    assert "objekt 1: Riskkategorier (risk_categories)" in message
     assert store.count("risk_roads") == 0
 
 
@@ -89,7 +89,7 @@ def test_update_rejects_bad_values_and_unknown_fields(store: Store) -> None:
     (fid,) = store.insert("risk_roads", road())
     with pytest.raises(ImportRejected, match="speed_limit_kmh"):
         store.update("risk_roads", fid, {"speed_limit_kmh": "fort"})
-    with pytest.raises(ImportRejected, match="unknown field 'colour'"):
+    with pytest.raises(ImportRejected, match="ingen egenskap 'colour'"):
         store.update("risk_roads", fid, {"colour": "red"})
 
 

@@ -21,13 +21,13 @@ def test_every_problem_is_named_with_its_field() -> None:
     with pytest.raises(ValidationFailed) as info:
         parse_target({"indicator": "nope", "op": "=>", "value": "600", "per": "dygn"},
                      where="f.yaml, commitment 2", indicators=("a", "b"))
-    fields = [d.split("field ")[1].split(":")[0] for d in info.value.details]
-    assert fields == ["'target.indicator'", "'target.op'", "'target.value'", "'target.per'"]
+    fields = [d.split(": ")[1] for d in info.value.details]
+    assert fields == ["target.indicator", "target.op", "target.value", "target.per"]
     assert all(d.startswith("f.yaml, commitment 2") for d in info.value.details)
     for bad in (True, float("inf"), None):
         with pytest.raises(ValidationFailed, match="target.value"):
             parse_target({"indicator": "a", "value": bad}, where="w")
-    with pytest.raises(ValidationFailed, match="mapping"):
+    with pytest.raises(ValidationFailed, match="ska vara en tabell"):
         parse_target([600], where="w")
 
 
@@ -78,8 +78,8 @@ def test_targets_of_a_commitment_as_a_list_or_one_mapping() -> None:
         parse_targets([{"indicator": "a", "op": "?", "value": 1}, {"value": "x"}],
                       where="f.yaml, commitment 1")
     assert [d.split(":")[0] for d in info.value.details] == [
-        "f.yaml, commitment 1, target 0", "f.yaml, commitment 1, target 1",
-        "f.yaml, commitment 1, target 1"]
+        "f.yaml, commitment 1, mål 0", "f.yaml, commitment 1, mål 1",
+        "f.yaml, commitment 1, mål 1"]
     with pytest.raises(ValidationFailed, match="list"):
         parse_targets("600", where="w")
 
@@ -108,8 +108,8 @@ def test_a_promise_file_with_targets(tmp_path) -> None:
                     " value: 1}\n", encoding="utf-8")
     with pytest.raises(ValidationFailed) as info:
         load_promise(path)
-    assert info.value.details == ["lofte.yaml, commitment 1, target 0: field 'target.op': '=>' "
-                                  "is not one of >=, >, <=, <, =="]
+    assert info.value.details == ["lofte.yaml, åtagande 1, mål 0: target.op: '=>' "
+                                  "är inte ett av >=, >, <=, <, =="]
     path.write_text(path.read_text(encoding="utf-8").replace("'=>'", "'<'"), encoding="utf-8")
     promise = load_promise(path)
     assert promise.by_id["a"].targets == (Target("checks", ">=", 4.0, "manad"),)

@@ -14,7 +14,8 @@ import pandas as pd
 import shapely
 
 from geo.crs import WORK_CRS, en_crs, epsg_code
-from geo.errors import ImportRejected, collect
+from geo.errors import ImportRejected, collect, problem_count
+from geo.formats import number_sv
 from geo.geojson import (
     MAX_FEATURES, checked_crs,
 )
@@ -60,7 +61,7 @@ def _decode_text(raw: bytes, origin: str) -> str:
         pass
     text = raw.decode("cp1252", errors="replace")
     if "\ufffd" in text:
-        raise ImportRejected(f"{origin}: the text is neither UTF-8 nor Windows-1252; save it as "
+        raise ImportRejected(f"{origin}: texten är varken UTF-8 eller Windows-1252; spara den som "
                              "UTF-8")
     return text  # Excel on Swedish Windows writes Windows-1252
 
@@ -101,12 +102,12 @@ def _check_csv_shape(text: str, origin: str) -> None:
     header = text[:1_000_000].split("\n", 1)[0]
     columns = 1 + max(header.count(sep) for sep in (",", ";", "\t"))
     if columns > MAX_CSV_COLUMNS:
-        raise ImportRejected(f"{origin}: the header has {columns:,} columns; at most "
-                             f"{MAX_CSV_COLUMNS} are allowed")
+        raise ImportRejected(f"{origin}: rubrikraden har {number_sv(columns)} kolumner; högst "
+                             f"{MAX_CSV_COLUMNS} är tillåtna")
     rows = text.count("\n")
     if rows > MAX_FEATURES + 1:
-        raise ImportRejected(f"{origin}: {rows:,} rows; at most {MAX_FEATURES:,} may come in one "
-                             "file (split it)")
+        raise ImportRejected(f"{origin}: {number_sv(rows)} rader; högst {number_sv(MAX_FEATURES)} "
+                             "får komma i en fil (dela upp den)")
 
 
 def _csv_separator(text: str) -> str:
@@ -131,7 +132,7 @@ def read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ImportRejected(f"{path.name}: not a readable CSV ({exc})") from None
+        raise ImportRejected(f"{path.name}: CSV-filen går inte att läsa ({exc})") from None
     columns = {c.strip().lower(): c for c in frame.columns}
     lat, lon = _pick(columns, LAT_NAMES), _pick(columns, LON_NAMES)
     (east, east_crs), (north, north_crs) = (_pick_named(columns, EAST_NAMES),
@@ -143,8 +144,8 @@ def read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
         values = frame[column].str.strip().str.replace(",", ".", regex=False)
         parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
         for i in np.flatnonzero(np.isnan(parsed)):
-            problems.append(f"{path.name}, feature {i}: field {column!r}: "
-                            f"{frame[column].iloc[i]!r} is not a number")
+            problems.append(f"{path.name}, objekt {i}: kolumnen {column!r}: "
+                            f"{frame[column].iloc[i]!r} är inget tal")
         return parsed
 
     if wkt and (frame[wkt].str.strip() != "").all():
@@ -153,7 +154,7 @@ def read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
             try:
                 geoms.append(shapely.from_wkt(value))
             except shapely.errors.GEOSException as exc:
-                problems.append(f"{path.name}, feature {i}: field {wkt!r}: not WKT ({exc})")
+                problems.append(f"{path.name}, objekt {i}: kolumnen {wkt!r}: är inte WKT ({exc})")
                 geoms.append(None)
         used = [c for c in (wkt, lat, lon) if c]
         file_crs = _named_crs(path.name, wkt, wkt_crs, crs) or "EPSG:4326"
@@ -171,9 +172,9 @@ def read_csv(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
             WORK_CRS if problems else en_crs(xs, ys, origin=path.name, east_column=east,
                                              north_column=north))
     else:
-        raise ImportRejected(f"{path.name}: no coordinate columns; give lat/lon (WGS84), E/N "
-                             "(SWEREF 99 TM) or a WKT column")
-    collect(problems, f"{path.name}: {len(problems)} problem(s), nothing imported",
+        raise ImportRejected(f"{path.name}: inga koordinatkolumner; ange lat/lon (WGS84), E/N "
+                             "(SWEREF 99 TM) eller en WKT-kolumn")
+    collect(problems, f"{path.name}: {problem_count(len(problems))}, ingenting importerat",
             error=ImportRejected)
     attrs = frame.drop(columns=used)
     attrs.columns = [c.strip() for c in attrs.columns]
@@ -210,8 +211,8 @@ def write_csv(spec: LayerSpec, gdf: gpd.GeoDataFrame, path: Path, *, dialect: st
                epsg: int | None = None) -> None:
     """CSV in ``dialect`` (see ``CSV_DIALECTS``); text a spreadsheet would run is neutralised."""
     if dialect not in CSV_DIALECTS:
-        raise ImportRejected(f"{path.name}: unknown CSV dialect {dialect!r}; use "
-                             f"{' or '.join(CSV_DIALECTS)}")
+        raise ImportRejected(f"{path.name}: okänd CSV-dialekt {dialect!r}; använd "
+                             f"{' eller '.join(CSV_DIALECTS)}")
     excel = dialect == "excel"
     frame = _csv_frame(spec, gdf, local=True, epsg=epsg)
     frame.to_csv(path, index=False, sep=";" if excel else ",", decimal="," if excel else ".",

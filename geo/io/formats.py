@@ -29,7 +29,7 @@ def file_format(path: Path) -> str:
     if path.name.lower().endswith(".osm.pbf"):
         return "osm"
     if suffix not in FORMATS:
-        raise ImportRejected(f"{path.name}: unknown file type {suffix!r}; Trygg reads "
+        raise ImportRejected(f"{path.name}: okänd filtyp {suffix!r}; Trygg läser "
                              f"{', '.join(sorted(FORMATS))}")
     return FORMATS[suffix]
 
@@ -37,7 +37,7 @@ def file_format(path: Path) -> str:
 def export_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
-        raise ImportRejected(f"{path.name}: cannot export to {suffix!r}; use "
+        raise ImportRejected(f"{path.name}: kan inte exportera till {suffix!r}; välj "
                              f"{', '.join(sorted(EXPORT_FORMATS))}")
     return EXPORT_FORMATS[suffix]
 

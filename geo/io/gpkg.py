@@ -48,25 +48,25 @@ def check_gpkg(path: Path) -> None:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
-        raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
+        raise ImportRejected(f"{path.name}: GeoPackage-filen går inte att läsa ({exc})") from None
     try:
         objects = conn.execute("SELECT type, name FROM sqlite_master "
                                "WHERE type IN ('view', 'trigger')").fetchall()
         tables = [str(r[0]) for r in conn.execute("SELECT table_name FROM gpkg_contents")]
     except sqlite3.Error as exc:
-        raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
+        raise ImportRejected(f"{path.name}: GeoPackage-filen går inte att läsa ({exc})") from None
     finally:
         conn.close()
     views = {str(name) for kind, name in objects if kind == "view"}
     layer_views = [t for t in tables if t in views]
     if layer_views:
-        raise ImportRejected(f"{path.name}: layer {layer_views[0]!r} is a view, not a table; "
-                             "Trygg imports only stored features (export the view as a table)")
+        raise ImportRejected(f"{path.name}: lagret {layer_views[0]!r} är en vy, inte en tabell; "
+                             "Trygg importerar bara lagrade objekt (exportera vyn som en tabell)")
     triggers = [str(name) for kind, name in objects
                 if kind == "trigger" and not _GPKG_TRIGGERS.match(str(name))]
     if triggers:
-        raise ImportRejected(f"{path.name}: holds trigger {triggers[0]!r}; Trygg does not import "
-                             "GeoPackages with triggers of their own (save a plain copy)")
+        raise ImportRejected(f"{path.name}: har triggern {triggers[0]!r}; Trygg importerar inte "
+                             "GeoPackage-filer med egna triggrar (spara en enkel kopia)")
 
 
 def gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
@@ -75,14 +75,15 @@ def gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
             warnings.simplefilter("ignore", RuntimeWarning)
             layers = [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise ImportRejected(f"{path.name}: not a readable GeoPackage ({exc})") from None
+        raise ImportRejected(f"{path.name}: GeoPackage-filen går inte att läsa ({exc})") from None
     if len(layers) <= 1:
         return None
     if spec.name in layers:
         return spec.name
     nvdb = any("hastighetsgrans" in name.lower() for name in layers)
-    raise ImportRejected(f"{path.name}: holds layers {', '.join(layers)}; name the one to import "
-                         f"(--source-layer) or call it {spec.name!r}" + (NVDB_HINT if nvdb else ""))
+    raise ImportRejected(f"{path.name}: har lagren {', '.join(layers)}; ange det som ska "
+                         f"importeras (--source-layer) eller döp det till {spec.name!r}"
+                         + (NVDB_HINT if nvdb else ""))
 
 
 def _families(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:

@@ -29,7 +29,7 @@ def read_gpx(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
         return gdf.rename(columns={"name": "place"} if spec.name == "traffic_checks" else {})
     points = read_ogr(str(path), origin=path.name, layer="track_points")
     if points.empty:
-        raise ImportRejected(f"{path.name}: holds no track points")
+        raise ImportRejected(f"{path.name}: har inga spårpunkter; välj en GPX-fil med ett spår")
     points = points.sort_values(["track_fid", "track_seg_id", "track_seg_point_id"])
     try:
         tracks = pyogrio.read_dataframe(path, layer="tracks", columns=["name"],

@@ -1,0 +1,134 @@
+"""Every message a person sees is Swedish (issue 12): an import refusal, a validation answer of
+the API, a period, a promise file, a police-event feed, a gazetteer file and a stale write name
+the field and what to do, with none of the English words the issue found."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from fastapi.testclient import TestClient
+
+from geo.errors import Conflict, ImportRejected, TryggError, ValidationFailed
+from geo.events import parse_events
+from geo.gazetteer import read_gazetteer
+from geo.periods import make_period
+from geo.promise import load_promise
+from services.imports import import_layer_file
+from store import Store
+from tests.conftest import auth
+
+# The issue's words, and the English openings the domain's messages used to have.
+ENGLISH = ("invalid", "is required", "field", "problem(s)", "Input should", "must be",
+           "expected", "nothing imported", "does not exist", "is not one of", "not a ",
+           "changed by someone else", "more")
+VIVSTA, ARENA = (17.3160, 62.4870), (17.3400, 62.4800)
+
+
+def _swedish(text: str) -> str:
+    found = [w for w in ENGLISH if w in text]
+    assert found == [], f"English {found} in: {text}"
+    return text
+
+
+def _all(error: TryggError) -> str:
+    return "\n".join([error.message, *error.details])
+
+
+def _road(coords, **props) -> dict:
+    return {"type": "Feature", "properties": {"name": "Väg", **props},
+            "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]}}
+
+
+def test_an_api_import_refusal_names_every_field_in_swedish(client: TestClient,
+                                                             tokens: dict[str, str]) -> None:
+    body = {"type": "FeatureCollection", "features": [
+        _road([VIVSTA, ARENA], risk_weight=-3),
+        _road([VIVSTA[::-1], ARENA[::-1]]),
+        _road([VIVSTA, ARENA], name="", speed_limit_kmh="fort"),
+        {"type": "Feature", "properties": {"name": "Punkt"},
+         "geometry": {"type": "Point", "coordinates": list(VIVSTA)}},
+        *[_road([VIVSTA, ARENA], risk_categories="snabbt") for _ in range(20)]]}
+    answer = client.post("/api/layers/risk_roads", json=body, headers=auth(tokens["planerare"]))
+    assert answer.status_code == 422
+    out = answer.json()
+    text = _swedish("\n".join([out["error"], *out["details"]]))
+    assert "ingenting importerat" in out["error"] and "och 5 till" in out["error"]
+    assert "objekt 0: Riskvikt (risk_weight): -3.0 är under det minsta tillåtna, 0" in text
+    assert "objekt 1: geometri" in text and "bytt plats" in text
+    assert "objekt 2: Namn (name): saknas; fyll i det" in text
+    assert "objekt 2: Hastighetsgräns (km/h) (speed_limit_kmh): ska vara ett heltal, inte 'fort'" in text
+    assert "objekt 3: geometri: Point passar inte i lagret risk_roads" in text
+    assert "objekt 4: Riskkategorier (risk_categories): snabbt finns inte bland" in text
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("trasig.geojson", b'{"type": "FeatureCollection", "features": [', "fel i JSON på rad 1"),
+    ("tom.geojson", b"", "filen är tom"),
+    ("inga.geojson", b'{"type": "FeatureCollection", "features": []}', "filen har inga objekt"),
+    ("fel.csv", b"lat,lon\n62.4,17.3\nabc,17.3\n", "kolumnen 'lat': 'abc' är inget tal"),
+    ("utan.csv", b"namn\nx\n", "inga koordinatkolumner"),
+    ("zon.geojson", json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Z", "active_hours": "kväll"},
+         "geometry": {"type": "Polygon", "coordinates": [[[17.31, 62.48], [17.32, 62.48],
+                                                          [17.32, 62.49], [17.31, 62.48]]]}}]}
+                              ).encode(), "skriv timmar som 0-24"),
+])
+def test_file_import_refusals_are_swedish(tmp_path: Path, store: Store, name: str,
+                                          content: bytes, expected: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    layer = "patrol_zones" if name.startswith("zon") else "traffic_checks"
+    with pytest.raises(ImportRejected) as info:
+        import_layer_file(store, layer, path)
+    assert expected in _swedish(_all(info.value))
+    assert "^(" not in info.value.message  # no regular expression shown
+
+
+def test_periods_promise_files_event_feeds_and_gazetteers_are_refused_in_swedish(
+        tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed) as info:
+        make_period(date(2024, 11, 30), date(2024, 11, 1))
+    assert "från (2024-11-30) ligger efter till (2024-11-01)" in _swedish(_all(info.value))
+    with pytest.raises(ValidationFailed) as info:
+        make_period("30/11", "2024-12-01")
+    assert "skriv det som ÅÅÅÅ-MM-DD" in _swedish(_all(info.value))
+    promise = tmp_path / "lofte.yaml"
+    promise.write_text("commitments:\n  - id: A\n    owners: [ingen]\n  - id: b\n    text: x\n"
+                       "    target: {indicator: '', op: '=>', value: ja}\n", encoding="utf-8")
+    with pytest.raises(ValidationFailed) as info:
+        load_promise(promise)
+    text = _swedish(_all(info.value))
+    assert "åtagande 0: text saknas" in text and "åtagande 1, mål 0: target.value" in text
+    with pytest.raises(ImportRejected) as info:
+        parse_events([{"id": "x", "datetime": "igår", "type": ""}, "inte en händelse"],
+                     origin="flöde.json")
+    text = _swedish(_all(info.value))
+    assert "händelse 0: id: ska vara ett heltal" in text and "händelse 1: är inget objekt" in text
+    gaz = tmp_path / "ortnamn.json"
+    gaz.write_text(json.dumps({"places": [{"name": "A", "lat": "62"}],
+                               "roads": [{"passes": ["B"]}]}), encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        read_gazetteer(gaz)
+    text = _swedish(_all(info.value))
+    assert "väg 0: ref saknas" in text and "ort 0: lat: ska vara ett tal" in text
+
+
+def test_a_stale_write_and_a_missing_record_are_swedish(store: Store) -> None:
+    road = gpd.GeoDataFrame({"name": ["Väg"]}, geometry=[shapely.LineString([VIVSTA, ARENA])],
+                            crs="EPSG:4326")
+    (fid,) = store.insert("risk_roads", road)
+    store.update("risk_roads", fid, {"note": "ny"}, expected_version=1)
+    with pytest.raises(Conflict) as info:
+        store.update("risk_roads", fid, {"note": "gammal"}, expected_version=1)
+    assert "har ändrats av någon annan" in _swedish(info.value.message)
+    with pytest.raises(Conflict) as info:
+        store.delete("risk_roads", fid, expected_version=1)
+    assert "läs in det på nytt" in _swedish(info.value.message)
+    with pytest.raises(TryggError) as missing:
+        store.get("risk_roads", 999)
+    assert _swedish(missing.value.message) == "risk_roads 999 finns inte"
