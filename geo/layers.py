@@ -18,7 +18,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from geo.errors import UnknownLayer, collect
+from geo.errors import UnknownLayer, collect, problem_count
 from geo.periods import LOCAL_TZ as LOCAL_TZ  # its home is geo.periods
 
 PROVENANCES = ("real", "derived", "illustrative", "simulated")
@@ -272,7 +272,7 @@ def layer_spec(name: str) -> LayerSpec:
     try:
         return LAYERS[name]
     except KeyError:
-        raise UnknownLayer(f"unknown layer {name!r}; layers are: {', '.join(LAYERS)}") from None
+        raise UnknownLayer(f"okänt lager {name!r}; välj ett av: {', '.join(LAYERS)}") from None
 
 
 # --- value coercion -------------------------------------------------------------------------------
@@ -301,9 +301,9 @@ def parse_datetime(value: Any) -> pd.Timestamp:
     elif isinstance(value, (datetime, pd.Timestamp)):
         ts = pd.Timestamp(value)
     else:
-        raise ValueError(f"not a date/time: {value!r}")
+        raise ValueError(f"{value!r} är ingen tidpunkt; skriv till exempel 2024-05-01 18:30")
     if pd.isna(ts):
-        raise ValueError(f"not a date/time: {value!r}")
+        raise ValueError(f"{value!r} är ingen tidpunkt; skriv till exempel 2024-05-01 18:30")
     if ts.tzinfo is None:
         # The repeated autumn hour is read as its first occurrence: the rule of geo.periods.
         ts = ts.tz_localize(LOCAL_TZ, ambiguous=True, nonexistent="shift_forward")
@@ -320,38 +320,53 @@ def _as_list(value: Any) -> list[Any]:
         if text.startswith("["):
             parsed = json.loads(text)
             if not isinstance(parsed, list):
-                raise ValueError("expected a list")
+                raise ValueError("ska vara en lista")
             return parsed
         return [part.strip() for part in re.split(r"[,;|]", text) if part.strip()]
-    raise ValueError(f"expected a list or comma-separated text, got {value!r}")
+    raise ValueError(f"ska vara en lista eller text med kommatecken emellan, inte {value!r}")
 
 
 def _coerce_text(f: Field, value: Any) -> str:
     if isinstance(value, (dict, list)):
-        raise ValueError(f"expected text, got {type(value).__name__}")
+        raise ValueError(f"ska vara text, inte {type(value).__name__}")
     out = str(value).strip()
     if f.choices and out not in f.choices:
-        raise ValueError(f"{out!r} is not one of {', '.join(f.choices)}")
+        raise ValueError(f"{out!r} är inte ett av de tillåtna värdena; välj ett av: "
+                         f"{', '.join(f.choices)}")
     if f.pattern and not re.fullmatch(f.pattern, out):
-        raise ValueError(f"{out!r} has the wrong form")
+        raise ValueError(_wrong_form(f, out))
     return out
+
+
+def _wrong_form(f: Field, out: str) -> str:
+    if f.pattern == _HOURS:
+        return (f"{out!r} har fel form; skriv timmar som 0-24, 18-02 eller flera med komma "
+                "emellan: 7-9,15-18")
+    return f"{out!r} har fel form"
+
+
+def _number(value: Any, kind: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"ska vara {kind}, inte {value!r}") from None
 
 
 def _coerce_int(_f: Field, value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"expected a whole number, got {value!r}")
-    number = float(value)
+        raise ValueError(f"ska vara ett heltal, inte {value!r}")
+    number = _number(value, "ett heltal")
     if not math.isfinite(number) or number != int(number):
-        raise ValueError(f"expected a whole number, got {value!r}")
+        raise ValueError(f"ska vara ett heltal, inte {value!r}")
     return int(number)
 
 
 def _coerce_float(_f: Field, value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    out = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        raise ValueError(f"ska vara ett tal, inte {value!r}")
+    out = _number(str(value).replace(",", ".") if isinstance(value, str) else value, "ett tal")
     if not math.isfinite(out):
-        raise ValueError(f"expected a finite number, got {value!r}")
+        raise ValueError(f"ska vara ett ändligt tal, inte {value!r}")
     return out
 
 
@@ -368,7 +383,7 @@ def _coerce_bool(_f: Field, value: Any) -> bool:
             return False
     elif isinstance(value, (bool, int, float)) and value in (0, 1):
         return bool(value)
-    raise ValueError(f"expected true or false, got {value!r}")
+    raise ValueError(f"ska vara ja eller nej, inte {value!r}")
 
 
 def _coerce_list(f: Field, value: Any) -> list[Any]:
@@ -377,7 +392,8 @@ def _coerce_list(f: Field, value: Any) -> list[Any]:
     if f.choices:
         bad = [item for item in out if item not in f.choices]
         if bad:
-            raise ValueError(f"{', '.join(map(str, bad))} not among {', '.join(f.choices)}")
+            raise ValueError(f"{', '.join(map(str, bad))} finns inte bland de tillåtna "
+                             f"värdena; välj bland: {', '.join(f.choices)}")
     return out
 
 
@@ -396,15 +412,15 @@ def coerce_value(f: Field, value: Any) -> Any:
     """Return ``value`` converted to the canonical Python type of field ``f``; raise ValueError."""
     if is_missing(value):
         if f.required and f.default is None:
-            raise ValueError("is required")
+            raise ValueError("saknas; fyll i det")
         default = f.default
         return list(default) if isinstance(default, tuple) else default
     out = _COERCERS[f.kind](f, value)
     if f.kind in ("int", "float"):
         if f.minimum is not None and out < f.minimum:
-            raise ValueError(f"{out} is below the minimum {f.minimum:g}")
+            raise ValueError(f"{out} är under det minsta tillåtna, {f.minimum:g}")
         if f.maximum is not None and out > f.maximum:
-            raise ValueError(f"{out} is above the maximum {f.maximum:g}")
+            raise ValueError(f"{out} är över det största tillåtna, {f.maximum:g}")
     return out
 
 
@@ -419,14 +435,15 @@ def coerce_record(spec: LayerSpec, values: dict[str, Any], *, where: str,
     problems: list[str] = []
     for key in values:
         if key not in spec.field_by_name and key not in SYSTEM_COLUMNS and key != "geometry":
-            problems.append(f"{where}: unknown field {key!r} for layer {spec.name}")
+            problems.append(f"{where}: lagret {spec.name} har ingen egenskap {key!r}; ta bort den "
+                            "eller rätta namnet")
     for f in spec.fields:
         if partial and f.name not in values:
             continue
         try:
             out[f.name] = coerce_value(f, values.get(f.name))
         except (ValueError, TypeError, json.JSONDecodeError) as exc:
-            problems.append(f"{where}: field {f.name!r}: {exc}")
+            problems.append(f"{where}: {f.label_sv} ({f.name}): {exc}")
     if spec.name == "unsafe_places" and out.get("category") in SENSITIVE_CATEGORIES:
         out["sensitive"] = True
     return out, problems
@@ -435,7 +452,7 @@ def coerce_record(spec: LayerSpec, values: dict[str, Any], *, where: str,
 def coerce_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
                  ignore_unknown: bool = True) -> gpd.GeoDataFrame:
     """Coerce every row of ``gdf`` to the layer's fields; raise ``ValidationFailed`` listing all
-    problems as "origin, feature i: field 'x': ..." (feature indexes count from 0)."""
+    problems as "origin, objekt i: Etikett (x): ..." (feature indexes count from 0)."""
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
@@ -444,9 +461,9 @@ def coerce_frame(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
         given = {k: v for k, v in raw.items() if k in spec.field_by_name}
         if not ignore_unknown:
             given.update({k: v for k, v in raw.items() if k not in spec.field_by_name})
-        values, errs = coerce_record(spec, given, where=f"{origin}, feature {i}")
+        values, errs = coerce_record(spec, given, where=f"{origin}, objekt {i}")
         rows.append(values)
         problems.extend(errs)
-    collect(problems, f"{len(problems)} problem(s) in {origin}")
+    collect(problems, f"{problem_count(len(problems))} i {origin}")
     frame = pd.DataFrame(rows, columns=spec.field_names, index=range(len(gdf)))
     return gpd.GeoDataFrame(frame, geometry=gdf.geometry.values, crs=gdf.crs)

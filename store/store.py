@@ -29,7 +29,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
-from geo.errors import Conflict, ImportRejected, NotFound, collect
+from geo.errors import Conflict, ImportRejected, NotFound, collect, problem_count
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.municipalities import kommunkod_at
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
@@ -285,7 +285,7 @@ class Store:
         """One feature as a one-row GeoDataFrame; raises ``NotFound``."""
         gdf = self.read(layer, ids=[feature_id])
         if gdf.empty:
-            raise NotFound(f"{layer} {feature_id} does not exist")
+            raise NotFound(f"{layer} {feature_id} finns inte")
         return gdf
 
     def count(self, layer: str, *, hide_sensitive: bool = False) -> int:
@@ -517,8 +517,8 @@ class Store:
         problems = []
         for i, k in enumerate(keys):
             if k in seen:
-                problems.append(f"{origin}, feature {i}: field {key!r}: {k!r} repeats feature "
-                                f"{seen[k]}")
+                problems.append(f"{origin}, objekt {i}: {key}: {k!r} finns redan i objekt "
+                                f"{seen[k]}; varje värde får bara finnas en gång")
             seen[k] = i
         table = layer_tables[spec.name]
         existing: set[Any] = set()
@@ -528,8 +528,8 @@ class Store:
                             .scalars())
         for i, k in enumerate(keys):
             if k in existing:
-                problems.append(f"{origin}, feature {i}: field {key!r}: {k!r} already exists")
-        collect(problems, f"{origin}: {len(problems)} problem(s), nothing imported",
+                problems.append(f"{origin}, objekt {i}: {key}: {k!r} finns redan i lagret")
+        collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
                 error=ImportRejected)
 
     def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
@@ -616,7 +616,7 @@ class Store:
             except ImportRejected as exc:
                 problems.extend(exc.details or [exc.message])
         if problems:
-            collect(problems, f"{len(problems)} problem(s) in the changes to {layer}",
+            collect(problems, f"{problem_count(len(problems))} i ändringarna av {layer}",
                     error=ImportRejected)
         if not rows:
             return 0
@@ -660,11 +660,11 @@ class Store:
                                                 table.c.deleted_at.is_(None))
                             ).mappings().first()
         if current is None:
-            raise NotFound(f"{where} does not exist")
+            raise NotFound(f"{where} finns inte")
         if expected_version is not None and current["version"] != expected_version:
-            raise Conflict(f"{where} was changed by someone else (version "
-                           f"{current['version']}, you had {expected_version}); reload and "
-                           "try again")
+            raise Conflict(f"{where} har ändrats av någon annan (version "
+                           f"{current['version']}, du hade {expected_version}); läs in det på "
+                           "nytt och försök igen")
         category = row.pop("_category", current.get("category"))
         if spec.name == "unsafe_places" and category in SENSITIVE_CATEGORIES:
             row["sensitive"] = True

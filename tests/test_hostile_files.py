@@ -50,51 +50,51 @@ def _point(lon, lat, **props) -> dict:
 # name, layer, file name, content (bytes or a function writing the file), expected message
 CORPUS = [
     ("truncated JSON", "traffic_checks", "trunc.geojson",
-     _fc([_point(17.33, 62.49)])[:-7].encode(), "not valid JSON at line 1"),
+     _fc([_point(17.33, 62.49)])[:-7].encode(), "fel i JSON på rad 1"),
     ("JSON of the wrong shape", "traffic_checks", "shape.geojson",
-     b'{"type": "Topology"}', "not a GeoJSON FeatureCollection"),
+     b'{"type": "Topology"}', "ingen GeoJSON FeatureCollection"),
     ("NaN coordinates", "traffic_checks", "nan.geojson",
      b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-     b'"geometry":{"type":"Point","coordinates":[NaN,62.4]}}]}', "NaN or infinite"),
+     b'"geometry":{"type":"Point","coordinates":[NaN,62.4]}}]}', "NaN eller oändliga"),
     ("infinite coordinates", "traffic_checks", "inf.geojson",
      b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-     b'"geometry":{"type":"Point","coordinates":[Infinity,62.4]}}]}', "NaN or infinite"),
+     b'"geometry":{"type":"Point","coordinates":[Infinity,62.4]}}]}', "NaN eller oändliga"),
     ("infinite CSV coordinates", "traffic_checks", "inf.csv",
-     b"lat,lon\n62.4,inf\n", "NaN or infinite"),
+     b"lat,lon\n62.4,inf\n", "NaN eller oändliga"),
     ("mixed geometry types", "patrol_zones", "mixed.geojson",
      _fc([{"type": "Feature", "properties": {"name": "A"},
            "geometry": {"type": "Polygon", "coordinates": [_zone_ring(8)]}},
           _point(17.33, 62.49, name="B")]).encode(),
-     "feature 1: field 'geometry': Point is not allowed in patrol_zones"),
+     "objekt 1: geometri: Point passar inte i lagret patrol_zones"),
     ("non-UTF-8 GeoJSON", "traffic_checks", "latin1.geojson",
      _fc([_point(17.33, 62.49, place="Söråker")]).replace("\\u00f6", "ö").replace(
-         "\\u00e5", "å").encode("latin-1"), "must be UTF-8"),
+         "\\u00e5", "å").encode("latin-1"), "ska vara UTF-8"),
     ("binary garbage CSV", "traffic_checks", "garbage.csv",
-     bytes(range(256)) * 10, "neither UTF-8 nor Windows-1252"),
+     bytes(range(256)) * 10, "varken UTF-8 eller Windows-1252"),
     ("binary garbage GeoPackage", "patrol_zones", "garbage.gpkg",
-     b"SQLite format 3\0" + b"\xff" * 4000, "not a readable GeoPackage"),
-    ("not a zip", "patrol_zones", "notzip.zip", b"PK\x03\x04broken", "not a valid zip"),
+     b"SQLite format 3\0" + b"\xff" * 4000, "GeoPackage-filen går inte att läsa"),
+    ("not a zip", "patrol_zones", "notzip.zip", b"PK\x03\x04broken", "ingen giltig zip-fil"),
     ("GPX that is not XML", "patrols", "broken.gpx", b"<gpx><trk><trkseg><trkpt",
-     "cannot be read"),
+     "går inte att läsa"),
     ("XML bomb in GPX", "patrols", "lol.gpx",
      b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
      b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;'
      b'&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><gpx version="1.1" '
      b'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="62.4" lon="17.3"><name>&lol3;'
-     b'</name></wpt></gpx>', "cannot be read|holds no track points"),
+     b'</name></wpt></gpx>', "går inte att läsa|har inga spårpunkter"),
     ("OSM file with no roads", "risk_roads", "empty.osm",
      b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="62.4" lon="17.3" '
      b'version="1"/></osm>', "holds no roads"),
     ("GeoJSON nested 100,000 levels", "traffic_checks", "deep.geojson",
      b'{"type":"FeatureCollection","features":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-     "nested 100,001 levels deep; at most 64"),
+     "JSON i 100\u00a0001 nivåer; högst 64"),
     ("CSV with 100,000 columns", "traffic_checks", "wide.csv",
      (",".join(f"c{i}" for i in range(100_000)) + "\n" + "1," * 99_999 + "1\n").encode(),
-     "100,000 columns; at most 500"),
+     "100\u00a0000 kolumner; högst 500"),
     ("legacy crs member with a bad name", "traffic_checks", "badcrs.geojson",
      json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
          "name": "urn:ogc:def:crs:EPSG::99999"}}, "features": [_point(17.33, 62.49)]}).encode(),
-     "member 'crs'.*not a known coordinate reference system"),
+     "medlemmen 'crs'.*inget känt koordinatsystem"),
 ]
 
 
@@ -124,7 +124,7 @@ def test_200_mb_geojson_is_refused_before_reading(tmp_path: Path, demo_store: St
         f.write("]}")
     assert path.stat().st_size >= 200 * MB
     before = demo_store.dump()
-    with pytest.raises(ImportRejected, match="huge.geojson: 2[0-9]{2} MB is more than the 100 MB"):
+    with pytest.raises(ImportRejected, match="huge.geojson: 2[0-9]{2} MB är mer än de 100 MB"):
         import_layer_file(demo_store, "traffic_checks", path, ImportOptions(max_bytes=100 * MB))
     assert demo_store.dump() == before
 
@@ -139,7 +139,7 @@ def test_zip_bomb_is_refused(tmp_path: Path, demo_store: Store) -> None:
         zf.writestr("zoner.dbf", b"")
     assert archive.stat().st_size < 3 * MB
     before = demo_store.dump()
-    with pytest.raises(ImportRejected, match="bomb.zip: expands to"):
+    with pytest.raises(ImportRejected, match="bomb.zip: packas upp till"):
         import_layer_file(demo_store, "patrol_zones", archive)
     assert demo_store.dump() == before
 
