@@ -29,7 +29,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MAP_JS = "JSON.parse(document.getElementById('planning-config').textContent).map"
 
 
-def _planner_page(browser: Browser, server: LiveServer, size: tuple[int, int]
+def planner_page(browser: Browser, server: LiveServer, size: tuple[int, int]
                   ) -> tuple[Page, PageLog]:
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.set_default_timeout(60_000)
@@ -39,7 +39,7 @@ def _planner_page(browser: Browser, server: LiveServer, size: tuple[int, int]
     page.wait_for_url(server.url + "/")
     page.goto(server.url + "/kartor/planering", wait_until="load")
     page.wait_for_selector("#suggested-list li", state="attached", timeout=60_000)
-    return page, log
+    return page, log  # signed in as demo-planerare, the suggested sites drawn
 
 
 def _panel(page: Page, shown: bool) -> None:
@@ -97,7 +97,7 @@ def _local(iso: str) -> dt.datetime:
 @pytest.mark.parametrize("size", SIZES)
 def test_a_planned_check_is_changed_dragged_refused_after_a_conflict_and_deleted(
         browser: Browser, live_demo: LiveServer, demo_store: Store, size: tuple[int, int]) -> None:
-    page, log = _planner_page(browser, live_demo, size)
+    page, log = planner_page(browser, live_demo, size)
     _panel(page, False)
     _view(page, *ON_E4)
     x, y = _screen(page, *ON_E4)
@@ -190,7 +190,7 @@ def test_a_planned_check_is_changed_dragged_refused_after_a_conflict_and_deleted
 @pytest.mark.parametrize("size", SIZES)
 def test_the_weekly_plan_is_saved_and_the_list_is_sorted_and_filtered(
         browser: Browser, live_demo: LiveServer, size: tuple[int, int]) -> None:
-    page, log = _planner_page(browser, live_demo, size)
+    page, log = planner_page(browser, live_demo, size)
     _panel(page, True)
     next_week = dt.datetime.now(STOCKHOLM).date() + dt.timedelta(days=7)
     year, number, _ = next_week.isocalendar()
@@ -251,7 +251,7 @@ def test_candidate_sites_by_click_a_disabled_category_and_errors_clear_the_resul
     demo_store.update_many("risk_roads", {  # no road carries A-traktor any more
         int(i): {"risk_categories": [c for c in cats if c != "a_traktor"]}
         for i, cats in roads["risk_categories"].items()})
-    page, log = _planner_page(browser, live_demo, size)
+    page, log = planner_page(browser, live_demo, size)
     _panel(page, True)
     traktor = page.locator("#category option[value=a_traktor]")
     assert traktor.is_disabled()
@@ -340,7 +340,7 @@ def test_candidate_sites_by_click_a_disabled_category_and_errors_clear_the_resul
 
 def test_the_date_field_and_end_times_follow_stockholm_at_night(
         browser: Browser, live_demo: LiveServer) -> None:
-    page, log = _planner_page(browser, live_demo, (390, 844))
+    page, log = planner_page(browser, live_demo, (390, 844))
     # 00:30 summer time on 11 June 2025 is still 10 June in UTC: the field says the 11th.
     page.clock.set_fixed_time(dt.datetime(2025, 6, 10, 22, 30, tzinfo=dt.UTC))
     page.reload(wait_until="load")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser import open_page
+from tests.test_planning_browser import planner_page
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -17,11 +17,7 @@ ON_E4 = (62.46583, 17.33208)  # lat, lon
 
 def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
         browser: Browser, live_demo: LiveServer) -> None:
-    page, log = open_page(browser, live_demo, "/")
-    page.click("text=Logga in som demo-planerare")
-    page.wait_for_url(live_demo.url + "/")
-    page.goto(live_demo.url + "/kartor/planering", wait_until="load")
-    page.wait_for_selector("#suggested-list li", timeout=60_000)
+    page, log = planner_page(browser, live_demo, (1280, 720))
     assert page.locator("#suggested-list li").count() == 5
     assert "Täckt andel av all riskvikt" in page.locator("#suggest-result").inner_text()
     assert "schematiska" in page.locator("#schematic-note").inner_text()
@@ -83,11 +79,7 @@ def test_click_the_map_save_a_planned_check_and_find_it_through_the_api(
 
 def test_weekly_plan_is_drawn_as_a_table_and_compared_with_the_risk(
         browser: Browser, live_demo: LiveServer) -> None:
-    page, log = open_page(browser, live_demo, "/")
-    page.click("text=Logga in som demo-planerare")
-    page.wait_for_url(live_demo.url + "/")
-    page.goto(live_demo.url + "/kartor/planering", wait_until="load")
-    page.wait_for_selector("#suggested-list li", timeout=60_000)
+    page, log = planner_page(browser, live_demo, (1280, 720))
     page.fill("#week", "2024-W10")  # a week shown, not saved: the past is fine
     page.fill("#checks", "5")
     page.select_option("#category", "rattfylleri")
