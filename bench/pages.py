@@ -44,6 +44,7 @@ REPEAT = 3
 REPORT = "/api/rapport?from=2024-09-01&to=2024-11-30&format=html"
 COVERAGE = "/kartor/tackning"
 TARGETS = {"coverage page, cold": 0.4, "report HTML, cold": 1.0, "report HTML, warm": 0.3,
+           "coverage page, cold, CPU": 0.4,
            "report HTML, cold, CPU": 1.0, "report HTML, warm, CPU": 0.3}
 
 
@@ -114,6 +115,69 @@ def vertices_s(store: Store) -> tuple[float, float]:
     return out[0], out[1]
 
 
+def coverage_parts_s(store: Store) -> dict[str, float]:
+    """Median CPU seconds of each part of the coverage page's work on a fresh snapshot of the
+    store (as a cold request does), and of the old path's figures in the same run: the period,
+    its tracks and heat from four builds of the track vertices, and the baseline's street
+    coverage the page does not show."""
+    from dataclasses import asdict
+
+    from geo import coverage as patrols_geo
+    from geo.periods import Period, make_period
+    from maps.coverage import CoverageLayers, coverage_map
+    from services import coverage as service
+    from services.access import Viewer, fit_frame
+    from services.snapshot import Snapshot
+
+    viewer = Viewer(role="admin")
+
+    def old_figures(reads: Snapshot, period: Period, baseline: Period | None) -> None:
+        tracks = reads.read("patrols")
+        patrols_geo.default_period(tracks)
+        patrols_geo.patrol_coverage(tracks, reads.read("patrol_zones"), period=period,
+                                    baseline=baseline,
+                                    streets=patrols_geo.road_network(reads.read("risk_roads")))
+        shown = patrols_geo.tracks_in_period(tracks, period)
+        patrols_geo.presence_heat(patrols_geo.track_vertices(shown)[0], period)
+
+    runs: dict[str, list[float]] = {}
+    for _ in range(REPEAT):
+        reads = Snapshot(store)
+        t = [time.process_time()]
+        for layer in service.PAGE_LAYERS:
+            reads.read(layer)
+        t.append(time.process_time())
+        inputs = service.PatrolInputs(reads)
+        t.append(time.process_time())
+        patrols = service.page_figures(inputs, None, None, None, None)
+        t.append(time.process_time())
+        period = make_period(patrols.period_from, patrols.period_to)
+        checks = service.check_figures(reads, period.first, period.last)
+        t.append(time.process_time())
+        shown = inputs.tracks_in(period)
+        heat = patrols_geo.presence_heat(inputs.engine.vertices, period)
+        coverage_map(asdict(patrols), asdict(checks), CoverageLayers(
+            zones=fit_frame("patrol_zones", reads.read("patrol_zones"), viewer),
+            tracks=fit_frame("patrols", shown, viewer), heat=heat,
+            checks=fit_frame("traffic_checks", reads.read("traffic_checks"), viewer),
+            roads=fit_frame("risk_roads", reads.read("risk_roads"), viewer)))
+        t.append(time.process_time())
+        base = patrols.zones[0].baseline if patrols.zones else None
+        old = Snapshot(store)
+        for layer in service.PAGE_LAYERS:
+            old.read(layer)
+        t.append(time.process_time())
+        old_figures(old, period, make_period(base.period_from, base.period_to) if base else None)
+        t.append(time.process_time())
+        names = ("reads of the 4 layers", "vertices, zone grids, walks (once)",
+                 "patrol figures (period, baseline)", "check figures",
+                 "tracks, heat and the map", "", "old path: patrol figures, tracks, heat")
+        for name, a, b in zip(names, t[:-1], t[1:], strict=True):
+            if name:
+                runs.setdefault(name, []).append(b - a)
+    return {name: statistics.median(values) for name, values in runs.items()}
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="trygg-bench-"))
     try:
@@ -122,12 +186,15 @@ def main() -> int:
         load_demo(store, ROOT / "data")
         token = add_user(store, "bench-admin", "admin", secret=SECRET)
         from_numbers, from_text = vertices_s(store)
+        coverage_parts = coverage_parts_s(store)
         settings = Settings(db=db, demo=False, secret=SECRET)
         svg_s, png_s = report_figures_s(store, settings)
         store.close()
         results = {
             "coverage page, cold": timed_get(settings, COVERAGE, token, cold=True),
             "coverage page, warm": timed_get(settings, COVERAGE, token, cold=False),
+            "coverage page, cold, CPU": timed_get(settings, COVERAGE, token, cold=True,
+                                                  clock=time.process_time),
             "report HTML, cold": timed_get(settings, REPORT, token, cold=True),
             "report HTML, warm": timed_get(settings, REPORT, token, cold=False),
             "report HTML, cold, CPU": timed_get(settings, REPORT, token, cold=True,
@@ -160,6 +227,9 @@ def main() -> int:
         print(f"{name:<40} {seconds * 1000:8.0f} ms{verdict}")
     print(f"track_vertices of the patrols: {from_numbers * 1000:.0f} ms from the stored numbers, "
           f"{from_text * 1000:.0f} ms from the same times as text (before migration 0006)")
+    print("coverage page, CPU per part (median, fresh snapshot):")
+    for name, seconds in coverage_parts.items():
+        print(f"  {name:<42} {seconds * 1000:6.0f} ms")
     print(f"report maps and charts: {svg_s * 1000:.0f} ms CPU as SVG (the page), "
           f"{png_s * 1000:.0f} ms as matplotlib PNGs (the page before issue 10, the PDF)")
     small = results["/api/layers, cold"]
