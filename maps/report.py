@@ -188,9 +188,9 @@ _LEGEND_MARK = {"line": "\u2014", "dashed": "- -", **{
 
 
 def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
-    """The report as a PDF (reportlab; no system libraries needed). Each section opens a page;
-    its monthly chart stays with its table and the chart's figures as text, and its map (at
-    least half a page high) has the legend beside it."""
+    """The report as a PDF (reportlab; no system libraries needed). Each section opens a page
+    with its text and table; its monthly chart (with the chart's figures as text) and its map
+    (at least half a page high, the legend beside it) follow together on one page."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -218,7 +218,6 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
                                           styles["Normal"]), Spacer(1, 6)]
         story += [Paragraph("Mål: " + _pdf_text(line), styles["Normal"])
                   for _, line in target_lines(section)]
-        figures: list = []
         if section.indicators:
             rows = [["Indikator", "Perioden", "Föregående", "Förändring"]] + [
                 [Paragraph(_pdf_text(i.label), styles["BodyText"]), _fmt(i.current),
@@ -230,18 +229,18 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
                                        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
                                        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-            figures.append(table)
-        figures += [Paragraph(_pdf_text(note), styles["Italic"]) for note in section.notes]
+            story.append(table)
+        story += [Paragraph(_pdf_text(note), styles["Italic"]) for note in section.notes]
         width, height = PDF_CHART_CM
-        figures += [Paragraph(_pdf_text(f"Månadsserie: {c.short}"), styles["Heading4"]),
+        figures = [Paragraph(_pdf_text(f"Månadsserie: {c.short}"), styles["Heading4"]),
                     Image(io.BytesIO(trend_chart_png(section, width_in=width / 2.54,
                                                      height_in=height / 2.54)),
                           width=width * cm, height=height * cm, kind="proportional")]
         figures += [Paragraph(_pdf_text(line), styles["BodyText"])
                     for line in series_lines(section)]
-        # The chart flows with the section's table and figures: never alone on a page.
-        story.append(KeepTogether(figures))
-        story.append(KeepTogether(_map_block(map_view(section, boundaries), styles)))
+        # The chart with its figures as text and the map with its legend share a page (they
+        # fit one together): a chart never stands alone on a page.
+        story.append(KeepTogether(figures + _map_block(map_view(section, boundaries), styles)))
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=report.title, author="Trygg",
                             leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm,
