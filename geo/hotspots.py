@@ -39,6 +39,7 @@ from geo.emerging import (
     DEFAULT_MIN_WINDOW_COUNT, PERSISTENT_SHARE, describe, emerging_hot_spots,
 )
 from geo.errors import ValidationFailed
+from geo.formats import plural_sv
 from geo.grid import (
     DEFAULT_CELL_M, cell_ids, cell_indices, cell_polygons, check_cell_size, parse_cell_ids,
 )
@@ -340,9 +341,11 @@ def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: obje
     total = int(counts.to_numpy().sum())
     reason = None
     if total < min_points:
-        reason = f"{total} händelser/rapporter (minst {min_points} behövs för ett trendtest)"
+        reason = (f"{plural_sv(total, 'händelse/rapport', 'händelser/rapporter')} (minst "
+                  f"{min_points} behövs för ett trendtest)")
     elif len(periods) < min_periods:
-        reason = f"{len(periods)} perioder (minst {min_periods} behövs för ett trendtest)"
+        reason = (f"{plural_sv(len(periods), 'period', 'perioder')} (minst {min_periods} "
+                  "behövs för ett trendtest)")
     matrix = counts.to_numpy(dtype=float)
     sums = matrix.sum(axis=1)
     low, high = poisson_interval(sums, confidence=confidence)

@@ -9,6 +9,7 @@ import pandas as pd
 import shapely
 
 from geo.crs import to_web
+from geo.formats import plural_sv
 from geo.layers import UNPLACED_PRECISIONS
 from geo.periods import LOCAL_TZ
 from geo.vocabulary import PROVENANCE_LONG_SV
@@ -109,8 +110,9 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str])
         checks = layers["traffic_checks"]
         vague = checks["precision_m"].fillna(0) > MAX_DRAWN_UNCERTAINTY_M
         if vague.any():
-            notes.append(f"{int(vague.sum())} av {len(checks)} trafikkontroller saknar känd "
-                         "plats och ritas inte ut.")
+            notes.append(f"{int(vague.sum())} av "
+                         f"{plural_sv(len(checks), 'trafikkontroll', 'trafikkontroller')} saknar "
+                         "känd plats och ritas inte ut.")
         _uncertain_points(group("traffic_checks"), checks[~vague], COLOURS["traffic_checks"],
                           lambda r: [
                               ("Kontroll", r["place"]), ("Status", r["status"]),
@@ -122,7 +124,8 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame], *, titles: dict[str, str])
         events = layers["events"]
         unplaced = events["precision"].isin(UNPLACED_PRECISIONS)
         if unplaced.any():
-            notes.append(f"{int(unplaced.sum())} av {len(events)} händelser har bara kommunen "
+            notes.append(f"{int(unplaced.sum())} av "
+                         f"{plural_sv(len(events), 'händelse', 'händelser')} har bara kommunen "
                          "som plats och ritas inte ut.")
         _event_places(group("events"), events[~unplaced])
 
@@ -166,7 +169,8 @@ def _event_places(target: folium.FeatureGroup, events: gpd.GeoDataFrame) -> None
                  for _, r in latest.head(8).iterrows()]
         points.append((_x, _y))
         props.append(feature_props("circle", popup_html=popup_table(rows), radius_m=radius,
-                                   tooltip_html=f"{esc(place)}: {len(latest)} händelser"))
+                                   tooltip_html=f"{esc(place)}: "
+                                   f"{plural_sv(len(latest), 'händelse', 'händelser')}"))
     xy = np.asarray(points, dtype=float)
     FeatureLayer(shapely.points(xy[:, 0], xy[:, 1]), props, _circles(COLOURS["events"], 0.08),
                  popup_width=360).add_to(target)

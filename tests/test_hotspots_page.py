@@ -105,3 +105,12 @@ def test_page_reads_its_fields_leniently_with_swedish_messages(client, store: St
     assert '<option value="last_year" selected>' in shown and 'id="hs-errors"' not in shown
     assert "2023-05-31T22:00:00+00:00" in shown  # the comparison of June 2023 is the page's
     assert SECRET_TEXT not in shown
+
+
+def test_counts_take_the_plural_only_when_not_one() -> None:
+    from geo.formats import plural_sv
+
+    assert plural_sv(1, "händelse", "händelser") == "1 händelse"
+    assert plural_sv(0, "händelse", "händelser") == "0 händelser"
+    assert plural_sv(2, "rapport", "rapporter") == "2 rapporter"
+    assert plural_sv(1234, "händelse", "händelser") == "1\u00a0234 händelser"

@@ -153,6 +153,9 @@
     });
   }
 
+  // Every scale bar in metres only, whichever page adds one (Leaflet's default adds miles).
+  if (window.L && L.Control && L.Control.Scale) { L.Control.Scale.mergeOptions({imperial: false}); }
+
   window.Trygg = {TIME_ZONE, el, num, fixed, pct, plural, table, csrfToken, api, send,
                   stockholmToday, stockholmInstant, stockholmIso, stockholmText, stockholmDate,
                   stockholmLastDay, offsetMinutes, featureLayer};
