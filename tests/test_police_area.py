@@ -43,7 +43,7 @@ AREA = {"2262": "Timrå", "2281": "Sundsvall", "2280": "Härnösand"}
 def _raw_events() -> list[dict[str, object]]:
     with gzip.open(EVENTS_FILE, "rt", encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    return [r for r in rows if r["location"]["name"] in AREA.values()]  # type: ignore[index]
+    return [r for r in rows if r["location"]["name"] in AREA.values()]
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,19 @@ def test_polisomrade_init_sets_up_medelpad(tmp_path: Path, monkeypatch: pytest.M
     assert wrong.exit_code == 1 and "hör till lokalpolisområde Medelpad" in wrong.output
     limited = CliRunner().invoke(cli, ["users", "add", "x", "--role", "rad", "--kommun", "22x"])
     assert limited.exit_code == 1 and "kommun" in limited.output
+
+
+def test_stores_before_0008_and_the_demo_carry_the_municipality(tmp_path: Path,
+                                                                 demo_store: Store) -> None:
+    old = tmp_path / "schema1.sqlite"
+    with gzip.open(Path(__file__).parent / "data" / "store_schema1.sqlite.gz") as src, \
+            old.open("wb") as dst:
+        dst.write(src.read())
+    upgraded = Store.open(old)  # migration 0008 backfills from the store's one boundary
+    try:
+        for store in (upgraded, demo_store):
+            for layer in ("events", "unsafe_places", "risk_roads", "patrols", "gazetteer"):
+                codes = store.read(layer)["kommunkod"]
+                assert len(codes) and set(codes) == {"2262"}, layer
+    finally:
+        upgraded.close()
