@@ -100,27 +100,34 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """The app served by uvicorn on 127.0.0.1 in a background thread."""
+    """The app served by uvicorn on 127.0.0.1 in a background thread. The listening socket is
+    bound here and handed to uvicorn, so no other process can take the port in between."""
 
     def __init__(self, app) -> None:
-        self.port = _free_port()
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]},
+                                       daemon=True)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
         deadline = time.monotonic() + 120  # generous: a loaded 2-core machine is slow to start
         while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn stopped before it started (its log says why)")
             if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
+                raise RuntimeError("uvicorn did not start within 120 s")
             time.sleep(0.05)
         return self
 
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        self.thread.join(timeout=60)
+        self.socket.close()
 
 
 @pytest.fixture
