@@ -4,6 +4,8 @@ snaps clicks to the roads, saves planned checks and draws a weekly plan."""
 
 from __future__ import annotations
 
+import json
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from geo.crs import to_web
 from geo.demand import no_roads_reason, roads_per_category
 from geo.formats import number_sv
+from geo.geojson import feature_collection
 from geo.layers import CANDIDATE_KINDS, CHECK_KINDS, RISK_CATEGORIES
 from geo.vocabulary import CANDIDATE_KIND_SV, CHECK_KIND_SV, RISK_CATEGORY_SV, first_upper
 from maps.base import escaped_geojson, json_island, legend, new_map, render
@@ -70,8 +73,8 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
         minx, miny, maxx, maxy = to_web(roads).total_bounds
         bounds = [(miny, minx), (maxy, maxx)]
         m.fit_bounds(bounds)
-    # The candidate sites are drawn by the page's script (from /api/layers/candidate_sites), so a
-    # planner can add, move and rename them on the map.
+    # The candidate sites are drawn by the page's script (first from the config, after a change
+    # from /api/layers/candidate_sites), so a planner can add, move and rename them on the map.
     items.append((CANDIDATE_COLOUR, f"Egna möjliga kontrollplatser ({len(candidates)})"))
     items.append(("#1f78b4", "Föreslagen plats med täckningsradie"))
     items.append(("#31a354", "Planerad kontroll"))
@@ -83,7 +86,9 @@ def planning_map(roads: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame) -> str:
               "check_kind_sv": dict(CHECK_KIND_SV), "candidate_kind_sv": {
                   k: first_upper(CANDIDATE_KIND_SV.get(k, k)) for k in CANDIDATE_KINDS},
               "candidate_kinds": list(CANDIDATE_KINDS), "schematic": schematic,
-              "bounds": bounds}
+              "bounds": bounds,
+              "candidates": json.loads(feature_collection(
+                  candidates[["name", "kind", "version", candidates.geometry.name]]))["features"]}
     return render(m, "planning.html", schematic=schematic, config=json_island(config),
                   legend=legend("Planering av trafikkontroller", items, notes),
                   categories=[(c, first_upper(RISK_CATEGORY_SV[c]), reasons.get(c))

@@ -463,9 +463,10 @@ def test_candidate_sites_layer_is_used_by_the_optimiser(client: TestClient,
     assert doc["features"][0]["properties"]["kind"] == "rastficka"
     assert doc["covered_weight"] == pytest.approx(10.0)
     page = client.get("/kartor/planering", headers=h).text
-    # The page's script draws the candidate sites from the API as text (issue 12: planners
-    # edit them on the map; tests/test_planning_browser.py): the page holds no markup of them.
+    # The page's script draws the candidate sites from its config and the API as text (issue 12:
+    # planners edit them on the map; tests/test_planning_browser.py): never as markup.
     assert "<b>norr</b>" not in page and "Egna möjliga kontrollplatser (1)" in page
+    assert "Rastficka \\u003cb\\u003enorr" in page  # text in the JSON config, never markup
     sites = client.get("/api/layers/candidate_sites", headers=h).json()["features"]
     assert [f["properties"]["name"] for f in sites] == ["Rastficka <b>norr</b>"]
 

@@ -433,21 +433,24 @@
   }
 
   // --- the planner's own candidate sites -----------------------------------------------------
+  // The candidate sites: those the page came with, read again after every change.
+  function drawCandidates(features) {
+    candidates.clearLayers();
+    features.forEach((f) => {
+      const [lon, lat] = f.geometry.coordinates;
+      const p = f.properties;
+      const text = p.name + " (" + (config.candidate_kind_sv[p.kind] || p.kind) + ")";
+      const marker = L.marker([lat, lon], {icon: MARKER("candidate-icon"),
+                                           draggable: canWrite, keyboard: false, title: text});
+      marker.bindTooltip(el("span", text));
+      marker.on("click", () => openCandidate(f));
+      marker.on("dragend", () => moveCandidate(f, marker));
+      marker.addTo(candidates);
+    });
+  }
   async function loadCandidates() {
     try {
-      const doc = await api("/api/layers/candidate_sites");
-      candidates.clearLayers();
-      doc.features.forEach((f) => {
-        const [lon, lat] = f.geometry.coordinates;
-        const p = f.properties;
-        const text = p.name + " (" + (config.candidate_kind_sv[p.kind] || p.kind) + ")";
-        const marker = L.marker([lat, lon], {icon: MARKER("candidate-icon"),
-                                             draggable: canWrite, keyboard: false, title: text});
-        marker.bindTooltip(el("span", text));
-        marker.on("click", () => openCandidate(f));
-        marker.on("dragend", () => moveCandidate(f, marker));
-        marker.addTo(candidates);
-      });
+      drawCandidates((await api("/api/layers/candidate_sites")).features);
     } catch (error) {
       $("candidate-status").textContent = "Fel: " + errorText(error);
     }
@@ -567,7 +570,8 @@
     if (!canWrite) $("candidates").hidden = true;
     map.on("click", onMapClick);
     document.body.dataset.planningReady = "1";
-    await Promise.all([runSuggest(), loadPlanned(), loadCandidates()]);
+    drawCandidates(config.candidates);
+    await Promise.all([runSuggest(), loadPlanned()]);
   }
   start();
 })();
