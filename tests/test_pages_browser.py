@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser import PageLog, open_page
+from tests.browser import open_page
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -52,19 +52,6 @@ NAV = {
     "patrullchef": ["Översikt", "Täckning", "Otrygga platser", "Löftesregistret", "Redigera",
                     "Moderering", *PUBLIC],
 }
-# The share of the map's area (a 20 px grid) where the map itself is under the pointer.
-_MAP_HITS = """() => {
-  const r = document.querySelector(".leaflet-container").getBoundingClientRect();
-  let all = 0, map = 0;
-  for (let x = r.left + 10; x < r.right; x += 20) for (let y = r.top + 10; y < r.bottom; y += 20) {
-    all++;
-    const e = document.elementFromPoint(x, y);
-    if (e && e.closest(".leaflet-container") && !e.closest(".leaflet-control, .trygg-box")) map++;
-  }
-  return map / all;
-}"""
-
-
 def _sign_in(page: Page, server: LiveServer, role: str | None) -> None:
     page.goto(server.url + "/", wait_until="load")
     if role:
@@ -96,28 +83,4 @@ def test_one_navigation_with_the_views_each_role_may_open(browser: Browser,
     page.close()
 
 
-@pytest.mark.parametrize("size", [{"width": 1400, "height": 900}, {"width": 390, "height": 844}])
-def test_map_pages_leave_the_map_to_the_map(browser: Browser, live_demo: LiveServer,
-                                            size: dict[str, int]) -> None:
-    phone = size["width"] < 700
-    context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    log = PageLog(page, live_demo.url)
-    _sign_in(page, live_demo, "planerare")
-    for path in ("/kartor/oversikt", "/kartor/planering"):
-        page.goto(live_demo.url + path, wait_until="load")
-        page.wait_for_selector(".leaflet-container path.leaflet-interactive")
-        header = page.locator("header.top").bounding_box()
-        box = page.locator(".leaflet-container").bounding_box()
-        assert header and box
-        assert header["height"] <= (90 if phone else 60), (path, header)
-        assert box["width"] * box["height"] >= 0.6 * size["width"] * size["height"], (path, box)
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= size["width"]
-        # Panels and legend are boxes that close (on a phone they start closed).
-        opened = page.eval_on_selector_all("details.trygg-box", "els => els.map(e => e.open)")
-        assert opened and all(o is not phone for o in opened), (path, opened)
-        page.eval_on_selector_all("details.trygg-box", "els => els.forEach(e => e.open = false)")
-        assert page.evaluate(_MAP_HITS) >= 0.8, path
-    assert log.errors == [] and log.dialogs == []
-    context.close()
+# The map pages' share of the screen, for every role and both sizes: tests/test_map_area_browser.py.
