@@ -138,6 +138,16 @@ def live_demo(tmp_path: Path, demo_store: Store, settings: Settings) -> Iterator
         yield server
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL server with PostGIS per test session (per xdist worker), shared
+    by every module that needs one (``tests/pg.py``)."""
+    from tests import pg
+
+    with pg.running_cluster() as cluster:
+        yield cluster
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium, headless, for the page tests of one module."""

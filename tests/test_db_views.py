@@ -26,11 +26,10 @@ from store.views import MAY_HOLD_PERSONAL_DATA, WITHHELD, make_views
 from tests import pg
 from tests.conftest import SECRET
 from tests.test_ogc import VIVSTA, _add_hidden
-from tests.test_postgis import pg_cluster  # noqa: F401  (the throwaway server)
 
 
 @pytest.fixture
-def views_store(pg_cluster: pg.Cluster) -> Iterator[tuple[Store, str]]:  # noqa: F811
+def views_store(pg_cluster: pg.Cluster) -> Iterator[tuple[Store, str]]:
     """A new PostGIS store holding visible records and one hidden record of each kind."""
     url = pg_cluster.new_database()
     s = Store.open(url)
@@ -75,7 +74,7 @@ def _columns(conn: psycopg.Connection[tuple[object, ...]], schema: str, layer: s
 
 
 def test_the_council_login_reads_what_the_api_answers_and_nothing_else(
-        pg_cluster: pg.Cluster, views_store: tuple[Store, str],  # noqa: F811
+        pg_cluster: pg.Cluster, views_store: tuple[Store, str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     store, url = views_store
     monkeypatch.setenv("TRYGG_DB", url)
@@ -134,7 +133,7 @@ def test_the_council_login_reads_what_the_api_answers_and_nothing_else(
 
 
 def test_views_are_made_again_by_a_second_run_and_after_a_migration(
-        pg_cluster: pg.Cluster) -> None:  # noqa: F811
+        pg_cluster: pg.Cluster) -> None:
     """Idempotent, and a migration that changes the tables under the views (0004 turns the
     geometry column into PostGIS geometry) drops and makes them again, grants included."""
     url = pg_cluster.empty_database()
@@ -187,7 +186,7 @@ TEXTS = ["ring 070-123 45 67", "anna@example.se", "19850101-1234", "850101\u2013
 
 
 def test_a_view_shows_a_text_only_where_scrubbing_changes_nothing(
-        pg_cluster: pg.Cluster) -> None:  # noqa: F811
+        pg_cluster: pg.Cluster) -> None:
     with pg_cluster.connect() as conn:
         withheld = {value: conn.execute("SELECT %s ~ %s", (value, MAY_HOLD_PERSONAL_DATA)
                                         ).fetchone() == (True,) for value in TEXTS}

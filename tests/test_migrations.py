@@ -301,14 +301,14 @@ def test_0006_keeps_vertex_times_as_numbers_read_as_before_on_sqlite(tmp_path: P
     con.close()
 
 
-def test_0006_keeps_vertex_times_as_numbers_read_as_before_on_postgis() -> None:
-    with pg.running_cluster() as cluster:
-        url = cluster.empty_database()
-        with cluster.connect(url.split("/")[3].split("?")[0]) as conn:
-            conn.execute("CREATE EXTENSION postgis")
-        upgrade(url, to_revision="0005")
-        _patrols_before_0006(url)
-        _assert_times_became_numbers(url)
-        with cluster.connect(url.split("/")[3].split("?")[0]) as conn:
-            kinds = conn.execute("SELECT DISTINCT pg_typeof(times)::text FROM patrols").fetchall()
-        assert kinds == [("bytea",)]
+def test_0006_keeps_vertex_times_as_numbers_read_as_before_on_postgis(
+        pg_cluster: pg.Cluster) -> None:
+    url = pg_cluster.empty_database()
+    with pg_cluster.connect(url.split("/")[3].split("?")[0]) as conn:
+        conn.execute("CREATE EXTENSION postgis")
+    upgrade(url, to_revision="0005")
+    _patrols_before_0006(url)
+    _assert_times_became_numbers(url)
+    with pg_cluster.connect(url.split("/")[3].split("?")[0]) as conn:
+        kinds = conn.execute("SELECT DISTINCT pg_typeof(times)::text FROM patrols").fetchall()
+    assert kinds == [("bytea",)]

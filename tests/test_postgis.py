@@ -73,13 +73,6 @@ from trygg.settings import Settings
 VIVSTA = (17.32583, 62.48694)
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[pg.Cluster]:
-    """One throwaway PostgreSQL server with PostGIS per test session (per xdist worker)."""
-    with pg.running_cluster() as cluster:
-        yield cluster
-
-
 @pytest.fixture
 def pg_url(pg_cluster: pg.Cluster) -> str:
     """A store database at the newest schema with nothing in it, for one test."""
