@@ -33,7 +33,7 @@ from geo.errors import Conflict, ImportRejected, NotFound, collect, problem_coun
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.municipalities import kommunkod_at
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
-from geo.tracks import VertexTimes, vertex_seconds
+from geo.tracks import vertex_seconds
 from geo.validate import check_geometries, prepare_features
 from store import audit as trail
 from store.audit import Actor, NotAllowed, utc_now
@@ -41,8 +41,9 @@ from store.migrations.runner import (
     StoreVersionError, Upgrade, display_url, revision_number, store_engine, store_target,
     upgrade, writing,
 )
+from store.rows import sql_values, times_blob, times_of_blob, utc_text
 from store.schema import (
-    SRID, VERTEX_TIME_DTYPE, VERTEX_TIME_FIELDS, generations_table, layer_tables,
+    SRID, VERTEX_TIME_FIELDS, generations_table, layer_tables,
 )
 
 log = logging.getLogger(__name__)
@@ -51,51 +52,6 @@ __all__ = ["Actor", "LayerCounts", "NotAllowed", "PageSummary", "Store", "StoreV
            "utc_now"]
 
 AuditMode = Literal["features", "import"]
-
-
-def _iso(value: Any) -> str | None:
-    if value is None or (not isinstance(value, (list, str)) and pd.isna(value)):
-        return None
-    return pd.Timestamp(value).tz_convert("UTC").isoformat()
-
-
-def _utc_text(value: str | pd.Timestamp) -> str:
-    """A time bound as the stored text (``_iso``'s form); naive values are UTC."""
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    return stamp.tz_convert("UTC").isoformat()
-
-
-def _times_blob(seconds: np.ndarray | None) -> bytes | None:
-    """Vertex times (epoch seconds) as the stored float64 array."""
-    return None if seconds is None else np.asarray(seconds, dtype=VERTEX_TIME_DTYPE).tobytes()
-
-
-def _times_of_blob(blob: bytes | None) -> VertexTimes | None:
-    """The stored float64 array as ``VertexTimes``: numbers, nothing parsed."""
-    return None if blob is None else VertexTimes(np.frombuffer(blob, dtype=VERTEX_TIME_DTYPE))
-
-
-def _to_sql(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in values.items():
-        f = spec.field_by_name.get(name)
-        if f is None:
-            continue
-        if (spec.name, name) in VERTEX_TIME_FIELDS:
-            out[name] = _times_blob(vertex_seconds([value])[0])
-        elif f.kind == "datetime":
-            out[name] = _iso(value)
-        elif f.kind in ("list", "json"):
-            out[name] = None if value is None else json.dumps(value, ensure_ascii=False,
-                                                               default=str)
-        elif value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
-            out[name] = None
-        elif isinstance(value, np.generic):
-            out[name] = value.item()
-        else:
-            out[name] = value
-    return out
 
 
 @dataclass(frozen=True)
@@ -265,7 +221,7 @@ class Store:
         for f in spec.fields:
             col = frame[f.name]
             if (spec.name, f.name) in VERTEX_TIME_FIELDS:
-                frame[f.name] = pd.Series([_times_of_blob(v) for v in col], index=frame.index,
+                frame[f.name] = pd.Series([times_of_blob(v) for v in col], index=frame.index,
                                           dtype=object)
             elif f.kind == "datetime":
                 frame[f.name] = pd.to_datetime(col, utc=True, format="ISO8601")
@@ -347,9 +303,9 @@ class Store:
             column = table.c[time_field]  # ISO 8601 text in UTC (``_iso``): ordered as text
             where.append(column.is_not(None))
             if time_from is not None:
-                where.append(column >= _utc_text(time_from))
+                where.append(column >= utc_text(time_from))
             if time_to is not None:
-                where.append(column <= _utc_text(time_to))
+                where.append(column <= utc_text(time_to))
         if hide_sensitive:
             where.extend(_visible_conditions(layer, table))
         return where
@@ -410,13 +366,13 @@ class Store:
         bounds = shapely.bounds(geoms)
         now = utc_now()
         attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        times = {name: [_times_blob(s) for s in vertex_seconds(attrs.pop(name).tolist())]
+        times = {name: [times_blob(s) for s in vertex_seconds(attrs.pop(name).tolist())]
                  for layer, name in VERTEX_TIME_FIELDS  # every track's texts parsed in one go
                  if layer == spec.name and name in attrs}
         records: list[dict[str, Any]] = attrs.to_dict("records")  # type: ignore[assignment]
         rows = []
         for i, (values, blob, box) in enumerate(zip(records, wkb, bounds, strict=True)):
-            row = _to_sql(spec, values)
+            row = sql_values(spec, values)
             row.update({name: blobs[i] for name, blobs in times.items()})
             row.update(geometry=blob, minx=box[0], miny=box[1], maxx=box[2], maxy=box[3],
                        created_at=now, updated_at=now, version=1)
@@ -633,7 +589,7 @@ class Store:
         ``ImportRejected`` naming every problem."""
         where = f"{spec.name} {feature_id}"
         coerced, problems = coerce_record(spec, values, where=where, partial=True)
-        row: dict[str, Any] = _to_sql(spec, coerced)
+        row: dict[str, Any] = sql_values(spec, coerced)
         if "category" in coerced:  # kept apart for the sensitive rule, not a column
             row["_category"] = coerced["category"]
         if geometry is not None:

@@ -72,7 +72,7 @@ def test_delete_is_soft_and_hides_the_feature_from_every_read(store: Store) -> N
     store.restore("risk_roads", ids[0], actor=ADMIN)
     assert store.count("risk_roads") == 2
     assert store.get("risk_roads", ids[0])["version"].iloc[0] == 3
-    with pytest.raises(NotFound, match="not deleted"):
+    with pytest.raises(NotFound, match="är inte borttaget"):
         store.restore("risk_roads", ids[0], actor=ADMIN)
 
 
@@ -166,7 +166,7 @@ def test_delete_honours_if_match_without_leaking_hidden_versions(client: TestCli
                         json={"properties": {"note": "x"}}).json()["properties"]["version"] == 2
     stale = client.delete(f"/api/layers/risk_roads/{fid}", headers={**planner, "If-Match": '"1"'})
     assert stale.status_code == 409, stale.text
-    assert "version 2, you had 1" in stale.json()["error"]
+    assert "version 2, du hade 1" in stale.json()["error"]
     bad = client.delete(f"/api/layers/risk_roads/{fid}", headers={**planner, "If-Match": "x"})
     assert bad.status_code == 422
     assert store.count("risk_roads") == 1 and store.audit(limit=1)[0]["action"] == "update"
@@ -177,7 +177,7 @@ def test_delete_honours_if_match_without_leaking_hidden_versions(client: TestCli
     with pytest.raises(NotFound):  # deleted: not found, whatever the version
         store.delete("risk_roads", fid, expected_version=1)
     (other,) = store.insert("risk_roads", road("Andra"))
-    with pytest.raises(Conflict, match="version 1, you had 7"):
+    with pytest.raises(Conflict, match="version 1, du hade 7"):
         store.delete("risk_roads", other, expected_version=7)
     assert store.count("risk_roads") == 1
 
