@@ -30,6 +30,9 @@ document.addEventListener("securitypolicyviolation", e => window.__csp.push(
   e.violatedDirective + " " + e.blockedURI));"""
 
 
+XSS = '<img src=x onerror="window.__xss=1">{{ 7*7 }}'
+
+
 class Served:
     """The demo app over HTTP, and another admin's API client (a bearer token, no cookie)."""
 
@@ -107,16 +110,20 @@ def drag(page: Page, x: float, y: float, *, dx: float, dy: float, touch: bool) -
     """Drag from (x, y) by (dx, dy): with the mouse, or on a phone with one finger (Chromium's
     touch events through the DevTools protocol)."""
     steps = [(x + dx * i / 8, y + dy * i / 8) for i in range(9)]
+    # Leaflet moves a dragged object on the next animation frame: wait for one after each move.
+    frame = "() => new Promise(done => requestAnimationFrame(() => done(null)))"
     if not touch:
         page.mouse.move(x, y)
         page.mouse.down()
         for px, py in steps[1:]:
             page.mouse.move(px, py)
+            page.evaluate(frame)
         page.mouse.up()
         return
     cdp = page.context.new_cdp_session(page)
     for kind, (px, py) in [("touchStart", steps[0])] + [("touchMove", p) for p in steps[1:]]:
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": px, "y": py}]})
+        page.evaluate(frame)
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -153,6 +160,7 @@ def test_admin_draws_edits_moves_and_deletes_on_the_map(browser: Browser, served
     if viewport is PHONE:  # the sheet starts folded: the map free to touch
         assert not page.evaluate("() => document.getElementById('ed-sheet').open")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    # The map under the pointer with the sheet folded: tests/test_map_area_browser.py.
 
     # A new patrol zone, drawn by clicks.
     zones_before = {f["id"] for f in features(served, "patrol_zones")}
@@ -250,11 +258,25 @@ def test_admin_draws_edits_moves_and_deletes_on_the_map(browser: Browser, served
 
 def test_a_planner_gets_only_its_layers_and_the_council_no_editor(browser: Browser,
                                                                   served: Served) -> None:
+    made = served.http.post("/api/layers/candidate_sites", data={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [17.33, 62.49]},
+        "properties": {"name": XSS}})
+    assert made.status == 201
     context, page, log = signed_in(browser, served, "planerare", DESKTOP)
     page.goto(served.url + "/kartor/redigera", wait_until="load")
     page.wait_for_selector("#ed-map.leaflet-container")
     offered = page.eval_on_selector_all("#ed-layer option", "os => os.map(o => o.value)")
     assert offered == ["risk_roads", "unsafe_places", "candidate_sites"]
+    # A name is text everywhere: in the list, the tooltip and the form.
+    pick_layer(page, "candidate_sites")
+    pick_feature(page, made.json()["ids"][0])
+    assert XSS in page.inner_text("#ed-feature") and page.input_value("#ed-f-name") == XSS
+    page.locator(".leaflet-marker-icon.ed-selected").hover()
+    page.wait_for_selector(".leaflet-tooltip")
+    assert XSS in page.inner_text(".leaflet-tooltip")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator(".leaflet-container img[src=x], .leaflet-tooltip img").count() == 0
+    assert log.errors == [] and page.evaluate("() => window.__csp") == []
     context.close()
 
     context, page, log = signed_in(browser, served, "rad", DESKTOP)

@@ -181,7 +181,10 @@
       return;
     }
     if (error.status === 422) {
-      const named = current.fields.filter((f) => text.indexOf("'" + f.name + "'") >= 0);
+      // The API names a field in quotes ('risk_weight') or after its label ("Riskvikt
+      // (risk_weight)").
+      const named = current.fields.filter((f) => text.indexOf("'" + f.name + "'") >= 0 ||
+                                                 text.indexOf("(" + f.name + ")") >= 0);
       named.forEach((f) => fieldError(f.name, f.label + ": " + ruleSv(f)));
       if (text.indexOf("'geometry'") >= 0 || /geometr|polygon|self-intersect/i.test(text)) {
         $("ed-err-geometry").textContent = "Formen på kartan godtas inte: rita om den " +
@@ -206,6 +209,8 @@
 
   function styleOf(layer, look) {
     if (layer.setStyle) layer.setStyle(look);
+    if (layer.setZIndexOffset) layer.setZIndexOffset(look === SELECTED ? 1000 : 0);  // on top
+    else if (look === SELECTED && layer.bringToFront) layer.bringToFront();
     const node = layer.getElement ? layer.getElement() : null;
     if (node) node.classList.toggle("ed-selected", look === SELECTED);
   }
@@ -294,8 +299,12 @@
       : "Dra i hörnen för att ändra formen (mitt på en kant ger ett nytt hörn), dra formen för " +
         "att flytta den, ändra fälten och spara.";
     const bounds = f.layer.getBounds ? f.layer.getBounds() : null;
-    if (bounds && bounds.isValid()) map.fitBounds(bounds, {maxZoom: 16, padding: [30, 30]});
-    else if (f.layer.getLatLng) map.setView(f.layer.getLatLng(), Math.max(map.getZoom(), 15));
+    // At once, without animation: the object stays where the finger finds it.
+    if (bounds && bounds.isValid()) {
+      map.fitBounds(bounds, {maxZoom: 16, padding: [30, 30], animate: false});
+    } else if (f.layer.getLatLng) {
+      map.setView(f.layer.getLatLng(), Math.max(map.getZoom(), 15), {animate: false});
+    }
   }
 
   function startDrawing() {
