@@ -8,7 +8,7 @@ shape, or, on a page, sends the visitor to the login page or shows ``forbidden.h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request
@@ -43,7 +43,7 @@ def refuse(refused: Refusal) -> NoReturn:
     raise HTTPException(refused.status, refused.message, headers=headers)
 
 
-def require(action: str) -> Callable[..., Viewer]:
+def require(action: str) -> Callable[..., Awaitable[Viewer]]:
     """A dependency that lets only viewers who may do ``action`` through (401 or 403)."""
     ACTIONS[action]  # a typo fails at import, not at the first request
 
@@ -56,7 +56,7 @@ def require(action: str) -> Callable[..., Viewer]:
     return check
 
 
-def require_user(action: str) -> Callable[..., User]:
+def require_user(action: str) -> Callable[..., Awaitable[User]]:
     """Like ``require``, for writes: the signed-in account (the actor the audit names)."""
     allowed = require(action)
 
