@@ -77,7 +77,8 @@ def byte_progress(file: Path) -> Iterator[Callable[[int, int], None]]:
 @click.option("--format", "file_type", type=click.Choice(["nvdb"]), default=None,
               help="nvdb: a Trafikverket NVDB delivery (Lastkajen: GeoPackage or zipped Shape "
                    "files) into risk_roads, with speed limits, road numbers and street names, "
-                   "clipped to the municipal boundary.")
+                   "or its ATK speed cameras into speed_cameras, clipped to the municipal "
+                   "boundary.")
 @click.pass_context
 @domain_errors
 def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
@@ -89,9 +90,9 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
     """
     from services import imports
 
-    if file_type == "nvdb" and layer != "risk_roads":
-        raise click.BadParameter("an NVDB delivery imports into risk_roads",
-                                 param_hint="--format")
+    if file_type == "nvdb" and layer not in ("risk_roads", "speed_cameras"):
+        raise click.BadParameter("en NVDB-leverans importeras till risk_roads eller "
+                                 "speed_cameras", param_hint="--format")
     with byte_progress(file) as progress:
         options = imports.ImportOptions(
             crs=crs, file_type=file_type, source_layer=source_layer, provenance=provenance,

@@ -257,6 +257,16 @@ _SPECS = (
         description="The planner's own places for traffic checks: lay-bys, parking places, "
                     "bus bays.",
     ),
+    LayerSpec(
+        "speed_cameras", "Trafiksäkerhetskameror (ATK)", ("Point",),
+        (
+            Field("name", "text", "Namn", default=""),
+            Field("speed_limit_kmh", "int", "Hastighetsgräns (km/h)", minimum=5, maximum=130),
+            Field("bearing_deg", "float", "Riktning (grader)", minimum=0, maximum=360),
+        ),
+        description="Trafikverket's automatic speed cameras (ATK measuring places) from an NVDB "
+                    "delivery: where speed is already checked, for the planner's map.",
+    ),
 )
 
 LAYERS: dict[str, LayerSpec] = {

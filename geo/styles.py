@@ -66,6 +66,7 @@ _LOOKS: dict[str, _Look] = {
     "promise_actions": _Look(field="status", marker="star", size_mm=3.4, categories=(
         ("planerad", _ORANGE), ("pagaende", _BLUE), ("klar", _GREEN), ("installd", _GREY))),
     "follow_up_reports": _Look(colour=_PURPLE, outline_only=True, width_mm=0.6),
+    "speed_cameras": _Look(colour=_DARK, marker="square", size_mm=2.4),
 }
 
 

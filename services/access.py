@@ -41,6 +41,7 @@ READ: dict[str, frozenset[str | None]] = {
     "promise_actions": ALL_ROLES | {None},
     "follow_up_reports": ALL_ROLES,
     "candidate_sites": ALL_ROLES | {None},
+    "speed_cameras": ALL_ROLES | {None},  # Trafikverket publishes them
 }
 WRITE: dict[str, frozenset[str]] = {
     "risk_roads": PLANNER_ROLES,
@@ -55,6 +56,7 @@ WRITE: dict[str, frozenset[str]] = {
     "promise_actions": ALL_ROLES,
     "follow_up_reports": frozenset({"admin"}),
     "candidate_sites": PLANNER_ROLES,
+    "speed_cameras": PLANNER_ROLES,
 }
 
 

@@ -33,7 +33,8 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     must otherwise be unambiguous: see ``geo.crs.en_crs``); ``source_layer`` picks a layer of
     a multi-layer GeoPackage; a file larger than ``max_bytes`` is refused before it is read.
     ``file_type="nvdb"`` reads a Trafikverket NVDB delivery into risk roads with
-    ``geo.nvdb.read_nvdb``, clipped to ``boundary``; an OSM file's roads are clipped to it too,
+    ``geo.nvdb.read_nvdb`` (or its ATK speed cameras into ``speed_cameras``), clipped to
+    ``boundary``; an OSM file's roads are clipped to it too,
     streamed, so ``max_bytes`` does not stop a clipped OSM extract. Raises ``ImportRejected``
     naming the file for anything unreadable.
     """
@@ -56,11 +57,7 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
         if file_type != "nvdb":
             raise ImportRejected(f"{origin}: okänd filtyp {file_type!r}; den enda namngivna "
                                  "typen är 'nvdb' (Trafikverkets NVDB från Lastkajen)")
-        if spec.name != "risk_roads":
-            raise ImportRejected(f"{origin}: NVDB importeras till risk_roads, inte {spec.name}")
-        from geo.nvdb import read_nvdb  # geo.nvdb reads its layers through geo.io.ogr and .gpkg
-
-        return read_nvdb(path, boundary=boundary, crs=crs)
+        return _read_nvdb(path, spec, crs=crs, boundary=boundary)
     fmt = file_format(path)
     if fmt == "geojson":
         gdf = read_geojson_file(path, crs=crs)
@@ -82,6 +79,27 @@ def read_layer_file(path: str | Path, spec: LayerSpec, *, crs: str | None = None
     if len(gdf) == 0:
         raise ImportRejected(f"{origin}: filen har inga objekt")
     return gdf
+
+
+def _read_nvdb(path: Path, spec: LayerSpec, *, crs: str | None,
+               boundary: Any) -> gpd.GeoDataFrame:
+    """An NVDB delivery's road network (``risk_roads``) or its ATK speed cameras."""
+    if spec.name not in ("risk_roads", "speed_cameras"):
+        raise ImportRejected(f"{path.name}: NVDB importeras till risk_roads (vägnätet) eller "
+                             f"speed_cameras (ATK-kamerorna), inte {spec.name}")
+    # geo.nvdb reads its layers through geo.io.ogr and .gpkg
+    from geo.nvdb import read_nvdb, read_speed_cameras
+
+    if spec.name == "risk_roads":
+        return read_nvdb(path, boundary=boundary, crs=crs)
+    cameras = read_speed_cameras(path, boundary=boundary, crs=crs)
+    if cameras is None:
+        raise ImportRejected(f"{path.name}: NVDB-leveransen har inget ATK-lager "
+                             "(ATK…Matplats); beställ det från Lastkajen")
+    if cameras.empty:
+        raise ImportRejected(f"{path.name}: NVDB-leveransen har inga ATK-kameror inom "
+                             "kommungränsen")
+    return cameras
 
 
 def read_geojson_file(path: Path, *, crs: str | None) -> gpd.GeoDataFrame:
