@@ -188,8 +188,8 @@ def test_admin_draws_edits_moves_and_deletes_on_the_map(browser: Browser, served
     assert features(served, "risk_roads")[0]["properties"]["version"] == \
         road["properties"]["version"]  # nothing saved
     page.fill("#ed-f-risk_weight", "2,5")
-    for box in page.locator("#ed-fields input[name=risk_categories]").all():
-        box.uncheck()
+    for checkbox in page.locator("#ed-fields input[name=risk_categories]").all():
+        checkbox.uncheck()
     page.check("#ed-fields input[name=risk_categories][value=buskorning]")
     page.check("#ed-fields input[name=risk_categories][value=a_traktor]")
     save_and_wait(page)
