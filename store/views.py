@@ -26,7 +26,7 @@ first and makes them again after (``drop_for_migration`` and ``restore_after_mig
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import Connection, and_, text
@@ -98,8 +98,11 @@ def view_columns(layer: str) -> list[str]:
     return [SYSTEM_COLUMNS[0], "geometry", *SYSTEM_COLUMNS[1:], *fields]
 
 
-def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text: bool) -> str:
-    """The SELECT of ``layer``'s view over the table in ``base_schema`` (PostgreSQL SQL)."""
+def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text: bool,
+                present: Collection[str] | None = None) -> str:
+    """The SELECT of ``layer``'s view over the table in ``base_schema`` (PostgreSQL SQL), of
+    the columns ``present`` in the table if given (a store at an older revision: a migration
+    makes the views again with the columns it adds)."""
     spec = layer_spec(layer)
     table = layer_tables[spec.name]
     allowed = NOT_FREE_TEXT[layer]
@@ -107,6 +110,8 @@ def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text:
                                                       "updated_at": "datetime"}
     shown = []
     for column in view_columns(layer):
+        if present is not None and column not in present:
+            continue
         if kinds.get(column) == "datetime":  # ISO 8601 text in the table: a date for QGIS
             shown.append(f"CAST(NULLIF({_q(column)}, '') AS timestamptz) AS {_q(column)}")
         elif not raw_text and column in spec.field_by_name and column not in allowed:
@@ -151,6 +156,13 @@ def _roles_present(conn: Connection, names: Iterable[str]) -> set[str]:
 
 def _write_views(conn: Connection, plans: Iterable[RoleViews]) -> dict[str, tuple[str, ...]]:
     base = conn.execute(text("SELECT current_schema()")).scalar_one()
+    # A store at an older revision may lack a layer or a column (information_schema, not
+    # SQLAlchemy's inspector, which does not know PostGIS's geometry type).
+    columns: dict[str, set[str]] = {}
+    for table_name, column in conn.execute(text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()")):
+        columns.setdefault(str(table_name), set()).add(str(column))
     made: dict[str, tuple[str, ...]] = {}
     for plan in plans:
         schema = _q(plan.schema)
@@ -159,10 +171,11 @@ def _write_views(conn: Connection, plans: Iterable[RoleViews]) -> dict[str, tupl
         conn.execute(text(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC"))
         comment = f"{COMMENT_START} {plan.role}\n{json.dumps(asdict(plan))}"
         conn.exec_driver_sql(f"COMMENT ON SCHEMA {schema} IS {_literal(comment)}")
-        layers = tuple(layer for layer in plan.layers if layer in LAYERS)
+        layers = tuple(layer for layer in plan.layers if layer in LAYERS and layer in columns)
         for layer in layers:
+            present = columns[layer]
             select_sql = view_select(layer, base_schema=base, hide_sensitive=plan.hide_sensitive,
-                                     raw_text=plan.raw_text)
+                                     raw_text=plan.raw_text, present=present)
             view = f"{schema}.{_q(layer)}"
             conn.exec_driver_sql(f"CREATE VIEW {view} WITH (security_barrier) AS {select_sql}")
             conn.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_literal(_comment(plan, layer))}")
