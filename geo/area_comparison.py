@@ -5,7 +5,7 @@ shared national events). Pure: the caller hands in the events a viewer may see.
 A record belongs to the municipality of its ``kommunkod`` (set by the store from the boundary its
 point is in); a police event's point is the centre of its municipality unless its text placed it
 better, so the count equals the events the Police API lists under that municipality's name.
-Days are local (Europe/Stockholm): ``first`` 00:00 to the end of ``last``.
+Days are local (Swedish time, ``geo.periods``): ``first`` 00:00 to the end of ``last``.
 """
 
 from __future__ import annotations
