@@ -84,7 +84,7 @@ CORPUS = [
      b'</name></wpt></gpx>', "går inte att läsa|har inga spårpunkter"),
     ("OSM file with no roads", "risk_roads", "empty.osm",
      b'<?xml version="1.0"?><osm version="0.6"><node id="1" lat="62.4" lon="17.3" '
-     b'version="1"/></osm>', "holds no roads"),
+     b'version="1"/></osm>', "inga vägar för motortrafik"),
     ("GeoJSON nested 100,000 levels", "traffic_checks", "deep.geojson",
      b'{"type":"FeatureCollection","features":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
      "JSON i 100\u00a0001 nivåer; högst 64"),

@@ -61,7 +61,8 @@ def test_an_api_import_refusal_names_every_field_in_swedish(client: TestClient,
     assert "objekt 0: Riskvikt (risk_weight): -3.0 är under det minsta tillåtna, 0" in text
     assert "objekt 1: geometri" in text and "bytt plats" in text
     assert "objekt 2: Namn (name): saknas; fyll i det" in text
-    assert "objekt 2: Hastighetsgräns (km/h) (speed_limit_kmh): ska vara ett heltal, inte 'fort'" in text
+    assert ("objekt 2: Hastighetsgräns (km/h) (speed_limit_kmh): ska vara ett heltal, "
+            "inte 'fort'") in text
     assert "objekt 3: geometri: Point passar inte i lagret risk_roads" in text
     assert "objekt 4: Riskkategorier (risk_categories): snabbt finns inte bland" in text
 
