@@ -18,7 +18,7 @@ from geo.errors import NotFound, ValidationFailed
 from geo.periods import LOCAL_TZ
 from geo.privacy import scrub_value, without_sensitive
 from geo.promise import Promise, load_promise
-from geo.report import Report, ReportData, build_report, report_figures
+from geo.report import Report, ReportData, build_report, local_day_bounds, report_figures
 from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
 from services.access import in_kommuner
@@ -58,13 +58,19 @@ def area_box(store: Store) -> shapely.Geometry:
     return shapely.box(610_000, 6_905_000, 640_000, 6_945_000)
 
 
+def report_title(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """A kept report's title: its first and last Swedish days ([start, end) as instants)."""
+    first, last = local_day_bounds(pd.Timestamp(start), pd.Timestamp(end))
+    return f"Uppföljning {first.isoformat()} – {last.isoformat()}"
+
+
 def keep_report(store: Store, report: Report) -> int:
     """Keep ``report`` (figures, register snapshot and map cells); return its id. What is kept
     is scrubbed text only (``build_report`` scrubs its frames; scrubbed again here)."""
     figures = scrub_value(report_figures(report))
     frame = gpd.GeoDataFrame({
         "period_from": [report.start], "period_to": [report.end],
-        "title": [f"Uppföljning {figures['from'][:10]} – {figures['to'][:10]}"],
+        "title": [report_title(report.start, report.end)],
         "figures": [figures], "actions": [scrub_value(report.actions)],
         "cells": [report.cells],
         "provenance": ["derived"], "source": ["trygg report (härledd ur lagren)"],
@@ -77,7 +83,8 @@ def kept_reports(store: Store) -> list[dict[str, Any]]:
     gdf = store.read("follow_up_reports")
     out = []
     for fid, row in gdf.sort_values("created_at", ascending=False).iterrows():
-        out.append({"id": int(fid), "title": row["title"],
+        # The title from the period (reports kept before showed the UTC day of its start).
+        out.append({"id": int(fid), "title": report_title(row["period_from"], row["period_to"]),
                     "from": pd.Timestamp(row["period_from"]).isoformat(),
                     "to": pd.Timestamp(row["period_to"]).isoformat(),
                     "made_at": (row["figures"] or {}).get("made_at", row["created_at"])})

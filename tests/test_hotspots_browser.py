@@ -94,6 +94,6 @@ def test_register_page_and_report_open(browser: Browser, live_demo: LiveServer
     with page.expect_navigation():
         page.click("button[value=html]")
     assert "Vad har hänt sedan förra mötet" in page.content()
-    assert page.locator("img").count() == 16
+    assert page.locator("svg[role=img]").count() == 16  # 8 maps and 8 charts, inline SVG
     assert log.errors == [] and log.dialogs == []
     page.close()

@@ -211,6 +211,8 @@ def test_register_api_and_what_changed_since_the_last_meeting(client, demo_store
         assert "Vad har hänt sedan förra mötet" in html and "Kvällspatrull vid stationen" in html
         listed = app.get("/api/rapporter", headers=head).json()
         assert len(listed) == 1 and listed[0]["from"].startswith("2024-08-31T22:00")
+        # Listed by its Swedish days, not the UTC day its first instant falls on (issue 12).
+        assert listed[0]["title"] == "Uppföljning 2024-09-01 – 2024-11-30"
         one = app.get(f"/api/rapporter/{listed[0]['id']}", headers=head).json()
         assert one["sections"][1]["commitment"] == "fotpatrullering"
         assert app.get("/api/rapporter/999", headers=head).status_code == 404
