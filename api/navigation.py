@@ -42,8 +42,7 @@ class View:
 ROLE_SHORT_SV = {"rad": "råd", "patrullchef": "patrullchef", "planerare": "planerare",
                  "admin": "admin"}
 VIEWS = (
-    View("/kartor/oversikt", "Översikt", "browse", "Översiktskarta",
-         "alla lager med ursprung"),
+    View("/kartor/oversikt", "Översikt", "browse", "Översiktskarta", "alla lager med ursprung"),
     View("/kartor/planering", "Planering", "siting.plan", "Planering av trafikkontroller",
          "riskvägar, förslag på kontrollplatser och veckoplan"),
     View("/kartor/tackning", "Täckning", "coverage.patrols", "Täckning",
