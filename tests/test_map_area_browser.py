@@ -34,7 +34,7 @@ MAP_PAGES = ("/kartor/oversikt", "/kartor/planering", "/kartor/tackning",
 # Pages that do not meet it yet (their owners' work in progress; reported to the integrator):
 # the public form pages hold a small map beside the form, and /folj-med draws its map only
 # when something has been published.
-NOT_YET = frozenset({"/tyck-till", "/folj-med", "/samverkan"})
+NOT_YET: frozenset[str] = frozenset()  # pages known to fail the checks (none)
 ROLES = (None, "rad", "planerare", "patrullchef", "admin", "rapportor")
 ENGLISH = re.compile(r"\binvalid\b|Input should|is required|\bfield\b|Not Found|problem\(s\)",
                      re.IGNORECASE)

@@ -384,7 +384,8 @@
       week.clearLayers();
       target.replaceChildren();
       target.appendChild(el("p", "Vecka " + plan.week + ", frö " + plan.seed + ": " +
-        plan.checks.length + " kontroller på " + pct(plan.hours_share_planned) +
+        T.plural(plan.checks.length, "kontroll", "kontroller") + " på " +
+        pct(plan.hours_share_planned) +
         " av veckans timmar fångar " + pct(plan.risk_share_planned) + " av risken."));
       const rows = plan.checks.map((c) => [c.weekday, c.block, c.site_rank + ". " + c.site]);
       const t = table(["Dag", "Tid", "Plats"], rows);
@@ -424,7 +425,8 @@
     })};
     try {
       const saved = await post("/api/siting/plan/week", body);
-      status.textContent = saved.count + " kontroller är sparade som planerade.";
+      status.textContent = T.plural(saved.count, "kontroll", "kontroller") +
+        (saved.count === 1 ? " är sparad som planerad." : " är sparade som planerade.");
       status.dataset.savedIds = saved.ids.join(",");
       lastPlan = null; // saved once; a new draw may be saved again
       $("save-week").disabled = true;

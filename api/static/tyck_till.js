@@ -104,7 +104,7 @@
       try {
         const made = await T.api("/api/samverkan/rapporter/import",
                                  {method: "POST", body: new FormData(upload)});
-        result.textContent = made.length + " rapporter sparade.";
+        result.textContent = T.plural(made.length, "rapport", "rapporter") + " sparade.";
         upload.reset();
         loadOwn();
       } catch (err) {
