@@ -32,7 +32,7 @@ def generated_candidates(roads: gpd.GeoDataFrame, *, step_m: float = CANDIDATE_S
     """Points every ``step_m`` metres along the risk roads (both ends included)."""
     require_work_crs(roads, "roads")
     if step_m <= 0:
-        raise ValidationFailed(f"step_m must be positive, got {step_m:g}")
+        raise ValidationFailed(f"step_m måste vara större än 0, inte {step_m:g}")
     roads, parts, owner = road_lines(roads, categories)
     lengths = shapely.length(parts)
     n = np.floor(lengths / step_m).astype(int) + 2  # 0, step, 2·step, …, and the end
@@ -84,11 +84,12 @@ def snap_to_roads(point: shapely.Point, roads: gpd.GeoDataFrame, *,
     """The point of the nearest risk road to ``point`` (EPSG:3006), if within ``max_distance_m``."""
     require_work_crs(roads, "roads")
     if roads.empty:
-        raise ValidationFailed("there are no risk roads to snap to; import risk roads first")
+        raise ValidationFailed("det finns inga riskvägar att fästa platsen vid; importera "
+                               "riskvägar först")
     nearest = _nearest_road(point, roads, max_distance_m=max_distance_m)
     if nearest is None:
-        raise ValidationFailed(f"no risk road within {max_distance_m:g} m of the point; click "
-                               "closer to a risk road")
+        raise ValidationFailed(f"ingen riskväg inom {max_distance_m:g} m från punkten; klicka "
+                               "närmare en riskväg")
     return _snapped(point, roads, *nearest)
 
 
@@ -101,24 +102,25 @@ def snap_planned_check(point: object, roads: gpd.GeoDataFrame, *, tolerance_m: f
     name for the position): not a point, empty, NaN or infinite, outside Sweden (or given in
     WGS84 degrees), no risk roads, or none within the tolerance (the message then says how far
     the nearest one is)."""
-    where = f"field {field!r}"
+    where = f"fältet {field!r}"
     problems = []
     if not (isinstance(tolerance_m, (int, float)) and math.isfinite(tolerance_m)
             and tolerance_m > 0):
-        problems.append(f"tolerance_m must be a positive number of metres, got {tolerance_m!r}")
+        problems.append(f"tolerance_m måste vara ett positivt antal meter, inte {tolerance_m!r}")
     if not isinstance(point, shapely.Point):
-        kind = "nothing" if point is None else \
+        kind = "ingenting" if point is None else \
             getattr(point, "geom_type", None) or type(point).__name__
-        problems.append(f"{where}: expected a point, got {kind}")
+        problems.append(f"{where}: ska vara en punkt, inte {kind}")
     elif point.is_empty:
-        problems.append(f"{where}: the point is empty")
+        problems.append(f"{where}: punkten är tom")
     elif not np.isfinite(shapely.get_coordinates(point)).all():
-        problems.append(f"{where}: coordinates are NaN or infinite")
+        problems.append(f"{where}: koordinaterna är NaN eller oändliga")
     else:
         problems += _outside_sweden(point, where)
     if roads.empty:
-        problems.append("there are no risk roads to place the check on; import risk roads first")
-    collect(problems, "cannot plan the check")
+        problems.append("det finns inga riskvägar att placera kontrollen på; importera "
+                        "riskvägar först")
+    collect(problems, "kontrollen kan inte planeras")
     require_work_crs(roads, "roads")
     assert isinstance(point, shapely.Point)
     nearest = _nearest_road(point, roads)
@@ -126,9 +128,9 @@ def snap_planned_check(point: object, roads: gpd.GeoDataFrame, *, tolerance_m: f
     row, distance_m = nearest
     if distance_m > tolerance_m:
         name = str(roads["name"].iloc[row])
-        collect([f"{where}: no risk road within {tolerance_m:g} m of ({point.x:.0f}, "
-                 f"{point.y:.0f}); the nearest, {name}, is {distance_m:.0f} m away"],
-                "cannot plan the check")
+        collect([f"{where}: ingen riskväg inom {tolerance_m:g} m från ({point.x:.0f}, "
+                 f"{point.y:.0f}); närmast är {name}, {distance_m:.0f} m bort"],
+                "kontrollen kan inte planeras")
     return _snapped(point, roads, row, distance_m)
 
 
@@ -136,9 +138,9 @@ def _outside_sweden(point: shapely.Point, where: str) -> list[str]:
     xmin, ymin, xmax, ymax = SWEDEN_BOUNDS_3006
     if xmin <= point.x <= xmax and ymin <= point.y <= ymax:
         return []
-    hint = " (it looks like WGS84 longitude and latitude; give EPSG:3006 metres)" \
+    hint = " (det ser ut som longitud och latitud i WGS84; ange meter i EPSG:3006)" \
         if abs(point.x) <= 180 and abs(point.y) <= 90 else ""
-    return [f"{where}: ({point.x:g}, {point.y:g}) lies outside Sweden in EPSG:3006{hint}"]
+    return [f"{where}: ({point.x:g}, {point.y:g}) ligger utanför Sverige i EPSG:3006{hint}"]
 
 
 def _nearest_road(point: shapely.Point, roads: gpd.GeoDataFrame, *,

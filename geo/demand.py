@@ -70,7 +70,7 @@ def demand_pieces(roads: gpd.GeoDataFrame, *, categories: Sequence[str] = (),
     """
     require_work_crs(roads, "roads")
     if piece_m <= 0:
-        raise ValidationFailed(f"piece_m must be positive, got {piece_m:g}")
+        raise ValidationFailed(f"piece_m måste vara större än 0, inte {piece_m:g}")
     roads, parts, owner = road_lines(roads, categories)
     lengths = shapely.length(parts)
     n = np.ceil(lengths / piece_m).astype(int)

@@ -293,14 +293,15 @@ def hotspot_view(unsafe: gpd.GeoDataFrame, events: gpd.GeoDataFrame, *, viewer: 
     ``trusted_accounts`` never lift a cell over k; ``released`` is that table with its
     released quarters frozen (``geo.disclosure.released_table``; computed afresh without)."""
     if layer not in LAYER_CHOICES:
-        raise ValidationFailed(f"layer: {layer!r} is not one of {', '.join(LAYER_CHOICES)}")
+        raise ValidationFailed(f"layer: {layer!r} är inget av {', '.join(LAYER_CHOICES)}")
     bad = [c for c in categories or [] if c not in UNSAFE_CATEGORIES]
     if bad:
-        raise ValidationFailed(f"category: {', '.join(bad)} not among "
+        raise ValidationFailed(f"category: {', '.join(bad)} finns inte bland "
                                f"{', '.join(UNSAFE_CATEGORIES)}")
     lo, hi = as_utc(start), as_utc(end)
     if hi <= lo:
-        raise ValidationFailed(f"to: {end} is not after from: {start}")
+        raise ValidationFailed(f"to: {end} ligger inte efter from: {start}; välj ett "
+                               "slutdatum efter startdatumet")
     chosen = _Choice(layer=layer, categories=categories, sources=sources,
                      event_types=event_types, sees_sensitive=viewer.sees_sensitive,
                      boundary=boundary)

@@ -64,7 +64,7 @@ def as_utc(value: object) -> pd.Timestamp:
     """A date or time as a UTC timestamp; naive values and dates are Swedish local time."""
     ts = pd.Timestamp(value)  # type: ignore[arg-type]
     if pd.isna(ts):
-        raise ValidationFailed(f"not a date: {value!r}")
+        raise ValidationFailed(f"inget datum: {value!r}; skriv ÅÅÅÅ-MM-DD")
     if ts.tzinfo is None:
         ts = ts.tz_localize(LOCAL_TZ)
     return ts.tz_convert("UTC")
@@ -73,11 +73,13 @@ def as_utc(value: object) -> pd.Timestamp:
 def period_labels(start: object, end: object, *, period: Period = "month") -> list[str]:
     """Labels of the calendar periods touching [start, end): ``2024-03`` or ``2024Q1``."""
     if period not in ("month", "quarter"):
-        raise ValidationFailed(f"period: {period!r} is not month or quarter")
+        raise ValidationFailed(f"period: {period!r} är varken month (månad) eller quarter "
+                               "(kvartal); välj en av dem")
     lo = as_utc(start).tz_convert(LOCAL_TZ).tz_localize(None)
     hi = as_utc(end).tz_convert(LOCAL_TZ).tz_localize(None) - pd.Timedelta(microseconds=1)
     if hi < lo:
-        raise ValidationFailed(f"period: from {start} is not before to {end}")
+        raise ValidationFailed(f"period: från {start} ligger inte före till {end}; byt "
+                               "plats på datumen")
     freq = "M" if period == "month" else "Q"
     return [str(p) for p in pd.period_range(lo.to_period(freq), hi.to_period(freq), freq=freq)]
 
@@ -161,7 +163,7 @@ def study_area(boundary: BaseGeometry, *, cell_m: float) -> StudyArea:
 def _study_area(wkb: bytes, cell_m: float) -> StudyArea:
     geom = shapely.from_wkb(wkb)
     if geom.is_empty:
-        raise ValidationFailed("boundaries: the municipality boundary is empty")
+        raise ValidationFailed("boundaries: kommungränsen är tom; kör trygg kommun init KOMMUNKOD")
     minx, miny, maxx, maxy = geom.bounds
     x0, y0 = int(np.floor(minx / cell_m)), int(np.floor(miny / cell_m))
     x1, y1 = int(np.floor(maxx / cell_m)), int(np.floor(maxy / cell_m))
@@ -189,7 +191,7 @@ def inside_area(records: gpd.GeoDataFrame, boundary: BaseGeometry | None
     pts = shapely.point_on_surface(np.asarray(records.geometry.values, dtype=object))
     xy = shapely.get_coordinates(pts)
     if len(xy) != len(records):
-        raise ValidationFailed("records: every record needs a non-empty geometry")
+        raise ValidationFailed("records: varje post behöver en geometri som inte är tom")
     shapely.prepare(boundary)
     inside = shapely.intersects_xy(boundary, xy[:, 0], xy[:, 1])
     return records[inside], int((~inside).sum())
@@ -327,12 +329,13 @@ def hotspot_analysis(records: gpd.GeoDataFrame, *, time_column: str, start: obje
     time_window_periods, min_window_count = o.time_window_periods, o.min_window_count
     cell_m = check_cell_size(cell_m)
     if not 0 < alpha < 1:
-        raise ValidationFailed(f"alpha: {alpha!r} is not between 0 and 1")
+        raise ValidationFailed(f"alpha: {alpha!r} ligger inte mellan 0 och 1")
     if time_window_periods < 0:
-        raise ValidationFailed(f"time_window_periods: {time_window_periods!r} is below 0")
+        raise ValidationFailed(f"time_window_periods: {time_window_periods!r} är mindre än 0")
     if area is not None:
         if area.cell_m != cell_m:
-            raise ValidationFailed(f"cell_m: the study area is on {area.cell_m:g} m cells")
+            raise ValidationFailed(f"cell_m: studieområdet har rutor på {area.cell_m:g} m; "
+                                   "välj samma rutstorlek")
         check_capacity(area.cells, len(period_labels(start, end, period=period)),
                        cell_m=cell_m)
     counts = grid_counts(records, time_column=time_column, start=start, end=end, period=period,
@@ -413,7 +416,8 @@ def kernel_density(records: gpd.GeoDataFrame, *, bandwidth_m: float = 300.0,
     require_work_crs(records, "records")
     check_cell_size(cell_m)
     if bandwidth_m <= 0 or bandwidth_m / cell_m > 200:
-        raise ValidationFailed(f"bandwidth_m: {bandwidth_m!r} must be > 0 and ≤ 200 cells")
+        raise ValidationFailed(f"bandwidth_m: {bandwidth_m!r} måste vara större än 0 och "
+                               "högst 200 rutor")
     if records.empty:
         return pd.DataFrame({"x": [], "y": [], "density": []})
     ix, iy = cell_indices(records, cell_m=cell_m)
@@ -458,7 +462,7 @@ def compare_periods(records: gpd.GeoDataFrame, *, time_column: str,
     d1 = (as_utc(first[1]) - as_utc(first[0])).total_seconds()
     d2 = (as_utc(second[1]) - as_utc(second[0])).total_seconds()
     if d1 <= 0 or d2 <= 0:
-        raise ValidationFailed("compare_periods: each period must end after it starts")
+        raise ValidationFailed("compare_periods: varje period måste sluta efter att den börjar")
     share = d2 / (d1 + d2)
     n = (table["first"] + table["second"]).to_numpy()
     p = np.array([stats.binomtest(int(b), int(k), share).pvalue if k else 1.0

@@ -152,16 +152,16 @@ def _check_inputs(weights: np.ndarray, n_cand: int, k: int, fixed: np.ndarray,
                   excluded: np.ndarray) -> None:
     problems = []
     if k <= 0:
-        problems.append(f"k must be at least 1, got {k}")
+        problems.append(f"k måste vara minst 1, inte {k}")
     if (weights < 0).any() or not np.isfinite(weights).all():
-        problems.append("demand weights must be finite and non-negative")
+        problems.append("efterfrågans vikter måste vara ändliga och inte negativa")
     if len(fixed) > k:
-        problems.append(f"{len(fixed)} fixed sites are more than k = {k}")
+        problems.append(f"{len(fixed)} fasta platser är fler än k = {k}")
     if ((fixed < 0) | (fixed >= n_cand)).any():
-        problems.append("a fixed site index is out of range")
+        problems.append("en fast plats index ligger utanför kandidaterna")
     if np.intersect1d(fixed, excluded).size:
-        problems.append("a fixed site is also excluded")
-    collect(problems, "cannot solve the siting problem")
+        problems.append("en fast plats är också utesluten")
+    collect(problems, "platsvalet kan inte lösas")
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,8 @@ def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
         is_fixed = np.zeros(n_cand, dtype=bool)
         is_fixed[fixed_ix] = True
         if (is_fixed[pairs[:, 0]] & is_fixed[pairs[:, 1]]).any():
-            raise ValidationFailed("two fixed sites are closer than the minimum spacing")
+            raise ValidationFailed("två fasta platser ligger närmare varandra än minsta "
+                                   "avståndet; ta bort en av dem eller minska avståndet")
         allowed[pairs[is_fixed[pairs[:, 0]], 1]] = False
         allowed[pairs[is_fixed[pairs[:, 1]], 0]] = False
     allowed[fixed_ix] = True

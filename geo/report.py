@@ -116,7 +116,8 @@ def previous_period(start: object, end: object) -> tuple[pd.Timestamp, pd.Timest
     whole months (Swedish time), else as many local days."""
     lo, hi = as_utc(start), as_utc(end)
     if hi <= lo:
-        raise ValidationFailed(f"to: {end} is not after from: {start}")
+        raise ValidationFailed(f"to: {end} ligger inte efter from: {start}; välj ett "
+                               "slutdatum efter startdatumet")
     a = lo.tz_convert(LOCAL_TZ).tz_localize(None)
     b = hi.tz_convert(LOCAL_TZ).tz_localize(None)
     if a == a.normalize() and b == b.normalize() and a.day == 1 and b.day == 1:

@@ -149,7 +149,7 @@ def check_coverage(checks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, *, period:
     require_work_crs(checks, "checks")
     require_work_crs(roads, "roads")
     if not (np.isfinite(radius_m) and 0 < radius_m <= 50_000):
-        raise ValidationFailed(f"radius_m: {radius_m!r} is outside 0–50 000 m")
+        raise ValidationFailed(f"radius_m: {radius_m!r} ligger utanför 0–50 000 m")
     done_all = checks[(checks["status"] == "genomford").to_numpy()]
     undated = int(pd.to_datetime(done_all["start"], utc=True, errors="coerce").isna().sum())
     done = performed_checks(checks, period)

@@ -29,11 +29,11 @@ def week_start(week: str) -> pd.Timestamp:
     """Monday 00:00 Swedish local time of an ISO week such as "2024-W10"."""
     found = re.fullmatch(r"(\d{4})-W(\d{2})", (week or "").strip())
     if not found:
-        raise ValidationFailed(f"week {week!r}: write the ISO week as YYYY-Www, e.g. 2024-W10")
+        raise ValidationFailed(f"vecka {week!r}: skriv ISO-veckan som ÅÅÅÅ-Vnn, t.ex. 2024-W10")
     try:
         day = pd.Timestamp.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
     except ValueError:
-        raise ValidationFailed(f"week {week!r}: year {found.group(1)} has no week "
+        raise ValidationFailed(f"vecka {week!r}: år {found.group(1)} har ingen vecka "
                                f"{int(found.group(2))}") from None
     return day.tz_localize(LOCAL_TZ)
 
@@ -60,16 +60,17 @@ def weekly_plan(sites: gpd.GeoDataFrame, profile: np.ndarray, *, week: str, seed
     """
     problems = []
     if block_h not in (1, 2, 3, 4, 6, 8, 12):
-        problems.append(f"block_h must divide 24 (1, 2, 3, 4, 6, 8 or 12), got {block_h}")
+        problems.append("block_h måste gå jämnt upp i 24 (1, 2, 3, 4, 6, 8 eller 12), inte "
+                        f"{block_h}")
     if checks <= 0:
-        problems.append(f"checks must be at least 1, got {checks}")
+        problems.append(f"checks måste vara minst 1, inte {checks}")
     if max_per_site <= 0:
-        problems.append(f"max_per_site must be at least 1, got {max_per_site}")
+        problems.append(f"max_per_site måste vara minst 1, inte {max_per_site}")
     if len(profile) != HOURS_PER_WEEK:
-        problems.append(f"profile must have {HOURS_PER_WEEK} hours, got {len(profile)}")
+        problems.append(f"profile måste ha {HOURS_PER_WEEK} timmar, inte {len(profile)}")
     if sites.empty:
-        problems.append("there are no sites to plan")
-    collect(problems, "cannot draw a weekly plan")
+        problems.append("det finns inga platser att planera")
+    collect(problems, "ingen veckoplan kan slumpas")
     start = week_start(week)
     available = np.ones(HOURS_PER_WEEK, dtype=bool) if available is None \
         else np.asarray(available, dtype=bool)

@@ -69,11 +69,11 @@ class SitingOptions:
         """What is wrong with these options (empty when nothing is)."""
         problems = []
         if self.k <= 0:
-            problems.append(f"k must be at least 1, got {self.k}")
+            problems.append(f"k måste vara minst 1, inte {self.k}")
         if not self.radius_m > 0:
-            problems.append(f"radius_m must be positive, got {self.radius_m:g}")
+            problems.append(f"radius_m måste vara större än 0, inte {self.radius_m:g}")
         if self.spacing_m < 0:
-            problems.append(f"spacing_m must not be negative, got {self.spacing_m:g}")
+            problems.append(f"spacing_m får inte vara negativt, inte {self.spacing_m:g}")
         return problems
 
 
@@ -94,9 +94,9 @@ class RotationOptions:
         """What is wrong with these options (empty when nothing is)."""
         problems = []
         if self.weeks < 0:
-            problems.append(f"rotation_weeks must not be negative, got {self.weeks}")
+            problems.append(f"rotation_weeks får inte vara negativt, inte {self.weeks}")
         if not 0 <= self.penalty <= 1:
-            problems.append(f"rotation_penalty must be between 0 and 1, got {self.penalty:g}")
+            problems.append(f"rotation_penalty måste ligga mellan 0 och 1, inte {self.penalty:g}")
         return problems
 
 
@@ -190,15 +190,16 @@ def suggest_sites(roads: gpd.GeoDataFrame, options: SitingOptions, *,
     """
     problems = options.problems() + rotation.problems()
     if roads.empty:
-        problems.append("there are no risk roads; import risk roads first "
-                        "(trygg import risk_roads FILE)")
-    collect(problems, "cannot suggest sites")
+        problems.append("det finns inga riskvägar; importera riskvägar först "
+                        "(trygg import risk_roads FIL)")
+    collect(problems, "inga platser kan föreslås")
     require_work_crs(roads, "roads")
     demand = demand_pieces(roads, categories=options.categories, piece_m=options.piece_m,
                            road_factor=road_factor)
     if demand.empty or demand["weight"].sum() <= 0:
         cats = ", ".join(options.categories) or "any category"
-        raise ValidationFailed(f"no risk roads with risk weight for {cats}")
+        raise ValidationFailed(f"inga riskvägar med riskvikt för {cats}; välj en annan "
+                               "kategori eller ge vägar den kategorin")
     cands = _candidates(roads, own_candidates, fixed_points, options)
     fixed_ix = np.arange(len(fixed_points))
     cxy = shapely.get_coordinates(np.asarray(cands.geometry.values, dtype=object))

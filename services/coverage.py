@@ -59,7 +59,7 @@ def _period(first: date | None, last: date | None, default: Callable[[], Period]
     if first is None and last is None:
         return default()
     if first is None or last is None:
-        raise ValidationFailed(f"invalid {name}: give both from and to, or neither")
+        raise ValidationFailed(f"{name}: ange både from och to, eller inget av dem")
     return make_period(first, last, name=name)
 
 

@@ -246,5 +246,5 @@ def kept_report_xlsx(store: Store, report_id: int) -> bytes:
     """A kept report's figures as a workbook; raises ``NotFound``."""
     figures = reports.kept_report(store, report_id)["figures"]
     if not figures:
-        raise NotFound(f"report {report_id} has no figures")
+        raise NotFound(f"rapport {report_id} har inga siffror")
     return report_workbook(figures)

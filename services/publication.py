@@ -136,7 +136,7 @@ def publish(store: Store, report_id: int, *, municipality: str, actor: Actor,
     ``NotFound`` if there is no such report. Returns the snapshot."""
     kept = kept_report(store, report_id)
     if not kept["figures"].get("sections"):
-        raise NotFound(f"report {report_id} has no figures to publish")
+        raise NotFound(f"rapport {report_id} har inga siffror att publicera")
     when = pd.Timestamp.now(tz="UTC") if at is None else pd.Timestamp(at)  # type: ignore[arg-type]
     snapshot = public_snapshot(kept, store.read("unsafe_places"), municipality=municipality,
                                at=when)

@@ -96,7 +96,7 @@ def kept_report(store: Store, report_id: int) -> dict[str, Any]:
     scrubbing covered every field are scrubbed as they are read); raises ``NotFound``."""
     gdf = store.read("follow_up_reports", ids=[report_id])
     if gdf.empty:
-        raise NotFound(f"report {report_id} does not exist")
+        raise NotFound(f"rapport {report_id} finns inte")
     return _kept(report_id, gdf.iloc[0])
 
 
@@ -156,9 +156,9 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
     ``max_ping_gap_min`` are a gap (``TRYGG_MAX_PING_GAP_MIN``); ``kommuner``: only their
     records (``report_scope``)."""
     if last < first:
-        raise ValidationFailed(f"to: {last} is before from: {first}")
+        raise ValidationFailed(f"to: {last} är före from: {first}; byt plats på datumen")
     if (last - first).days > MAX_REPORT_DAYS:
-        raise ValidationFailed("from/to: at most ten years at a time")
+        raise ValidationFailed("from/to: högst tio år åt gången")
     start, end = pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1))
     data = report_data(store, kommuner=kommuner)
     coverage = coverage_indicators(data, start=start, end=end, max_ping_gap_min=max_ping_gap_min)
@@ -173,7 +173,7 @@ def report_file(store: Store, report: Report, fmt: str) -> bytes:
         return report_pdf(report, boundaries)
     if fmt == "html":
         return report_html(report, boundaries).encode("utf-8")
-    raise ValidationFailed(f"format: {fmt!r} is not html or pdf")
+    raise ValidationFailed(f"format: {fmt!r} är varken html eller pdf")
 
 
 def default_report_period(store: Store) -> tuple[date, date]:

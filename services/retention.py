@@ -50,7 +50,8 @@ def reduce_patrols(store: Store, *, older_than_days: float, reach_m: float = DEF
     audited update (geometry and times); the pass is one audit row ``reduce_patrols``. Running
     it again changes nothing."""
     if not np.isfinite(older_than_days) or older_than_days < 0:
-        raise ValidationFailed(f"older_than_days: {older_than_days!r} must be 0 days or more")
+        raise ValidationFailed(f"older_than_days: {older_than_days!r} måste vara 0 dagar "
+                               "eller fler")
     now = pd.Timestamp.now(tz="UTC") if now is None else now
     cutoff = now - pd.Timedelta(days=older_than_days)
     patrols = store.read("patrols")

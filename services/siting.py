@@ -159,9 +159,9 @@ def _plan_problems(start: pd.Timestamp, end: pd.Timestamp, kinds: Sequence[str],
     """What is wrong with a planned check's times and kinds (Swedish, naming the field; ``where``
     in front of each, e.g. "kontroll 3: ")."""
     if start.tzinfo is None or end.tzinfo is None:
-        return [f"{where}start/end: give the time zone (ISO 8601 with an offset)"]
+        return [f"{where}start/end: ange tidszonen (ISO 8601 med förskjutning, t.ex. +02:00)"]
     if end <= start:
-        return [f"{where}end: {end.isoformat()} is not after start: {start.isoformat()}"]
+        return [f"{where}end: {end.isoformat()} ligger inte efter start: {start.isoformat()}"]
     problems = []
     hours = (end - start).total_seconds() / 3600.0
     if not MIN_CHECK_HOURS <= hours <= MAX_CHECK_HOURS:
@@ -179,8 +179,8 @@ def _plan_problems(start: pd.Timestamp, end: pd.Timestamp, kinds: Sequence[str],
 
 def _candidate_named(store: Store, candidate_id: int) -> None:
     if store.read("candidate_sites", ids=[candidate_id]).empty:
-        raise ValidationFailed(f"field 'candidate_id': candidate site {candidate_id} "
-                               "does not exist")
+        raise ValidationFailed(f"fältet 'candidate_id': kontrollplats {candidate_id} "
+                               "finns inte")
 
 
 def _check_frame(store: Store, plans: Sequence[CheckPlan], *, actor: Actor

@@ -137,7 +137,7 @@ def _renew_token(store: Store, name: str, *, secret: str, revoke: bool,
     with store.transaction() as conn:
         row = conn.execute(select(users_table.c.id).where(users_table.c.name == name)).first()
         if row is None:
-            raise NotFound(f"user {name!r} does not exist")
+            raise NotFound(f"kontot {name!r} finns inte")
         values: dict[str, Any] = {"token_sha256": _digest(secret, token)}
         if revoke:
             values["revoked_at"] = utc_now()

@@ -305,7 +305,7 @@ def test_cli_coverage_table_and_json(demo_store: Store, settings: Settings) -> N
     assert json.loads(out.output)["checks_at_risk_places"] == 10
     out = runner.invoke(cli, ["--db", db, "coverage", "checks", "--from", "2024-02-01",
                               "--to", "2024-01-01"])
-    assert out.exit_code == 1 and "after" in out.output
+    assert out.exit_code == 1 and "ligger efter" in out.output
 
 
 # --- exact street coverage, clock changes, gaps and order -------------------------------------

@@ -157,7 +157,7 @@ def test_every_map_page_leaves_the_map_to_the_map(browser: Browser, server, role
 def test_every_map_page_is_opened_by_some_role(server) -> None:
     """The header links the tests above follow reach every map page for at least one role."""
     live, _ = server
-    import httpx
+    import httpx2 as httpx
 
     served = {path for path in MAP_PAGES
               if httpx.get(live.url + path, follow_redirects=False).status_code != 404}

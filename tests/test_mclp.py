@@ -62,9 +62,9 @@ def test_spacing_forces_a_worse_second_site() -> None:
 
 
 def test_bad_optimiser_input_is_refused() -> None:
-    with pytest.raises(ValidationFailed, match="k must be at least 1"):
+    with pytest.raises(ValidationFailed, match="k måste vara minst 1"):
         solve(**TWO_CLUSTERS, k=0)
-    with pytest.raises(ValidationFailed, match="fixed sites are more than k"):
+    with pytest.raises(ValidationFailed, match="fasta platser är fler än k"):
         solve(**TWO_CLUSTERS, k=1, fixed=[0, 1])
 
 

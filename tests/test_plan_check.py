@@ -63,9 +63,9 @@ def test_plan_check_snaps_and_sets_status_source_and_candidate(demo_store: Store
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"end": START}, "is not after start"),
-    ({"start": START.tz_localize(None)}, "time zone"),
-    ({"candidate_id": 999_999}, "candidate site 999999 does not exist"),
+    ({"end": START}, "ligger inte efter start"),
+    ({"start": START.tz_localize(None)}, "tidszonen"),
+    ({"candidate_id": 999_999}, "kontrollplats 999999 finns inte"),
     ({"end": START + pd.Timedelta(minutes=20)}, "'hours': en kontroll är 0,5 till 12 timmar"),
     ({"end": START + pd.Timedelta(hours=13)}, r"\(13,0 angavs\)"),
     ({"kinds": ()}, "'kinds': välj minst en"),

@@ -611,7 +611,7 @@ def test_mip_equals_brute_force_and_beats_greedy(case) -> None:
     kwargs = dict(k=k, fixed=fixed, excluded=excluded, penalty=penalty)
     spaced = Spacing(pairs=pairs, cliques=tuple(cliques))
     if fixed_close:
-        with pytest.raises(ValidationFailed, match="closer than the minimum spacing"):
+        with pytest.raises(ValidationFailed, match="närmare varandra än minsta avståndet"):
             max_coverage(cover, weights, **kwargs, spacing=spaced)
         return
     mip = max_coverage(cover, weights, **kwargs, spacing=spaced)
@@ -672,7 +672,7 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
     roads, k, radius, spacing, fixed, rotation_weeks, rotation, step_m, checks, cats = case
     demand = demand_pieces(roads, categories=cats)
     if demand.empty or demand["weight"].sum() <= 0:
-        with pytest.raises(ValidationFailed, match="no risk roads with risk weight"):
+        with pytest.raises(ValidationFailed, match="inga riskvägar med riskvikt"):
             suggest_sites(roads, SitingOptions(k=k, radius_m=radius, spacing_m=spacing,
                                                categories=cats), fixed_points=fixed)
         return
@@ -687,7 +687,7 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
                       & (checks["start"] >= as_of - pd.Timedelta(weeks=2))
                       & (checks["start"] < as_of)).to_numpy()] if len(checks) else checks
     if fixed_close:
-        with pytest.raises(ValidationFailed, match="closer than the minimum spacing"):
+        with pytest.raises(ValidationFailed, match="närmare varandra än minsta avståndet"):
             suggest_sites(roads, options, **kwargs)
         return
     results = {m: suggest_sites(roads, dataclasses.replace(options, method=m), **kwargs)

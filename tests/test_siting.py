@@ -72,7 +72,7 @@ def test_snap_to_the_nearest_risk_road_within_100_m() -> None:
     snapped = snap_to_roads(shapely.Point(X0 + 300, Y0 + 80), roads)
     assert snapped.road_id == 1 and snapped.distance_m == pytest.approx(80)
     assert (snapped.point.x, snapped.point.y) == pytest.approx((X0 + 300, Y0))
-    with pytest.raises(ValidationFailed, match="no risk road within 100 m"):
+    with pytest.raises(ValidationFailed, match="ingen riskväg inom 100 m"):
         snap_to_roads(shapely.Point(X0 + 300, Y0 + 250), roads)
 
 
@@ -95,23 +95,23 @@ def test_a_planned_check_too_far_from_a_risk_road_is_refused_naming_the_field() 
         snap_planned_check(shapely.Point(X0 + 300, Y0 + 760), roads, tolerance_m=100,
                            field="position")
     assert info.value.details == [
-        "field 'position': no risk road within 100 m of (620300, 6930760); the nearest, "
-        "Väg R1, is 260 m away"]
-    assert str(info.value).startswith("cannot plan the check: field 'position': ")
+        "fältet 'position': ingen riskväg inom 100 m från (620300, 6930760); närmast är "
+        "Väg R1, 260 m bort"]
+    assert str(info.value).startswith("kontrollen kan inte planeras: fältet 'position': ")
 
 
 @pytest.mark.parametrize("point, problem", [
-    (None, "field 'geometry': expected a point, got nothing"),
-    (shapely.LineString([(X0, Y0), (X0 + 10, Y0)]), "field 'geometry': expected a point, got "
-                                                     "LineString"),
-    ((X0, Y0), "field 'geometry': expected a point, got tuple"),
-    (shapely.Point(), "field 'geometry': the point is empty"),
-    (shapely.Point(X0, float("nan")), "field 'geometry': coordinates are NaN or infinite"),
-    (shapely.Point(17.3, 62.4), "field 'geometry': (17.3, 62.4) lies outside Sweden in "
-                                "EPSG:3006 (it looks like WGS84 longitude and latitude; give "
-                                "EPSG:3006 metres)"),
-    (shapely.Point(5_000_000, Y0), "field 'geometry': (5e+06, 6.93e+06) lies outside Sweden "
-                                   "in EPSG:3006"),
+    (None, "fältet 'geometry': ska vara en punkt, inte ingenting"),
+    (shapely.LineString([(X0, Y0), (X0 + 10, Y0)]), "fältet 'geometry': ska vara en punkt, "
+                                                     "inte LineString"),
+    ((X0, Y0), "fältet 'geometry': ska vara en punkt, inte tuple"),
+    (shapely.Point(), "fältet 'geometry': punkten är tom"),
+    (shapely.Point(X0, float("nan")), "fältet 'geometry': koordinaterna är NaN eller oändliga"),
+    (shapely.Point(17.3, 62.4), "fältet 'geometry': (17.3, 62.4) ligger utanför Sverige i "
+                                "EPSG:3006 (det ser ut som longitud och latitud i WGS84; ange "
+                                "meter i EPSG:3006)"),
+    (shapely.Point(5_000_000, Y0), "fältet 'geometry': (5e+06, 6.93e+06) ligger utanför "
+                                   "Sverige i EPSG:3006"),
 ])
 def test_a_planned_check_that_is_no_point_in_sweden_is_refused(point, problem: str) -> None:
     roads = roads_frame([[(0, 0), (1000, 0)]], [1.0])
@@ -125,9 +125,9 @@ def test_a_planned_check_reports_every_problem_at_once() -> None:
     with pytest.raises(ValidationFailed) as info:
         snap_planned_check(None, roads.iloc[:0], tolerance_m=-5, field="plats")
     assert info.value.details == [
-        "tolerance_m must be a positive number of metres, got -5",
-        "field 'plats': expected a point, got nothing",
-        "there are no risk roads to place the check on; import risk roads first"]
+        "tolerance_m måste vara ett positivt antal meter, inte -5",
+        "fältet 'plats': ska vara en punkt, inte ingenting",
+        "det finns inga riskvägar att placera kontrollen på; importera riskvägar först"]
 
 
 
@@ -226,22 +226,23 @@ def test_covered_share_is_of_weight_not_of_pieces() -> None:
 
 def test_suggest_refuses_bad_input_with_clear_messages() -> None:
     roads = rotation_case()
-    with pytest.raises(ValidationFailed, match="k must be at least 1"):
+    with pytest.raises(ValidationFailed, match="k måste vara minst 1"):
         suggest_sites(roads, SitingOptions(k=0, radius_m=600))
-    with pytest.raises(ValidationFailed, match="radius_m must be positive"):
+    with pytest.raises(ValidationFailed, match="radius_m måste vara större än 0"):
         suggest_sites(roads, SitingOptions(k=1, radius_m=0))
-    with pytest.raises(ValidationFailed, match="there are no risk roads"):
+    with pytest.raises(ValidationFailed, match="det finns inga riskvägar"):
         suggest_sites(roads.iloc[:0], ONE_600)
-    with pytest.raises(ValidationFailed, match="no risk roads with risk weight for a_traktor"):
+    with pytest.raises(ValidationFailed, match="inga riskvägar med riskvikt för a_traktor"):
         suggest_sites(roads, SitingOptions(k=1, radius_m=600, categories=["a_traktor"]))
     with pytest.raises(ValidationFailed) as info:  # every problem of the options at once
         suggest_sites(roads.iloc[:0], SitingOptions(k=0, radius_m=-1, spacing_m=-5),
                       rotation=RotationOptions(weeks=-1, penalty=2))
     assert info.value.details == [
-        "k must be at least 1, got 0", "radius_m must be positive, got -1",
-        "spacing_m must not be negative, got -5", "rotation_weeks must not be negative, got -1",
-        "rotation_penalty must be between 0 and 1, got 2",
-        "there are no risk roads; import risk roads first (trygg import risk_roads FILE)"]
+        "k måste vara minst 1, inte 0", "radius_m måste vara större än 0, inte -1",
+        "spacing_m får inte vara negativt, inte -5", "rotation_weeks får inte vara "
+        "negativt, inte -1",
+        "rotation_penalty måste ligga mellan 0 och 1, inte 2",
+        "det finns inga riskvägar; importera riskvägar först (trygg import risk_roads FIL)"]
 
 
 def events_frame(rows: list[tuple[str, str, str, str]]) -> gpd.GeoDataFrame:
@@ -281,7 +282,7 @@ def test_time_of_day_filter_moves_sites_to_the_roads_risky_at_night() -> None:
 def test_hours_mask_wraps_midnight_and_rejects_nonsense() -> None:
     assert np.flatnonzero(hours_mask("22-2")).tolist() == [0, 1, 22, 23]
     assert hours_mask("0-24").all()
-    with pytest.raises(ValidationFailed, match="not a range"):
+    with pytest.raises(ValidationFailed, match="inget timintervall"):
         hours_mask("kväll")
 
 
@@ -295,7 +296,7 @@ def plan_sites() -> gpd.GeoDataFrame:
 
 def test_week_start_is_monday_local_time() -> None:
     assert week_start("2024-W10").isoformat() == "2024-03-04T00:00:00+01:00"
-    with pytest.raises(ValidationFailed, match="YYYY-Www"):
+    with pytest.raises(ValidationFailed, match="ÅÅÅÅ-Vnn"):
         week_start("2024-10")
 
 
@@ -397,7 +398,7 @@ def test_api_bad_input_is_422_naming_the_field(client: TestClient, tokens: dict[
 def test_api_without_risk_roads_is_422(client: TestClient, tokens: dict[str, str]) -> None:
     r = client.post("/api/siting/suggest", json={"k": 1}, headers=auth(tokens["admin"]))
     assert r.status_code == 422
-    assert "there are no risk roads" in r.json()["error"]
+    assert "det finns inga riskvägar" in r.json()["error"]
 
 
 def test_api_roles(client: TestClient, tokens: dict[str, str], siting_store: Store) -> None:
@@ -416,14 +417,14 @@ def test_api_snap_and_schedule(client: TestClient, tokens: dict[str, str],
     assert r.status_code == 200 and r.json()["distance_m"] == pytest.approx(40, abs=0.1)
     far = gpd.GeoSeries([shapely.Point(X0 + 300, Y0 + 2000)], crs="EPSG:3006").to_crs(4326)[0]
     r = client.post("/api/siting/snap", json={"lon": far.x, "lat": far.y}, headers=h)
-    assert r.status_code == 422 and "no risk road within 100 m" in r.json()["error"]
+    assert r.status_code == 422 and "ingen riskväg inom 100 m" in r.json()["error"]
     body = {"k": 2, "radius_m": 600, "week": "2024-W10", "seed": 1, "checks": 3}
     first = client.post("/api/siting/schedule", json=body, headers=h)
     assert first.status_code == 200, first.text
     again = client.post("/api/siting/schedule", json=body, headers=h)
     assert first.json()["checks"] == again.json()["checks"] and len(first.json()["checks"]) == 3
     bad = client.post("/api/siting/schedule", json=dict(body, week="2021-W53"), headers=h)
-    assert bad.status_code == 422 and "2021 has no week 53" in bad.json()["error"]
+    assert bad.status_code == 422 and "2021 har ingen vecka 53" in bad.json()["error"]
 
 
 def test_planned_checks_export_as_csv_and_gpx(client: TestClient, tokens: dict[str, str],
@@ -499,7 +500,7 @@ def test_cli_suggest_prints_geojson_and_schedule_a_table(siting_store: Store, se
     assert out.exit_code == 0, out.output
     assert "Veckoplan 2024-W10 (slumpfrö 1): 3 kontroller" in out.output
     bad = runner.invoke(cli, ["siting", "suggest", "--k", "0"])
-    assert bad.exit_code == 1 and "k must be at least 1" in bad.output
+    assert bad.exit_code == 1 and "k måste vara minst 1" in bad.output
 
 
 def test_rotation_reveals_no_planned_check_to_those_who_may_not_see_them(

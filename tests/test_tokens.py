@@ -71,7 +71,7 @@ def test_cli_revoke_rotate_and_expiry(tmp_path: Path) -> None:
     assert user_for_token(store, rotated.output.strip(), secret=SECRET) is None
     store.close()
     missing = runner.invoke(cli, [*db, "users", "revoke", "nobody"])
-    assert missing.exit_code == 1 and missing.output.startswith("Fel: user 'nobody'")
+    assert missing.exit_code == 1 and missing.output.startswith("Fel: kontot 'nobody'")
     assert "Traceback" not in missing.output
 
 
