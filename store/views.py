@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from geo.errors import TryggError
 from geo.layers import LAYERS, SYSTEM_COLUMNS, layer_spec
 from geo.privacy import NOT_FREE_TEXT
-import store.store as store_module  # a module, not a name: store.store imports the runner
+from store.queries import visible_conditions
 from store.schema import layer_tables
 
 SCHEMA_PREFIX = "trygg_"
@@ -121,7 +121,7 @@ def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text:
             shown.append(_q(column))
     conditions: list[ColumnElement[bool]] = [table.c.deleted_at.is_(None)]
     if hide_sensitive:
-        conditions += store_module._visible_conditions(layer, table)
+        conditions += visible_conditions(layer, table)
     where = and_(*conditions).compile(dialect=postgresql.dialect(),
                                       compile_kwargs={"literal_binds": True})
     return (f"SELECT {', '.join(shown)} FROM {_q(base_schema)}.{_q(layer)} AS {_q(layer)} "
