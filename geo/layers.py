@@ -70,12 +70,20 @@ class LayerSpec:
     title_sv: str
     geometry_types: tuple[str, ...]
     fields: tuple[Field, ...]
-    unique_field: str | None = None  # natural key, e.g. the police event id
+    unique_field: str | None = None  # a one-field natural key, e.g. the gazetteer's name
     description: str = ""
+    # The natural key: the fields that together name a record once (the store's unique key and
+    # what upserts match on), e.g. ("event_id", "part"). Given ``unique_field`` alone, it is
+    # (unique_field,); empty: the layer has no natural key.
+    unique_fields: tuple[str, ...] = ()
     field_by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "field_by_name", {f.name: f for f in self.fields})
+        if not self.unique_fields and self.unique_field:
+            object.__setattr__(self, "unique_fields", (self.unique_field,))
+        elif len(self.unique_fields) == 1 and self.unique_field is None:
+            object.__setattr__(self, "unique_field", self.unique_fields[0])
 
     @property
     def field_names(self) -> list[str]:
@@ -181,9 +189,16 @@ _SPECS = (
             Field("precision_m", "float", "Lägesosäkerhet (m)", minimum=0),
             Field("road", "text", "Väg"),
             Field("municipality", "text", "Kommun", default=""),
+            # 0: the whole event; 1, 2, ...: the sentences of a summary ("Sammanfattning natt")
+            # that name a place each (geo.geocode.geocode_events(split_summaries=True)).
+            Field("part", "int", "Del av sammanfattning", minimum=0, default=0),
         ),
-        unique_field="event_id",
-        description="Police events from the Police open API, placed from their text.",
+        unique_fields=("event_id", "part"),
+        description="Police events from the Police open API, placed from their text. A "
+                    "summary naming places in different sentences is one record per sentence "
+                    "(part 1, 2, ...; 0 for a whole event): each part is one incident at one "
+                    "place, so counts of incidents count records and counts of police events "
+                    "count distinct event_id.",
     ),
     LayerSpec(
         "gazetteer", "Ortnamn", ("Point", "MultiPoint", "LineString", "MultiLineString"),
@@ -272,7 +287,7 @@ _SPECS = (
 LAYERS: dict[str, LayerSpec] = {
     s.name: LayerSpec(s.name, s.title_sv, s.geometry_types, s.fields + COMMON_FIELDS
                       + ((KOMMUN_FIELD,) if "kommunkod" not in s.field_by_name else ()),
-                      s.unique_field, s.description)
+                      s.unique_field, s.description, s.unique_fields)
     for s in _SPECS
 }
 

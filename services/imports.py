@@ -77,7 +77,7 @@ def import_layer_file(store: Store, layer: str, path: str | Path,
     if o.override_origin:
         gdf = gdf.drop(columns=[c for c in ("provenance", "source") if c in gdf.columns])
     source = o.source if o.source is not None else f"Importerad från {path.name}"
-    if spec.unique_field and not o.replace:
+    if spec.unique_fields and not o.replace:
         inserted, updated = store.upsert(layer, gdf, origin=path.name, provenance=o.provenance,
                                          source=source, actor=actor, audit="import")
         return ImportResult(layer, path.name, inserted, updated)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean, Column, Dialect, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Table,
-    Text, func,
+    Text, UniqueConstraint, func,
 )
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
@@ -142,6 +142,11 @@ _SQL_TYPES = {
 }
 
 
+def unique_constraint_name(spec: LayerSpec) -> str:
+    """The name of the unique constraint of a layer with a composite natural key."""
+    return f"uq_{spec.name}_{'_'.join(spec.unique_fields)}"
+
+
 def _layer_table(spec: LayerSpec) -> Table:
     columns: list[Column[Any]] = [
         Column("id", Integer, primary_key=True),
@@ -155,11 +160,16 @@ def _layer_table(spec: LayerSpec) -> Table:
         Column("version", Integer, nullable=False, default=1),
         Column("deleted_at", Text),  # soft delete: set, the feature is gone from every read
     ]
+    single = spec.unique_fields[0] if len(spec.unique_fields) == 1 else None
     for f in spec.fields:
         kind = LargeBinary if (spec.name, f.name) in VERTEX_TIME_FIELDS else _SQL_TYPES[f.kind]
-        columns.append(Column(f.name, kind(), nullable=not f.required,
-                              unique=(f.name == spec.unique_field)))
+        columns.append(Column(f.name, kind(), nullable=not (f.required or f.name in
+                                                            spec.unique_fields),
+                              unique=(f.name == single)))
     table = Table(spec.name, metadata, *columns)
+    if len(spec.unique_fields) > 1:  # a composite natural key (events: 0010)
+        table.append_constraint(UniqueConstraint(*spec.unique_fields,
+                                                 name=unique_constraint_name(spec)))
     Index(f"ix_{spec.name}_bbox", table.c.minx, table.c.maxx, table.c.miny, table.c.maxy)
     return table
 

@@ -53,6 +53,16 @@ __all__ = ["Actor", "LayerCounts", "NotAllowed", "PageSummary", "Store", "StoreV
 AuditMode = Literal["features", "import"]
 
 
+def _key_of(spec: LayerSpec, row: Any) -> tuple[Any, ...]:
+    """The natural key of a row (a mapping of its columns): its values of ``unique_fields``."""
+    return tuple(row[name] for name in spec.unique_fields)
+
+
+def _shown(key: tuple[Any, ...]) -> str:
+    """A natural key in a message: the value of a one-field key, else the tuple."""
+    return repr(key[0]) if len(key) == 1 else repr(key)
+
+
 class Store(LayerQueries):
     """All layers of one SQLite file or PostGIS database. Open it with ``Store.open(db)``."""
 
@@ -292,8 +302,8 @@ class Store(LayerQueries):
             rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
             self._touch(c, layer)
             removed = c.execute(sql_delete(table)).rowcount if replace else 0
-            if spec.unique_field:
-                self._check_unique(c, spec, [r[spec.unique_field] for r in rows], origin)
+            if spec.unique_fields:
+                self._check_unique(c, spec, [_key_of(spec, r) for r in rows], origin)
             ids: list[int] = []
             for chunk_start in range(0, len(rows), 500):
                 chunk = rows[chunk_start:chunk_start + 500]
@@ -312,28 +322,40 @@ class Store(LayerQueries):
         log.info("inserted %d feature(s) into %s from %s", len(ids), layer, origin)
         return ids
 
-    def _check_unique(self, conn: Connection, spec: LayerSpec, keys: list[Any],
+    def _check_unique(self, conn: Connection, spec: LayerSpec, keys: list[tuple[Any, ...]],
                       origin: str) -> None:
-        key = spec.unique_field
-        assert key is not None
-        seen: dict[Any, int] = {}
+        assert spec.unique_fields
+        named = ", ".join(spec.unique_fields)
+        seen: dict[tuple[Any, ...], int] = {}
         problems = []
         for i, k in enumerate(keys):
             if k in seen:
-                problems.append(f"{origin}, objekt {i}: {key}: {k!r} finns redan i objekt "
-                                f"{seen[k]}; varje värde får bara finnas en gång")
+                problems.append(f"{origin}, objekt {i}: {named}: {_shown(k)} finns redan i "
+                                f"objekt {seen[k]}; varje värde får bara finnas en gång")
             seen[k] = i
-        table = layer_tables[spec.name]
-        existing: set[Any] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            existing.update(conn.execute(select(table.c[key]).where(table.c[key].in_(chunk)))
-                            .scalars())
+        existing = set(self._existing_keys(conn, spec, keys))
         for i, k in enumerate(keys):
             if k in existing:
-                problems.append(f"{origin}, objekt {i}: {key}: {k!r} finns redan i lagret")
+                problems.append(f"{origin}, objekt {i}: {named}: {_shown(k)} finns redan i lagret")
         collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
                 error=ImportRejected)
+
+    @staticmethod
+    def _existing_keys(conn: Connection, spec: LayerSpec, keys: list[tuple[Any, ...]]
+                       ) -> dict[tuple[Any, ...], Any]:
+        """The stored rows (deleted ones too) whose natural key is among ``keys``, by key."""
+        table = layer_tables[spec.name]
+        first = table.c[spec.unique_fields[0]]
+        wanted = set(keys)
+        firsts = sorted({k[0] for k in wanted}, key=repr)
+        found: dict[tuple[Any, ...], Any] = {}
+        for start in range(0, len(firsts), 500):
+            for row in conn.execute(select(table).where(
+                    first.in_(firsts[start:start + 500]))).mappings():
+                key = _key_of(spec, row)
+                if key in wanted:
+                    found[key] = row
+        return found
 
     def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
                provenance: str | None = None, source: str | None = None,
@@ -345,31 +367,25 @@ class Store(LayerQueries):
         A deleted feature keeps its key: it is updated but stays deleted (``restore`` it).
         Audited like ``insert``."""
         spec = layer_spec(layer)
-        key = spec.unique_field
-        if key is None:
+        if not spec.unique_fields:
             raise TypeError(f"layer {layer} has no natural key to upsert on")
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
-        clean = clean.drop_duplicates(subset=key, keep="last")
+        clean = clean.drop_duplicates(subset=list(spec.unique_fields), keep="last")
         table = layer_tables[layer]
         inserted = updated = 0
         compare = [f.name for f in spec.fields] + ["geometry"]
         with self._conn(conn) as c:
             rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
             self._touch(c, layer)
-            existing: dict[Any, Any] = {}
-            keys = [r[key] for r in rows]
-            for start in range(0, len(keys), 500):
-                for found in c.execute(select(table).where(
-                        table.c[key].in_(keys[start:start + 500]))).mappings():
-                    existing[found[key]] = found
-            new_rows = [r for r in rows if r[key] not in existing]
+            existing = self._existing_keys(c, spec, [_key_of(spec, r) for r in rows])
+            new_rows = [r for r in rows if _key_of(spec, r) not in existing]
             changes: list[tuple[int, int | None, int]] = []
             for start in range(0, len(new_rows), 500):
                 result = c.execute(insert(table).returning(table.c.id), new_rows[start:start + 500])
                 changes.extend((int(r[0]), None, 1) for r in result)
             inserted = len(new_rows)
             for r in rows:
-                old = existing.get(r[key])
+                old = existing.get(_key_of(spec, r))
                 if old is None or all(old[name] == r[name] for name in compare):
                     continue
                 values = {name: r[name] for name in compare}
