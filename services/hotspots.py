@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,13 +45,29 @@ def municipality(store: Store) -> BaseGeometry | None:
     return shapely.union_all(boundaries.geometry.values) if len(boundaries) else None
 
 
+# The default window of each open store, with the generations and the day it was found for:
+# finding it reads every event and unsafe place, which a busy page must not do per request.
+_DEFAULT_WINDOWS: weakref.WeakKeyDictionary[Store, tuple[tuple[Any, ...], tuple[date, date]]] \
+    = weakref.WeakKeyDictionary()
+
+
 def default_window(store: Store) -> tuple[date, date]:
     """From the first of the month two years before the latest record to its month's end; only
     records inside the municipality and not dated in the future count, so no single record moves
-    everyone's default view."""
+    everyone's default view. Kept per store until one of ``PAGE_LAYERS`` changes or the day
+    turns."""
+    key = (store.generations(PAGE_LAYERS), date.today())
+    kept = _DEFAULT_WINDOWS.get(store)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = _default_window(store, today=key[1])
+    _DEFAULT_WINDOWS[store] = (key, found)
+    return found
+
+
+def _default_window(store: Store, *, today: date) -> tuple[date, date]:
     latest = None
     boundary = municipality(store)
-    today = date.today()
     for layer, column in (("unsafe_places", "reported_at"), ("events", "time")):
         gdf, _ = inside_area(store.read(layer), boundary)
         if len(gdf):

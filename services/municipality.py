@@ -17,7 +17,7 @@ from pathlib import Path
 from geo.errors import NotFound, ValidationFailed
 from geo.municipalities import Municipality, area_boundaries, area_extent_wgs84, municipality
 from geo.police_areas import police_area
-from store.meta import read_meta, write_meta
+from store.meta import read_metas, write_meta
 from store.schema import meta_table
 from store.store import Store
 from trygg.settings import Settings
@@ -98,7 +98,9 @@ def served_municipality(store: Store, settings: Settings, *,
     """The store's municipality: ``kommun`` (a kommunkod of the store's area), else
     ``TRYGG_KOMMUNKOD``, else the first one `trygg kommun init` set up, else the shipped demo's.
     A ``kommun`` outside the area is refused (``NotFound``) naming the area's kommunkoder."""
-    stored = read_meta(store, AREA_KEY) or read_meta(store, KOMMUNKOD_KEY) or ""
+    meta = read_metas(store, keys=(AREA_KEY, KOMMUNKOD_KEY, PROMISE_KEY, AREA_NAME_KEY),
+                      prefix=f"{PROMISE_KEY}:")
+    stored = meta.get(AREA_KEY) or meta.get(KOMMUNKOD_KEY) or ""
     codes = [c for c in stored.split(",") if c]
     if settings.kommunkod and settings.kommunkod not in codes:
         codes = [settings.kommunkod]
@@ -108,14 +110,14 @@ def served_municipality(store: Store, settings: Settings, *,
     if code not in codes:
         raise NotFound(f"kommun: {code[:10]!r} hör inte till området; välj en av "
                        f"{', '.join(codes)}")
-    files = {c: Path(p) for c in codes if (p := read_meta(store, _promise_key(c)))}
-    single = read_meta(store, PROMISE_KEY)
+    files = {c: Path(p) for c in codes if (p := meta.get(_promise_key(c)))}
+    single = meta.get(PROMISE_KEY)
     if single and codes[0] not in files:
         files[codes[0]] = Path(single)
     path = files.get(code) or Path(settings.data_dir) / DEMO_PROMISE
     return ServedMunicipality(
         municipality=_municipality(code), promise_file=path,
-        area=tuple(_municipality(c) for c in codes), area_name=read_meta(store, AREA_NAME_KEY),
+        area=tuple(_municipality(c) for c in codes), area_name=meta.get(AREA_NAME_KEY),
         promise_files=files)
 
 
