@@ -19,7 +19,8 @@ def area_of(boundary: Any) -> Any:
     own CRS) or a shapely geometry already in EPSG:3006."""
     if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
         if boundary.crs is None:
-            raise ImportRejected("boundary: has no CRS")
+            raise ImportRejected("kommungränsen (boundary) saknar koordinatsystem: ange det "
+                                 "i filen, t.ex. EPSG:3006")
         return shapely.union_all(np.asarray(boundary.to_crs(WORK_CRS).geometry.values))
     return boundary
 

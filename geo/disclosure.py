@@ -191,7 +191,8 @@ def fixed_table(records: gpd.GeoDataFrame, *, rules: dict[str, CategoryRule] | N
     for category in sorted(set(frame["category"])):  # a couple of categories
         rule = rule_for(category, rules)
         if rule.k < 1:
-            raise ValidationFailed(f"rule for {category!r}: k must be at least 1")
+            raise ValidationFailed(f"regeln för kategorin {category!r}: k (minsta antal) "
+                                   "måste vara minst 1")
         if rule.never_mapped:
             continue
         size = check_cell_size(rule.cell_m)

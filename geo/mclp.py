@@ -32,6 +32,7 @@ import shapely
 from scipy import optimize, sparse
 
 from geo.errors import ValidationFailed, collect
+from geo.formats import number_sv
 
 log = logging.getLogger(__name__)
 
@@ -227,11 +228,12 @@ def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
         exact = _solve_mip(problem, time_limit_s=time_limit_s)
     except Exception as exc:  # any solver failure → the greedy answer, never an error
         reason = str(exc) if isinstance(exc, SolverFailed) else \
-            f"the solver raised {type(exc).__name__}: {exc}"
-        log.warning("exact MCLP solver failed, greedy fallback: %s", reason)
+            f"lösaren avbröts av ett fel ({type(exc).__name__})"
+        log.warning("exact MCLP solver failed, greedy fallback: %s (%r)", reason, exc)
         greedy = _greedy(problem)
-        greedy.notes.append(f"The exact solver (HiGHS) gave no result: {reason}. The greedy "
-                            f"result is shown, at most {greedy.gap:.1%} below the optimum.")
+        greedy.notes.append(f"Den exakta lösaren (HiGHS) gav inget resultat: {reason}. Den "
+                            f"snabba närmelösningen visas, högst {_pct_sv(greedy.gap)} sämre "
+                            "än det bästa möjliga.")
         return greedy
     if exact.gap == 0.0:
         return exact
@@ -240,11 +242,18 @@ def max_coverage(coverage: sparse.csr_matrix, weights: np.ndarray, *, k: int,
     best = exact if exact.objective >= greedy.objective else greedy
     best.upper_bound = max(min(exact.upper_bound, greedy.upper_bound), best.objective)
     best.gap = _gap(best.objective, best.upper_bound)
-    which = "its best solution" if best is exact else "the greedy result (better than its best)"
-    best.notes.append(f"The exact solver (HiGHS) reached the time limit of {time_limit_s:g} s "
-                      f"before proving optimality; {which} is shown, at most {best.gap:.1%} "
-                      "below the optimum.")
+    which = "dess bästa lösning" if best is exact else \
+        "den snabba närmelösningen (bättre än lösarens bästa)"
+    best.notes.append(f"Den exakta lösaren (HiGHS) nådde tidsgränsen på "
+                      f"{number_sv(time_limit_s)} s innan den kunde visa att lösningen är den "
+                      f"bästa; {which} visas, högst {_pct_sv(best.gap)} sämre än det bästa "
+                      "möjliga.")
     return best
+
+
+def _pct_sv(share: float) -> str:
+    """A share as a Swedish percentage with one decimal: 0.211 → "21,1 %"."""
+    return number_sv(100.0 * share, digits=1, unit="\u00a0%")
 
 
 def _row_signatures(matrix: sparse.csr_matrix) -> np.ndarray:
@@ -363,16 +372,17 @@ def _solve_mip(problem: _Problem, *, time_limit_s: float) -> Solution:
     x = None if res.x is None else np.asarray(res.x, dtype=float)
     has_x = x is not None and x.shape == (n_x + n_y,) and bool(np.isfinite(x).all())
     if status == 2:
-        raise SolverFailed("HiGHS reported the model infeasible")
+        raise SolverFailed("HiGHS fann att modellen saknar lösning")
     if status == 1 and not has_x:
-        raise SolverFailed(f"HiGHS found no feasible solution within the time limit of "
-                           f"{time_limit_s:g} s")
+        raise SolverFailed(f"HiGHS hittade ingen tillåten lösning inom tidsgränsen på "
+                           f"{number_sv(time_limit_s)} s")
     if status not in (0, 1) or not has_x:
-        raise SolverFailed(f"HiGHS stopped without a solution (status {status}: {res.message})")
+        log.info("HiGHS status %d: %s", status, res.message)
+        raise SolverFailed(f"HiGHS stannade utan lösning (status {status})")
     assert x is not None
     take = x[:n_x] > 0.5
     if take.sum() > k_free or (take[pa] & take[pb]).any():
-        raise SolverFailed("HiGHS returned a solution that breaks the constraints")
+        raise SolverFailed("HiGHS gav en lösning som bryter mot villkoren")
     picked = free_ix[take]
     chosen = np.concatenate([fixed, picked]).astype(int)
     total = covered_weight(coverage, weights, chosen)

@@ -86,8 +86,9 @@ def weekly_plan(sites: gpd.GeoDataFrame, profile: np.ndarray, *, week: str, seed
     for _ in range(checks):
         total = prob.sum()
         if total <= 0:
-            notes.append(f"only {len(picks)} of {checks} checks fit in the available hours "
-                         f"with at most {max_per_site} per site")
+            notes.append(f"Bara {len(picks)} av {checks} kontroller får plats på de valda "
+                         f"timmarna med högst {max_per_site} per plats; välj fler timmar eller "
+                         "dagar, fler platser eller färre kontroller.")
             break
         flat = rng.choice(prob.size, p=(prob / total).ravel())
         s, b = divmod(int(flat), n_blocks)

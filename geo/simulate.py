@@ -305,13 +305,16 @@ def simulate_ping_arrays(zones: gpd.GeoDataFrame, schedule: PatrolSchedule, *,
     """
     zones = require_work_crs(zones, "zones")
     if len(zones) == 0:
-        raise ValueError("zones: no patrol zones to walk in")
+        raise ValueError("zones: det finns inga patrullområden att gå i; lägg in patrullområden "
+                         "först")
     if schedule.ping_interval_s <= 0:
-        raise ValueError(f"ping_interval_s must be positive, got {schedule.ping_interval_s}")
+        raise ValueError(f"ping_interval_s (sekunder mellan positioner) måste vara större än 0, "
+                         f"inte {schedule.ping_interval_s}")
     polygons = np.asarray(zones.geometry.values, dtype=object)
     bad = shapely.is_missing(polygons) | shapely.is_empty(polygons) | (shapely.area(polygons) <= 0)
     if bad.any():
-        raise ValueError(f"zones: feature {int(np.flatnonzero(bad)[0])} has no area to walk in")
+        raise ValueError(f"zones: objekt {int(np.flatnonzero(bad)[0])} har ingen yta att gå i; "
+                         "rita om området")
     start_utc, end_utc = _utc(schedule.start), _utc(schedule.end)
     rng = np.random.default_rng(schedule.seed)
     empty = PingArrays(np.empty(0), np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))

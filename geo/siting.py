@@ -29,6 +29,7 @@ from geo.candidates import (
 from geo.crs import WORK_CRS, require_work_crs
 from geo.demand import PIECE_M, demand_pieces, road_mask
 from geo.errors import ValidationFailed, collect
+from geo.formats import number_sv, plural_sv
 from geo.periods import LOCAL_TZ
 from geo.mclp import (
     Method, Solution, SolverFailed, SolverOptions, Spacing, coverage_matrix, covered_weight,
@@ -154,20 +155,20 @@ def _rotation_note(n_checks: int, n_sites: int, *, weeks: int, as_of: pd.Timesta
                    rotation: RotationMode, radius_m: float, penalty: float) -> str:
     """What rotation did, in figures: the checks used, the window, and the sites affected."""
     local = as_of.tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
-    window = f"in the {weeks} week{'' if weeks == 1 else 's'} before {local} (local time)"
-    done = "excluded" if rotation == "exclude" else "penalised"
+    window = f"under {plural_sv(weeks, 'vecka', 'veckor')} före {local} (svensk tid)"
+    done = "uteslöts" if rotation == "exclude" else "fick lägre poäng"
     if n_checks == 0:
-        return f"Rotation: no traffic checks {window}, so no candidate sites were {done}."
-    checks = "1 traffic check" if n_checks == 1 else f"{n_checks} traffic checks"
-    used = f"Rotation: {checks} {window} {'was' if n_checks == 1 else 'were'} used"
-    them = "it" if n_checks == 1 else "them"
+        return f"Rotation: inga trafikkontroller {window}, så ingen kontrollplats {done}."
+    used = (f"Rotation: {plural_sv(n_checks, 'trafikkontroll', 'trafikkontroller')} {window} "
+            "räknades")
+    them = "den" if n_checks == 1 else "dem"
     if n_sites == 0:
-        return f"{used}; no free candidate site lies within {radius_m:g} m of {them}."
-    sites = "1 candidate site" if n_sites == 1 else f"{n_sites} candidate sites"
+        return f"{used}; ingen ledig kontrollplats ligger inom {number_sv(radius_m)} m från {them}."
+    share = f"{penalty:g}".replace(".", ",")
     how = "" if rotation == "exclude" else \
-        f" (each loses {penalty:g} × the weight it covers alone)"
-    return (f"{used}; {sites} within {radius_m:g} m of {them} "
-            f"{'was' if n_sites == 1 else 'were'} {done}{how}.")
+        f" (var och en förlorar {share} × vikten den ensam täcker)"
+    return (f"{used}; {plural_sv(n_sites, 'kontrollplats', 'kontrollplatser')} inom "
+            f"{number_sv(radius_m)} m från {them} {done}{how}.")
 
 
 NO_ROTATION = RotationOptions(weeks=0)
@@ -197,7 +198,7 @@ def suggest_sites(roads: gpd.GeoDataFrame, options: SitingOptions, *,
     demand = demand_pieces(roads, categories=options.categories, piece_m=options.piece_m,
                            road_factor=road_factor)
     if demand.empty or demand["weight"].sum() <= 0:
-        cats = ", ".join(options.categories) or "any category"
+        cats = ", ".join(options.categories) or "någon kategori"
         raise ValidationFailed(f"inga riskvägar med riskvikt för {cats}; välj en annan "
                                "kategori eller ge vägar den kategorin")
     cands = _candidates(roads, own_candidates, fixed_points, options)

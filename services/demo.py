@@ -46,8 +46,8 @@ def load_demo(store: Store, data_dir: Path) -> dict[str, int]:
     missing = [name for name in [*DEMO_FILES.values(), GAZETTEER_FILE, EVENTS_FILE]
                if not (folder / name).is_file()]
     if missing:
-        raise ImportRejected(f"demo data missing in {folder}: {', '.join(missing)}; rebuild it "
-                             "with python data/build_demo.py")
+        raise ImportRejected(f"demodata saknas i {folder}: {', '.join(missing)}; bygg om den "
+                             "med python data/build_demo.py")
     gazetteer = read_gazetteer(folder / GAZETTEER_FILE)
     events = geocoded_events(folder / EVENTS_FILE, gazetteer, municipality=MUNICIPALITY)
     frames = {layer: read_layer_file(folder / name, layer_spec(layer))

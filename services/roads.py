@@ -39,8 +39,8 @@ def reweight(store: Store, *, near_m: float = NEAR_M, max_precision_m: float = M
     show, or speed known locally) stays."""
     roads, events = store.read("risk_roads"), store.read("events")
     if roads.empty:
-        raise ImportRejected("the risk_roads layer is empty: import a road network first "
-                             "(trygg import risk_roads FILE, or --format nvdb)")
+        raise ImportRejected("lagret Riskvägar (risk_roads) är tomt: importera ett vägnät först "
+                             "(trygg import risk_roads FIL, eller med --format nvdb)")
     out = reweight_roads(_with_passes(roads, store.read("gazetteer")), events, near_m=near_m,
                          max_precision_m=max_precision_m, count_checks=count_checks)
     weights: list[RoadWeight] = []

@@ -148,12 +148,12 @@ def _breaks_the_constraints(c, **kwargs):  # all three sites for k = 2
 
 
 @pytest.mark.parametrize("fake, reason", [
-    (_raises, "the solver raised RuntimeError: HiGHS crashed"),
-    (_infeasible, "HiGHS reported the model infeasible"),
-    (_time_limit_without_solution, "HiGHS found no feasible solution within the time limit of 7 s"),
-    (_other_status, "HiGHS stopped without a solution (status 4: HiGHS did something unexpected)"),
-    (_nan_solution, "HiGHS stopped without a solution (status 0: Optimal)"),
-    (_breaks_the_constraints, "HiGHS returned a solution that breaks the constraints"),
+    (_raises, "lösaren avbröts av ett fel (RuntimeError)"),
+    (_infeasible, "HiGHS fann att modellen saknar lösning"),
+    (_time_limit_without_solution, "HiGHS hittade ingen tillåten lösning inom tidsgränsen på 7 s"),
+    (_other_status, "HiGHS stannade utan lösning (status 4)"),
+    (_nan_solution, "HiGHS stannade utan lösning (status 0)"),
+    (_breaks_the_constraints, "HiGHS gav en lösning som bryter mot villkoren"),
 ])
 def test_any_solver_failure_falls_back_to_greedy_with_its_gap_and_a_note(
         monkeypatch: pytest.MonkeyPatch, fake, reason: str) -> None:
@@ -170,8 +170,8 @@ def test_any_solver_failure_falls_back_to_greedy_with_its_gap_and_a_note(
     assert sol.method == "greedy" and sorted(sol.chosen) == [0, 1]
     assert sol.covered_weight == pytest.approx(7.5)
     assert sol.upper_bound == pytest.approx(9.5) and sol.gap == pytest.approx(TRAP_GREEDY_GAP)
-    assert sol.notes == [f"The exact solver (HiGHS) gave no result: {reason}. The greedy result "
-                         "is shown, at most 21.1% below the optimum."]
+    assert sol.notes == [f"Den exakta lösaren (HiGHS) gav inget resultat: {reason}. Den snabba "
+                         "närmelösningen visas, högst 21,1\u00a0% sämre än det bästa möjliga."]
 
 
 def test_time_limit_with_a_solution_keeps_it_with_highs_bound(
@@ -185,9 +185,9 @@ def test_time_limit_with_a_solution_keeps_it_with_highs_bound(
     _, sol = solve(**TRAP, k=2, solver=SolverOptions(time_limit_s=7))
     assert sol.method == "mip" and sorted(sol.chosen) == [0, 2]
     assert sol.upper_bound == pytest.approx(8.5) and sol.gap == pytest.approx(0.5 / 8.5)
-    assert sol.notes == ["The exact solver (HiGHS) reached the time limit of 7 s before proving "
-                         "optimality; its best solution is shown, at most 5.9% below the "
-                         "optimum."]
+    assert sol.notes == ["Den exakta lösaren (HiGHS) nådde tidsgränsen på 7 s innan den kunde "
+                         "visa att lösningen är den bästa; dess bästa lösning visas, högst "
+                         "5,9\u00a0% sämre än det bästa möjliga."]
 
 
 def test_time_limit_with_a_worse_solution_than_greedy_shows_greedy_under_the_tighter_bound(
@@ -201,8 +201,8 @@ def test_time_limit_with_a_worse_solution_than_greedy_shows_greedy_under_the_tig
     _, sol = solve(**TRAP, k=2, solver=SolverOptions(time_limit_s=7))
     assert sol.method == "greedy" and sol.covered_weight == pytest.approx(7.5)
     assert sol.upper_bound == pytest.approx(9.0) and sol.gap == pytest.approx(1.5 / 9.0)
-    assert "the greedy result (better than its best) is shown, at most 16.7% below" in \
-        sol.notes[0]
+    assert "den snabba närmelösningen (bättre än lösarens bästa) visas, högst 16,7\u00a0% " \
+        "sämre" in sol.notes[0]
 
 
 def test_a_real_time_limit_never_raises() -> None:
@@ -212,4 +212,4 @@ def test_a_real_time_limit_never_raises() -> None:
     cover, sol = solve(demand, rng.lognormal(0, 1, 3_000), cands, radius_m=1_500, k=10,
                        solver=SolverOptions(time_limit_s=1e-6))
     assert len(sol.chosen) <= 10 and sol.gap >= 0 and sol.upper_bound >= sol.objective
-    assert sol.method == "greedy" or sol.gap == 0.0 or "time limit" in sol.notes[0]
+    assert sol.method == "greedy" or sol.gap == 0.0 or "tidsgränsen" in sol.notes[0]

@@ -9,7 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+import scipy.optimize
 import shapely
 from fastapi.testclient import TestClient
 
@@ -20,7 +23,9 @@ from geo.periods import make_period
 from geo.promise import load_promise
 from services.imports import import_layer_file
 from store import Store
+from services.demo import GAZETTEER_FILE
 from tests.conftest import auth
+from trygg.settings import PROJECT_ROOT
 
 # The issue's words, and the English openings the domain's messages used to have.
 ENGLISH = ("invalid", "is required", "field", "problem(s)", "Input should", "must be",
@@ -133,3 +138,109 @@ def test_a_stale_write_and_a_missing_record_are_swedish(store: Store) -> None:
     with pytest.raises(TryggError) as missing:
         store.get("risk_roads", 999)
     assert _swedish(missing.value.message) == "risk_roads 999 finns inte"
+
+
+# The English the planners' answers used to carry: the solver's fallback notes, the rotation
+# note, the weekly plan's note and the layer refusals of the road and event services.
+SOLVER_ENGLISH = ("the solver", "solver raised", "exact solver", "greedy", "optimum", "below",
+                  "time limit", "infeasible", "status 4:", "traffic check", "candidate site",
+                  "week", "local time", "checks fit", "layer is empty", "import a", "import place",
+                  "no events", "has no", "FILE")
+
+
+def _no_english(text: str) -> str:
+    _swedish(text)
+    found = [w for w in SOLVER_ENGLISH if w in text]
+    assert found == [], f"English {found} in: {text}"
+    return text
+
+
+def _trap_solution():
+    from geo.mclp import SolverOptions, coverage_matrix, max_coverage
+    demand = np.asarray([(0, 0), (150, 0), (300, 0), (450, 0), (600, 0)], float)
+    cands = np.asarray([(75, 0), (300, 0), (525, 0)], float)
+    cover = coverage_matrix(demand, cands, radius_m=160)
+    return max_coverage(cover, np.asarray([2, 2, 1.5, 2, 2], float), k=2,
+                        solver=SolverOptions(time_limit_s=7))
+
+
+@pytest.mark.parametrize(("result", "reason"), [
+    ("raise", "lösaren avbröts av ett fel (RuntimeError)"),
+    (2, "HiGHS fann att modellen saknar lösning"),
+    (1, "HiGHS hittade ingen tillåten lösning inom tidsgränsen på 7 s"),
+    (4, "HiGHS stannade utan lösning (status 4)"),
+])
+def test_every_solver_failure_is_said_in_swedish(monkeypatch: pytest.MonkeyPatch,
+                                                 result: object, reason: str) -> None:
+    def fake(c, **kwargs):
+        if result == "raise":
+            raise RuntimeError("HiGHS crashed: the solver raised an internal error")
+        return scipy.optimize.OptimizeResult(
+            status=result, success=False, x=None, fun=None, mip_dual_bound=None,
+            message="The problem is infeasible. (HiGHS Status 8: model_status is Infeasible)")
+
+    monkeypatch.setattr(scipy.optimize, "milp", fake)
+    (note,) = _trap_solution().notes
+    assert reason in _no_english(note)
+    assert "crashed" not in note and "HiGHS Status" not in note  # the library's text is logged
+    assert note.endswith("Den snabba närmelösningen visas, högst 21,1\u00a0% sämre än det "
+                         "bästa möjliga.")
+
+
+def test_the_rotation_and_weekly_plan_notes_are_swedish() -> None:
+    from geo.schedule import weekly_plan
+    from geo.siting import RotationOptions, SitingOptions, suggest_sites
+    x0, y0 = 620_000.0, 6_930_000.0
+    roads = gpd.GeoDataFrame(
+        {"name": ["Väg A"], "road_ref": ["A"], "risk_weight": [10.0],
+         "risk_categories": [["hastighet"]]},
+        geometry=[shapely.LineString([(x0, y0), (x0 + 1000, y0)])], crs="EPSG:3006")
+    checks = gpd.GeoDataFrame(
+        {"start": [pd.Timestamp("2024-03-01", tz="UTC")] * 2, "precision_m": [0.0, 0.0]},
+        geometry=[shapely.Point(x0 + 500, y0), shapely.Point(x0 + 500, y0 + 5000)],
+        crs="EPSG:3006")
+    as_of = pd.Timestamp("2024-03-08", tz="UTC")
+    for mode in ("exclude", "penalise"):
+        s = suggest_sites(roads, SitingOptions(k=1, radius_m=600), checks=checks,
+                          rotation=RotationOptions(weeks=2, mode=mode, penalty=0.25,
+                                                   as_of=as_of))
+        (note,) = s.notes
+        assert note.startswith("Rotation: 2 trafikkontroller under 2 veckor före 2024-03-08 "
+                               "01:00 (svensk tid) räknades; ")
+        assert ("uteslöts" if mode == "exclude" else "förlorar 0,25 × vikten") in \
+            _no_english(note)
+    none = suggest_sites(roads, SitingOptions(k=1, radius_m=600), checks=checks.iloc[0:0],
+                         rotation=RotationOptions(weeks=1, as_of=as_of))
+    assert _no_english(none.notes[0]) == ("Rotation: inga trafikkontroller under 1 vecka före "
+                                          "2024-03-08 01:00 (svensk tid), så ingen "
+                                          "kontrollplats uteslöts.")
+    sites = gpd.GeoDataFrame({"name": ["A"], "rank": [1], "weight_covered": [1.0]},
+                             geometry=[shapely.Point(x0, y0)], crs="EPSG:3006")
+    plan = weekly_plan(sites, np.ones(168), week="2024-W10", seed=1, checks=5, block_h=12,
+                       max_per_site=2)
+    (note,) = plan.notes
+    assert note.startswith("Bara 2 av 5 kontroller får plats") and "välj fler timmar" in \
+        _no_english(note)
+
+
+def test_empty_layers_and_files_the_services_need_are_refused_in_swedish(
+        tmp_path: Path, store: Store) -> None:
+    from geo.clip import area_of
+    from services.imports import geocoded_events, store_gazetteer
+    from services.roads import reweight
+    with pytest.raises(ImportRejected) as info:
+        store_gazetteer(store)
+    assert "importera ortnamn först" in _no_english(_all(info.value))
+    with pytest.raises(ImportRejected) as info:
+        reweight(store)
+    assert "importera ett vägnät först" in _no_english(_all(info.value))
+    feed = tmp_path / "handelser.json"
+    feed.write_text("[]", encoding="utf-8")
+    gazetteer = read_gazetteer(PROJECT_ROOT / "data" / "timra" / GAZETTEER_FILE)
+    with pytest.raises(ImportRejected) as info:
+        geocoded_events(feed, gazetteer, municipality="Timrå")
+    text = _no_english(_all(info.value))
+    assert "handelser.json: filen har inga polishändelser för Timrå" in text
+    with pytest.raises(ImportRejected) as info:
+        area_of(gpd.GeoSeries([shapely.Point(VIVSTA).buffer(0.01)]))
+    assert "saknar koordinatsystem" in _no_english(_all(info.value))

@@ -717,7 +717,7 @@ def test_suggest_sites_respects_fixed_sites_spacing_rotation_and_shares(case) ->
         if rotation_weeks:
             (note,) = [n for n in s.notes if n.startswith("Rotation: ")]
             n = len(counted)
-            assert (f"{n} traffic check" in note) if n else ("no traffic checks" in note)
+            assert (f"{n} trafikkontroll" in note) if n else ("inga trafikkontroller" in note)
         if rotation_weeks and rotation == "exclude" and len(counted):
             free = sites[~sites["fixed"].to_numpy()]
             if len(free):

@@ -157,9 +157,9 @@ def test_rotation_excludes_the_best_site_used_last_week() -> None:
         weeks=2, as_of=pd.Timestamp("2024-03-08", tz="UTC")))
     assert rotated.covered_weight == pytest.approx(6.0)
     assert rotated.sites.geometry.x[0] - X0 in (pytest.approx(0), pytest.approx(1000))
-    assert rotated.notes[0] == ("Rotation: 1 traffic check in the 2 weeks before 2024-03-08 "
-                                "01:00 (local time) was used; 1 candidate site within 300 m of "
-                                "it was excluded.")
+    assert rotated.notes[0] == ("Rotation: 1 trafikkontroll under 2 veckor före 2024-03-08 "
+                                "01:00 (svensk tid) räknades; 1 kontrollplats inom 300 m från "
+                                "den uteslöts.")
     old = suggest_sites(roads, ONE_600, checks=recent, rotation=RotationOptions(
         weeks=1, as_of=pd.Timestamp("2024-04-08", tz="UTC")))
     assert old.covered_weight == pytest.approx(10.0)
@@ -189,24 +189,23 @@ def test_rotation_counts_only_checks_strictly_before_as_of() -> None:
     s = suggest_sites(roads, ONE_600, checks=not_yet,
                       rotation=RotationOptions(weeks=2, as_of=as_of))
     assert s.covered_weight == pytest.approx(10.0)  # the best site stays
-    assert s.notes == ["Rotation: no traffic checks in the 2 weeks before 2024-03-08 01:00 "
-                       "(local time), so no candidate sites were excluded."]
+    assert s.notes == ["Rotation: inga trafikkontroller under 2 veckor före 2024-03-08 01:00 "
+                       "(svensk tid), så ingen kontrollplats uteslöts."]
     just_before = checks_at(500, 0, "2024-03-07 23:59:59")
     nowhere = checks_at(500, 2500, "2024-03-01")  # near no candidate site
     used = pd.concat([not_yet, just_before, nowhere])
     s = suggest_sites(roads, ONE_600, checks=used, rotation=RotationOptions(weeks=2, as_of=as_of))
     assert s.covered_weight == pytest.approx(6.0)
-    assert s.notes == ["Rotation: 2 traffic checks in the 2 weeks before 2024-03-08 01:00 "
-                       "(local time) were used; 1 candidate site within 300 m of them was "
-                       "excluded."]
+    assert s.notes == ["Rotation: 2 trafikkontroller under 2 veckor före 2024-03-08 01:00 "
+                       "(svensk tid) räknades; 1 kontrollplats inom 300 m från dem uteslöts."]
     s = suggest_sites(roads, ONE_600, checks=nowhere,
                       rotation=RotationOptions(weeks=1, mode="penalise", as_of=as_of))
-    assert s.notes == ["Rotation: 1 traffic check in the 1 week before 2024-03-08 01:00 (local "
-                       "time) was used; no free candidate site lies within 300 m of it."]
+    assert s.notes == ["Rotation: 1 trafikkontroll under 1 vecka före 2024-03-08 01:00 (svensk "
+                       "tid) räknades; ingen ledig kontrollplats ligger inom 300 m från den."]
     s = suggest_sites(roads, ONE_600, checks=used, rotation=RotationOptions(
         weeks=2, mode="penalise", penalty=0.3, as_of=as_of))
-    assert s.notes[0].endswith("1 candidate site within 300 m of them was penalised (each "
-                               "loses 0.3 × the weight it covers alone).")
+    assert s.notes[0].endswith("1 kontrollplats inom 300 m från dem fick lägre poäng (var och "
+                               "en förlorar 0,3 × vikten den ensam täcker).")
     since = as_of - pd.Timedelta(weeks=2)
     assert len(rotation_checks(used, since=since, until=as_of)) == 2
     assert len(rotation_checks(used, since=since)) == 4  # without an end: at and planned too
@@ -324,7 +323,7 @@ def test_weekly_plan_follows_the_risk_profile_and_stops_at_the_cap() -> None:
     assert plan.checks["block"].tolist() == ["22–24"] and plan.checks["weekday"][0] == "måndag"
     capped = weekly_plan(plan_sites(), np.full(168, 1 / 168), week="2024-W10", seed=3,
                          checks=5, max_per_site=2)
-    assert len(capped.checks) == 4 and "only 4 of 5" in capped.notes[0]
+    assert len(capped.checks) == 4 and "Bara 4 av 5" in capped.notes[0]
 
 
 def test_profile_from_night_events_puts_more_risk_at_night() -> None:
@@ -361,7 +360,7 @@ def test_api_suggest_falls_back_to_greedy_when_the_solver_fails(
     doc = r.json()
     assert doc["method"] == "greedy" and doc["covered_weight"] == pytest.approx(10.0)
     assert doc["gap"] == 0.0  # greedy is optimal for k = 1 and its bound proves it
-    assert any("the solver raised RuntimeError: HiGHS crashed" in n for n in doc["notes"])
+    assert any("lösaren avbröts av ett fel (RuntimeError)" in n for n in doc["notes"])
 
 
 def test_api_suggest_returns_geojson_with_figures(client: TestClient, tokens: dict[str, str],
