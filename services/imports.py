@@ -144,8 +144,10 @@ def geocoded_events(source: str | Path, gazetteer: gpd.GeoDataFrame, *,
     origin = Path(str(source)).name
     placed = place_events(raw_events(source), gazetteer, origin=origin, municipality=municipality)
     if placed.empty:
-        raise ImportRejected(f"{origin}: no events"
-                             + (f" for {municipality}" if municipality else ""))
+        raise ImportRejected(f"{origin}: filen har inga polishändelser"
+                             + (f" för {municipality}" if municipality else "")
+                             + "; kontrollera att det är rätt fil (Polisens händelser som JSON) "
+                             "och rätt kommun")
     return placed
 
 
@@ -153,8 +155,9 @@ def store_gazetteer(store: Store) -> gpd.GeoDataFrame:
     """The store's gazetteer, which placing events needs; refused when it is empty."""
     gazetteer = store.read("gazetteer")
     if gazetteer.empty:
-        raise ImportRejected("the gazetteer layer is empty: import place names first "
-                             "(trygg import gazetteer FILE or trygg demo)")
+        raise ImportRejected("lagret Ortnamn (gazetteer) är tomt, så händelserna kan inte "
+                             "placeras: importera ortnamn först (trygg import gazetteer FIL "
+                             "eller trygg demo)")
     return gazetteer
 
 
