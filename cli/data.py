@@ -65,8 +65,12 @@ def byte_progress(file: Path) -> Iterator[Callable[[int, int], None]]:
             bar.__exit__(None, None, None)
 
 
+# Not a layer: survey figures per area (Polisens trygghetsmätning, NTU) have no geometry.
+SURVEY_TABLE = "survey_figures"
+
+
 @cli.command("import")
-@click.argument("layer", type=click.Choice(list(LAYERS)))
+@click.argument("layer", type=click.Choice([*LAYERS, SURVEY_TABLE]))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--crs", default=None, help="The file's CRS if it declares none, e.g. EPSG:3006.")
 @click.option("--provenance", type=click.Choice(["real", "derived", "illustrative", "simulated"]),
@@ -79,16 +83,34 @@ def byte_progress(file: Path) -> Iterator[Callable[[int, int], None]]:
                    "files) into risk_roads, with speed limits, road numbers and street names, "
                    "or its ATK speed cameras into speed_cameras, clipped to the municipal "
                    "boundary.")
+@click.option("--population", type=click.Path(path_type=Path), default=None,
+              help="population_areas: SCB's population per DeSO or RegSO (a CSV export of the "
+                   "statistical database), joined by area code.")
+@click.option("--survey", type=click.Choice(["trygghetsmatning", "ntu"]), default=None,
+              help="survey_figures: the survey of a CSV that has no column naming it.")
 @click.pass_context
 @domain_errors
 def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
             provenance: str | None, source: str | None, replace: bool,
-            source_layer: str | None, file_type: str | None) -> None:
+            source_layer: str | None, file_type: str | None, population: Path | None,
+            survey: str | None) -> None:
     """Import FILE (GeoJSON, GeoPackage, zipped Shapefile, GPX, CSV, OSM) into LAYER.
 
-    All or nothing: on any problem nothing is written and the exit code is 1.
+    population_areas reads SCB's DeSO or RegSO GeoPackage (with --population CSV), clipped to
+    the municipality; survey_figures reads a survey CSV (område;år;indikator;andel;ki_lag;
+    ki_hog;antal_svar). All or nothing: on any problem nothing is written and the exit code
+    is 1.
     """
     from services import imports
+
+    if layer in ("population_areas", SURVEY_TABLE):
+        _import_population(ctx, layer, file, crs=crs, source_layer=source_layer,
+                           replace=replace, population=population, survey=survey,
+                           provenance=provenance, source=source)
+        return
+    if population is not None or survey is not None:
+        raise click.BadParameter("--population hör till population_areas och --survey till "
+                                 "survey_figures", param_hint="--population/--survey")
 
     if file_type == "nvdb" and layer not in ("risk_roads", "speed_cameras"):
         raise click.BadParameter("en NVDB-leverans importeras till risk_roads eller "
@@ -102,6 +124,30 @@ def import_(ctx: click.Context, layer: str, file: Path, crs: str | None,
     verb = "ersatte lagret med" if result.replaced else "lade till"
     click.echo(f"{file.name}: {verb} {number(result.inserted)} objekt i {layer}"
                + (f", uppdaterade {number(result.updated)}" if result.updated else ""))
+
+
+def _import_population(ctx: click.Context, layer: str, file: Path, *, crs: str | None,
+                       source_layer: str | None, replace: bool, population: Path | None,
+                       survey: str | None, provenance: str | None, source: str | None) -> None:
+    """``trygg import population_areas`` and ``trygg import survey_figures``."""
+    from geo.population_areas import AREA_KIND_SV
+    from services import population as population_service
+
+    max_bytes = int(settings_of(ctx).max_import_mb * 1_000_000)
+    if layer == SURVEY_TABLE:
+        done = population_service.import_survey_figures(
+            store_of(ctx), file, survey=survey, provenance=provenance or "real", source=source,
+            max_bytes=max_bytes)
+        click.echo(f"{file.name}: {number(done.inserted)} nya siffror i survey_figures"
+                   + (f", ersatte {number(done.replaced)}" if done.replaced else ""))
+        return
+    result = population_service.import_population_areas(
+        store_of(ctx), file, population=population, source_layer=source_layer, crs=crs,
+        replace=replace, max_bytes=max_bytes)
+    total = result.inserted + result.updated
+    click.echo(f"{file.name}: {number(total)} {AREA_KIND_SV[result.kind]}-områden i "
+               f"population_areas ({number(result.inserted)} nya, {number(result.updated)} "
+               f"uppdaterade), {number(result.with_population)} med folkmängd")
 
 
 @cli.command("export")

@@ -43,6 +43,9 @@ ACTIVITY_KINDS = ("narkotikainsats", "informationstraff", "utbildning", "trafiki
                   "a_traktor_buskorning", "trygghetsvandring", "annat")
 ACTION_OWNERS = ("polisen", "kommunen", "timrabor")
 ACTION_STATUSES = ("planerad", "pagaende", "klar", "installd")
+# SCB's DeSO ("2262A0010") and RegSO ("2262R001") areas (geo.population_areas).
+POPULATION_AREA_KINDS = ("deso", "regso")
+POPULATION_AREA_CODE = r"^(\d{4}[A-C]\d{4}|\d{4}R\d{3})$"
 
 FieldKind = Literal["text", "int", "float", "bool", "datetime", "list", "json"]
 
@@ -281,6 +284,20 @@ _SPECS = (
         ),
         description="Trafikverket's automatic speed cameras (ATK measuring places) from an NVDB "
                     "delivery: where speed is already checked, for the planner's map.",
+    ),
+    LayerSpec(
+        "population_areas", "Befolkningsområden (DeSO, RegSO)", ("Polygon", "MultiPolygon"),
+        (
+            Field("code", "text", "Områdeskod", required=True, pattern=POPULATION_AREA_CODE),
+            Field("name", "text", "Namn", default=""),
+            Field("kind", "text", "Indelning", required=True, choices=POPULATION_AREA_KINDS),
+            Field("kommun_name", "text", "Kommun", default=""),
+            Field("population", "int", "Folkmängd", minimum=0),
+            Field("population_year", "int", "Folkmängd år", minimum=1900, maximum=2100),
+        ),
+        unique_field="code",
+        description="SCB's small statistical areas (DeSO, RegSO; open geodata, CC BY 4.0) with "
+                    "their population: the denominators of rates per 1,000 inhabitants.",
     ),
 )
 

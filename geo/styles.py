@@ -67,6 +67,8 @@ _LOOKS: dict[str, _Look] = {
         ("planerad", _ORANGE), ("pagaende", _BLUE), ("klar", _GREEN), ("installd", _GREY))),
     "follow_up_reports": _Look(colour=_PURPLE, outline_only=True, width_mm=0.6),
     "speed_cameras": _Look(colour=_DARK, marker="square", size_mm=2.4),
+    "population_areas": _Look(field="kind", outline_only=True, width_mm=0.5, categories=(
+        ("deso", _TEAL), ("regso", _PURPLE))),
 }
 
 

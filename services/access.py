@@ -42,6 +42,7 @@ READ: dict[str, frozenset[str | None]] = {
     "follow_up_reports": ALL_ROLES,
     "candidate_sites": ALL_ROLES | {None},
     "speed_cameras": ALL_ROLES | {None},  # Trafikverket publishes them
+    "population_areas": ALL_ROLES | {None},  # SCB publishes them (CC BY 4.0)
 }
 WRITE: dict[str, frozenset[str]] = {
     "risk_roads": PLANNER_ROLES,
@@ -57,6 +58,7 @@ WRITE: dict[str, frozenset[str]] = {
     "follow_up_reports": frozenset({"admin"}),
     "candidate_sites": PLANNER_ROLES,
     "speed_cameras": PLANNER_ROLES,
+    "population_areas": frozenset({"admin"}),
 }
 
 

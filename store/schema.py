@@ -130,6 +130,28 @@ tips_table = Table(
 Index("ix_tips_state", tips_table.c.state)
 Index("ix_tips_user", tips_table.c.user_id)
 
+# Survey figures per area (Polisens trygghetsmätning, NTU; geo.surveys; 0011): a share in per cent
+# with its interval per survey, area, year and indicator. Not a layer: the areas are codes (DeSO,
+# RegSO, kommunkod) or a police area's name, without geometry of their own.
+survey_figures_table = Table(
+    "survey_figures", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survey", Text, nullable=False),  # geo.surveys.SURVEYS
+    Column("area_code", Text, nullable=False),
+    Column("area_kind", Text, nullable=False),  # geo.surveys.AREA_KINDS
+    Column("year", Integer, nullable=False),
+    Column("indicator", Text, nullable=False),
+    Column("value_pct", Float, nullable=False),
+    Column("ci_low_pct", Float),
+    Column("ci_high_pct", Float),
+    Column("respondents", Integer),
+    Column("provenance", Text, nullable=False),
+    Column("source", Text),
+    Column("imported_at", Text, nullable=False),  # UTC, ISO 8601
+    UniqueConstraint("survey", "area_code", "year", "indicator", name="uq_survey_figures_key"),
+)
+Index("ix_survey_figures_area", survey_figures_table.c.area_code)
+
 # Per-vertex times kept as numbers (migration 0006): epoch seconds UTC as a float64
 # little-endian array (a BLOB on SQLite, bytea on PostgreSQL), NaN where a time could not be
 # read; read back without parsing (``geo.tracks.VertexTimes``).
