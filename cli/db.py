@@ -12,6 +12,7 @@ import pandas as pd
 from cli.base import cli, domain_errors, iso_date, number, settings_of, store_of
 from geo.layers import LAYERS
 from services.db_views import make_role_views
+from services.municipality import served_municipality
 from store.copy import DestinationNotEmpty, copy_store
 from store.migrations.runner import current_revision, head_revision, needs_upgrade, upgrade
 
@@ -74,12 +75,23 @@ def db_copy(source: str, destination: str, replace: bool) -> None:
 @db.command("views")
 @click.option("--create-roles", is_flag=True,
               help="Create the missing database roles (trygg_rad, …; NOLOGIN) first.")
+@click.option("--kommun", "kommuner", multiple=True, metavar="KOMMUNKOD",
+              help="Also a schema per role with only this municipality's records "
+                   "(trygg_ROLE_KOMMUNKOD); repeat or KOD,KOD for several. Kept by later runs.")
 @click.pass_context
 @domain_errors
-def db_views(ctx: click.Context, create_roles: bool) -> None:
+def db_views(ctx: click.Context, create_roles: bool, kommuner: tuple[str, ...]) -> None:
     """Make (again) the read-only views per role on a PostGIS store, for QGIS: schema trygg_ROLE
-    with the layers the role reads, as the API answers them to it. Run again any time."""
-    made = make_role_views(store_of(ctx), create_roles=create_roles)
+    with the layers the role reads, as the API answers them to it (trygg_ROLE_KOMMUNKOD: one
+    municipality's records, as for an account limited to it). Run again any time."""
+    kommuner = tuple(kod.strip() for given in kommuner for kod in given.split(",") if kod.strip())
+    store = store_of(ctx)
+    area = served_municipality(store, settings_of(ctx)).kommunkoder
+    outside = [kod for kod in kommuner if kod not in area]
+    if outside:
+        raise click.BadParameter(f"{outside[0]} hör inte till databasens område; välj en av "
+                                 f"{', '.join(area)}", param_hint="--kommun")
+    made = make_role_views(store, kommuner=kommuner, create_roles=create_roles)
     for schema, layers in made.views.items():
         click.echo(f"{schema}: {len(layers)} vyer ({', '.join(layers)})")
     if made.created_roles:

@@ -18,4 +18,5 @@ def readable_layers(viewer: Viewer) -> list[str]:
 def layer_counts(store: Store, viewer: Viewer) -> dict[str, LayerCounts]:
     """For each layer ``viewer`` may read: how many records it sees (sensitive records and
     planned checks left out unless it sees them), per provenance, in one snapshot."""
-    return store.layer_counts(readable_layers(viewer), hide_sensitive=not viewer.sees_sensitive)
+    return store.layer_counts(readable_layers(viewer), hide_sensitive=not viewer.sees_sensitive,
+                              kommuner=viewer.kommuner)

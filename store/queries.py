@@ -5,14 +5,14 @@ the SQL form of the privacy filter they share with the PostGIS role views (``sto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import ColumnElement, Connection, Engine, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, false, func, select
 
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, layer_spec
 from geo.privacy import PLANNED_CHECK_STATUS, SENSITIVE_EVENT_PREFIXES
@@ -58,6 +58,28 @@ def visible_conditions(layer: str, table: Table) -> list[ColumnElement[bool]]:
     return []
 
 
+def kommun_conditions(table: Table, kommuner: Collection[str] | None
+                      ) -> list[ColumnElement[bool]]:
+    """SQL for ``services.access.in_kommuner``: the records of ``kommuner`` (by their
+    ``kommunkod``; None: every record). A table without the column holds nothing for a viewer
+    limited to municipalities, and a record without a kommunkod belongs to none."""
+    if kommuner is None:
+        return []
+    if "kommunkod" not in table.c:
+        return [false()]
+    return [table.c.kommunkod.in_(sorted(kommuner))]
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A paged read's time condition: ``field`` (a datetime field) within [start, end], either
+    end open (None), inclusive, UTC if naive."""
+
+    field: str
+    start: str | pd.Timestamp | None = None
+    end: str | pd.Timestamp | None = None
+
+
 class LayerQueries:
     """Counting and paged reading of a layer (mixed into ``store.store.Store``)."""
 
@@ -83,18 +105,18 @@ class LayerQueries:
         stored ``updated_at``), None for an empty layer; deleted features do not count."""
         return self.layer_counts([layer], hide_sensitive=hide_sensitive)[layer].latest_update
 
-    def layer_counts(self, layers: Iterable[str], *, hide_sensitive: bool = False
-                     ) -> dict[str, LayerCounts]:
+    def layer_counts(self, layers: Iterable[str], *, hide_sensitive: bool = False,
+                     kommuner: Collection[str] | None = None) -> dict[str, LayerCounts]:
         """For each of ``layers``: the count, the count per provenance and the latest
         ``updated_at``, one aggregate per layer in one snapshot, without reading features (for
-        ``/`` and ``/api/layers``). ``hide_sensitive`` as in ``read_page``."""
+        ``/`` and ``/api/layers``). ``hide_sensitive`` and ``kommuner`` as in ``read_page``."""
         out: dict[str, LayerCounts] = {}
         with self.snapshot() as conn:
             for layer in layers:
                 name = layer_spec(layer).name
                 table = layer_tables[name]
-                where = self._page_conditions(name, bbox=None, time_field=None, time_from=None,
-                                              time_to=None, hide_sensitive=hide_sensitive)
+                where = self._page_conditions(name, hide_sensitive=hide_sensitive,
+                                              kommuner=kommuner)
                 rows = conn.execute(select(table.c.provenance, func.count(),
                                            func.max(table.c.updated_at))
                                     .where(*where).group_by(table.c.provenance)).all()
@@ -108,48 +130,47 @@ class LayerQueries:
     # --- paged reading (OGC API – Features, paged /api/layers) ----------------------------------
 
     @staticmethod
-    def _page_conditions(layer: str, *, bbox: tuple[float, float, float, float] | None,
-                         time_field: str | None, time_from: str | pd.Timestamp | None,
-                         time_to: str | pd.Timestamp | None,
-                         hide_sensitive: bool) -> list[ColumnElement[bool]]:
+    def _page_conditions(layer: str, *, bbox: tuple[float, float, float, float] | None = None,
+                         time: TimeWindow | None = None, hide_sensitive: bool,
+                         kommuner: Collection[str] | None) -> list[ColumnElement[bool]]:
         """The WHERE conditions of a paged read: not deleted, the box (EPSG:3006) meeting the
-        stored bounds, the time field within [time_from, time_to] (either end open), and with
-        ``hide_sensitive`` the records ``geo.privacy.without_sensitive`` drops left out."""
+        stored bounds, the ``time`` window, with
+        ``hide_sensitive`` the records ``geo.privacy.without_sensitive`` drops left out, and
+        with ``kommuner`` only those municipalities' records."""
         table = layer_tables[layer_spec(layer).name]
         where: list[ColumnElement[bool]] = [table.c.deleted_at.is_(None)]
         if bbox is not None:
             minx, miny, maxx, maxy = bbox
             where += [table.c.maxx >= minx, table.c.minx <= maxx,
                       table.c.maxy >= miny, table.c.miny <= maxy]
-        if time_field is not None and (time_from is not None or time_to is not None):
-            if layer_spec(layer).field_by_name[time_field].kind != "datetime":
-                raise TypeError(f"{layer}.{time_field} is not a datetime field")
-            column = table.c[time_field]  # ISO 8601 text in UTC (``_iso``): ordered as text
+        if time is not None and (time.start is not None or time.end is not None):
+            if layer_spec(layer).field_by_name[time.field].kind != "datetime":
+                raise TypeError(f"{layer}.{time.field} is not a datetime field")
+            column = table.c[time.field]  # ISO 8601 text in UTC (``_iso``): ordered as text
             where.append(column.is_not(None))
-            if time_from is not None:
-                where.append(column >= utc_text(time_from))
-            if time_to is not None:
-                where.append(column <= utc_text(time_to))
+            if time.start is not None:
+                where.append(column >= utc_text(time.start))
+            if time.end is not None:
+                where.append(column <= utc_text(time.end))
         if hide_sensitive:
             where.extend(visible_conditions(layer, table))
-        return where
+        return where + kommun_conditions(table, kommuner)
 
     def read_page(self, layer: str, *, limit: int | None, offset: int = 0,
                   bbox: tuple[float, float, float, float] | None = None,
-                  time_field: str | None = None, time_from: str | pd.Timestamp | None = None,
-                  time_to: str | pd.Timestamp | None = None,
-                  hide_sensitive: bool = False) -> tuple[gpd.GeoDataFrame, int]:
+                  time: TimeWindow | None = None, hide_sensitive: bool = False,
+                  kommuner: Collection[str] | None = None) -> tuple[gpd.GeoDataFrame, int]:
         """One page of ``layer`` in id order (LIMIT/OFFSET in SQL) and how many records match
         in all. ``bbox`` is EPSG:3006 (minx, miny, maxx, maxy) tested against the stored
-        bounds; ``time_from``/``time_to`` bound ``time_field`` inclusively (UTC if naive).
-        ``hide_sensitive`` leaves out in SQL what ``geo.privacy.without_sensitive`` drops, so
-        the page and the count are those of a viewer who may not see it; the caller still
-        passes the frame through the viewer filter. ``limit=None``: every matching record."""
+        bounds; ``time`` bounds a datetime field.
+        ``hide_sensitive`` leaves out in SQL what ``geo.privacy.without_sensitive`` drops and
+        ``kommuner`` the records of other municipalities, so the page and the count are those
+        of a viewer who may not see them; the caller still passes the frame through the viewer
+        filter. ``limit=None``: every matching record."""
         spec = layer_spec(layer)
         table = layer_tables[spec.name]
-        where = self._page_conditions(layer, bbox=bbox, time_field=time_field,
-                                      time_from=time_from, time_to=time_to,
-                                      hide_sensitive=hide_sensitive)
+        where = self._page_conditions(layer, bbox=bbox, time=time,
+                                      hide_sensitive=hide_sensitive, kommuner=kommuner)
         # The page's ids first, then their rows: the rows skipped by OFFSET are never decoded
         # (PostGIS would turn each one's geometry into WKB only to drop it).
         page = select(table.c.id).where(*where).order_by(table.c.id).offset(max(offset, 0))
@@ -163,13 +184,13 @@ class LayerQueries:
         return self._frame(spec, rows), matched
 
     def count_matching(self, layer: str, *, time_field: str | None = None,
-                       hide_sensitive: bool = False) -> PageSummary:
-        """How many records of ``layer`` a viewer sees (``hide_sensitive`` as in
-        ``read_page``), with their stored bounds (EPSG:3006) and the range of ``time_field``,
+                       hide_sensitive: bool = False, kommuner: Collection[str] | None = None
+                       ) -> PageSummary:
+        """How many records of ``layer`` a viewer sees (``hide_sensitive`` and ``kommuner`` as
+        in ``read_page``), with their stored bounds (EPSG:3006) and the range of ``time_field``,
         from one aggregate query."""
         table = layer_tables[layer_spec(layer).name]
-        where = self._page_conditions(layer, bbox=None, time_field=None, time_from=None,
-                                      time_to=None, hide_sensitive=hide_sensitive)
+        where = self._page_conditions(layer, hide_sensitive=hide_sensitive, kommuner=kommuner)
         columns = [func.count(), func.min(table.c.minx), func.min(table.c.miny),
                    func.max(table.c.maxx), func.max(table.c.maxy)]
         if time_field is not None:

@@ -10,7 +10,9 @@ does: for roles that see scrubbed text, a view shows a text only where scrubbing
 nothing and withholds the whole text otherwise (``MAY_HOLD_PERSONAL_DATA``). Dates are
 ``timestamptz``, the geometry is PostGIS geometry in EPSG:3006; the store's own bounding-box and
 soft-delete columns are not shown. The views are ``security_barrier`` views, so no function in a
-reader's query runs on a row the view leaves out.
+reader's query runs on a row the view leaves out. In a police area's store a role may also get a
+schema per municipality (``trygg_rad_2262``) holding only that municipality's records, as the API
+answers an account limited to it.
 
 A database role of the same name as the schema (``NOLOGIN``; people's logins are members of it)
 gets ``USAGE`` on its schema and ``SELECT`` on its views, nothing else: the views read the
@@ -29,14 +31,14 @@ import json
 from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Connection, and_, text
+from sqlalchemy import Connection, and_, false, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo.errors import TryggError
 from geo.layers import LAYERS, SYSTEM_COLUMNS, layer_spec
 from geo.privacy import NOT_FREE_TEXT
-from store.queries import visible_conditions
+from store.queries import kommun_conditions, visible_conditions
 from store.schema import layer_tables
 
 SCHEMA_PREFIX = "trygg_"
@@ -57,11 +59,14 @@ class RoleViews:
     layers: tuple[str, ...]
     hide_sensitive: bool
     raw_text: bool
+    kommuner: tuple[str, ...] = ()  # only these municipalities' records; (): every record
 
     @property
     def schema(self) -> str:
-        """The schema, and the name of the database role that reads it."""
-        return f"{SCHEMA_PREFIX}{self.role}"
+        """The schema, and the name of the database role that reads it: ``trygg_rad``, or
+        ``trygg_rad_2262`` for the records of one municipality."""
+        limit = "".join(f"_{kod}" for kod in self.kommuner)
+        return f"{SCHEMA_PREFIX}{self.role}{limit}"
 
 
 @dataclass(frozen=True)
@@ -99,10 +104,11 @@ def view_columns(layer: str) -> list[str]:
 
 
 def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text: bool,
-                present: Collection[str] | None = None) -> str:
+                present: Collection[str] | None = None, kommuner: Collection[str] = ()) -> str:
     """The SELECT of ``layer``'s view over the table in ``base_schema`` (PostgreSQL SQL), of
     the columns ``present`` in the table if given (a store at an older revision: a migration
-    makes the views again with the columns it adds)."""
+    makes the views again with the columns it adds); with ``kommuner`` only those
+    municipalities' records (none from a table without a kommunkod)."""
     spec = layer_spec(layer)
     table = layer_tables[spec.name]
     allowed = NOT_FREE_TEXT[layer]
@@ -122,6 +128,9 @@ def view_select(layer: str, *, base_schema: str, hide_sensitive: bool, raw_text:
     conditions: list[ColumnElement[bool]] = [table.c.deleted_at.is_(None)]
     if hide_sensitive:
         conditions += visible_conditions(layer, table)
+    if kommuner:
+        conditions += ([false()] if present is not None and "kommunkod" not in present
+                       else kommun_conditions(table, kommuner))
     where = and_(*conditions).compile(dialect=postgresql.dialect(),
                                       compile_kwargs={"literal_binds": True})
     return (f"SELECT {', '.join(shown)} FROM {_q(base_schema)}.{_q(layer)} AS {_q(layer)} "
@@ -136,7 +145,9 @@ def _comment(plan: RoleViews, layer: str) -> str:
         left_out.append("fritext som kan innehålla personuppgifter")
     spec = layer_spec(layer)
     tail = f" utan {' och '.join(left_out)}" if left_out else ""
-    return f"{spec.title_sv} som rollen {plan.role} läser dem i Trygg{tail} (skrivskyddad)"
+    where = f" i kommun {', '.join(plan.kommuner)}" if plan.kommuner else ""
+    return (f"{spec.title_sv}{where} som rollen {plan.role} läser dem i Trygg{tail} "
+            "(skrivskyddad)")
 
 
 def _require_postgresql(conn: Connection) -> None:
@@ -175,7 +186,8 @@ def _write_views(conn: Connection, plans: Iterable[RoleViews]) -> dict[str, tupl
         for layer in layers:
             present = columns[layer]
             select_sql = view_select(layer, base_schema=base, hide_sensitive=plan.hide_sensitive,
-                                     raw_text=plan.raw_text, present=present)
+                                     raw_text=plan.raw_text, present=present,
+                                     kommuner=plan.kommuner)
             view = f"{schema}.{_q(layer)}"
             conn.exec_driver_sql(f"CREATE VIEW {view} WITH (security_barrier) AS {select_sql}")
             conn.exec_driver_sql(f"COMMENT ON VIEW {view} IS {_literal(_comment(plan, layer))}")
@@ -233,7 +245,8 @@ def made_plans(conn: Connection) -> list[RoleViews]:
             p = json.loads(comment.split("\n", 1)[1])
             plans.append(RoleViews(role=p["role"], layers=tuple(p["layers"]),
                                    hide_sensitive=bool(p["hide_sensitive"]),
-                                   raw_text=bool(p["raw_text"])))
+                                   raw_text=bool(p["raw_text"]),
+                                   kommuner=tuple(p.get("kommuner", ()))))
     return plans
 
 

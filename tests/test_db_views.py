@@ -11,15 +11,18 @@ from pathlib import Path
 import geopandas as gpd
 import psycopg
 import pytest
+import shapely
 from click.testing import CliRunner
 from psycopg import errors, sql
 from sqlalchemy import text
 
 from cli import cli
 from geo.layers import LAYERS
+from geo.municipalities import municipality
 from geo.privacy import scrub_text
 from services.access import READ, fit_frame
 from services.db_views import make_role_views, role_view_plans
+from services.municipality import init_area
 from store import Store
 from store.migrations.runner import head_revision, store_engine, upgrade
 from store.views import MAY_HOLD_PERSONAL_DATA, WITHHELD, make_views
@@ -194,3 +197,45 @@ def test_a_view_shows_a_text_only_where_scrubbing_changes_nothing(
         assert withheld[value] or scrub_text(value) == value, value
     shown = {value for value, hidden in withheld.items() if not hidden}
     assert {"Trafikolycka, singel", "Rån väpnat", "Stöld/inbrott, Sörberge", ""} <= shown
+
+
+def test_a_schema_per_municipality_holds_only_its_records(
+        pg_cluster: pg.Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``trygg db views --kommun 2281`` in a police area's store: trygg_rad_2281 holds the
+    Sundsvall records the council reads and no Timrå record; later runs keep it; a kommunkod
+    outside the area is refused by name."""
+    url = pg_cluster.new_database()
+    s = Store.open(url)
+    try:
+        init_area(s, ["2262", "2281"], folder=tmp_path / "kommuner")
+        centres = [shapely.centroid(municipality(k).boundary_3006) for k in ("2262", "2281")]
+        s.insert("unsafe_places", gpd.GeoDataFrame(
+            {"category": ["belysning", "belysning", "sexualbrott"],
+             "reported_at": ["2024-06-03T12:00:00Z"] * 3},
+            geometry=[centres[0], centres[1], centres[1]], crs="EPSG:3006"))
+        monkeypatch.setenv("TRYGG_DB", url)
+        monkeypatch.setenv("TRYGG_SECRET", SECRET)
+        refused = CliRunner().invoke(cli, ["db", "views", "--kommun", "2280"])
+        assert refused.exit_code != 0 and "2280" in refused.output and "2262" in refused.output
+        done = CliRunner().invoke(cli, ["db", "views", "--create-roles", "--kommun", "2281,"],
+                                  catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        assert "trygg_rad_2281: " in done.output and "trygg_rad: " in done.output
+        places = s.read("unsafe_places")
+        sundsvall = set(fit_frame("unsafe_places", places[places["kommunkod"] == "2281"],
+                                  "rad").index)
+        assert len(sundsvall) == 1
+        with _login(pg_cluster, url, "sara", "trygg_rad_2281") as sara:
+            assert _ids(sara, "trygg_rad_2281", "unsafe_places") == sundsvall
+            assert sara.execute("SELECT DISTINCT kommunkod FROM trygg_rad_2281.events"
+                                ).fetchall() in ([], [("2281",)])
+            with pytest.raises(errors.InsufficientPrivilege):
+                sara.execute("SELECT count(*) FROM trygg_rad.unsafe_places")
+        again = CliRunner().invoke(cli, ["db", "views"], catch_exceptions=False)
+        assert again.exit_code == 0 and "trygg_rad_2281: " in again.output
+        with s.engine.connect() as conn:
+            comment = conn.execute(text("SELECT obj_description('trygg_rad_2281'::regnamespace, "
+                                        "'pg_namespace')")).scalar_one()
+        assert "2281" in comment
+    finally:
+        s.close()

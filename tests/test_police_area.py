@@ -239,3 +239,47 @@ def test_stores_before_0008_and_the_demo_carry_the_municipality(tmp_path: Path,
                 assert len(codes) and set(codes) == {"2262"}, layer
     finally:
         upgraded.close()
+
+
+def test_a_limited_account_pages_counts_and_sees_extents_of_its_municipality_only(
+        area: tuple[Store, Settings, Path]) -> None:
+    """Paging, counts and extents come from SQL limited to the account's municipalities: full
+    pages, numberMatched, /api/layers counts and OGC extents of Sundsvall's records alone."""
+    store, settings, _ = area
+    limited = add_user(store, "sundsvall-lasare", "planerare", secret=SECRET, kommuner=["2281"])
+    everyone = add_user(store, "omradets-lasare", "planerare", secret=SECRET)
+    events = store.read("events")
+    sundsvall = events[events["kommunkod"] == "2281"]
+    assert 40 < len(sundsvall) < len(events)
+    with LiveServer(create_app(settings, store=store)) as server, \
+            httpx.Client(base_url=server.url, timeout=120) as http:
+        seen: list[int] = []
+        url: str | None = "/api/layers/events?limit=40"
+        while url:
+            page = http.get(url, headers=auth(limited))
+            body = page.json()
+            assert body["numberMatched"] == len(sundsvall)
+            ids = [f["id"] for f in body["features"]]
+            assert len(ids) == min(40, len(sundsvall) - len(seen))  # full pages
+            assert {f["properties"]["kommunkod"] for f in body["features"]} == {"2281"}
+            seen += ids
+            url = page.links.get("next", {}).get("url")
+        assert sorted(seen) == sorted(int(i) for i in sundsvall.index)
+
+        listed = {row["name"]: row["count"] for row in
+                  http.get("/api/layers", headers=auth(limited)).json()}
+        assert listed["events"] == len(sundsvall)
+
+        items = http.get("/ogc/collections/events/items", params={"limit": 5},
+                         headers=auth(limited)).json()
+        assert items["numberMatched"] == len(sundsvall) and items["numberReturned"] == 5
+
+        def extent(token: str) -> list[float]:
+            doc = http.get("/ogc/collections/events", headers=auth(token)).json()
+            return [float(v) for v in doc["extent"]["spatial"]["bbox"][0]]
+
+        mine = shapely.box(*extent(limited))
+        records = gpd.GeoSeries(sundsvall.geometry, crs=WORK_CRS).to_crs("OGC:CRS84")
+        assert mine.buffer(1e-5).covers(shapely.box(*records.total_bounds))
+        assert shapely.box(*records.total_bounds).buffer(0.01).covers(mine)
+        assert shapely.box(*extent(everyone)).area > 1.5 * mine.area

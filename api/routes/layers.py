@@ -162,7 +162,8 @@ def read_layer(layer: LayerName, request: Request,
     def render() -> str:
         if paged:
             page, matched = store.read_page(layer, limit=limit, offset=offset, bbox=window,
-                                            hide_sensitive=not sees_all)
+                                            hide_sensitive=not sees_all,
+                                            kommuner=viewer.kommuner)
             gdf = fit_frame(layer, page, viewer)
         else:
             gdf = fit_frame(layer, store.read(layer, bbox=window), viewer)

@@ -52,6 +52,7 @@ from geo.errors import NotFound
 from geo.geojson import json_value
 from geo.layers import LAYERS, layer_spec, parse_datetime
 from store import Store
+from store.queries import TimeWindow
 from store.accounts import User
 from trygg.settings import Settings
 
@@ -279,12 +280,15 @@ def _json(doc: Any, *, media_type: str = JSON, headers: dict[str, str] | None = 
     return Response(json.dumps(doc, ensure_ascii=False), media_type=media_type, headers=headers)
 
 
-def _collection(layer: str, base: str, store: Store, role: str | None) -> dict[str, Any]:
-    """The description of one collection, its extent from the records the viewer sees."""
+def _collection(layer: str, base: str, store: Store, role: str | None,
+                kommuner: frozenset[str] | None) -> dict[str, Any]:
+    """The description of one collection, its extent from the records the viewer sees (of
+    ``kommuner`` only, for an account limited to municipalities)."""
     spec = LAYERS[layer]
     time_field = TIME_FIELDS.get(layer)
     summary = store.count_matching(layer, time_field=time_field,
-                                   hide_sensitive=not sees_sensitive(role))
+                                   hide_sensitive=not sees_sensitive(role),
+                                   kommuner=kommuner)
     href = f"{base}/ogc/collections/{layer}"
     extent: dict[str, Any] = {}
     if summary.bounds is not None:
@@ -357,9 +361,10 @@ def collections(request: Request, f: Format = None, user: User | None = Depends(
     """The collections (layers) the caller may read."""
     role = _reader(user, settings)
     base = _base(request, settings)
+    kommuner = viewer_of(user, settings).kommuner
     return _json({
         "links": [_link(f"{base}/ogc/collections", "self", JSON)],
-        "collections": [_collection(layer, base, store, role) for layer in LAYERS
+        "collections": [_collection(layer, base, store, role, kommuner) for layer in LAYERS
                         if may_read(role, layer)],
         "crs": list(SUPPORTED_CRS),
     })
@@ -374,7 +379,8 @@ def collection(layer: LayerPath, request: Request, f: Format = None,
     """One collection: extent (WGS84, time), CRS list, storage CRS EPSG:3006."""
     role = _reader(user, settings)
     _collection_readable(layer, role, user)
-    return _json(_collection(layer, _base(request, settings), store, role))
+    return _json(_collection(layer, _base(request, settings), store, role,
+                             viewer_of(user, settings).kommuner))
 
 
 @router.get("/collections/{layer}/items", summary="OGC API – Features: objekten",
@@ -421,10 +427,10 @@ def items(layer: LayerPath, request: Request, f: Format = None,
             gdf, matched = store.read_page(layer, limit=0)[0], 0  # no time: nothing meets it
         else:
             gdf, matched = store.read_page(
-                layer, limit=limit, offset=offset, bbox=window, time_field=time_field,
-                time_from=None if when is None else when[0],
-                time_to=None if when is None else when[1],
-                hide_sensitive=not sees_sensitive(role))
+                layer, limit=limit, offset=offset, bbox=window,
+                time=None if when is None or time_field is None
+                else TimeWindow(time_field, when[0], when[1]),
+                hide_sensitive=not sees_sensitive(role), kommuner=who.kommuner)
         gdf = fit_frame(layer, gdf, who)
         links = [_link(_relative(str(request.url), base), "self", GEOJSON, "Den här sidan"),
                  _link(f"{base}/ogc/collections/{layer}", "collection", JSON)]
