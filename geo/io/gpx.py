@@ -68,10 +68,14 @@ def _iso_utc(times: pd.Series) -> list[str]:
 
 
 def write_gpx(gdf: gpd.GeoDataFrame, spec: LayerSpec, path: Path) -> None:
-    """The point features of ``gdf`` as GPX waypoints named by layer, id and place (for a GPS);
-    a file without waypoints when there are none."""
+    """The point features of ``gdf`` as GPX waypoints named by layer, id and place (for a GPS),
+    an area (an unsafe place drawn as a polygon) as one at a point inside it; a file without
+    waypoints when there are none."""
     web = gdf.to_crs("EPSG:4326")
-    web = web[web.geom_type == "Point"]
+    web = web[web.geom_type.isin(("Point", "Polygon", "MultiPolygon")).to_numpy()]
+    if not web.empty:
+        web = web.set_geometry(shapely.point_on_surface(np.asarray(web.geometry.values)),
+                               crs=web.crs)
     if web.empty:  # GDAL cannot create a GPX layer without features
         path.write_text(EMPTY_GPX, encoding="utf-8")
         return
