@@ -10,6 +10,7 @@ than ``min_count`` records, gets a caution (a rate of 3 events among 40 people i
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,6 +53,24 @@ class AreaRate:
 
     def as_dict(self) -> dict[str, object]:
         return {**asdict(self), "cautions": list(self.cautions), "caution_sv": self.caution_sv}
+
+
+@dataclass(frozen=True)
+class PopulationFigures:
+    """The report's part on population areas: per area the police events and the reports of
+    unsafe places per 1,000 inhabitants for the period, and the survey figures of the areas
+    (and of the municipality)."""
+
+    kind: str
+    events: list[AreaRate]
+    unsafe_places: list[AreaRate]
+    surveys: list[dict[str, Any]]
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "events": [r.as_dict() for r in self.events],
+                "unsafe_places": [r.as_dict() for r in self.unsafe_places],
+                "surveys": self.surveys, "source": self.source}
 
 
 def count_in_areas(areas: gpd.GeoDataFrame, records: gpd.GeoDataFrame) -> np.ndarray:

@@ -12,6 +12,9 @@ import geopandas as gpd
 
 from geo.formats import number_sv
 from geo.periods import LOCAL_TZ, local_date_text
+from geo.population import CAUTION_SV, rate_text
+from geo.population_areas import AREA_KIND_SV
+from geo.surveys import AREA_KIND_SV as SURVEY_AREA_SV, interval_text
 from geo.report import Indicator, Report, Section, target_lines
 from geo.vocabulary import ACTION_STATUS_SV, OWNER_SV
 from maps.report_charts import (
@@ -75,6 +78,85 @@ def period_text(report: Report) -> str:
             f"{local_date_text(report.previous_end, end=True)}")
 
 
+POPULATION_HEADING = "Per 1 000 invånare och trygghetsmätningar"
+AREA_COLUMNS = ("Område", "Kod", "Folkmängd", "Polisens händelser", "Per 1 000 inv.",
+                "Rapporter om otrygghet", "Per 1 000 inv.", "Anmärkning")
+SURVEY_COLUMNS = ("Undersökning", "Område", "År", "Indikator", "Andel (intervall)",
+                  "Antal svar")
+
+
+def area_rows(report: Report) -> list[tuple[str, ...]]:
+    """The report's table per DeSO/RegSO: population, events and reports of unsafe places with
+    their rates per 1,000 inhabitants, and the cautions of either, in Swedish."""
+    figures = report.population
+    if figures is None:
+        return []
+    places = {r.code: r for r in figures.unsafe_places}
+    rows: list[tuple[str, ...]] = []
+    for r in figures.events:
+        p = places.get(r.code)
+        cautions = dict.fromkeys((*r.cautions, *(p.cautions if p else ())))
+        population = number_sv(r.population) + (f" ({r.population_year})"
+                                                 if r.population_year else "")
+        rows.append((r.name, r.code, population, number_sv(r.count), rate_text(r.per_1000),
+                     number_sv(p.count if p else None),
+                     rate_text(p.per_1000 if p else None),
+                     "; ".join(CAUTION_SV[c] for c in cautions)))
+    return rows
+
+
+def survey_rows(report: Report) -> list[tuple[str, ...]]:
+    """The survey figures: "62 % (58–66 %)" with the area, year and respondents."""
+    figures = report.population
+    if figures is None:
+        return []
+    return [(s["survey_sv"], f"{s['area_code']} ({SURVEY_AREA_SV.get(s['area_kind'], '')})",
+             str(s["year"]), s["indicator"],
+             interval_text(s["value_pct"], s["ci_low_pct"], s["ci_high_pct"]),
+             number_sv(s["respondents"])) for s in figures.surveys]
+
+
+def population_notes(report: Report) -> list[str]:
+    """What the population part rests on, in Swedish."""
+    figures = report.population
+    if figures is None:
+        return []
+    notes = []
+    if figures.events:
+        notes.append(f"Händelser och rapporter i perioden per {AREA_KIND_SV[figures.kind]}-område"
+                     ", delat med områdets folkmängd gånger 1 000 (känsliga ärenden räknas "
+                     "inte). Områden utan invånare eller utan känd folkmängd får ingen takt; "
+                     "små tal är markerade och osäkra.")
+    if figures.source:
+        notes.append(f"Källa: {figures.source}.")
+    if figures.surveys:
+        notes.append("Trygghetsmätningarnas andelar visas med sitt konfidensintervall inom "
+                     "parentes; skillnader inom intervallen är inte säkra.")
+    return notes
+
+
+def _table_html(columns: tuple[str, ...], rows: list[tuple[str, ...]], css: str) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table class='{css}'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def population_html(report: Report) -> str:
+    """The report's section on population areas and surveys ('' without any)."""
+    if report.population is None:
+        return ""
+    e = html.escape
+    parts = [f"<section class='population' id='per-1000'><h2>{e(POPULATION_HEADING)}</h2>"]
+    if report.population.events:
+        parts.append(_table_html(AREA_COLUMNS, area_rows(report), "per-1000"))
+    if report.population.surveys:
+        parts.append("<h3>Trygghetsmätningar</h3>"
+                     + _table_html(SURVEY_COLUMNS, survey_rows(report), "surveys"))
+    parts += [f"<p class='note'>{e(n)}</p>" for n in population_notes(report)]
+    return "".join(parts) + "</section>"
+
+
 # --- HTML -----------------------------------------------------------------------------------------
 
 STYLE = """body{font:14px/1.45 sans-serif;max-width:960px;margin:2em auto;padding:0 1em}
@@ -126,6 +208,7 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
             + section_map_svg(map_view(section, boundaries))
             + f"<figure class='chart'>{trend_chart_svg(section)}</figure>"
             + "</div></section>")
+    parts.append(population_html(report))
     return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>"
             f"{e(report.title)} – uppföljning</title><style>{STYLE}</style></head><body>"
@@ -187,6 +270,29 @@ _LEGEND_MARK = {"line": "\u2014", "dashed": "- -", **{
                          ("X", "6"))}}
 
 
+def _population_pdf(report: Report, styles: dict) -> list:
+    """The population part as PDF flowables (none without it)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
+
+    if report.population is None:
+        return []
+    story: list = [PageBreak(), Paragraph(_pdf_text(POPULATION_HEADING), styles["Heading2"])]
+    cell = styles["BodyText"].clone("cell", fontSize=7.5, leading=9)
+    for columns, rows in ((AREA_COLUMNS, area_rows(report)),
+                          (SURVEY_COLUMNS, survey_rows(report))):
+        if not rows:
+            continue
+        table = Table([[Paragraph(_pdf_text(v), cell) for v in row]
+                       for row in [columns, *rows]], repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(table)
+    story += [Paragraph(_pdf_text(n), styles["Italic"]) for n in population_notes(report)]
+    return story
+
+
 def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
     """The report as a PDF (reportlab; no system libraries needed). Each section opens a page
     with its text and table; its monthly chart (with the chart's figures as text) and its map
@@ -241,6 +347,7 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
         # The chart with its figures as text and the map with its legend share a page (they
         # fit one together): a chart never stands alone on a page.
         story.append(KeepTogether(figures + _map_block(map_view(section, boundaries), styles)))
+    story += _population_pdf(report, styles)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=report.title, author="Trygg",
                             leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm,

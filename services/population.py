@@ -18,7 +18,9 @@ import pandas as pd
 
 from geo.errors import ImportRejected, ValidationFailed
 from geo.hotspots import in_window, inside_area, placed_only
-from geo.population import CAUTION_SV, MIN_COUNT, MIN_POPULATION, AreaRate, rates_per_1000
+from geo.population import (
+    CAUTION_SV, MIN_COUNT, MIN_POPULATION, PopulationFigures, rates_per_1000,
+)
 from geo.population_areas import (
     AREA_KIND_SV, SCB_POPULATION_SOURCE, read_population_areas, read_population_csv,
 )
@@ -175,24 +177,6 @@ def area_rates(store: Store, viewer: Viewer, *, start: date, end: date,
     }
 
 
-@dataclass(frozen=True)
-class PopulationFigures:
-    """The report's part on population areas: per area the police events and the reports of
-    unsafe places per 1,000 inhabitants for the period, and the survey figures of the areas
-    (and of the municipality)."""
-
-    kind: str
-    events: list[AreaRate]
-    unsafe_places: list[AreaRate]
-    surveys: list[dict[str, Any]]
-    source: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "events": [r.as_dict() for r in self.events],
-                "unsafe_places": [r.as_dict() for r in self.unsafe_places],
-                "surveys": self.surveys, "source": self.source}
-
-
 def report_population(store: Store, *, start: pd.Timestamp, end: pd.Timestamp,
                       events: gpd.GeoDataFrame, unsafe_places: gpd.GeoDataFrame,
                       kommuner: frozenset[str] | None) -> PopulationFigures | None:
@@ -202,8 +186,11 @@ def report_population(store: Store, *, start: pd.Timestamp, end: pd.Timestamp,
     stored = in_kommuner(store.read(LAYER), kommuner)
     kind = "deso" if (stored["kind"] == "deso").any() else "regso"
     areas = stored[stored["kind"] == kind]
-    codes = list(areas["code"]) + sorted(kommuner or set(areas["kommunkod"].dropna()))
-    surveys = survey_figures(store, area_codes=codes if kommuner else None)
+    surveys = survey_figures(store)
+    if kommuner is not None:  # a police area's report for one municipality: its areas' own
+        codes = set(areas["code"]) | set(kommuner)
+        surveys = surveys[surveys["area_code"].isin(sorted(codes))
+                          | (surveys["area_kind"] == "polisomrade")]
     if areas.empty and surveys.empty:
         return None
     lo, hi = start, end

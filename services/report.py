@@ -23,6 +23,7 @@ from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
 from services.access import in_kommuner
 from services.municipality import DEMO_PROMISE, viewer_municipality
+from services.population import report_population
 from services.targets import promise_with_stored_targets
 from store import Store
 from trygg.settings import Settings
@@ -31,7 +32,8 @@ REPORT_LAYERS = ("unsafe_places", "events", "activities", "traffic_checks", "pro
                  "patrol_zones", "risk_roads", "boundaries")
 # Everything a report is made from (the patrols for foot patrol, the kept reports for the
 # comparison): a write to any of them makes a cached report stale.
-REPORT_INPUTS = (*REPORT_LAYERS, "patrols", "follow_up_reports")
+REPORT_INPUTS = (*REPORT_LAYERS, "patrols", "follow_up_reports", "population_areas",
+                 "survey_figures")
 
 
 def report_data(store: Store, *, with_patrols: bool = True,
@@ -162,8 +164,13 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
     start, end = pd.Timestamp(first), pd.Timestamp(last + timedelta(days=1))
     data = report_data(store, kommuner=kommuner)
     coverage = coverage_indicators(data, start=start, end=end, max_ping_gap_min=max_ping_gap_min)
-    return build_report(data, promise, start=start, end=end, coverage=coverage,
-                        previous_report=last_report(store), at=at)
+    report = build_report(data, promise, start=start, end=end, coverage=coverage,
+                          previous_report=last_report(store), at=at)
+    # Rates per 1,000 inhabitants from the report's own frames (no sensitive records)
+    report.population = report_population(store, start=report.start, end=report.end,
+                                          events=data.events, unsafe_places=data.unsafe_places,
+                                          kommuner=kommuner)
+    return report
 
 
 def report_file(store: Store, report: Report, fmt: str) -> bytes:

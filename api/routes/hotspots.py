@@ -16,7 +16,10 @@ from api.rendering import templates
 from geo.layers import REPORT_SOURCES, UNSAFE_CATEGORIES
 from geo.hotspot_view import HotspotView
 from maps.base import json_island
+from geo.formats import number_sv
+from geo.population import rate_text
 from services import hotspots as service
+from services import population
 from services.access import Viewer
 from store import Store
 from store.accounts import ROLE_SV
@@ -77,3 +80,56 @@ def hotspots_page(request: Request, from_: str | None = Query(None, alias="from"
         "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "asked": asked,
         "compare_choices": service.COMPARE_CHOICES, "data_json": data,
         "sees_sensitive": viewer.sees_sensitive})
+
+
+# --- per 1 000 inhabitants (SCB's DeSO and RegSO areas, issue 14) --------------------------------
+
+@router.get("/api/hotspots/areas", summary="Per 1 000 invånare: händelser och rapporter per "
+                                           "DeSO- eller RegSO-område")
+def hotspot_areas(
+    from_: Annotated[date | None, Query(alias="from", description="First day (default: as "
+                                                                     "/api/hotspots)")] = None,
+    to: Annotated[date | None, Query(description="Last day, included")] = None,
+    per: Annotated[int, Query(ge=1000, le=1000,
+                              description="Rates per this many inhabitants (1000)")] = 1000,
+    layer: Literal["events", "unsafe_places"] = "events",
+    kind: Literal["deso", "regso"] = "deso",
+    event_type: Annotated[str | None, Query(alias="type", max_length=100,
+                                            description="events: only this event type, e.g. "
+                                                        "Rattfylleri")] = None,
+    viewer: Viewer = Depends(require("hotspots.view")),
+    store: Store = Depends(get_store),
+) -> dict[str, Any]:
+    """Per population area the records of ``layer`` in the window and the rate per 1,000
+    inhabitants (``per_1000``; null where the population is 0 or unknown), with cautions
+    for areas under 50 inhabitants or with fewer than 5 records. Sensitive records count
+    for the police roles only."""
+    del per  # one choice today: per 1 000
+    start, end = service.window(store, from_, to)
+    return population.area_rates(store, viewer, start=start, end=end, layer=layer, kind=kind,
+                                 event_type=event_type)
+
+
+@router.get("/kartor/otrygga-platser/per-1000-invanare", response_class=HTMLResponse,
+            include_in_schema=False)
+def hotspot_areas_page(request: Request, from_: str | None = Query(None, alias="from"),
+                       to: str | None = None, layer: str | None = None,
+                       kind: str | None = None,
+                       viewer: Viewer = Depends(page("hotspots.view")),
+                       store: Store = Depends(get_store)) -> Response:
+    asked = service.page_request(store, from_, to)
+    errors = list(asked.errors)
+    if layer not in (None, "", *population.RATE_LAYERS):
+        errors.append("Räkna: välj polisens händelser eller rapporter om otrygghet.")
+    if kind not in (None, "", "deso", "regso"):
+        errors.append("Indelning: välj DeSO eller RegSO.")
+    chosen_layer = layer if layer in population.RATE_LAYERS else "events"
+    chosen_kind = kind if kind in ("deso", "regso") else "deso"
+    rates = population.area_rates(store, viewer, start=asked.start, end=asked.end,
+                                  layer=chosen_layer,  # type: ignore[arg-type]
+                                  kind=chosen_kind)
+    return templates.TemplateResponse(request, "hotspots_per_1000.html", {
+        "request": request, "user": shown_user(viewer), "role_sv": ROLE_SV, "asked": asked,
+        "errors": errors, "rates": rates, "layer": chosen_layer, "kind": chosen_kind,
+        "layers_sv": population.RATE_LAYER_SV, "number_sv": number_sv,
+        "rate_text": rate_text})
