@@ -56,11 +56,14 @@ def area_comparison(events: pd.DataFrame, kommuner: Mapping[str, str], *, first:
     """Events per ``type`` and ``kommunkod`` with ``time`` in the local days ``first`` …
     ``last``; ``kommuner`` (kommunkod → name, in order) are the columns, events of others are
     left out. ``types`` keeps those types, in that order (a type without events counts 0);
-    else every type present, the most frequent first."""
+    else every type present, the most frequent first. A police event counts once per
+    municipality, however many parts of a split summary it has there."""
     codes = list(kommuner)
     start, end = local_bounds(first, last)
     times = pd.to_datetime(events["time"], utc=True)
     keep = (times >= start) & (times < end) & events["kommunkod"].isin(codes)
+    if "event_id" in events:  # the parts of a split summary are one police event
+        keep &= ~events.duplicated(["event_id", "kommunkod"])
     chosen = events.loc[keep.to_numpy(), ["type", "kommunkod"]]
     if types is not None:
         chosen = chosen[chosen["type"].isin(list(types))]

@@ -385,6 +385,12 @@ def place_summary(matcher: PlaceMatcher, text: str, *, inside_only: bool = False
                         None, None), 0, None)]
 
 
+def _without_lead(sentence: str | None, lead: str) -> str | None:
+    if sentence is None or not lead or not sentence.startswith(lead):
+        return sentence
+    return sentence[len(lead):].strip() or sentence
+
+
 def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
                    municipality: str, county: str = "",
                    split_summaries: bool = False) -> gpd.GeoDataFrame:
@@ -407,8 +413,8 @@ def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
     Summaries (``is_summary``) naming different places in different sentences are precision
     "several" (``place`` lists the places; the point as at municipality precision); with
     ``split_summaries`` they become one record per sentence instead, keeping the event id, with
-    the sentence as ``summary`` and an extra column ``part`` (1, 2, …; 0 for whole events),
-    which the ``events`` layer does not have yet: such a frame cannot be stored until it does.
+    the sentence as ``summary`` and ``part`` 1, 2, … (the events layer's key is (event_id,
+    part)); every other record is a whole event, part 0.
     """
     areas = events["municipality"].fillna("").astype(str).str.strip()
     municipality = municipality.strip() or _infer_municipality(gazetteer, areas)
@@ -420,6 +426,7 @@ def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
     texts = [event_search_text(name, summary, kind) for name, summary, kind
              in zip(events["name"], events["summary"], events["type"], strict=True)]
 
+    names = events["name"].fillna("").astype(str).tolist()
     records: list[tuple[int, PlaceMatch, int, str | None, str]] = []
     for k, (text, is_own, is_county, our_county, area, kind) in enumerate(zip(
             texts, own, counties, in_county, areas, events["type"], strict=True)):
@@ -430,6 +437,10 @@ def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
         if is_summary(str(kind)):
             placed = place_summary(matcher, text, inside_only=bool(our_county),
                                    split=split_summaries)
+            # A part's text is its sentence of the summary, without the title's place words
+            # that lead the search text ("Timrå Inbrott i …" is "Inbrott i …").
+            lead = event_search_text(str(names[k]), "", str(kind))
+            placed = [(m, part, _without_lead(sentence, lead)) for m, part, sentence in placed]
         else:
             placed = [(matcher.match(text, inside_only=bool(our_county)), 0, None)]
         for found, part, sentence in placed:
@@ -480,8 +491,7 @@ def geocode_events(events: pd.DataFrame, gazetteer: gpd.GeoDataFrame, *,
         "provenance": "real",
         "source": EVENTS_SOURCE,
     }, columns=layer_spec("events").field_names)
-    if split_summaries:
-        frame["part"] = np.array([r[2] for r in records], dtype=np.int64)
+    frame["part"] = np.array([r[2] for r in records], dtype=np.int64)
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=WORK_CRS).values,
                             crs=WORK_CRS)
 
@@ -499,7 +509,9 @@ def _infer_municipality(gazetteer: gpd.GeoDataFrame, areas: pd.Series) -> str:
 def events_to_feature_collection(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     """The placed events as an RFC 7946 FeatureCollection (WGS84): one Point feature per event
     with properties ``id``, ``place``, ``precision``, ``road`` (null when none), ``precision_m``,
-    ``type`` and ``time`` (ISO 8601). Events without any point get a null geometry."""
+    ``type`` and ``time`` (ISO 8601). Events without any point get a null geometry. A part of a
+    split summary (``part`` 1, 2, …) is a feature of its own: its ``id`` is "event_id-part"
+    (the event's id stays in ``properties.id``) and ``properties.part`` is set."""
     web = to_web(gdf)
     geoms = web.geometry.values
     xs = np.round(shapely.get_x(geoms), COORDINATE_DECIMALS)
@@ -512,12 +524,14 @@ def events_to_feature_collection(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
         road = row.road if isinstance(row.road, str) and row.road else None
         precision_m = (float(row.precision_m)
                        if row.precision_m is not None and not pd.isna(row.precision_m) else None)
+        part = int(getattr(row, "part", 0) or 0)
         features.append({
             "type": "Feature",
-            "id": event_id,
+            "id": f"{event_id}-{part}" if part else event_id,
             "geometry": geometry,
             "properties": {
                 "id": event_id,
+                **({"part": part} if part else {}),
                 "place": row.place,
                 "precision": row.precision,
                 "road": road,

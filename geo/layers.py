@@ -199,9 +199,9 @@ _SPECS = (
         unique_fields=("event_id", "part"),
         description="Police events from the Police open API, placed from their text. A "
                     "summary naming places in different sentences is one record per sentence "
-                    "(part 1, 2, ...; 0 for a whole event): each part is one incident at one "
-                    "place, so counts of incidents count records and counts of police events "
-                    "count distinct event_id.",
+                    "(part 1, 2, ...; 0 for a whole event), each one incident at its place: "
+                    "maps and hotspots count records, the report and the comparison across "
+                    "municipalities count police events (a split summary once).",
     ),
     LayerSpec(
         "gazetteer", "Ortnamn", ("Point", "MultiPoint", "LineString", "MultiLineString"),

@@ -286,9 +286,12 @@ def _events(ctx: IndicatorContext, opts: dict[str, Any], section: dict[str, Any]
     times = pd.to_datetime(events["time"], utc=True)
     typed = events["type"].fillna("").str.startswith(tuple(opts["types"])) \
         if opts.get("types") else pd.Series(True, index=events.index)
+    in_period = _within(times, ctx.period)
+    placed, unplaced = placed_only(events[typed & in_period])  # every part at its place
+    if "event_id" in events:  # but a split summary (parts 1, 2, …) is one police event
+        typed = typed & ~events["event_id"].duplicated()
     before = typed & _within(times, ctx.before)
-    now = events[typed & _within(times, ctx.period)]
-    placed, unplaced = placed_only(now)
+    now = events[typed & in_period]
     section["indicators"].append(Indicator("events", label, len(now), int(before.sum()),
                                            source=src))
     if len(now):

@@ -128,11 +128,14 @@ def raw_events(source: str | Path) -> list[dict[str, Any]]:
 def place_events(raw: list[dict[str, Any]], gazetteer: gpd.GeoDataFrame, *, origin: str,
                  municipality: str | None) -> gpd.GeoDataFrame:
     """Parse raw events, keep ``municipality``'s (all when None) and place them from their text;
-    may be empty."""
+    may be empty. A summary ("Sammanfattning natt") naming places in different sentences becomes
+    one record per sentence (``part`` 1, 2, …), one naming several in one sentence stays whole
+    with precision "several" (``geo.geocode.place_summary``)."""
     events = parse_events(raw, origin=origin)
     if municipality:
         events = events[events["municipality"] == municipality]
-    return geocode_events(events, gazetteer, municipality=municipality or "")
+    return geocode_events(events, gazetteer, municipality=municipality or "",
+                          split_summaries=True)
 
 
 def geocoded_events(source: str | Path, gazetteer: gpd.GeoDataFrame, *,
@@ -163,16 +166,19 @@ def store_gazetteer(store: Store) -> gpd.GeoDataFrame:
 
 def upsert_events(store: Store, placed: gpd.GeoDataFrame, *, origin: str,
                   provenance: str = "real") -> tuple[int, int]:
-    """Placed events into the store by their id: (inserted, updated)."""
+    """Placed events into the store by (event id, part): (records inserted, updated). The
+    records of an event replace all it had (``replace_by``): a summary split since it was
+    stored, or no longer split, leaves no stale part behind."""
     if placed.empty:
         return 0, 0
     return store.upsert("events", placed, origin=origin, audit="import", provenance=provenance,
-                        source=EVENTS_SOURCE)
+                        source=EVENTS_SOURCE, replace_by="event_id")
 
 
 def ingest_events(store: Store, source: str | Path, *, municipality: str | None = None,
                   provenance: str = "real") -> ImportResult:
-    """Ingest police events idempotently by their id: new events are added, changed ones updated."""
+    """Ingest police events idempotently by (event id, part): new records are added, changed
+    ones updated (counts of records: a split summary is one per part)."""
     placed = geocoded_events(source, store_gazetteer(store), municipality=municipality)
     origin = Path(str(source)).name
     inserted, updated = upsert_events(store, placed, origin=origin, provenance=provenance)

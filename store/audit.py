@@ -9,6 +9,7 @@ a write and its audit rows commit or roll back together. ``Store`` keeps its pub
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import pandas as pd
@@ -59,7 +60,7 @@ def record_action(conn: Connection, actor: Actor | None, action: str,
 
 
 def record_actions(conn: Connection, actor: Actor | None, action: str, layer: str,
-                   changes: list[tuple[int, int | None, int]], *,
+                   changes: Sequence[tuple[int, int | None, int | None]], *,
                    details: dict[str, Any] | None = None) -> None:
     """One audit row per (feature id, version before, version after) of ``changes``."""
     now = utc_now()

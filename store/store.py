@@ -357,18 +357,24 @@ class Store(LayerQueries):
                     found[key] = row
         return found
 
-    def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",
+    def upsert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
                provenance: str | None = None, source: str | None = None,
                conn: Connection | None = None, actor: Actor | None = None,
-               audit: AuditMode = "features") -> tuple[int, int]:
+               audit: AuditMode = "features", replace_by: str | None = None) -> tuple[int, int]:
         """Insert features whose natural key is new, update those whose key exists and whose
         values changed; return (inserted, updated). Running it twice changes nothing.
 
         A deleted feature keeps its key: it is updated but stays deleted (``restore`` it).
-        Audited like ``insert``."""
+        With ``replace_by`` (a field of the key, e.g. "event_id"), the features given for each
+        of its values are all there are: stored ones of that value whose key is not given are
+        removed for good (a police event whose summary is now split per sentence, or no longer
+        is), and new ones of a value whose stored features are all deleted are deleted too.
+        Audited like ``insert`` (removals as "delete", or counted in the import's row)."""
         spec = layer_spec(layer)
         if not spec.unique_fields:
             raise TypeError(f"layer {layer} has no natural key to upsert on")
+        if replace_by is not None and replace_by not in spec.unique_fields:
+            raise TypeError(f"replace_by={replace_by!r} is not a field of {layer}'s key")
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
         clean = clean.drop_duplicates(subset=list(spec.unique_fields), keep="last")
         table = layer_tables[layer]
@@ -377,8 +383,20 @@ class Store(LayerQueries):
         with self._conn(conn) as c:
             rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
             self._touch(c, layer)
-            existing = self._existing_keys(c, spec, [_key_of(spec, r) for r in rows])
-            new_rows = [r for r in rows if _key_of(spec, r) not in existing]
+            keys = [_key_of(spec, r) for r in rows]
+            stale: list[Any] = []
+            if replace_by is None:
+                existing = self._existing_keys(c, spec, keys)
+            else:
+                existing, stale = self._replaced(c, spec, replace_by, rows)
+            new_rows = [r for r, k in zip(rows, keys, strict=True) if k not in existing]
+            if replace_by is not None:
+                gone = {row[replace_by]: row["deleted_at"] for row in [*existing.values(), *stale]
+                        if row["deleted_at"] is not None}
+                live = {row[replace_by] for row in [*existing.values(), *stale]
+                        if row["deleted_at"] is None}
+                new_rows = [{**r, "deleted_at": None if r[replace_by] in live
+                             else gone.get(r[replace_by])} for r in new_rows]
             changes: list[tuple[int, int | None, int]] = []
             for start in range(0, len(new_rows), 500):
                 result = c.execute(insert(table).returning(table.c.id), new_rows[start:start + 500])
@@ -394,15 +412,48 @@ class Store(LayerQueries):
                 c.execute(sql_update(table).where(table.c.id == old["id"]).values(**values))
                 changes.append((int(old["id"]), int(old["version"]), int(old["version"]) + 1))
                 updated += 1
+            removed: list[tuple[int, int | None, int | None]] = [
+                (int(row["id"]), int(row["version"]), None) for row in stale]
+            for start in range(0, len(removed), 500):
+                c.execute(sql_delete(table).where(table.c.id.in_(
+                    [fid for fid, _, _ in removed[start:start + 500]])))
             if audit == "import":
-                self._audit(c, actor, "import", layer,
-                            details={"origin": origin, "inserted": inserted, "updated": updated})
+                details: dict[str, Any] = {"origin": origin, "inserted": inserted,
+                                           "updated": updated}
+                if removed:
+                    details["removed"] = len(removed)
+                self._audit(c, actor, "import", layer, details=details)
             else:
                 self._audit_each(c, actor, "insert", layer, changes[:inserted],
                                  details={"origin": origin})
                 self._audit_each(c, actor, "update", layer, changes[inserted:],
                                  details={"origin": origin})
+                self._audit_each(c, actor, "delete", layer, removed,
+                                 details={"origin": origin, "replaced_by": replace_by})
+        if removed:
+            log.info("upsert into %s from %s removed %d feature(s) replaced by others of their "
+                     "%s", layer, origin, len(removed), replace_by)
         return inserted, updated
+
+    @staticmethod
+    def _replaced(conn: Connection, spec: LayerSpec, replace_by: str,
+                  rows: list[dict[str, Any]]) -> tuple[dict[tuple[Any, ...], Any], list[Any]]:
+        """The stored features (deleted ones too) of the ``replace_by`` values of ``rows``:
+        those whose key is among the rows' (by key), and the others (to remove)."""
+        table = layer_tables[spec.name]
+        wanted = {_key_of(spec, r) for r in rows}
+        groups = sorted({r[replace_by] for r in rows}, key=repr)
+        existing: dict[tuple[Any, ...], Any] = {}
+        stale: list[Any] = []
+        for start in range(0, len(groups), 500):
+            for row in conn.execute(select(table).where(table.c[replace_by].in_(
+                    groups[start:start + 500])).order_by(table.c.id)).mappings():
+                key = _key_of(spec, row)
+                if key in wanted:
+                    existing[key] = row
+                else:
+                    stale.append(row)
+        return existing, stale
 
     def update(self, layer: str, feature_id: int, values: dict[str, Any], *,
                geometry: shapely.Geometry | None = None, geometry_crs: str = WORK_CRS,
