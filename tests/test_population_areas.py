@@ -192,3 +192,35 @@ def test_rates_per_1000_exact_with_population_zero_and_unknown() -> None:
     assert rates["2262C1030"].per_1000 is None
     assert rates["2262C1030"].caution_sv == "folkmängd saknas: ingen takt"
     assert [r.code for r in rates_per_1000(areas, points)][:2] == ["2262C1020", "2262A0010"]
+
+
+def test_population_areas_and_survey_figures_on_postgis(pg_cluster, tmp_path: Path) -> None:
+    """The same import on PostGIS: a geometry(Geometry, 3006) column with its GiST index,
+    queryable in SQL, and the survey table."""
+    from sqlalchemy import text
+
+    from services.population import import_survey_figures
+    from store.surveys import read_figures
+
+    store = Store.open(pg_cluster.fresh_store())
+    try:
+        store.insert("boundaries", municipality("2262").boundary_layer(), origin="test")
+        result = import_population_areas(store, deso_gpkg(tmp_path / "DeSO_2018.gpkg"),
+                                         population=population_csv(tmp_path / "f.csv"))
+        assert (result.inserted, result.with_population) == (3, 3)
+        with store.engine.connect() as conn:
+            found = conn.execute(text(
+                "SELECT code, round(ST_Area(geometry)) FROM population_areas WHERE geometry && "
+                "ST_MakeEnvelope(611000, 6943000, 615000, 6947000, 3006)")).all()
+            indexes = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE tablename = "
+                                        "'population_areas'")).scalars().all()
+        assert [(code, float(area)) for code, area in found] == [("2262A0010", 4_000_000.0)]
+        assert any("USING gist (geometry)" in d for d in indexes)
+        csv = tmp_path / "tm.csv"
+        csv.write_text("område;år;indikator;andel;ki_lag;ki_hog;antal_svar\n"
+                       "2262A0010;2023;Trygg;62;58;66;412\n", encoding="utf-8")
+        import_survey_figures(store, csv, survey="trygghetsmatning")
+        assert read_figures(store)[["area_code", "value_pct", "respondents"]].values.tolist() \
+            == [["2262A0010", 62.0, 412]]
+    finally:
+        store.close()
