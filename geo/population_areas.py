@@ -100,6 +100,19 @@ def _pick_layer(path: Path, layer: str | None) -> tuple[str, str]:
     return chosen, ""
 
 
+def is_scb_file(path: str | Path) -> bool:
+    """Whether ``path`` is a GeoPackage with an SCB ``DeSO_*`` or ``RegSO_*`` layer (a file
+    Trygg exported itself has a ``population_areas`` layer and is read like any layer)."""
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg" or not path.is_file():
+        return False
+    try:
+        names = [str(name).lower() for name, _ in pyogrio.list_layers(path)]
+    except Exception:  # not readable: the ordinary import says why
+        return False
+    return any(n.startswith(p) for n in names for p in _LAYER_PREFIX.values())
+
+
 def _field(gdf: pd.DataFrame, names: tuple[str, ...]) -> str | None:
     return column(gdf.drop(columns=[gdf.geometry.name]) if isinstance(gdf, gpd.GeoDataFrame)
                   else gdf, names)

@@ -20,6 +20,7 @@ from geo.geocode import geocode_events
 from geo.io import read_layer_file
 from geo.io.formats import FORMATS
 from geo.layers import layer_spec
+from geo.population_areas import is_scb_file
 from services.exports import export_layer
 from services.file_progress import Progress, read_with_progress
 from sources.polisen import fetch_events, is_url
@@ -68,6 +69,12 @@ def import_layer_file(store: Store, layer: str, path: str | Path,
     o = options or ImportOptions()
     spec = layer_spec(layer)
     path = Path(path)
+    if layer == "population_areas" and is_scb_file(path):  # SCB's own DeSO/RegSO GeoPackage
+        from services.population import import_population_areas
+
+        done = import_population_areas(store, path, source_layer=o.source_layer, crs=o.crs,
+                                       replace=o.replace, max_bytes=o.max_bytes, actor=actor)
+        return ImportResult(layer, done.file, done.inserted, done.updated, done.replaced)
     osm = o.file_type is None and FORMATS.get(path.suffix.lower()) == "osm"
     boundary = municipal_boundary(store) if o.file_type == "nvdb" or osm else None
     read = partial(read_layer_file, path, spec, crs=o.crs, source_layer=o.source_layer,

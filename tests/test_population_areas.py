@@ -224,3 +224,28 @@ def test_population_areas_and_survey_figures_on_postgis(pg_cluster, tmp_path: Pa
             == [["2262A0010", 62.0, 412]]
     finally:
         store.close()
+
+
+def test_an_admin_uploads_scb_s_file_through_the_api(tmp_path: Path, timra_store: Store,
+                                                     client, tokens: dict[str, str]) -> None:
+    """The API's layer upload reads SCB's GeoPackage as the CLI does (clipped to Timrå), and
+    every role and anonymous visitors in demo mode read the areas back."""
+    from tests.conftest import auth
+
+    gpkg = deso_gpkg(tmp_path / "DeSO_2018.gpkg")
+    with gpkg.open("rb") as f:
+        answer = client.post("/api/layers/population_areas/import",
+                             files={"file": ("DeSO_2018.gpkg", f)},
+                             headers=auth(tokens["admin"]))
+    assert answer.status_code == 200, answer.text
+    assert sorted(timra_store.read("population_areas")["code"]) == \
+        ["2262A0010", "2262C1010", "2262C1020"]
+    read = client.get("/api/layers/population_areas", headers=auth(tokens["rad"]))
+    assert read.status_code == 200
+    assert {f["properties"]["code"] for f in read.json()["features"]} == \
+        {"2262A0010", "2262C1010", "2262C1020"}
+    with gpkg.open("rb") as f:
+        refused = client.post("/api/layers/population_areas/import",
+                              files={"file": ("DeSO_2018.gpkg", f)},
+                              headers=auth(tokens["planerare"]))
+    assert refused.status_code == 403
