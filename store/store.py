@@ -535,6 +535,14 @@ class Store(LayerQueries):
             raise Conflict(f"{where} har ändrats av någon annan (version "
                            f"{current['version']}, du hade {expected_version}); läs in det på "
                            "nytt och försök igen")
+        if any(name in row for name in spec.unique_fields):  # the natural key stays unique
+            key = tuple(row.get(name, current[name]) for name in spec.unique_fields)
+            clash = c.execute(select(table.c.id).where(table.c.id != feature_id, *[
+                table.c[name] == value for name, value in zip(spec.unique_fields, key,
+                                                              strict=True)])).first()
+            if clash is not None:
+                raise Conflict(f"{where}: {', '.join(spec.unique_fields)}: {_shown(key)} finns "
+                               f"redan i {spec.name} {clash[0]}; välj ett annat värde")
         category = row.pop("_category", current.get("category"))
         if spec.name == "unsafe_places" and category in SENSITIVE_CATEGORIES:
             row["sensitive"] = True

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cli import cli
 from geo.area_comparison import area_comparison
-from geo.errors import ImportRejected
+from geo.errors import Conflict, ImportRejected
 from geo.gazetteer import read_gazetteer
 from geo.promise import load_promise
 from geo.report import indicator_value, report_figures
@@ -212,8 +212,12 @@ def test_the_key_is_event_id_and_part(store: Store, tmp_path: Path) -> None:
     assert sorted(store.read("events").query("event_id == 503")["part"]) == [0, 3]
     with pytest.raises(ImportRejected, match="Del av sammanfattning"):
         store.insert("events", one.assign(part=-1), origin="negativ.geojson")
+    (third,) = store.read("events").query("event_id == 503 and part == 3").index
+    with pytest.raises(Conflict, match=r"event_id, part: \(503, 0\) finns redan i events"):
+        store.update("events", int(third), {"part": 0})
+    store.update("events", int(third), {"part": 4})  # a free key: changed
     with pytest.raises(IntegrityError), store.engine.begin() as conn:  # the database's own key
-        conn.execute(text("UPDATE events SET part = 0 WHERE event_id = 503 AND part = 3"))
+        conn.execute(text("UPDATE events SET part = 0 WHERE event_id = 503 AND part = 4"))
 
 
 def test_the_report_and_the_comparison_count_a_split_summary_once(tmp_path: Path) -> None:
