@@ -84,6 +84,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     # Unsafe places over time and the follow-up (issue 5): every role, aggregates for the council.
     ("GET", "/api/hotspots"): (ALL, [{"query": "from=2024-01-01&to=2024-12-31"}]),
     ("GET", "/kartor/otrygga-platser"): (ALL, [{}]),
+    # Per 1 000 inhabitants by DeSO/RegSO (issue 14): as the hotspots.
+    ("GET", "/api/hotspots/areas"): (ALL, [{"query": "per=1000&from=2024-01-01&to=2024-12-31"}]),
+    ("GET", "/kartor/otrygga-platser/per-1000-invanare"): (ALL, [{}]),
     ("GET", "/api/lofte"): (ALL, [{}]),
     ("GET", "/api/lofte/atgarder"): (ALL, [{}]),
     ("POST", "/api/lofte/atgarder"): (ALL, [{"json": {}}]),
