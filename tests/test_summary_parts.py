@@ -164,6 +164,12 @@ def test_cli_events_ingest_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchone() == (
         4, 3)
     con.close()
+    printed = runner.invoke(cli, ["events", "geocode", source, "--gazetteer", str(GAZETTEER)],
+                            catch_exceptions=False)
+    features = json.loads(printed.output)["features"]
+    assert [(f["id"], f["properties"]["id"], f["properties"].get("part"))
+            for f in features] == [("501-1", 501, 1), ("501-2", 501, 2), (502, 502, None),
+                                   (503, 503, None)]
 
 
 def test_a_summary_split_later_or_no_longer_leaves_no_stale_part(store: Store,
