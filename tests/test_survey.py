@@ -5,6 +5,7 @@ real HTTP, sensitive records counted for the police roles only."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,7 +25,8 @@ from geo.promise import load_promise
 from geo.surveys import interval_text, read_survey_csv
 from maps.report import report_html, report_pdf
 from services.population import import_population_areas, import_survey_figures
-from services.report import make_report, promise_path
+from geo.report import report_figures
+from services.report import keep_report, kept_report, make_report, promise_path
 from store import Store
 from store.accounts import add_user
 from store.surveys import read_figures
@@ -171,6 +173,15 @@ def test_the_report_shows_rates_per_area_and_survey_intervals(tmp_path: Path,
     assert "62\u00a0% (58–66\u00a0%)" in html and "48,5\u00a0% (41,2–55,8\u00a0%)" in html
     assert "Polisens trygghetsmätning" in html and "Källa: SCB" in html
     assert report_pdf(report, timra_store.read("boundaries")).startswith(b"%PDF-")
+    # In the figures the API serves and a kept report holds (plain JSON).
+    figures = json.loads(json.dumps(report_figures(report)))
+    kept = {r["code"]: r for r in figures["population"]["events"]}
+    assert kept["2262C1020"]["caution_sv"] == ("färre än 50 invånare: takten är osäker; färre "
+                                               "än 5 händelser: slumpen väger tungt")
+    assert {s["area_code"] for s in figures["population"]["surveys"]} == \
+        {"2262A0010", "2262C1020", "2262", "Medelpad"}
+    report_id = keep_report(timra_store, report)
+    assert kept_report(timra_store, report_id)["figures"]["population"]["kind"] == "deso"
 
 
 @pytest.fixture
