@@ -132,10 +132,11 @@ class CoverageEngine:
         return cls(vertices, units, zones, streets=streets, options=options)
 
     def coverage(self, period: Period, *, baseline: Period | None = None,
-                 baseline_coverage: bool = True) -> PatrolCoverage:
+                 baseline_coverage: bool = True, band_coverage: bool = True) -> PatrolCoverage:
         """All figures of ``period`` per zone, with the change against ``baseline`` if given;
         without ``baseline_coverage`` the baseline's street coverage is not measured (None:
-        a page that does not show it skips its cost)."""
+        a page that does not show it skips its cost), without ``band_coverage`` neither the
+        street coverage per band and day type (None; ``band_shares`` answers it later)."""
         now = self._in(period)
         v, opt = self.vertices, self.options
         used, without_times = self._tracks(now)
@@ -149,13 +150,23 @@ class CoverageEngine:
             zone_stays = self._stays(k, now)
             teams = self.units[zone_stays.track] if len(zone_stays.track) else \
                 np.empty(0, dtype=object)
-            figures = zone_figures(zone_id, row, zone_stays, self._shares(k, now, by_band=True),
+            figures = zone_figures(zone_id, row, zone_stays,
+                                   self._shares(k, now, by_band=band_coverage),
                                    period=period, bounds=now.bounds, teams=teams, options=opt)
             if baseline is not None:
                 figures.baseline = self._baseline(k, baseline, figures,
                                                   with_coverage=baseline_coverage)
             result.zones.append(figures)
         return result
+
+    def band_shares(self, period: Period) -> dict[int, dict[tuple[str, str], float]]:
+        """Street coverage (percent, rounded as ``coverage`` rounds it) per zone id, per band
+        (day type "alla") and per day type (band "alla") in ``period``: what ``coverage``
+        gives in its bands, alone."""
+        now = self._in(period)
+        return {int(zone_id): {key: round(pct, 2) for key, pct in
+                               self._shares(k, now, by_band=True).bands.items()}
+                for k, zone_id in enumerate(self.zones.index)}
 
     def totals(self, period: Period) -> CoverageTotals:
         """Presence minutes and street coverage per zone in ``period``, the same numbers as

@@ -14,6 +14,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import folium
@@ -189,10 +190,32 @@ def feature_props(style: str, *, popup_html: str | None = None, tooltip_html: st
     return props
 
 
+@dataclass(frozen=True)
+class LazyCell:
+    """A popup value of which a part is asked for when the popup opens (``trygg.js``): the
+    text ``before`` it, then ``placeholder`` until the JSON at ``src`` answers; its
+    ``values[key]`` takes the placeholder's place. For figures too costly to compute for every
+    popup when the page is made."""
+
+    before: str
+    src: str
+    key: str
+    placeholder: str = "beräknas …"
+
+    def html(self) -> str:
+        return (f'{esc(self.before)}<span class="trygg-lazy" data-src="{esc(self.src)}" '
+                f'data-key="{esc(self.key)}">{esc(self.placeholder)}</span>')
+
+
+def _cell(value: Any) -> str:
+    return value.html() if isinstance(value, LazyCell) else esc(value)
+
+
 def popup_table(rows: Iterable[tuple[str, Any]]) -> str:
-    """An HTML table of label/value pairs, every value escaped."""
-    body = "".join(f"<tr><th>{esc(label)}</th><td>{esc(value)}</td></tr>"
-                   for label, value in rows if esc(value) != "")
+    """An HTML table of label/value pairs, every value escaped (a ``LazyCell`` filled in when
+    the popup opens)."""
+    body = "".join(f"<tr><th>{esc(label)}</th><td>{_cell(value)}</td></tr>"
+                   for label, value in rows if _cell(value) != "")
     return f'<table class="trygg-popup">{body}</table>'
 
 

@@ -26,7 +26,8 @@ from geo.vocabulary import (
     BAND_SV, DAYTYPE_SV, MONTH_SHORT_SV, PROVENANCE_LONG_SV, WEEKDAY_SHORT_SV, first_upper,
 )
 from maps.base import (
-    FeatureLayer, Uncompiled, esc, feature_props, js_literal, new_map, popup_table, render,
+    FeatureLayer, LazyCell, Uncompiled, esc, feature_props, js_literal, new_map, popup_table,
+    render,
 )
 
 HEAT_JS = "/static/vendor/leaflet-heat/leaflet-heat.js"
@@ -160,7 +161,28 @@ def _baseline_text(base: dict[str, Any]) -> str:
             f"({base['period_from']} – {base['period_to']}), förändring {change}")
 
 
-def _zone_popup(zone: dict[str, Any]) -> str:
+def band_key(zone_id: int, band: str, daytype: str) -> str:
+    """The key of one zone's band coverage in the answer ``band_cover_values`` makes."""
+    return f"{zone_id}/{band}/{daytype}"
+
+
+def band_cover_values(shares: dict[int, dict[tuple[str, str], float]]) -> dict[str, str]:
+    """The coverage per zone, band and day type (``services.coverage.band_coverage``) as the
+    popups show it, keyed by ``band_key``."""
+    return {band_key(zone_id, band, daytype): _pct(pct)
+            for zone_id, bands in shares.items() for (band, daytype), pct in bands.items()}
+
+
+def _band_cover(zone: dict[str, Any], band: dict[str, Any], src: str | None) -> Any:
+    text = f"{_minutes(band['minutes'])}, {band['visits']} besök, täckning "
+    if not _missing(band["coverage_pct"]) or src is None:
+        return text + _pct(band["coverage_pct"])
+    return LazyCell(text, src=src, key=band_key(zone["zone_id"], band["band"], band["daytype"]))
+
+
+def _zone_popup(zone: dict[str, Any], band_cover_src: str | None = None) -> str:
+    """The zone's figures; the coverage per band and day type, when the figures leave it out,
+    asked for from ``band_cover_src`` as the popup opens."""
     dosage = zone["dosage"]
     rows: list[tuple[str, Any]] = [
         ("Område", zone["name"]),
@@ -183,8 +205,7 @@ def _zone_popup(zone: dict[str, Any]) -> str:
         if band["daytype"] == "alla" or band["band"] == "alla":
             label = first_upper(BAND_SV[band["band"]] if band["band"] != "alla"
                                 else DAYTYPE_SV.get(band["daytype"], ""))
-            rows.append((label, f"{_minutes(band['minutes'])}, {band['visits']} besök, "
-                                f"täckning {_pct(band['coverage_pct'])}"))
+            rows.append((label, _band_cover(zone, band, band_cover_src)))
     teams = "; ".join(f"{t['unit']}: {_minutes(t['minutes'])}" for t in zone["teams"])
     rows.append(("Per lag", teams or "–"))
     return popup_table(rows)
@@ -335,7 +356,8 @@ ZONE_LABEL = {"permanent": True, "direction": "center", "className": "trygg-zone
               "interactive": False, "opacity": 0.95}
 
 
-def _zone_layer(zones: gpd.GeoDataFrame, zone_fig: dict[int, dict[str, Any]]) -> FeatureLayer:
+def _zone_layer(zones: gpd.GeoDataFrame, zone_fig: dict[int, dict[str, Any]],
+                band_cover_src: str | None = None) -> FeatureLayer:
     """The zones, coloured by the share of the weekly target met, dashed when under-dosed, with
     a permanent label and the zone's figures as popup: one layer, one style per look."""
     web = to_web(zones)
@@ -352,7 +374,8 @@ def _zone_layer(zones: gpd.GeoDataFrame, zone_fig: dict[int, dict[str, Any]]) ->
         label = (f'<span class="name">{esc(fig["name"])}</span>'
                  f'<span class="fig">{esc(_pct(fig["target_pct"]))} av målet · dos '
                  f'{esc(_pct(fig["dosage"]["dosed_pct"]))}</span>')
-        props.append(feature_props(key, popup_html=_zone_popup(fig), label_html=label))
+        props.append(feature_props(key, popup_html=_zone_popup(fig, band_cover_src),
+                                   label_html=label))
     return FeatureLayer(web.geometry.values[keep], props, styles, popup_width=420,
                         labels=ZONE_LABEL)
 
@@ -399,10 +422,11 @@ def _check_layer(drawn: gpd.GeoDataFrame) -> FeatureLayer:
 def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
                  layers: CoverageLayers, *, notice: str | None = None,
                  links: list[tuple[str, str]] | None = None,
-                 baseline_chosen: bool = False) -> str:
+                 baseline_chosen: bool = False, band_cover_src: str | None = None) -> str:
     """The coverage page's content (``templates/coverage.html``: map, panel, legend) from the
     figures of ``geo.coverage``/``geo.road_check_coverage`` (as dicts) and the layers;
-    ``baseline_chosen``: the user gave the baseline period. ``links`` is accepted for old
+    ``baseline_chosen``: the user gave the baseline period; ``band_cover_src``: where a zone's
+    popup asks for the coverage per band the figures leave out. ``links`` is accepted for old
     callers and unused: the page's navigation is the app's layout."""
     del links
     zones, tracks, heat, checks, roads = (layers.zones, layers.tracks, layers.heat,
@@ -415,7 +439,7 @@ def coverage_map(patrols: dict[str, Any], checks_report: dict[str, Any],
     folium.map.CustomPane(ROAD_PANE, z_index=390, pointer_events=True).add_to(m)
 
     zone_group = folium.FeatureGroup(name="Patrullområden (andel av målet)").add_to(m)
-    _zone_layer(zones, zone_fig).add_to(zone_group)
+    _zone_layer(zones, zone_fig, band_cover_src).add_to(zone_group)
 
     # Tracks of the period (teams, for the patrol leader), simplified for the page.
     if len(tracks):

@@ -19,7 +19,7 @@ from geo.geojson import feature_mapping
 from geo.periods import Period, make_period
 from geo.road_check_coverage import CheckCoverage
 from geo.tracks import rows_in_period, vertices_latest, weeks_to
-from maps.coverage import CoverageLayers, coverage_map
+from maps.coverage import CoverageLayers, band_cover_values, coverage_map
 from services.access import Viewer, fit_frame, without_sensitive
 from services.snapshot import LayerReads, Snapshot
 from store import Store
@@ -94,15 +94,17 @@ class PatrolInputs:
 
     def figures(self, first: date | None, last: date | None, *,
                 baseline_from: date | None = None, baseline_to: date | None = None,
-                baseline_coverage: bool = True) -> PatrolCoverage:
+                baseline_coverage: bool = True, band_coverage: bool = True) -> PatrolCoverage:
         """The figures of ``first`` … ``last`` (default: ``default_period``) against the
-        baseline when one is given (its street coverage only if ``baseline_coverage``)."""
+        baseline when one is given (its street coverage only if ``baseline_coverage``, the
+        street coverage per band and day type only if ``band_coverage``)."""
         period = _period(first, last, self.default_period, name="period")
         baseline = None
         if baseline_from is not None or baseline_to is not None:
             baseline = _period(baseline_from, baseline_to, lambda: period, name="baseline")
         return self.engine.coverage(period, baseline=baseline,
-                                    baseline_coverage=baseline_coverage)
+                                    baseline_coverage=baseline_coverage,
+                                    band_coverage=band_coverage)
 
     def tracks_in(self, period: Period) -> gpd.GeoDataFrame:
         """The tracks with a vertex (or a start or end) in ``period``."""
@@ -156,7 +158,8 @@ def page_figures(inputs: PatrolInputs, first: date | None, last: date | None,
                  base_first: date | None, base_last: date | None) -> PatrolCoverage:
     """The patrol figures of the coverage page: the period (default: the latest four weeks)
     against the baseline (default: as many days just before the period), without the
-    baseline's street coverage (the page does not show it)."""
+    baseline's street coverage (the page does not show it) and without the street coverage per
+    band and day type (its popups ask for it when opened: ``band_coverage``)."""
     if first is None or last is None:
         period = inputs.default_period()
         first, last = period.first, period.last
@@ -164,7 +167,28 @@ def page_figures(inputs: PatrolInputs, first: date | None, last: date | None,
         base_last = first - timedelta(days=1)
         base_first = base_last - timedelta(days=max((last - first).days, 0))
     return inputs.figures(first, last, baseline_from=base_first, baseline_to=base_last,
-                          baseline_coverage=False)
+                          baseline_coverage=False, band_coverage=False)
+
+
+# Where the coverage page's popups ask for the coverage per band (``api.routes.coverage_page``).
+BAND_COVER_PATH = "/kartor/tackning/band"
+
+
+def band_coverage(store: LayerReads, first: date, last: date, *,
+                  max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN
+                  ) -> dict[int, dict[tuple[str, str], float]]:
+    """Street coverage per zone id, band and day type in ``first`` … ``last``: the figures the
+    coverage page leaves out (``page_figures``), as ``patrol_figures`` gives them in its bands."""
+    period = make_period(first, last, name="period")
+    inputs = PatrolInputs(_once(store), max_ping_gap_min=max_ping_gap_min)
+    return inputs.engine.band_shares(period)
+
+
+def band_cover_texts(store: LayerReads, first: date, last: date, *,
+                     max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN) -> dict[str, str]:
+    """``band_coverage`` as the coverage page's zone popups show it (``maps.coverage``)."""
+    return band_cover_values(band_coverage(store, first, last,
+                                           max_ping_gap_min=max_ping_gap_min))
 
 
 @dataclass(frozen=True)
@@ -231,4 +255,6 @@ def coverage_page(store: Store, viewer: Viewer, asked: PageRequest, *,
         tracks=fit_frame("patrols", shown, viewer), heat=heat,
         checks=fit_frame("traffic_checks", reads.read("traffic_checks"), viewer),
         roads=fit_frame("risk_roads", reads.read("risk_roads"), viewer)), notice=notice,
-        links=PAGE_LINKS, baseline_chosen=asked.base_first is not None)
+        links=PAGE_LINKS, baseline_chosen=asked.base_first is not None,
+        band_cover_src=f"{BAND_COVER_PATH}?from={period.first.isoformat()}"
+                       f"&to={period.last.isoformat()}")

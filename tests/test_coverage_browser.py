@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from maps.coverage import CLASSES, TARGET_CLASSES, WEEK_MET_COLOUR, WEEK_SHORT_COLOUR, target_colour
 from tests.browser import PageLog
@@ -50,6 +50,12 @@ def test_coverage_page_for_the_patrol_leader(browser: Browser,
     page.locator("path.trygg-zone").last.dispatch_event("click")
     page.wait_for_selector(".leaflet-popup-content")
     assert "Besök" in page.locator(".leaflet-popup-content").inner_text()
+    # Its coverage per band is asked for as it opens, and filled in.
+    expect(page.locator(".leaflet-popup-content .trygg-lazy")).to_have_count(0,
+                                                                         timeout=60_000)
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert re.search(r"Dag 06–18\s+.*täckning \d+\s?%", popup), popup
+    assert "beräknas" not in popup and "kunde inte" not in popup
     # The period picker reloads the page with the chosen period.
     page.fill("#trygg-period input[name=from]", "2024-09-02")
     page.fill("#trygg-period input[name=to]", "2024-09-29")

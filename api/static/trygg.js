@@ -127,6 +127,26 @@
     return t;
   }
 
+  // The parts of a popup asked for when it opens (maps/base.py `LazyCell`): each
+  // `.trygg-lazy` span names a JSON answer (`data-src`, fetched once per page) and its key in
+  // the answer's `values`.
+  const lazyAnswers = {};
+  function fillLazy(root) {
+    if (!root) return;
+    root.querySelectorAll(".trygg-lazy[data-src]").forEach((span) => {
+      const src = span.dataset.src;
+      lazyAnswers[src] = lazyAnswers[src] || api(src, {headers: {Accept: "application/json"}});
+      lazyAnswers[src].then((doc) => {
+        const value = doc && doc.values ? doc.values[span.dataset.key] : null;
+        span.textContent = value === undefined || value === null ? "–" : value;
+        span.classList.remove("trygg-lazy");
+      }).catch(() => {
+        delete lazyAnswers[src];  // asked again the next time a popup opens
+        span.textContent = "kunde inte beräknas just nu";
+      });
+    });
+  }
+
   // One Leaflet GeoJSON layer for a whole kind of feature (maps/base.py `FeatureLayer`): each
   // feature names its look in `styles` (properties.s); points are circles in metres when the
   // style has `radius_m` (a feature's own in properties.r), else dots; `popup` and `tooltip`
@@ -148,7 +168,10 @@
         const p = f.properties;
         if (p.label) layer.bindTooltip(p.label, opts.labels || {permanent: true});
         else if (p.tooltip) layer.bindTooltip(p.tooltip, {sticky: true});
-        if (p.popup) layer.bindPopup(p.popup, {maxWidth: opts.popupWidth || 320});
+        if (p.popup) {
+          layer.bindPopup(p.popup, {maxWidth: opts.popupWidth || 320});
+          layer.on("popupopen", (e) => fillLazy(e.popup.getElement()));
+        }
       },
     });
   }
