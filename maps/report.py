@@ -12,7 +12,7 @@ import geopandas as gpd
 
 from geo.formats import number_sv
 from geo.periods import LOCAL_TZ, local_date_text
-from geo.population import CAUTION_SV, rate_text
+from geo.population import CAUTION_SV, MIN_COUNT, rate_text
 from geo.population_areas import AREA_KIND_SV
 from geo.surveys import AREA_KIND_SV as SURVEY_AREA_SV, interval_text
 from geo.report import Indicator, Report, Section, target_lines
@@ -81,6 +81,7 @@ def period_text(report: Report) -> str:
 POPULATION_HEADING = "Per 1 000 invånare och trygghetsmätningar"
 AREA_COLUMNS = ("Område", "Kod", "Folkmängd", "Polisens händelser", "Per 1 000 inv.",
                 "Rapporter om otrygghet", "Per 1 000 inv.", "Anmärkning")
+FEW_REPORTS_SV = f"färre än {MIN_COUNT} rapporter om otrygghet: slumpen väger tungt"
 SURVEY_COLUMNS = ("Undersökning", "Område", "År", "Indikator", "Andel (intervall)",
                   "Antal svar")
 
@@ -95,13 +96,15 @@ def area_rows(report: Report) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for r in figures.events:
         p = places.get(r.code)
-        cautions = dict.fromkeys((*r.cautions, *(p.cautions if p else ())))
+        # The population's cautions once; too few records said of the column it concerns.
+        cautions = [CAUTION_SV[c] for c in r.cautions]
+        if p is not None and "few_records" in p.cautions:
+            cautions.append(FEW_REPORTS_SV)
         population = number_sv(r.population) + (f" ({r.population_year})"
                                                  if r.population_year else "")
         rows.append((r.name, r.code, population, number_sv(r.count), rate_text(r.per_1000),
                      number_sv(p.count if p else None),
-                     rate_text(p.per_1000 if p else None),
-                     "; ".join(CAUTION_SV[c] for c in cautions)))
+                     rate_text(p.per_1000 if p else None), "; ".join(cautions)))
     return rows
 
 

@@ -31,6 +31,7 @@ from store import Store
 from store.accounts import add_user
 from store.surveys import read_figures
 from tests.conftest import SECRET, LiveServer, auth
+from tests.test_report import _render_pdf
 from tests.test_population_areas import BOXES, deso_gpkg, population_csv
 from trygg.settings import PROJECT_ROOT, Settings
 
@@ -170,9 +171,13 @@ def test_the_report_shows_rates_per_area_and_survey_intervals(tmp_path: Path,
     assert "inga invånare: ingen takt" in html
     assert "färre än 50 invånare: takten är osäker" in html
     assert "<td>75,0</td>" in html  # 3 events among 40 inhabitants, flagged
+    # No report of unsafe places in 2262A0010: flagged for that column, not for the 8 events.
+    assert ("<td>8</td><td>4,9</td><td>0</td><td>0,0</td><td>färre än 5 rapporter om "
+            "otrygghet: slumpen väger tungt</td>") in html
     assert "62\u00a0% (58–66\u00a0%)" in html and "48,5\u00a0% (41,2–55,8\u00a0%)" in html
     assert "Polisens trygghetsmätning" in html and "Källa: SCB" in html
-    assert report_pdf(report, timra_store.read("boundaries")).startswith(b"%PDF-")
+    pdf = report_pdf(report, timra_store.read("boundaries"))
+    assert _render_pdf(pdf, tmp_path) >= 10  # opening, 8 commitments, the population page
     # In the figures the API serves and a kept report holds (plain JSON).
     figures = json.loads(json.dumps(report_figures(report)))
     kept = {r["code"]: r for r in figures["population"]["events"]}
