@@ -229,3 +229,30 @@ def test_hotspots_per_1000_over_http(served: tuple[LiveServer, dict[str, str]]) 
     assert '<tr data-code="2262C1010"><td>2262C1010</td><td>2262C1010</td><td class="n">0 (2023)' \
         in page.text
     assert "4,9" in page.text and "inga invånare: ingen takt" in page.text
+
+
+HOSTILE = "<script>alert(1)</script>{{ 7 * 7 }}"
+
+
+def test_names_and_questions_from_files_are_escaped(tmp_path: Path, timra_store: Store,
+                                                    client, tokens: dict[str, str]) -> None:
+    """An area name (RegSO's regso field) and a survey question are text from a file: the page
+    and the report show them escaped, never as markup or a template."""
+    gdf = gpd.GeoDataFrame({"regso": [HOSTILE], "regsokod": ["2262R001"], "kommun": ["2262"],
+                            "kommunnamn": ["Timrå"]},
+                           geometry=[shapely.box(*BOXES["2262A0010"])], crs=WORK_CRS)
+    gdf.to_file(tmp_path / "RegSO_2018.gpkg", layer="RegSO_2018", driver="GPKG")
+    import_population_areas(timra_store, tmp_path / "RegSO_2018.gpkg")
+    import_survey_figures(timra_store, survey_csv(
+        tmp_path / "s.csv", f"område;år;indikator;andel\n2262R001;2023;{HOSTILE};50\n"),
+        survey="ntu")
+    page = client.get("/kartor/otrygga-platser/per-1000-invanare?kind=regso",
+                      headers=auth(tokens["rad"]))
+    assert page.status_code == 200
+    report = client.get("/api/rapport?from=2024-10-01&to=2024-12-31&format=html",
+                        headers=auth(tokens["rad"]))
+    assert report.status_code == 200
+    for text in (page.text, report.text):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        assert "<script>alert(1)" not in text
+        assert "{{ 7 * 7 }}" in text  # shown as written, not run as a template
