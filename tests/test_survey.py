@@ -229,6 +229,10 @@ def test_hotspots_per_1000_over_http(served: tuple[LiveServer, dict[str, str]]) 
     assert '<tr data-code="2262C1010"><td>2262C1010</td><td>2262C1010</td><td class="n">0 (2023)' \
         in page.text
     assert "4,9" in page.text and "inga invånare: ingen takt" in page.text
+    hotspots = requests.get(f"{server.url}/kartor/otrygga-platser?from=2024-10-01&to=2024-10-31",
+                            headers=auth(tokens["rad"]), timeout=60)
+    assert ('href="/kartor/otrygga-platser/per-1000-invanare?from=2024-10-01&amp;'
+            'to=2024-10-31">Per 1 000 invånare</a>') in hotspots.text
 
 
 HOSTILE = "<script>alert(1)</script>{{ 7 * 7 }}"
