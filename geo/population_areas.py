@@ -171,14 +171,17 @@ def read_population_areas(path: str | Path, *, layer: str | None = None,
                              f"{', '.join(sorted(set(kommuner.dropna()))[:10])}")
     name_field = _field(gdf, _NAME_FIELDS[kind])
     kommun_name_field = _field(gdf, _KOMMUN_NAME_FIELDS)
+    kommun_names = (gdf[kommun_name_field].astype("string").fillna("").str.strip()
+                    if kommun_name_field else pd.Series("", index=gdf.index, dtype="string"))
+    # DeSO areas have no names: the municipality's stands in (the code tells them apart).
+    names = gdf[name_field].astype("string").fillna("").str.strip() if name_field \
+        else kommun_names
     out = gpd.GeoDataFrame({
         "code": codes.to_numpy(dtype=object),
-        "name": (gdf[name_field].astype("string").fillna("").str.strip().to_numpy(dtype=object)
-                 if name_field else codes.to_numpy(dtype=object)),
+        "name": names.where(names != "", codes).to_numpy(dtype=object),
         "kind": kind,
         "kommunkod": kommuner.to_numpy(dtype=object),
-        "kommun_name": (gdf[kommun_name_field].astype("string").fillna("").to_numpy(dtype=object)
-                        if kommun_name_field else ""),
+        "kommun_name": kommun_names.to_numpy(dtype=object),
         "provenance": "real",
         "source": f"{SCB_SOURCE}; {origin}, lager {layer_name}",
     }, geometry=shapely.make_valid(np.asarray(gdf.geometry.values)), crs=gdf.crs)

@@ -96,6 +96,7 @@ def test_deso_with_population_through_the_cli_clipped_to_the_municipality(
     assert "SCB" in row["source"] and "CC BY 4.0" in row["source"]
     assert "folkmangd.csv" in row["source"]
     assert areas.loc["2262C1010", "population"] == 0
+    assert (row["name"], row["kommun_name"]) == ("Timrå", "Timrå")  # DeSO areas have no names
 
     # Again with a new year: updated by code, not doubled.
     population_csv(csv, POPULATION_CSV.replace('"2023";"1 620"', '"2024";"1 700"'))

@@ -226,7 +226,7 @@ def test_hotspots_per_1000_over_http(served: tuple[LiveServer, dict[str, str]]) 
                      "&to=2024-10-31", headers=auth(tokens["rad"]), timeout=60)
     assert page.status_code == 200, page.text
     assert "<h1>Per 1 000 invånare</h1>" in page.text
-    assert '<tr data-code="2262C1010"><td>2262C1010</td><td>2262C1010</td><td class="n">0 (2023)' \
+    assert '<tr data-code="2262C1010"><td>Timrå</td><td>2262C1010</td><td class="n">0 (2023)' \
         in page.text
     assert "4,9" in page.text and "inga invånare: ingen takt" in page.text
     hotspots = requests.get(f"{server.url}/kartor/otrygga-platser?from=2024-10-01&to=2024-10-31",
