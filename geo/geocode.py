@@ -58,6 +58,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import WEB_CRS, WORK_CRS, require_work_crs, to_web
 from geo.layers import layer_spec
+from geo.privacy import SUMMARY_TYPE_PREFIX
 
 PLACE_KINDS = frozenset({"landmark", "street", "address", "building", "poi"})
 STREET_KINDS = frozenset({"street"})
@@ -89,7 +90,6 @@ MIN_STREET_PRECISION_M = 50.0
 # A street named with a place ("Storgatan, Vivsta") must come this close to the place (or twice
 # its precision_m): else the text means another street of that name and the place is taken.
 STREET_REACH_M = 1000.0
-SUMMARY_TYPE_PREFIX = "sammanfattning"
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"'«(])")
 
 

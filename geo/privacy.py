@@ -19,6 +19,29 @@ from geo.layers import LAYERS, SENSITIVE_CATEGORIES, SYSTEM_COLUMNS
 # Police event types about sexual offences: public on polisen.se as text, but never as points
 # outside the police roles.
 SENSITIVE_EVENT_PREFIXES = ("Våldtäkt", "Sexualbrott", "Sexuellt ofredande")
+# A police summary ("Sammanfattning natt", …) tells of several events in one text, under a type
+# of its own: it is sensitive when its text (or its title) tells of a sexual offence or of
+# violence in a close relationship. The store keeps the answer in the events' ``sensitive``
+# field (``sensitive_events``), so SQL filters as this module does.
+SUMMARY_TYPE_PREFIX = "sammanfattning"  # casefolded
+SENSITIVE_SUMMARY_TEXT = re.compile(
+    r"våldtäkt|sexualbrott|sexuell\w*\s+(?:ofredande|övergrepp|tvång|utnyttjande|handling)"
+    r"|blottning|koppleri|köp av sexuell|barnpornografi|nära relation|kvinnofrid"
+    r"|fridskränkning|våld mot (?:sin |en )?(?:partner|sambo|fru|hustru|flickvän|make)",
+    re.IGNORECASE)
+
+
+def sensitive_events(types: pd.Series, names: pd.Series, summaries: pd.Series) -> np.ndarray:
+    """Per police event, whether only the police roles may see it as a record: a sensitive
+    type (``SENSITIVE_EVENT_PREFIXES``), or a summary whose title or text tells of a sexual
+    offence or violence in a close relationship (``SENSITIVE_SUMMARY_TEXT``)."""
+    kind = types.fillna("").astype(str)
+    by_type = kind.str.startswith(SENSITIVE_EVENT_PREFIXES).to_numpy(dtype=bool)
+    summary = kind.str.strip().str.casefold().str.startswith(SUMMARY_TYPE_PREFIX).to_numpy(
+        dtype=bool)
+    text = names.fillna("").astype(str) + " " + summaries.fillna("").astype(str)
+    told = text.str.contains(SENSITIVE_SUMMARY_TEXT).to_numpy(dtype=bool)
+    return by_type | (summary & told)
 
 
 PLANNED_CHECK_STATUS = "planerad"  # planned police operations: police roles only
@@ -33,7 +56,10 @@ def without_sensitive(layer: str, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             sensitive |= gdf["category"].isin(SENSITIVE_CATEGORIES)
         return gdf[~sensitive]
     if layer == "events" and "type" in gdf:
-        return gdf[~gdf["type"].fillna("").str.startswith(SENSITIVE_EVENT_PREFIXES)]
+        hidden = gdf["type"].fillna("").str.startswith(SENSITIVE_EVENT_PREFIXES).to_numpy(bool)
+        if "sensitive" in gdf:  # set by the store from the type and a summary's text
+            hidden = hidden | gdf["sensitive"].fillna(False).astype(bool).to_numpy()
+        return gdf[~hidden]
     if layer == "traffic_checks" and "status" in gdf:
         return gdf[gdf["status"].fillna(PLANNED_CHECK_STATUS) != PLANNED_CHECK_STATUS]
     return gdf

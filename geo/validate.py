@@ -6,6 +6,8 @@ GeoDataFrame in EPSG:3006 or raises ``ImportRejected`` listing every problem wit
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,6 +17,9 @@ from pyproj import Transformer
 from geo.crs import SWEDEN_BOUNDS_3006, SWEDEN_BOUNDS_WGS84, WORK_CRS
 from geo.errors import ImportRejected, ValidationFailed, collect, problem_count
 from geo.layers import LayerSpec, coerce_frame
+from geo.privacy import sensitive_events
+
+Frame = TypeVar("Frame", bound=pd.DataFrame)
 
 _POLYGONAL = {"Polygon", "MultiPolygon"}
 _LINEAR = {"LineString", "MultiLineString"}
@@ -188,8 +193,23 @@ def prepare_features(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, origin: str,
         collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
                 error=ImportRejected)
     assert coerced is not None
-    return gpd.GeoDataFrame(coerced.drop(columns="geometry", errors="ignore"),
-                            geometry=geoms.values, crs=WORK_CRS)
+    out = gpd.GeoDataFrame(coerced.drop(columns="geometry", errors="ignore"),
+                           geometry=geoms.values, crs=WORK_CRS)
+    return with_sensitive_flag(spec.name, out)
+
+
+def with_sensitive_flag(layer: str, frame: Frame) -> Frame:
+    """``frame`` of ``layer`` with police events' ``sensitive`` set where the type or a
+    summary's text makes them sensitive (``geo.privacy.sensitive_events``), kept where given."""
+    if layer != "events" or "type" not in frame:
+        return frame
+    empty = pd.Series("", index=frame.index)
+    told = sensitive_events(frame["type"], frame.get("name", empty), frame.get("summary", empty))
+    given = frame["sensitive"].fillna(False).astype(bool).to_numpy() \
+        if "sensitive" in frame else False
+    flagged = frame.copy()
+    flagged["sensitive"] = given | told
+    return flagged
 
 
 def _feature_order(problem: str) -> tuple[int, str]:

@@ -51,8 +51,9 @@ def visible_conditions(layer: str, table: Table) -> list[ColumnElement[bool]]:
     if layer == "events":
         kind = func.coalesce(table.c.type, "")
         # substr compares characters exactly (case-sensitive, like str.startswith); LIKE would not
-        return [func.substr(kind, 1, len(prefix)) != prefix
-                for prefix in SENSITIVE_EVENT_PREFIXES]
+        return [*(func.substr(kind, 1, len(prefix)) != prefix
+                  for prefix in SENSITIVE_EVENT_PREFIXES),
+                func.coalesce(table.c.sensitive, False).is_(False)]
     if layer == "traffic_checks":
         return [func.coalesce(table.c.status, PLANNED_CHECK_STATUS) != PLANNED_CHECK_STATUS]
     return []

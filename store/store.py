@@ -32,7 +32,7 @@ from geo.errors import Conflict, ImportRejected, NotFound, collect, problem_coun
 from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.municipalities import kommunkod_at
 from geo.tracks import vertex_seconds
-from geo.validate import check_geometries, prepare_features
+from geo.validate import check_geometries, prepare_features, with_sensitive_flag
 from store import audit as trail
 from store.audit import Actor, NotAllowed, utc_now
 from store.migrations.runner import (
@@ -546,6 +546,10 @@ class Store(LayerQueries):
         category = row.pop("_category", current.get("category"))
         if spec.name == "unsafe_places" and category in SENSITIVE_CATEGORIES:
             row["sensitive"] = True
+        if spec.name == "events" and row.keys() & {"type", "name", "summary", "sensitive"}:
+            merged = {k: row.get(k, current[k]) for k in ("type", "name", "summary", "sensitive")}
+            flagged = with_sensitive_flag("events", pd.DataFrame([merged]))
+            row["sensitive"] = bool(flagged["sensitive"].iloc[0])
         row.update(updated_at=utc_now(), version=current["version"] + 1)
         c.execute(sql_update(table).where(table.c.id == feature_id).values(**row))
         fields = sorted(k for k in row if k in spec.field_by_name or k == "geometry")

@@ -65,6 +65,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     ("GET", "/api/coverage/patrols"): (PATROL, [{"query": "from=2024-11-01&to=2024-11-30"}]),
     ("GET", "/api/coverage/checks"): (ALL, [{"query": "from=2024-01-01&to=2024-12-31"}]),
     ("GET", "/kartor/tackning"): (PATROL, [{}]),
+    ("GET", "/kartor/tackning/band"): (PATROL, [{"query": "from=2024-11-01&to=2024-11-30"}]),
     # Siting (issue 4): planners.
     ("POST", "/api/siting/suggest"): (PLANNERS, [{"json": {"k": 2, "radius_m": 1500}}]),
     ("POST", "/api/siting/schedule"): (PLANNERS, [{"json": {"week": "2024-W10", "seed": 1}}]),

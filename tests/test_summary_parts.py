@@ -309,3 +309,44 @@ def test_0010_gives_the_events_of_a_postgis_store_part_0(pg_cluster: pg.Cluster)
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = 'events'::regclass AND contype = 'u'").fetchall()
     assert keys == [("uq_events_event_id_part", "UNIQUE (event_id, part)")]
+
+
+RAPE = ("Inbrott i en villa i Sörberge under natten. En kvinna anmäler en våldtäkt i Vivsta, "
+        "en man är gripen.")
+
+
+def test_a_summary_part_telling_of_a_sexual_offence_reaches_police_roles_only(
+        store: Store, tmp_path: Path) -> None:
+    """A summary is typed "Sammanfattning natt", whatever it tells of: the part (and a whole
+    summary) whose text tells of a sexual offence is kept sensitive, so the council's reads, the
+    SQL pages and counts leave it out, the police's keep it; an edit that tells of violence in a
+    close relationship makes a summary sensitive, never another type."""
+    from services.access import fit_frame
+
+    ingest_events(store, _write(tmp_path / "h.json", _feed(RAPE)), municipality="Timrå")
+    events = store.read("events").sort_values(["event_id", "part"])
+    parts = events[events["event_id"] == 501]
+    assert parts["sensitive"].tolist() == [False, True]
+    assert not events[events["event_id"] != 501]["sensitive"].any()
+    hidden = int(parts.index[1])
+    council = fit_frame("events", events, "rad")
+    assert hidden not in council.index and len(council) == len(events) - 1
+    assert hidden in fit_frame("events", events, "planerare").index
+    page, matched = store.read_page("events", limit=None, hide_sensitive=True)
+    assert matched == len(events) - 1 and hidden not in page.index
+    assert store.count("events", hide_sensitive=True) == len(events) - 1
+    # A sensitive record stays so when its text is edited, until someone clears the flag; a
+    # text that tells of an offence cannot be cleared.
+    store.update("events", hidden, {"sensitive": False})
+    assert store.get("events", hidden)["sensitive"].iloc[0]
+    store.update("events", hidden, {"summary": "Bråk utanför en pub i Vivsta."})
+    assert store.get("events", hidden)["sensitive"].iloc[0]
+    store.update("events", hidden, {"sensitive": False})
+    assert not store.get("events", hidden)["sensitive"].iloc[0]
+    together = int(events[events["event_id"] == 502].index[0])
+    store.update("events", together, {"summary": "Misshandel i en nära relation i Sörberge."})
+    assert store.get("events", together)["sensitive"].iloc[0]
+    assert store.read_page("events", limit=None, hide_sensitive=True)[1] == len(events) - 1
+    plain = int(events[events["event_id"] == 503].index[0])  # not a summary: its type decides
+    store.update("events", plain, {"summary": "Misshandel i en nära relation i Sörberge."})
+    assert not store.get("events", plain)["sensitive"].iloc[0]
