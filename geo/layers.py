@@ -195,6 +195,9 @@ _SPECS = (
             # 0: the whole event; 1, 2, ...: the sentences of a summary ("Sammanfattning natt")
             # that name a place each (geo.geocode.geocode_events(split_summaries=True)).
             Field("part", "int", "Del av sammanfattning", minimum=0, default=0),
+            # Set by the store (geo.privacy.sensitive_events): a sensitive type, or a summary
+            # telling of a sexual offence or violence in a close relationship.
+            Field("sensitive", "bool", "Känslig (bara polisen)", default=False),
         ),
         unique_fields=("event_id", "part"),
         description="Police events from the Police open API, placed from their text. A "
