@@ -17,14 +17,19 @@ from geo.vocabulary import (
 from services.access import Viewer, may_write
 
 EDIT_ACTION = "map.edit"
-# The layers the editor offers, how a new feature is drawn (a Leaflet-Geoman shape) and the
-# fields of its form, in the order shown.
-EDITOR_LAYERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "patrol_zones": ("Polygon", ("name",)),
-    "risk_roads": ("Line", ("name", "risk_categories", "risk_weight")),
-    "unsafe_places": ("Marker", ("category", "description")),
-    "candidate_sites": ("Marker", ("name", "kind")),
+# The layers the editor offers, the shapes a new feature may be drawn as (Leaflet-Geoman's;
+# the first is the usual one: an unsafe place is a point or an area) and the fields of its
+# form, in the order shown.
+EDITOR_LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "patrol_zones": (("Polygon",), ("name",)),
+    "risk_roads": (("Line",), ("name", "risk_categories", "risk_weight")),
+    "unsafe_places": (("Marker", "Polygon"), ("category", "description")),
+    "candidate_sites": (("Marker",), ("name", "kind")),
 }
+# The GeoJSON geometry types each Leaflet-Geoman shape gives.
+SHAPE_GEOMETRIES: dict[str, tuple[str, ...]] = {
+    "Polygon": ("Polygon", "MultiPolygon"), "Line": ("LineString", "MultiLineString"),
+    "Marker": ("Point",)}
 CHOICE_LABELS_SV: dict[str, dict[str, str]] = {
     "risk_categories": capitalised(RISK_CATEGORY_SV),
     "category": capitalised(UNSAFE_CATEGORY_SV),
@@ -43,8 +48,9 @@ def _field(layer: str, name: str) -> dict[str, Any]:
 
 
 def editor_layers(viewer: Viewer) -> list[dict[str, Any]]:
-    """The layers ``viewer`` may edit on the map, each with its title, the shape a new feature
-    is drawn as and its form's fields (label, kind, required, minimum, maximum, choices)."""
-    return [{"name": layer, "title": layer_spec(layer).title_sv, "draw": draw,
-             "fields": [_field(layer, name) for name in fields]}
-            for layer, (draw, fields) in EDITOR_LAYERS.items() if may_write(viewer, layer)]
+    """The layers ``viewer`` may edit on the map, each with its title, the shapes a new
+    feature may be drawn as (``draw`` the usual one, ``shapes`` all) and its form's fields
+    (label, kind, required, minimum, maximum, choices)."""
+    return [{"name": layer, "title": layer_spec(layer).title_sv, "draw": shapes[0],
+             "shapes": list(shapes), "fields": [_field(layer, name) for name in fields]}
+            for layer, (shapes, fields) in EDITOR_LAYERS.items() if may_write(viewer, layer)]

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.app import STATIC_DIR, create_app
 from services.access import WRITE, Viewer
-from services.editor import EDITOR_LAYERS, editor_layers
+from geo.layers import layer_spec
+from services.editor import EDITOR_LAYERS, SHAPE_GEOMETRIES, editor_layers
 from store import Store
 from store.accounts import ROLES, add_user
 from tests.conftest import SECRET, auth
@@ -64,6 +65,7 @@ def test_each_role_is_offered_exactly_the_editor_layers_it_may_write(role: str |
 def test_the_forms_carry_the_rules_and_swedish_choices() -> None:
     layers = {layer["name"]: layer for layer in editor_layers(Viewer("admin"))}
     assert [layer["draw"] for layer in layers.values()] == ["Polygon", "Line", "Marker", "Marker"]
+    assert layers["unsafe_places"]["shapes"] == ["Marker", "Polygon"]  # a point or an area
     road = {f["name"]: f for f in layers["risk_roads"]["fields"]}
     assert road["risk_weight"]["minimum"] == 0 and road["risk_weight"]["kind"] == "float"
     assert ["buskorning", "Buskörning"] in road["risk_categories"]["choices"]
@@ -72,6 +74,13 @@ def test_the_forms_carry_the_rules_and_swedish_choices() -> None:
     place = {f["name"]: f for f in layers["unsafe_places"]["fields"]}
     assert ["vald", "Våld"] in place["category"]["choices"]
     json.dumps(list(layers.values()))  # the page's data island
+
+
+def test_every_shape_the_editor_draws_is_one_its_layer_takes() -> None:
+    for layer, (shapes, _) in EDITOR_LAYERS.items():
+        allowed = set(layer_spec(layer).geometry_types)
+        for shape in shapes:
+            assert set(SHAPE_GEOMETRIES[shape]) <= allowed, (layer, shape)
 
 
 def test_the_page_answers_each_role(settings: Settings, store: Store) -> None:

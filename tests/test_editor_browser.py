@@ -128,15 +128,20 @@ def drag(page: Page, x: float, y: float, *, dx: float, dy: float, touch: bool) -
     cdp.detach()
 
 
-def draw_zone(page: Page) -> None:
-    """Three corners clicked on the map, and the first clicked again to close the ring."""
-    open_sheet(page)
-    page.click("#ed-draw")
+def corners(page: Page) -> list[tuple[float, float]]:
+    """Three corners of a triangle in the map's upper half (clear of a folded sheet)."""
     box = page.locator("#ed-map").bounding_box()
     assert box is not None
-    corners = [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
-               for fx, fy in ((0.3, 0.2), (0.6, 0.25), (0.45, 0.45))]
-    for x, y in corners + corners[:1]:
+    return [(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+            for fx, fy in ((0.3, 0.2), (0.6, 0.25), (0.45, 0.45))]
+
+
+def draw_zone(page: Page, button: str = "#ed-draw") -> None:
+    """Three corners clicked on the map, and the first clicked again to close the ring."""
+    open_sheet(page)
+    page.click(button)
+    points = corners(page)
+    for x, y in points + points[:1]:
         page.mouse.click(x, y)
         page.wait_for_timeout(150)  # three separate clicks, not a double click
     page.wait_for_selector("#ed-form:not([hidden])")
@@ -285,4 +290,150 @@ def test_a_planner_gets_only_its_layers_and_the_council_no_editor(browser: Brows
     assert response is not None and response.status == 403
     assert page.locator("#ed-map").count() == 0
     assert "rita och ändra lagren på kartan" in page.inner_text("main")
+    context.close()
+
+
+def status(page: Page) -> str:
+    return page.inner_text("#ed-status")
+
+
+def undo(page: Page, *, keyboard: bool, expect: str) -> None:
+    """Ångra by Ctrl+Z (focus outside a text field) or by the button, and wait for ``expect``
+    at the start of the status line."""
+    if keyboard:
+        page.keyboard.press("Control+z")
+    else:
+        open_sheet(page)
+        page.click("#ed-undo")
+    page.wait_for_function("(want) => document.getElementById('ed-status').textContent"
+                           ".startsWith(want)", arg=expect)
+
+
+def marker_xy(page: Page) -> tuple[float, float]:
+    box = page.locator(".leaflet-marker-icon.ed-selected").bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1400x900", "390x844"])
+def test_undo_and_an_unsafe_place_drawn_as_an_area(browser: Browser, served: Served,
+                                                   viewport: dict[str, int]) -> None:
+    """An unsafe place drawn as a polygon and saved; Ångra (Ctrl+Z at the desk, the button on
+    a phone) changes a saved edit back and deletes a saved new object through the API with the
+    version they left, drops a drawing or a move not yet saved, brings a deleted object back,
+    and says in Swedish when someone else has changed the object since."""
+    phone = viewport is PHONE
+    context, page, log = signed_in(browser, served, "admin", viewport)
+    page.goto(served.url + "/kartor/redigera", wait_until="load")
+    page.wait_for_selector("#ed-map.leaflet-container")
+    page.wait_for_function("() => / objekt i /.test(document.getElementById('ed-status')"
+                           ".textContent)")
+    assert page.is_disabled("#ed-undo")  # nothing to undo yet
+    pick_layer(page, "unsafe_places")
+    assert page.inner_text("#ed-draw") == "Placera ny punkt"
+    assert page.is_visible("#ed-draw-2") and page.inner_text("#ed-draw-2") == "Rita nytt område"
+
+    # An area: three corners, a category and a description; saved as a Polygon.
+    before = {f["id"] for f in features(served, "unsafe_places")}
+    draw_zone(page, "#ed-draw-2")
+    open_sheet(page)
+    page.select_option("#ed-f-category", "belysning")
+    page.fill("#ed-f-description", "Mörk gång mellan husen")
+    save_and_wait(page)
+    assert status(page).startswith("Sparat"), sheet_text(page)
+    (area,) = [f for f in features(served, "unsafe_places") if f["id"] not in before]
+    shape = shapely.geometry.shape(area["geometry"])
+    assert shape.geom_type == "Polygon" and shape.is_valid and len(shape.exterior.coords) == 4
+    assert area["properties"]["category"] == "belysning"
+    assert area["properties"]["description"] == "Mörk gång mellan husen"
+    assert area["properties"]["report_source"] == "polisen"
+    assert page.locator(".leaflet-overlay-pane path").count() >= 1  # drawn as an area
+
+    # A saved change, undone: the description back, through the API (a new version).
+    page.fill("#ed-f-description", "Mörk gång, lampan trasig")
+    save_and_wait(page)
+    assert status(page).startswith("Sparat"), sheet_text(page)
+    assert "ändringen av" in (page.get_attribute("#ed-undo", "title") or "")
+    page.locator("#ed-save").focus()  # the last click's target: not a text field
+    undo(page, keyboard=not phone, expect="Ångrat")
+    assert "är som förut (version 3)" in status(page), status(page)
+    now = served.http.get(f"/api/layers/unsafe_places/{area['id']}").json()
+    assert now["properties"]["description"] == "Mörk gång mellan husen"
+    assert now["properties"]["version"] == 3
+    assert now["geometry"] == area["geometry"]
+    assert page.input_value("#ed-f-description") == "Mörk gång mellan husen"
+
+    # Undo once more: the new area is deleted again.
+    undo(page, keyboard=not phone, expect="Ångrat")
+    assert "borttaget igen" in status(page)
+    assert served.http.get(f"/api/layers/unsafe_places/{area['id']}").status == 404
+    assert page.is_disabled("#ed-undo")
+
+    # A drawing not finished, dropped: two corners clicked, then Ångra; nothing sent.
+    paths = page.locator(".leaflet-overlay-pane path").count()
+    open_sheet(page)
+    page.click("#ed-draw-2")
+    for x, y in corners(page)[:2]:
+        page.mouse.click(x, y)
+        page.wait_for_timeout(150)
+    assert page.locator(".leaflet-overlay-pane path").count() > paths  # the line drawn so far
+    assert page.evaluate("() => !document.getElementById('ed-undo').disabled")
+    undo(page, keyboard=not phone, expect="Ångrat: ritningen är borttagen")
+    assert page.locator(".leaflet-overlay-pane path").count() == paths
+    assert page.is_hidden("#ed-form")
+    assert {f["id"] for f in features(served, "unsafe_places")} == before
+
+    # A move not yet saved, undone: the point back where it was, nothing saved.
+    place = features(served, "unsafe_places")[0]
+    pick_feature(page, place["id"])
+    if phone:
+        page.click("#ed-sheet > summary")  # fold the sheet to reach the map
+    x0, y0 = marker_xy(page)
+    drag(page, x0, y0, dx=60, dy=40, touch=phone)
+    x1, y1 = marker_xy(page)
+    assert abs(x1 - x0 - 60) < 8 and abs(y1 - y0 - 40) < 8
+    undo(page, keyboard=not phone, expect="Ångrat: ändringen av")
+    x2, y2 = marker_xy(page)
+    assert abs(x2 - x0) < 2 and abs(y2 - y0) < 2
+    assert served.http.get(f"/api/layers/unsafe_places/{place['id']}").json() == place
+
+    # A deleted candidate site, brought back (a new number, the same name and place).
+    made = served.http.post("/api/layers/candidate_sites", data={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [17.331, 62.491]},
+        "properties": {"name": "Rastficka att ångra", "kind": "rastficka"}})
+    assert made.status == 201
+    site = made.json()["ids"][0]
+    pick_layer(page, "candidate_sites")
+    pick_feature(page, site)
+    page.click("#ed-delete")
+    page.click("#ed-delete-confirm")
+    page.wait_for_function("() => document.getElementById('ed-status').textContent"
+                           ".startsWith('Borttaget')")
+    undo(page, keyboard=not phone, expect="Ångrat")
+    assert "är tillbaka, nu som nr" in status(page)
+    back = [f for f in features(served, "candidate_sites")
+            if f["properties"]["name"] == "Rastficka att ångra"]
+    assert len(back) == 1 and back[0]["id"] != site
+    assert back[0]["geometry"]["coordinates"] == pytest.approx([17.331, 62.491])
+    assert back[0]["properties"]["kind"] == "rastficka"
+
+    # Someone else changes a zone after this page saved it: the undo is refused, in Swedish.
+    pick_layer(page, "patrol_zones")
+    zone = features(served, "patrol_zones")[0]
+    pick_feature(page, zone["id"])
+    page.fill("#ed-f-name", "Zon med nytt namn")
+    save_and_wait(page)
+    assert status(page).startswith("Sparat"), sheet_text(page)
+    other = served.http.patch(f"/api/layers/patrol_zones/{zone['id']}",
+                              data={"properties": {"name": "Kollegans namn"}})
+    assert other.status == 200
+    page.locator("#ed-save").focus()
+    undo(page, keyboard=not phone, expect="Kan inte ångra")
+    assert "någon annan har ändrat" in status(page)
+    assert served.http.get(f"/api/layers/patrol_zones/{zone['id']}").json()[
+        "properties"]["name"] == "Kollegans namn"
+    no_english(page)
+    assert page.evaluate("() => window.__csp") == []
+    assert [e for e in log.errors if "status of 409" not in e] == []
+    assert len(log.errors) == 1 and log.dialogs == []
     context.close()

@@ -1,8 +1,11 @@
 // The map editor (/kartor/redigera): pick a layer the role may write, see its objects, draw new
-// ones with Leaflet-Geoman (a polygon, a line or a point), move them or their corners, delete
-// them, and fill the layer's small form. Every save goes through /api/layers (WGS84 GeoJSON,
-// the version read sent as If-Match); a refusal (422, 409) is shown in Swedish next to the field
-// it names. The layers and their fields come from services.editor in #ed-layers. Needs Leaflet,
+// ones with Leaflet-Geoman (a polygon, a line or a point; an unsafe place as a point or an area),
+// move them or their corners, delete them, and fill the layer's small form. Every save goes
+// through /api/layers (WGS84 GeoJSON, the version read sent as If-Match); a refusal (422, 409) is
+// shown in Swedish next to the field it names. "Ångra" (Ctrl+Z) drops a drawing or change not
+// yet saved, else undoes the last saved edit of this visit through the API with the version it
+// left (If-Match): a change is changed back, a new object deleted, a deleted one added again.
+// The layers and their fields come from services.editor in #ed-layers. Needs Leaflet,
 // Leaflet-Geoman and window.Trygg; all data are shown as text, never HTML.
 (function () {
   "use strict";
@@ -31,13 +34,18 @@
 
   let current = null;      // the layer's config
   let features = {};       // id -> {feature, layer}
-  let selected = null;     // {id (null: new), layer, geometryChanged}
+  let selected = null;     // {id (null: new), layer, geometryChanged, propsChanged}
+  // The saved edits of this visit, the last one last: {layer, kind (create, update, delete), id,
+  // version (the one the edit left, for If-Match), label, before (update: the properties sent
+  // and, if moved, the geometry as they were; delete: the whole feature)}.
+  const history = [];
 
   if (!layers.length) {
     $("ed-status").textContent = "Din roll får inte ändra något av kartlagren.";
     $("ed-draw").disabled = true;
     return;
   }
+  const copy = (value) => JSON.parse(JSON.stringify(value));
   layers.forEach((l) => {
     const option = T.el("option", l.title);
     option.value = l.name;
@@ -219,8 +227,11 @@
     const layer = L.geoJSON(f, {style: () => NORMAL,
                                 pointToLayer: (_, latlng) => L.marker(latlng)}).getLayers()[0];
     layer.bindTooltip(T.el("span", labelOf(f)), {sticky: true});
-    layer.on("click", () => select(f.id));
+    layer.on("click", () => { if (!drawing()) select(f.id); });
     layer.addTo(shown);
+    // While drawing, the objects let clicks through to the map: a click is a corner there.
+    const node = layer.getElement ? layer.getElement() : null;
+    if (node) node.classList.add("ed-feature");
     features[f.id] = {feature: f, layer: layer};
     const option = T.el("option", labelOf(f));
     option.value = String(f.id);
@@ -271,17 +282,22 @@
     $("ed-delete-confirm").hidden = true;
     $("ed-feature").value = "";
     clearErrors();
+    updateUndo();
   }
 
   function edit(layer, id) {
-    selected = {id: id, layer: layer, geometryChanged: false};
+    selected = {id: id, layer: layer, geometryChanged: false, propsChanged: false};
     layer.pm.enable({allowSelfIntersection: false, draggable: true});
-    const changed = () => { if (selected && selected.layer === layer) selected.geometryChanged = true; };
+    const changed = () => {
+      if (selected && selected.layer === layer) selected.geometryChanged = true;
+      updateUndo();
+    };
     layer.on("pm:edit pm:dragend pm:markerdragend pm:vertexadded pm:vertexremoved", changed);
     styleOf(layer, SELECTED);
     form.hidden = false;
     clearErrors();
     if (narrow.matches) sheet.open = true;
+    updateUndo();
   }
 
   function select(id) {
@@ -294,7 +310,7 @@
     $("ed-feature").value = String(id);
     $("ed-delete").disabled = false;
     $("ed-summary").textContent = labelOf(f.feature);
-    $("ed-hint").textContent = current.draw === "Marker"
+    $("ed-hint").textContent = f.layer.getLatLng
       ? "Dra punkten för att flytta den, ändra fälten och spara."
       : "Dra i hörnen för att ändra formen (mitt på en kant ger ett nytt hörn), dra formen för " +
         "att flytta den, ändra fälten och spara.";
@@ -307,13 +323,14 @@
     }
   }
 
-  function startDrawing() {
+  function startDrawing(shape) {
     stopEditing();
-    $("ed-status").textContent = DRAW_SV[current.draw];
-    $("ed-summary").textContent = NEW_SV[current.draw];
+    $("ed-status").textContent = DRAW_SV[shape];
+    $("ed-summary").textContent = NEW_SV[shape];
     if (narrow.matches) sheet.open = false;  // the map free to draw on
-    map.pm.enableDraw(current.draw, {allowSelfIntersection: false, snappable: true,
-                                     finishOn: current.draw === "Line" ? "dblclick" : null});
+    map.pm.enableDraw(shape, {allowSelfIntersection: false, snappable: true,
+                              finishOn: shape === "Line" ? "dblclick" : null});
+    updateUndo();
   }
 
   map.on("pm:create", (e) => {
@@ -324,6 +341,7 @@
     setValues({});
     $("ed-hint").textContent = "Fyll i fälten och spara. Du kan dra i formen innan du sparar.";
     $("ed-status").textContent = "Nytt objekt: inte sparat ännu.";
+    updateUndo();
   });
 
   // --- saving -----------------------------------------------------------------------------------
@@ -347,6 +365,7 @@
     $("ed-status").textContent = "Sparar …";
     try {
       let id = selected.id;
+      let done;  // the history entry of this save
       if (id === null) {
         if (current.name === "unsafe_places") {
           props.reported_at = T.stockholmIso(new Date());
@@ -357,18 +376,30 @@
         id = made.ids[0];
         shown.removeLayer(selected.layer);
         selected = null;
+        done = {layer: current.name, kind: "create", id: id};
       } else {
         const body = {type: "Feature", properties: changedProps(props)};
         if (selected.geometryChanged) body.geometry = geometry;
-        const version = features[id].feature.properties.version;
+        const old = features[id].feature;
+        const before = {properties: {}, geometry: body.geometry ? copy(old.geometry) : null};
+        Object.keys(body.properties).forEach((k) => {
+          before.properties[k] = old.properties[k] === undefined ? null : copy(old.properties[k]);
+        });
+        const version = old.properties.version;
         await T.api("/api/layers/" + current.name + "/" + id, {
           method: "PATCH", body: JSON.stringify(body),
           headers: {"Content-Type": "application/json", "If-Match": String(version)}});
         selected.geometryChanged = false;
+        done = {layer: current.name, kind: "update", id: id, before: before};
       }
       await load(id);
-      $("ed-status").textContent = "Sparat: " + labelOf(features[id].feature) + ", version " +
-        features[id].feature.properties.version + ".";
+      const saved = features[id].feature;
+      done.version = saved.properties.version;
+      done.label = labelOf(saved);
+      history.push(done);
+      updateUndo();
+      $("ed-status").textContent = "Sparat: " + labelOf(saved) + ", version " +
+        saved.properties.version + ".";
     } catch (error) {
       showRefusal(error);
     } finally {
@@ -380,11 +411,13 @@
     if (!selected || selected.id === null) return;
     const id = selected.id;
     const name = labelOf(features[id].feature);
+    const before = copy(features[id].feature);
     $("ed-status").textContent = "Tar bort …";
     try {
       await T.api("/api/layers/" + current.name + "/" + id, {
         method: "DELETE", headers: {"If-Match": String(features[id].feature.properties.version)}});
       selected.geometryChanged = false;
+      history.push({layer: current.name, kind: "delete", id: id, label: name, before: before});
       await load();
       $("ed-status").textContent = "Borttaget: " + name + ".";
     } catch (error) {
@@ -393,20 +426,139 @@
     }
   }
 
+  // --- undo -------------------------------------------------------------------------------------
+  const drawing = () => map.pm.globalDrawModeEnabled();
+  const draft = () => selected !== null &&
+    (selected.id === null || selected.geometryChanged || selected.propsChanged);
+  const UNDO_SV = {create: "tillägget av ", update: "ändringen av ", delete: "borttagningen av "};
+
+  function updateUndo() {
+    const button = $("ed-undo");
+    const last = history[history.length - 1];
+    button.disabled = !(drawing() || draft() || last);
+    button.title = drawing() ? "Ångra: släpp ritningen (inte sparad) (Ctrl+Z)"
+      : draft() ? "Ångra: släpp ändringen som inte är sparad (Ctrl+Z)"
+      : last ? "Ångra " + UNDO_SV[last.kind] + last.label + " (Ctrl+Z)"
+      : "Inget att ångra";
+  }
+
+  function undoRefused(error, entry) {
+    $("ed-status").textContent = error.status === 409
+      ? "Kan inte ångra: någon annan har ändrat " + entry.label + " sedan du sparade. Ladda " +
+        "om lagret, kontrollera objektet och ändra det för hand."
+      : error.status === 404 ? "Kan inte ångra: " + entry.label + " finns inte längre."
+      : "Det gick inte att ångra (fel " + error.status + "): " + error.message;
+  }
+
+  let undoing = false;  // one undo at a time (a second Ctrl+Z waits for the first)
+
+  async function undo() {
+    if (undoing) return;
+    if (drawing()) {  // a drawing not finished: dropped
+      stopEditing();
+      $("ed-status").textContent = "Ångrat: ritningen är borttagen (den var inte sparad).";
+      $("ed-summary").textContent = current.title;
+      return;
+    }
+    if (draft()) {  // drawn or changed but not saved: back to what was read
+      const id = selected.id;
+      stopEditing();
+      if (id !== null) select(id);
+      $("ed-status").textContent = id === null
+        ? "Ångrat: det nya objektet är borttaget (det var inte sparat)."
+        : "Ångrat: ändringen av " + labelOf(features[id].feature) + " (den var inte sparad).";
+      if (id === null) $("ed-summary").textContent = current.title;
+      updateUndo();
+      return;
+    }
+    const entry = history.pop();
+    if (!entry) return;
+    undoing = true;
+    $("ed-undo").disabled = true;
+    if (current.name !== entry.layer) {
+      $("ed-layer").value = entry.layer;
+      await useLayer(entry.layer);
+    }
+    stopEditing();
+    const url = "/api/layers/" + entry.layer;
+    $("ed-status").textContent = "Ångrar …";
+    try {
+      if (entry.kind === "create") {
+        await T.api(url + "/" + entry.id, {method: "DELETE",
+                                           headers: {"If-Match": String(entry.version)}});
+        await load();
+        $("ed-status").textContent = "Ångrat: " + entry.label + " är borttaget igen.";
+      } else if (entry.kind === "update") {
+        const body = {type: "Feature", properties: entry.before.properties};
+        if (entry.before.geometry) body.geometry = entry.before.geometry;
+        await T.api(url + "/" + entry.id, {
+          method: "PATCH", body: JSON.stringify(body),
+          headers: {"Content-Type": "application/json", "If-Match": String(entry.version)}});
+        await load(entry.id);
+        const version = features[entry.id].feature.properties.version;
+        // The object is now as the edit before left it, at this version: that edit's undo
+        // (of this object) is conditional on it.
+        const earlier = history.filter((e) => e.layer === entry.layer && e.id === entry.id).pop();
+        if (earlier) earlier.version = version;
+        $("ed-status").textContent = "Ångrat: " + entry.label + " är som förut (version " +
+          version + ").";
+      } else {  // a deleted object comes back as a new one, with what it held
+        const made = await T.send(url, {type: "Feature", geometry: entry.before.geometry,
+                                        properties: entry.before.properties});
+        const id = made.ids[0];
+        await load(id);
+        // Older edits of the deleted object cannot be undone on its new number.
+        for (let i = history.length - 1; i >= 0; i--) {
+          if (history[i].layer === entry.layer && history[i].id === entry.id) history.splice(i, 1);
+        }
+        $("ed-status").textContent = "Ångrat: " + entry.label + " är tillbaka, nu som nr " +
+          id + ".";
+      }
+    } catch (error) {
+      undoRefused(error, entry);
+    } finally {
+      undoing = false;
+    }
+    updateUndo();
+  }
+
   // --- wiring -----------------------------------------------------------------------------------
   function useLayer(name) {
     stopEditing();
     current = byName[name];
-    $("ed-draw").textContent = NEW_SV[current.draw];
+    const shapes = current.shapes || [current.draw];
+    $("ed-draw").textContent = NEW_SV[shapes[0]];
+    $("ed-draw-2").hidden = shapes.length < 2;
+    if (shapes.length > 1) $("ed-draw-2").textContent = NEW_SV[shapes[1]];
     $("ed-summary").textContent = current.title;
     buildForm();
-    load();
+    return load();
   }
   $("ed-layer").addEventListener("change", (e) => useLayer(e.target.value));
   $("ed-feature").addEventListener("change", (e) => {
     if (e.target.value) select(Number(e.target.value)); else stopEditing();
   });
-  $("ed-draw").addEventListener("click", startDrawing);
+  $("ed-draw").addEventListener("click", () => startDrawing((current.shapes || [current.draw])[0]));
+  $("ed-draw-2").addEventListener("click", () => startDrawing(current.shapes[1]));
+  $("ed-undo").addEventListener("click", undo);
+  const markChanged = () => {
+    if (selected && selected.id !== null) { selected.propsChanged = true; updateUndo(); }
+  };
+  form.addEventListener("input", markChanged);
+  form.addEventListener("change", markChanged);
+  map.on("pm:drawstart pm:drawend", (e) => {
+    map.getContainer().classList.toggle("ed-drawing", e.type === "pm:drawstart");
+    updateUndo();
+  });
+  // Ctrl+Z (Cmd+Z) on the page undoes here; in a text field it stays the field's own undo.
+  document.addEventListener("keydown", (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey || e.key.toLowerCase() !== "z") return;
+    const t = e.target;
+    if (t && (t.isContentEditable || t.tagName === "TEXTAREA" ||
+              (t.tagName === "INPUT" && t.type === "text"))) return;
+    e.preventDefault();
+    if (!$("ed-undo").disabled) undo();
+  });
   $("ed-delete").addEventListener("click", () => { $("ed-delete-confirm").hidden = false; });
   $("ed-delete-confirm").addEventListener("click", remove);
   $("ed-cancel").addEventListener("click", () => {
