@@ -88,6 +88,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset, list[dict]]] = {
     # Per 1 000 inhabitants by DeSO/RegSO (issue 14): as the hotspots.
     ("GET", "/api/hotspots/areas"): (ALL, [{"query": "per=1000&from=2024-01-01&to=2024-12-31"}]),
     ("GET", "/kartor/otrygga-platser/per-1000-invanare"): (ALL, [{}]),
+    ("GET", "/api/trygghetsmatningar"): (ALL, [{}]),
     ("GET", "/api/lofte"): (ALL, [{}]),
     ("GET", "/api/lofte/atgarder"): (ALL, [{}]),
     ("POST", "/api/lofte/atgarder"): (ALL, [{"json": {}}]),

@@ -54,7 +54,8 @@ def timra_store(store: Store) -> Store:
     return store
 
 
-def test_survey_csv_through_the_cli(tmp_path: Path, timra_store: Store) -> None:
+def test_survey_csv_through_the_cli(tmp_path: Path, timra_store: Store, client,
+                                    tokens: dict[str, str]) -> None:
     path = survey_csv(tmp_path / "trygghetsmatning_2023.csv")
     out = CliRunner().invoke(cli, ["--db", str(timra_store.path), "import", "survey_figures",
                                    str(path), "--survey", "trygghetsmatning"])
@@ -71,6 +72,11 @@ def test_survey_csv_through_the_cli(tmp_path: Path, timra_store: Store) -> None:
         ("polisomrade", 2300)
     assert (figures["provenance"] == "real").all()
     assert "Polisens trygghetsmätning" in figures.loc["2262", "source"]
+    answer = client.get("/api/trygghetsmatningar?area=2262C1020", headers=auth(tokens["rad"]))
+    assert answer.status_code == 200
+    assert [(f["area_code"], f["value_pct"], f["ci_low_pct"], f["ci_high_pct"],
+             f["provenance"]) for f in answer.json()] == \
+        [("2262C1020", 48.5, 41.2, 55.8, "real")]
 
     # A new file for the same area, year and question replaces that figure only.
     survey_csv(path, "område;år;indikator;andel;ki_lag;ki_hog;antal_svar\n"

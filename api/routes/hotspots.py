@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -133,3 +134,19 @@ def hotspot_areas_page(request: Request, from_: str | None = Query(None, alias="
         "errors": errors, "rates": rates, "layer": chosen_layer, "kind": chosen_kind,
         "layers_sv": population.RATE_LAYER_SV, "number_sv": number_sv,
         "rate_text": rate_text})
+
+
+@router.get("/api/trygghetsmatningar", summary="Trygghetsmätningar och NTU per område")
+def survey_figures(
+    area: Annotated[list[str] | None, Query(max_length=100, description="Only these area codes "
+                                            "(DeSO, RegSO, kommunkod, police area)")] = None,
+    _viewer: Viewer = Depends(require("browse")),
+    store: Store = Depends(get_store),
+) -> list[dict[str, Any]]:
+    """The imported survey figures (Polisens trygghetsmätning, NTU): per survey, area, year and
+    indicator the share in per cent with its interval (``ci_low_pct`` … ``ci_high_pct``, null
+    where the file gave none), respondents, provenance and source. Public: shares of a sample,
+    no records."""
+    figures = population.survey_figures(store, area_codes=area)
+    return [{str(k): (None if pd.isna(v) else v) for k, v in row.items() if k != "id"}
+            for row in figures.to_dict("records")]
