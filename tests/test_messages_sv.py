@@ -244,3 +244,27 @@ def test_empty_layers_and_files_the_services_need_are_refused_in_swedish(
     with pytest.raises(ImportRejected) as info:
         area_of(gpd.GeoSeries([shapely.Point(VIVSTA).buffer(0.01)]))
     assert "saknar koordinatsystem" in _no_english(_all(info.value))
+
+
+def test_the_simulator_and_the_demo_refuse_in_swedish(tmp_path: Path, store: Store) -> None:
+    from geo.simulate import PatrolSchedule, simulate_ping_arrays
+    from services.demo import load_demo
+    week = PatrolSchedule(start=pd.Timestamp("2024-03-04"), end=pd.Timestamp("2024-03-11"),
+                          seed=1)
+    none = gpd.GeoDataFrame(geometry=[], crs="EPSG:3006")
+    with pytest.raises(ValueError, match="det finns inga patrullområden") as info:
+        simulate_ping_arrays(none, week)
+    _no_english(str(info.value))
+    flat = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 0)]).buffer(0)],
+                            crs="EPSG:3006")
+    with pytest.raises(ValueError, match="objekt 0 har ingen yta") as info:
+        simulate_ping_arrays(flat, week)
+    _no_english(str(info.value))
+    zone = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:3006")
+    with pytest.raises(ValueError, match="måste vara större än 0") as info:
+        simulate_ping_arrays(zone, PatrolSchedule(start=week.start, end=week.end, seed=1,
+                                                  ping_interval_s=0))
+    _no_english(str(info.value))
+    with pytest.raises(ImportRejected) as refused:
+        load_demo(store, tmp_path)
+    assert "demodata saknas" in _no_english(_all(refused.value))
