@@ -397,6 +397,22 @@ def test_undo_and_an_unsafe_place_drawn_as_an_area(browser: Browser, served: Ser
     assert abs(x2 - x0) < 2 and abs(y2 - y0) < 2
     assert served.http.get(f"/api/layers/unsafe_places/{place['id']}").json() == place
 
+    # The same move saved, then undone: the point back where it was, through the API.
+    if phone:
+        page.click("#ed-sheet > summary")
+    drag(page, x0, y0, dx=60, dy=40, touch=phone)
+    save_and_wait(page)
+    assert status(page).startswith("Sparat"), sheet_text(page)
+    moved = served.http.get(f"/api/layers/unsafe_places/{place['id']}").json()
+    assert moved["geometry"]["coordinates"] != place["geometry"]["coordinates"]
+    page.locator("#ed-save").focus()
+    undo(page, keyboard=not phone, expect="Ångrat")
+    back = served.http.get(f"/api/layers/unsafe_places/{place['id']}").json()
+    assert back["geometry"]["coordinates"] == pytest.approx(place["geometry"]["coordinates"],
+                                                            abs=1e-7)
+    assert back["properties"]["version"] == place["properties"]["version"] + 2
+    assert back["properties"]["category"] == place["properties"]["category"]
+
     # A deleted candidate site, brought back (a new number, the same name and place).
     made = served.http.post("/api/layers/candidate_sites", data={
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [17.331, 62.491]},
