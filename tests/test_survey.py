@@ -97,6 +97,18 @@ def test_the_survey_column_and_english_headers(tmp_path: Path) -> None:
         ["ntu", "2281", "kommun", 12.5]
 
 
+def test_swedish_excel_s_plain_csv_in_windows_1252(tmp_path: Path) -> None:
+    """Excel's "CSV (semikolonavgränsad)" on Swedish Windows writes Windows-1252, no BOM."""
+    path = tmp_path / "ntu_1252.csv"
+    path.write_bytes("Undersökning;Område;År;Fråga;Andel;KI låg;KI hög;Antal svar\n"
+                     "NTU;Medelpad;2023;Otrygg ute sent på kvällen;31,4;28,9;33,9;1 204\n"
+                     .encode("cp1252"))
+    row = read_survey_csv(path).iloc[0]
+    assert (row["survey"], row["area_code"], row["area_kind"], row["indicator"],
+            row["value_pct"], row["ci_low_pct"], row["ci_high_pct"], row["respondents"]) == \
+        ("ntu", "Medelpad", "polisomrade", "Otrygg ute sent på kvällen", 31.4, 28.9, 33.9, 1204)
+
+
 def test_bad_survey_files_are_refused_in_swedish_and_change_nothing(
         tmp_path: Path, timra_store: Store) -> None:
     import_survey_figures(timra_store, survey_csv(tmp_path / "ok.csv"),
