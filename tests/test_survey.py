@@ -278,3 +278,24 @@ def test_names_and_questions_from_files_are_escaped(tmp_path: Path, timra_store:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
         assert "<script>alert(1)" not in text
         assert "{{ 7 * 7 }}" in text  # shown as written, not run as a template
+
+
+def test_a_police_area_s_report_for_one_municipality_has_its_areas_only(
+        tmp_path: Path, store: Store) -> None:
+    for kommunkod in ("2262", "2281"):
+        store.insert("boundaries", municipality(kommunkod).boundary_layer(), origin="test")
+    done = import_population_areas(store, deso_gpkg(tmp_path / "DeSO_2018.gpkg"),
+                                   population=population_csv(tmp_path / "folkmangd.csv"))
+    assert done.inserted == 4  # both municipalities' areas
+    import_survey_figures(store, survey_csv(tmp_path / "tm.csv", SURVEY_CSV + (
+        "2281C1010;2023;Känner sig trygg utomhus på kvällen;55;50;60;300\n")),
+        survey="trygghetsmatning")
+    promise = load_promise(promise_path(PROJECT_ROOT / "data"))
+    timra = make_report(store, promise, first=date(2024, 10, 1), last=date(2024, 12, 31),
+                        kommuner=frozenset({"2262"}))
+    assert timra.population is not None
+    assert {r.code for r in timra.population.events} == {"2262A0010", "2262C1010", "2262C1020"}
+    assert {s["area_code"] for s in timra.population.surveys} == \
+        {"2262A0010", "2262C1020", "2262", "Medelpad"}
+    both = make_report(store, promise, first=date(2024, 10, 1), last=date(2024, 12, 31))
+    assert both.population is not None and len(both.population.events) == 4
