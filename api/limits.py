@@ -107,12 +107,13 @@ def safe_upload_name(filename: str | None) -> str:
     name = (filename or "").strip()
     shown = repr(name[:60] + ("…" if len(name) > 60 else ""))
     if not name:
-        raise ImportRejected("the uploaded file has no name; its suffix tells Trygg the format")
+        raise ImportRejected("filen saknar namn: ladda upp den med sitt filnamn (ändelsen, t.ex. "
+                             ".gpkg eller .csv, säger vilket format den har)")
     if len(name) > MAX_FILE_NAME_CHARS:
-        raise ImportRejected(f"file name {shown}: {len(name)} characters; at most "
-                             f"{MAX_FILE_NAME_CHARS} are allowed")
+        raise ImportRejected(f"filnamnet {shown}: {len(name)} tecken; högst "
+                             f"{MAX_FILE_NAME_CHARS} går, byt namn på filen")
     if name in (".", "..") or any(c in name for c in "/\\") \
             or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise ImportRejected(f"file name {shown}: must be a plain file name (no path, no "
-                             "control characters)")
+        raise ImportRejected(f"filnamnet {shown}: ange bara filens namn, utan sökväg (/ eller "
+                             "\\) och utan styrtecken")
     return name

@@ -268,3 +268,28 @@ def test_the_simulator_and_the_demo_refuse_in_swedish(tmp_path: Path, store: Sto
     with pytest.raises(ImportRejected) as refused:
         load_demo(store, tmp_path)
     assert "demodata saknas" in _no_english(_all(refused.value))
+
+
+def test_upload_names_geometry_and_versions_are_refused_in_swedish(
+        client: TestClient, tokens: dict[str, str]) -> None:
+    """The layer routes' own refusals: a file name with a path, too long or missing, a
+    geometry that is not GeoJSON, a version that is not a whole number."""
+    admin = auth(tokens["admin"])
+    for name in ("../x.geojson", "a" * 300 + ".geojson", ""):
+        answer = client.post("/api/layers/risk_roads/import", headers=admin,
+                             files={"file": (name, b"{}", "application/geo+json")})
+        assert answer.status_code == 422, (name[:20], answer.text)
+        _swedish(answer.json()["error"])
+    created = client.post("/api/layers/unsafe_places", headers=admin, json={
+        "type": "Feature", "properties": {"category": "belysning",
+                                          "reported_at": "2024-06-01T10:00:00+02:00"},
+        "geometry": {"type": "Point", "coordinates": list(VIVSTA)}})
+    assert created.status_code == 201, created.text
+    place = created.json()["ids"][0]
+    bad = [({"geometry": {"type": "Point", "coordinates": "här"}}, {}),
+           ({"properties": {"status": "atgardad"}}, {"If-Match": '"v2x"'})]
+    for body, headers in bad:
+        answer = client.patch(f"/api/layers/unsafe_places/{place}", json=body,
+                              headers={**admin, **headers})
+        assert answer.status_code == 422, answer.text
+        _swedish(answer.json()["error"])

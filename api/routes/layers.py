@@ -246,8 +246,9 @@ def import_file(layer: LayerName, file: UploadFile = File(...),
             while chunk := file.file.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise ImportRejected(f"{name}: larger than the {settings.max_upload_mb:g} MB "
-                                         "an upload may be")
+                    raise ImportRejected(f"{name}: större än de {settings.max_upload_mb:g} MB "
+                                         "en uppladdning får vara; dela upp filen eller "
+                                         "importera den med trygg import")
                 out.write(chunk)
         result = import_upload(store, layer, target, writer=writer, crs=crs,
                                provenance=provenance, replace=replace, states_origin=admin)
@@ -312,7 +313,9 @@ def update_feature(layer: LayerName, feature_id: RecordId,
         try:
             geometry = shapely.geometry.shape(body["geometry"])
         except Exception as exc:
-            raise ImportRejected(f"request body: field 'geometry': malformed ({exc})") from None
+            raise ImportRejected(f"geometry: går inte att läsa som GeoJSON-geometri ({exc}); "
+                                 "skicka t.ex. {\"type\": \"Point\", \"coordinates\": "
+                                 "[17.32, 62.49]}") from None
     expected = _version_asked(if_match, version)
     gdf = fit_frame(layer, _update_checked(layer, feature_id, props, current, writer, store,
                                           geometry=geometry, expected=expected), writer.role)
@@ -329,7 +332,8 @@ def _version_asked(if_match: str | None, version: Any = None) -> int | None:
     try:
         return int(version) if version is not None else None
     except (TypeError, ValueError):
-        raise ImportRejected(f"version {version!r} is not a whole number") from None
+        raise ImportRejected(f"version: {str(version)[:20]!r} är inget heltal; ange versionen "
+                             "du läste (If-Match eller properties.version)") from None
 
 
 def _pinned(layer: str, feature_id: int, current: gpd.GeoDataFrame, writer: User,
