@@ -118,7 +118,8 @@ _SPECS = (
             Field("schematic", "bool", "Schematisk geometri", default=False),
             Field("note", "text", "Anteckning", default=""),
         ),
-        description="Roads where the traffic risk is identified; the siting and coverage base.",
+        description="Vägar med identifierad trafikrisk: grunden för kontrollplatser och "
+                    "kontrolltäckning.",
     ),
     LayerSpec(
         "patrol_zones", "Patrullområden", ("Polygon", "MultiPolygon"),
@@ -129,7 +130,7 @@ _SPECS = (
                   default=0.0),
             Field("active_hours", "text", "Aktiva timmar", default="0-24", pattern=_HOURS),
         ),
-        description="Zones of central Timrå where foot patrol is promised.",
+        description="Områden där löftet lovar fotpatrullering (oftast centrala orten).",
     ),
     LayerSpec(
         "unsafe_places", "Otrygga platser", ("Point", "Polygon", "MultiPolygon"),
@@ -143,7 +144,8 @@ _SPECS = (
             Field("resolved_at", "datetime", "Åtgärdad"),
             Field("sensitive", "bool", "Känslig", default=False),
         ),
-        description="Places people feel unsafe, from safety walks, dialogues and residents.",
+        description="Platser där människor känner sig otrygga, från trygghetsvandringar, "
+                    "dialoger och invånarnas tips.",
     ),
     LayerSpec(
         "patrols", "Patruller", ("LineString", "MultiLineString", "Point", "MultiPoint"),
@@ -154,7 +156,8 @@ _SPECS = (
             Field("end", "datetime", "Slut"),
             Field("times", "list", "Tid per punkt"),
         ),
-        description="Patrol tracks; 'times' holds one ISO timestamp per vertex where known.",
+        description="Patrullernas spår; 'times' har en tidpunkt per brytpunkt där den är "
+                    "känd.",
     ),
     LayerSpec(
         "traffic_checks", "Trafikkontroller", ("Point",),
@@ -175,7 +178,8 @@ _SPECS = (
             # The suggested candidate site a planned check follows (services.siting.plan_check)
             Field("candidate_id", "int", "Föreslagen kandidatplats", minimum=1),
         ),
-        description="Planned and performed traffic checks.",
+        description="Planerade och genomförda trafikkontroller (planerade syns bara för "
+                    "polisen).",
     ),
     LayerSpec(
         "events", "Polisens händelser", ("Point",),
@@ -200,11 +204,12 @@ _SPECS = (
             Field("sensitive", "bool", "Känslig (bara polisen)", default=False),
         ),
         unique_fields=("event_id", "part"),
-        description="Police events from the Police open API, placed from their text. A "
-                    "summary naming places in different sentences is one record per sentence "
-                    "(part 1, 2, ...; 0 for a whole event), each one incident at its place: "
-                    "maps and hotspots count records, the report and the comparison across "
-                    "municipalities count police events (a split summary once).",
+        description="Polisens händelser från polisens öppna API, placerade utifrån texten. "
+                    "En sammanfattning som nämner platser i olika meningar blir en post per "
+                    "mening (del 1, 2, …; 0 för en hel händelse), var och en en händelse på "
+                    "sin plats: kartor och brottskoncentrationer räknar poster, rapporten och "
+                    "jämförelsen mellan kommuner räknar polisens händelser (en uppdelad "
+                    "sammanfattning en gång).",
     ),
     LayerSpec(
         "gazetteer", "Ortnamn", ("Point", "MultiPoint", "LineString", "MultiLineString"),
@@ -218,7 +223,7 @@ _SPECS = (
             Field("roads", "list", "Vägar", default=()),
         ),
         unique_field="name",
-        description="Place names used to place police events from their text.",
+        description="Ortnamn, gator och platser som polisens händelser placeras efter.",
     ),
     LayerSpec(
         "boundaries", "Kommungräns", ("Polygon", "MultiPolygon"),
@@ -226,7 +231,7 @@ _SPECS = (
             Field("name", "text", "Namn", required=True),
             Field("kommunkod", "text", "Kommunkod", pattern=r"^\d{4}$"),
         ),
-        description="Municipal boundaries.",
+        description="Kommungränser.",
     ),
     LayerSpec(
         "activities", "Insatser och möten", ("Point", "Polygon", "MultiPolygon"),
@@ -239,7 +244,7 @@ _SPECS = (
             Field("participants", "int", "Deltagare", minimum=0),
             Field("description", "text", "Beskrivning", default=""),
         ),
-        description="Operations and information meetings held for the medborgarlöfte.",
+        description="Insatser och informationsmöten som hållits för medborgarlöftet.",
     ),
     LayerSpec(
         "promise_actions", "Åtgärder i löftesregistret", ("Point", "Polygon", "MultiPolygon"),
@@ -253,7 +258,8 @@ _SPECS = (
             Field("place", "text", "Plats eller område", default=""),
             Field("note", "text", "Anteckning", default=""),
         ),
-        description="The promise register: actions per commitment, placed at a place or zone.",
+        description="Löftesregistret: åtgärder per åtagande, på en plats eller i ett "
+                    "område.",
     ),
     LayerSpec(
         "follow_up_reports", "Uppföljningsrapporter", ("Polygon", "MultiPolygon"),
@@ -265,8 +271,8 @@ _SPECS = (
             Field("actions", "json", "Åtgärder vid mötet"),
             Field("cells", "json", "Rapporter per ruta"),
         ),
-        description="Follow-up reports kept per council meeting (figures, actions, map cells); "
-                    "the geometry is the area the report covers.",
+        description="Uppföljningsrapporter sparade per rådsmöte (siffror, åtgärder, "
+                    "kartceller); geometrin är området rapporten gäller.",
     ),
     LayerSpec(
         "candidate_sites", "Möjliga kontrollplatser", ("Point",),
@@ -275,8 +281,8 @@ _SPECS = (
             Field("kind", "text", "Typ", choices=CANDIDATE_KINDS, default="annan"),
             Field("note", "text", "Anteckning", default=""),
         ),
-        description="The planner's own places for traffic checks: lay-bys, parking places, "
-                    "bus bays.",
+        description="Planerarens egna platser för trafikkontroller: rastfickor, "
+                    "parkeringar, busshållplatser.",
     ),
     LayerSpec(
         "speed_cameras", "Trafiksäkerhetskameror (ATK)", ("Point",),
@@ -285,8 +291,8 @@ _SPECS = (
             Field("speed_limit_kmh", "int", "Hastighetsgräns (km/h)", minimum=5, maximum=130),
             Field("bearing_deg", "float", "Riktning (grader)", minimum=0, maximum=360),
         ),
-        description="Trafikverket's automatic speed cameras (ATK measuring places) from an NVDB "
-                    "delivery: where speed is already checked, for the planner's map.",
+        description="Trafikverkets trafiksäkerhetskameror (ATK-mätplatser) från en "
+                    "NVDB-leverans: där hastigheten redan kontrolleras, för planerarens karta.",
     ),
     LayerSpec(
         "population_areas", "Befolkningsområden (DeSO, RegSO)", ("Polygon", "MultiPolygon"),
@@ -299,8 +305,8 @@ _SPECS = (
             Field("population_year", "int", "Folkmängd år", minimum=1900, maximum=2100),
         ),
         unique_field="code",
-        description="SCB's small statistical areas (DeSO, RegSO; open geodata, CC BY 4.0) with "
-                    "their population: the denominators of rates per 1,000 inhabitants.",
+        description="SCB:s statistikområden (DeSO, RegSO; öppna geodata, CC BY 4.0) med "
+                    "sin folkmängd: nämnarna i tal per 1 000 invånare.",
     ),
 )
 
