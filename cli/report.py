@@ -32,7 +32,8 @@ def report(ctx: click.Context, first: datetime, last: datetime, out: Path | None
     store = store_of(ctx)
     settings = settings_of(ctx)
     made = service.make_report(store, service.promise(store, settings), first=first.date(),
-                               last=last.date(), max_ping_gap_min=settings.max_ping_gap_min)
+                               last=last.date(), max_ping_gap_min=settings.max_ping_gap_min,
+                               compare=service.comparison_area(store, settings))
     if out is not None:
         out.write_bytes(service.report_file(store, made, out.suffix.lower().lstrip(".")))
     kept_id = service.keep_report(store, made) if keep else None

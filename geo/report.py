@@ -21,6 +21,7 @@ from geo.errors import ValidationFailed
 from geo.grid import DEFAULT_CELL_M, cell_ids, cell_indices
 from geo.hotspots import as_utc, in_window, period_labels, placed_only
 from geo.periods import LOCAL_TZ, local_date_text
+from geo.area_comparison import AreaComparison
 from geo.population import PopulationFigures
 from geo.privacy import scrub_frame
 from geo.targets import Measured, TargetResult, result_dict, results
@@ -99,6 +100,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     # Rates per 1,000 inhabitants per DeSO/RegSO and survey figures (services.population)
     population: PopulationFigures | None = None
+    # A police area's municipalities side by side (geo.area_comparison); None for one
+    comparison: AreaComparison | None = None
 
 
 # The layer each frame of ``ReportData`` is read from, where the names differ.
@@ -570,6 +573,7 @@ def report_figures(report: Report) -> dict[str, Any]:
                     "previous_at": report.changes.previous_at},
         "map_changes": report.map_changes,
         "population": report.population.as_dict() if report.population else None,
+        "comparison": report.comparison.as_dict() if report.comparison else None,
     }
 
 

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
 
+from geo.area_comparison import COMPARISON_TITLE_SV
 from geo.formats import number_sv
 from geo.periods import LOCAL_TZ, local_date_text
 from geo.population import CAUTION_SV, MIN_COUNT, rate_text
@@ -17,6 +18,7 @@ from geo.population_areas import AREA_KIND_SV
 from geo.surveys import AREA_KIND_SV as SURVEY_AREA_SV, interval_text
 from geo.report import Indicator, Report, Section, target_lines
 from geo.vocabulary import ACTION_STATUS_SV, OWNER_SV
+from maps.area_comparison import area_comparison_html, comparison_rows
 from maps.report_charts import (
     MAP_NOTE, MapView, map_view, section_map_png, section_map_svg, trend_chart_png,
     trend_chart_svg, trend_data,
@@ -160,6 +162,42 @@ def population_html(report: Report) -> str:
     return "".join(parts) + "</section>"
 
 
+# The police area's comparison in the report: the most frequent types, the rest summed.
+COMPARISON_TYPES = 12
+
+
+def comparison_html(report: Report) -> str:
+    """The report's comparison across the police area's municipalities ('' for one)."""
+    if report.comparison is None:
+        return ""
+    return area_comparison_html(report.comparison, most_types=COMPARISON_TYPES)
+
+
+def _comparison_pdf(report: Report, styles: dict) -> list:
+    """The comparison as PDF flowables: a heading, its note and the table (none for one
+    municipality)."""
+    from reportlab.lib import colors
+    from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
+
+    made = report.comparison
+    if made is None:
+        return []
+    rows, foot = comparison_rows(made, most_types=COMPARISON_TYPES)
+    cell = styles["BodyText"].clone("comparison", fontSize=8, leading=10)
+    head = ["Typ", *(name for _, name in made.kommuner), "Totalt"]
+    body = [[row["type"], *row["cells"], row["total"]] for row in [*rows, *foot]]
+    table = Table([[Paragraph(_pdf_text(str(v)), cell) for v in line] for line in [head, *body]],
+                  repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    period = f"{made.first.isoformat()} – {made.last.isoformat()}"
+    return [PageBreak(), Paragraph(_pdf_text(COMPARISON_TITLE_SV), styles["Heading2"]),
+            Paragraph(_pdf_text(f"Polisens händelser {period} per typ och kommun (händelser om "
+                                "våld i nära relation och sexualbrott ingår inte)."),
+                      styles["Normal"]), table]
+
+
 # --- HTML -----------------------------------------------------------------------------------------
 
 STYLE = """body{font:14px/1.45 sans-serif;max-width:960px;margin:2em auto;padding:0 1em}
@@ -172,7 +210,8 @@ STYLE = """body{font:14px/1.45 sans-serif;max-width:960px;margin:2em auto;paddin
     ul.legend{list-style:none;padding:0;margin:0;font-size:13px;flex:1 1 14em}
     ul.legend li{display:flex;gap:.4em;align-items:center;margin:.15em 0}
     .summary{font-weight:bold}section.commitment{border-top:1px solid #999;margin-top:1.5em}
-    li.target.met{color:#1a6b34}li.target.not_met{color:#a4161a}"""
+    li.target.met{color:#1a6b34}li.target.not_met{color:#a4161a}
+    section.area-comparison{overflow-x:auto}td.num{text-align:right}"""
 
 
 def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
@@ -212,6 +251,7 @@ def report_html(report: Report, boundaries: gpd.GeoDataFrame) -> str:
             + f"<figure class='chart'>{trend_chart_svg(section)}</figure>"
             + "</div></section>")
     parts.append(population_html(report))
+    parts.append(comparison_html(report))
     return (f"<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>"
             f"{e(report.title)} – uppföljning</title><style>{STYLE}</style></head><body>"
@@ -351,6 +391,7 @@ def report_pdf(report: Report, boundaries: gpd.GeoDataFrame) -> bytes:
         # fit one together): a chart never stands alone on a page.
         story.append(KeepTogether(figures + _map_block(map_view(section, boundaries), styles)))
     story += _population_pdf(report, styles)
+    story += _comparison_pdf(report, styles)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=report.title, author="Trygg",
                             leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm,

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.area_comparison import area_comparison
 from geo.coverage_options import DEFAULT_MAX_PING_GAP_MIN
 from geo.crs import WORK_CRS
 from geo.errors import NotFound, ValidationFailed
@@ -22,7 +23,7 @@ from geo.report import Report, ReportData, build_report, local_day_bounds, repor
 from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
 from services.access import in_kommuner
-from services.municipality import DEMO_PROMISE, viewer_municipality
+from services.municipality import DEMO_PROMISE, served_municipality, viewer_municipality
 from services.population import report_population
 from services.targets import promise_with_stored_targets
 from store import Store
@@ -149,14 +150,27 @@ def report_scope(store: Store, settings: Settings, *, kommun: str | None = None,
     return promise(store, settings, kommun=kommun, kommuner=kommuner), scope
 
 
+def comparison_area(store: Store, settings: Settings, *,
+                    kommuner: frozenset[str] | None = None) -> dict[str, str] | None:
+    """The municipalities a police area's report compares (kommunkod → name, in the area's
+    order): those of the area a viewer limited to ``kommuner`` may see; None unless at least
+    two."""
+    served = served_municipality(store, settings)
+    shown = {m.kommunkod: m.name for m in served.area
+             if kommuner is None or m.kommunkod in kommuner}
+    return shown if served.is_area and len(shown) > 1 else None
+
+
 def make_report(store: Store, promise: Promise, *, first: date, last: date,
                 at: object | None = None,
                 max_ping_gap_min: float = DEFAULT_MAX_PING_GAP_MIN,
-                kommuner: frozenset[str] | None = None) -> Report:
+                kommuner: frozenset[str] | None = None,
+                compare: dict[str, str] | None = None) -> Report:
     """The follow-up report for the local days ``first`` … ``last`` (both included), compared
     with the previous period and with the last kept report; patrol pings further apart than
     ``max_ping_gap_min`` are a gap (``TRYGG_MAX_PING_GAP_MIN``); ``kommuner``: only their
-    records (``report_scope``)."""
+    records (``report_scope``); ``compare``: the municipalities (``comparison_area``) whose
+    police events the report sets side by side."""
     if last < first:
         raise ValidationFailed(f"to: {last} är före from: {first}; byt plats på datumen")
     if (last - first).days > MAX_REPORT_DAYS:
@@ -170,6 +184,10 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
     report.population = report_population(store, start=report.start, end=report.end,
                                           events=data.events, unsafe_places=data.unsafe_places,
                                           kommuner=kommuner)
+    if compare:  # the same events the comparison route counts: never the sensitive ones
+        events = in_kommuner(without_sensitive("events", store.read("events")),
+                             frozenset(compare))
+        report.comparison = area_comparison(events, compare, first=first, last=last)
     return report
 
 

@@ -283,3 +283,49 @@ def test_a_limited_account_pages_counts_and_sees_extents_of_its_municipality_onl
         assert mine.buffer(1e-5).covers(shapely.box(*records.total_bounds))
         assert shapely.box(*records.total_bounds).buffer(0.01).covers(mine)
         assert shapely.box(*extent(everyone)).area > 1.5 * mine.area
+
+
+def test_the_report_sets_the_municipalities_side_by_side(area: tuple[Store, Settings, Path],
+                                                         tmp_path: Path) -> None:
+    """The follow-up report of a police area holds the comparison across its municipalities in
+    its HTML, PDF and JSON, with the counts the comparison route gives; an account limited to
+    one municipality gets none."""
+    import re
+    import subprocess
+
+    store, settings, _ = area
+    council = add_user(store, "omradets-rad-rapport", "rad", secret=SECRET)
+    limited = add_user(store, "sundsvall-rad-rapport", "rad", secret=SECRET, kommuner=["2281"])
+    period = {"from": "2022-09-01", "to": "2024-12-31"}
+    with LiveServer(create_app(settings, store=store)) as server, \
+            httpx.Client(base_url=server.url, timeout=300) as http:
+        table = http.get("/api/rapport/kommuner", params=period, headers=auth(council)).json()
+        figures = http.get("/api/rapport", params=period, headers=auth(council)).json()
+        assert figures["comparison"] == table
+        assert {AREA[k]: v for k, v in next(r for r in figures["comparison"]["rows"]
+                                            if r["type"] == "Trafikkontroll")["counts"].items()
+                } == {"Timrå": 25, "Härnösand": 70, "Sundsvall": 161}
+        html = http.get("/api/rapport", params={**period, "format": "html"},
+                        headers=auth(council)).text
+        section = html[html.index('<section class="area-comparison"'):]
+        assert all(f'<th scope="col">{name}</th>' in section for name in AREA.values())
+        traffic = re.search(r"<th scope=\"row\">Trafikkontroll</th>(.*?)</tr>", section)
+        assert traffic is not None and re.findall(r">(\d+)<", traffic.group(1)) == [
+            "25", "161", "70", "256"]
+        everything = re.search(r"<th scope=\"row\">Alla händelser</th>(.*?)</tr>", section)
+        assert everything is not None
+        shown = [int(v.replace("\u202f", "").replace("\u00a0", "").replace(" ", ""))
+                 for v in re.findall(r">([\d\u202f\u00a0 ]+)<", everything.group(1))]
+        assert shown == [*(table["totals"][k] for k in AREA), sum(table["totals"].values())]
+        pdf = http.get("/api/rapport", params={**period, "format": "pdf"},
+                       headers=auth(council))
+        assert pdf.status_code == 200
+        (tmp_path / "r.pdf").write_bytes(pdf.content)
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "Jämförelse mellan kommunerna" in text and "Härnösand" in text
+        assert re.search(r"Trafikkontroll\s+25\s+161\s+70\s+256", text), text[-2000:]
+        mine = http.get("/api/rapport", params=period, headers=auth(limited)).json()
+        assert mine["comparison"] is None
+        assert '<section class="area-comparison"' not in http.get(
+            "/api/rapport", params={**period, "format": "html"}, headers=auth(limited)).text

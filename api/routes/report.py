@@ -153,6 +153,10 @@ class ReportOut(BaseModel):
     sections: list[SectionOut]
     changes: ChangesOut
     map_changes: dict[str, Any]
+    population: dict[str, Any] | None = None
+    comparison: dict[str, Any] | None = Field(
+        None, description="A police area's municipalities side by side: police events per "
+                          "type (as /api/rapport/kommuner); null for one municipality")
 
 
 class KeptOut(BaseModel):
@@ -254,16 +258,18 @@ def report(from_: Annotated[date, Query(alias="from", description="First day")],
     the municipality ``kommun``'s promise and records."""
     chosen, scope = service.report_scope(store, settings, kommun=kommun,
                                          kommuner=viewer.kommuner)
+    compare = service.comparison_area(store, settings, kommuner=viewer.kommuner)
 
     def make() -> Any:
         return service.make_report(store, chosen, first=from_, last=to,
-                                   max_ping_gap_min=settings.max_ping_gap_min, kommuner=scope)
+                                   max_ping_gap_min=settings.max_ping_gap_min, kommuner=scope,
+                                   compare=compare)
 
     if format == "html":  # the same for every viewer; stale on any write to its inputs or a new day
         today = pd.Timestamp.now(tz=LOCAL_TZ).date()  # overdue actions change with the day
         key = ("report.html", from_, to, settings.max_ping_gap_min, today,
-               scope and tuple(sorted(scope)), store.generations(service.REPORT_INPUTS),
-               targets_stamp(store))
+               scope and tuple(sorted(scope)), compare and tuple(compare),
+               store.generations(service.REPORT_INPUTS), targets_stamp(store))
         return HTMLResponse(cache.get_or_make(
             key, lambda: service.report_file(store, make(), "html").decode("utf-8")))
     made = make()
@@ -302,7 +308,8 @@ def keep(from_: Annotated[date, Query(alias="from", description="First day")],
          store: Store = Depends(get_store)) -> KeptOut:
     """Keep the report of the period so the next meeting's report compares with it."""
     made = service.make_report(store, _promise(store, settings), first=from_, last=to,
-                               max_ping_gap_min=settings.max_ping_gap_min)
+                               max_ping_gap_min=settings.max_ping_gap_min,
+                               compare=service.comparison_area(store, settings))
     fid = service.keep_report(store, made)
     return KeptOut(id=fid, report=ReportOut.model_validate(report_figures(made)))
 
