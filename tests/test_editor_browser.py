@@ -305,8 +305,12 @@ def undo(page: Page, *, keyboard: bool, expect: str) -> None:
     else:
         open_sheet(page)
         page.click("#ed-undo")
-    page.wait_for_function("(want) => document.getElementById('ed-status').textContent"
-                           ".startsWith(want)", arg=expect)
+    try:
+        page.wait_for_function("(want) => document.getElementById('ed-status').textContent"
+                               ".startsWith(want)", arg=expect)
+    except Exception as exc:  # say what the page said instead
+        raise AssertionError(f"waited for {expect!r}; the status said {status(page)!r}") \
+            from exc
 
 
 def marker_xy(page: Page) -> tuple[float, float]:

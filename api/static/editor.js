@@ -252,7 +252,7 @@
         current.title.toLowerCase() + ".";
       if (keep !== undefined && keep !== null && features[keep]) select(keep);
       else if (data.features.length && shown.getBounds().isValid()) {
-        map.fitBounds(shown.getBounds(), {maxZoom: 15, padding: [20, 20]});
+        map.fitBounds(shown.getBounds(), {maxZoom: 15, padding: [20, 20], animate: false});
       }
     } catch (error) {
       $("ed-status").textContent = "Lagret kunde inte hämtas: " + error.message;

@@ -29,7 +29,7 @@
     onEachFeature: (feature, marker) => { marker.bindPopup(popup(feature.properties)); },
   }).addTo(map);
   if (places.features.length) {
-    map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 14});
+    map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 14, animate: false});
   }
   node.dataset.ready = String(places.features.length);
 })();

@@ -362,9 +362,10 @@
 
   let bounds = [];
   data.features.forEach((f) => { ring(f.geometry).forEach((c) => { bounds.push(c); }); });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+  // No animation: the cells are drawn at once for the view they are seen in.
+  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15, animate: false }); }
   notes();
   draw();
   map.on("zoomend", draw);  // cells too small to see become dots, and back
-  window.tryggHotspots = { state: state, draw: draw, data: data };
+  window.tryggHotspots = { state: state, draw: draw, data: data, map: map };
 })();

@@ -11,7 +11,8 @@
   // The roads fill the map beside the panel on a wide screen, the whole map on a phone.
   if (config.bounds) {
     const wide = !window.matchMedia("(max-width: 700px)").matches;
-    map.fitBounds(config.bounds, wide ? {paddingBottomRight: [360, 20]} : {});
+    map.fitBounds(config.bounds, wide ? {paddingBottomRight: [360, 20], animate: false}
+                                      : {animate: false});
   }
   const suggested = L.layerGroup().addTo(map);
   const planned = L.layerGroup().addTo(map);
