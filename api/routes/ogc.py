@@ -195,8 +195,8 @@ def _bbox_window(text: str | None, uri: str) -> tuple[float, float, float, float
         return None
     parts = text.split(",")
     if len(parts) not in (4, 6) or not all(re.fullmatch(_NUMBER, p.strip()) for p in parts):
-        raise HTTPException(400, f"bbox {text[:100]!r}: write four numbers, "
-                                 "minx,miny,maxx,maxy (six with heights)")
+        raise HTTPException(400, f"bbox {text[:100]!r}: skriv fyra tal, "
+                                 "minx,miny,maxx,maxy (sex med höjder)")
     values = [float(p) for p in parts]
     if len(values) == 6:
         values = [values[0], values[1], values[3], values[4]]
@@ -204,7 +204,7 @@ def _bbox_window(text: str | None, uri: str) -> tuple[float, float, float, float
     if _north_first(uri):
         x0, y0, x1, y1 = y0, x0, y1, x1
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x0 > x1 or y0 > y1:
-        raise HTTPException(400, f"bbox {text[:100]!r}: finite numbers, min before max")
+        raise HTTPException(400, f"bbox {text[:100]!r}: ändliga tal, det minsta först")
     source = _crs_pyproj(uri)
     if _crs(uri).is_geographic:  # clip to where EPSG:3006 is defined, as /api/layers does
         a_x0, a_y0, a_x1, a_y1 = AREA_OF_USE_3006_WGS84
@@ -234,8 +234,8 @@ def _instant(text: str, *, end: bool) -> pd.Timestamp:
             return parse_datetime(text)
         return parse_datetime(text)
     except (ValueError, OverflowError):
-        raise HTTPException(400, f"datetime: {text[:60]!r} is not an RFC 3339 date or time"
-                            ) from None
+        raise HTTPException(400, f"datetime: {text[:60]!r} är ingen tid enligt RFC 3339; "
+                                 "skriv t.ex. 2024-06-01T12:00:00Z eller 2024-06-01/..") from None
 
 
 def _datetime_range(text: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
@@ -249,9 +249,11 @@ def _datetime_range(text: str | None) -> tuple[pd.Timestamp | None, pd.Timestamp
     start = None if start_text in ("", "..") else _instant(start_text, end=False)
     stop = None if end_text in ("", "..") else _instant(end_text, end=True)
     if start is None and stop is None:
-        raise HTTPException(400, "datetime: an interval needs at least one end")
+        raise HTTPException(400, "datetime: ett intervall behöver minst en ände, t.ex. "
+                                 "2024-06-01/..")
     if start is not None and stop is not None and start > stop:
-        raise HTTPException(400, f"datetime {text[:100]!r}: the start is after the end")
+        raise HTTPException(400, f"datetime {text[:100]!r}: början ligger efter slutet; byt "
+                                 "plats på dem")
     return start, stop
 
 
@@ -406,7 +408,8 @@ def items(layer: LayerPath, request: Request, f: Format = None,
     _collection_readable(layer, role, user)
     unknown = sorted(set(request.query_params) - ITEM_PARAMS)
     if unknown:
-        raise HTTPException(400, f"unknown query parameter(s): {', '.join(unknown)}")
+        raise HTTPException(400, f"okänd parameter: {', '.join(unknown)}; de som går är "
+                                 f"{', '.join(sorted(ITEM_PARAMS))}")
     limit = min(limit, MAX_LIMIT)
     out_crs = _crs_param(crs, "crs")
     window = _bbox_window(bbox, _crs_param(bbox_crs, "bbox-crs"))

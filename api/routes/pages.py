@@ -96,10 +96,10 @@ def demo_login(role: Annotated[str, Form()], settings: Settings = Depends(get_se
                store: Store = Depends(get_store)) -> Response:
     """Demo mode only: sign in as the demo account of ``role``."""
     if not settings.demo or role not in DEMO_USERS:
-        raise HTTPException(404, "demo login is only available in demo mode")
+        raise HTTPException(404, "demoinloggning finns bara i demoläget (TRYGG_DEMO=1)")
     user = user_by_name(store, DEMO_USERS[role])
     if user is None:
-        raise HTTPException(404, "demo accounts are missing; run trygg demo")
+        raise HTTPException(404, "demokontona saknas; kör trygg demo")
     return _signed_in(store, settings, user)
 
 
