@@ -76,7 +76,11 @@ def weekly_plan(sites: gpd.GeoDataFrame, profile: np.ndarray, *, week: str, seed
         else np.asarray(available, dtype=bool)
     n_blocks = HOURS_PER_WEEK // block_h
     block_risk = profile.reshape(n_blocks, block_h).sum(axis=1)
-    block_open = available.reshape(n_blocks, block_h).all(axis=1)
+    # A block in the hour the clocks skip (02–03 on the last Sunday of March, 1-hour blocks)
+    # does not happen that week: it is never drawn.
+    happens = np.array([_local(start, (k + 1) * block_h) > _local(start, k * block_h)
+                        for k in range(n_blocks)])
+    block_open = available.reshape(n_blocks, block_h).all(axis=1) & happens
     site_w = sites["weight_covered"].to_numpy(dtype=float)
     prob = np.outer(site_w, np.where(block_open, block_risk, 0.0))
     rng = np.random.default_rng(seed)

@@ -776,6 +776,11 @@ def test_weekly_plan_respects_caps_and_available_hours(case) -> None:
     avail = np.ones(168, bool) if available is None else available
     block_risk = profile.reshape(n_blocks, block_h).sum(axis=1)
     block_ok = avail.reshape(n_blocks, block_h).all(axis=1) & (block_risk > 0)
+    # A block whose every local hour falls in the clocks' spring gap does not happen.
+    monday = week_start(week).tz_localize(None)
+    hour_exists = np.array([not pd.isna((monday + pd.Timedelta(hours=h)).tz_localize(
+        "Europe/Stockholm", nonexistent="NaT", ambiguous=True)) for h in range(168)])
+    block_ok &= hour_exists.reshape(n_blocks, block_h).any(axis=1)
     weights = sites["weight_covered"].to_numpy()
     feasible = min(n_checks, int(block_ok.sum()), int((weights > 0).sum()) * cap)
     c = plan.checks
@@ -879,3 +884,20 @@ def test_hotspot_analysis_invariants(case, cell_m, min_points, min_periods, exte
         assert set(cells["trend"]) <= {"too_few"}
     else:
         assert (cells.loc[cells["total"] < 2, "trend"] == "too_few").all()
+
+
+def test_the_hour_the_clocks_skip_is_never_planned() -> None:
+    """Week 13 of 2024 ends on the Sunday the clocks go from 02:00 to 03:00: with one-hour
+    blocks and only that hour at risk nothing is planned (the hour does not happen); the next
+    hour is."""
+    sites = gpd.GeoDataFrame({"rank": [1], "name": ["Plats"], "weight_covered": [1.0]},
+                             geometry=[shapely.Point(E0, N0)], crs=WORK_CRS)
+    sunday_2am = 6 * 24 + 2
+    profile = np.zeros(168)
+    profile[sunday_2am] = 1.0
+    plan = weekly_plan(sites, profile, week="2024-W13", seed=1, checks=1, block_h=1)
+    assert plan.checks.empty and plan.notes
+    profile[sunday_2am + 1] = 1.0
+    plan = weekly_plan(sites, profile, week="2024-W13", seed=1, checks=1, block_h=1)
+    (row,) = plan.checks.to_dict("records")
+    assert (row["start"], row["end"]) == ("2024-03-31T03:00:00+02:00", "2024-03-31T04:00:00+02:00")
