@@ -230,15 +230,9 @@ def _own_population(gdf: gpd.GeoDataFrame, origin: str) -> pd.DataFrame | None:
     if field is None:
         return None
     year_field = _field(gdf, _POPULATION_YEAR_FIELDS)
-    problems = []
-    values: list[int | None] = []
-    for i, raw in enumerate(gdf[field]):
-        try:
-            values.append(_count(raw))
-        except ValueError:
-            problems.append(f"{origin}, objekt {i}: fältet {field}: {raw!r} är inget antal "
-                            "invånare")
-            values.append(None)
+    problems: list[str] = []
+    values = [_counted(raw, f"{origin}, objekt {i}: fältet {field}", problems)
+              for i, raw in enumerate(gdf[field])]
     collect(problems, f"{origin}: {problem_count(len(problems))}, ingenting importerat",
             error=ImportRejected)
     years = [None if year_field is None else _year(v) for v in
@@ -256,6 +250,15 @@ def _count(raw: Any) -> int | None:
     if value < 0 or value != int(value):
         raise ValueError(raw)
     return int(value)
+
+
+def _counted(raw: Any, where: str, problems: list[str]) -> int | None:
+    """``_count`` of ``raw``, or None with a problem naming ``where`` when it is no count."""
+    try:
+        return _count(raw)
+    except ValueError:
+        problems.append(f"{where}: {raw!r} är inget antal invånare")
+        return None
 
 
 def _year(raw: Any) -> int | None:
@@ -325,15 +328,11 @@ def read_population_csv(path: str | Path, *, max_bytes: int | None = None) -> pd
         rows = pd.DataFrame({"code": codes, "year": str(year_columns[latest]),
                              "raw": frame[latest]})
         value_column = latest
-    values: list[float | None] = []
+    values: list[int | None] = []
     years: list[int | None] = []
     for i, (raw, year) in enumerate(zip(rows["raw"], rows["year"], strict=True)):
-        try:
-            values.append(_count(raw))
-        except ValueError:
-            problems.append(f"{origin}, rad {i + 2}: kolumnen {value_column!r}: {raw!r} är "
-                            "inget antal invånare")
-            values.append(None)
+        values.append(_counted(raw, f"{origin}, rad {i + 2}: kolumnen {value_column!r}",
+                               problems))
         parsed = _year(year)
         if parsed is None:
             problems.append(f"{origin}, rad {i + 2}: kolumnen {year_column!r}: {year!r} är "

@@ -9,7 +9,7 @@ municipalities only theirs (``services.access.in_kommuner``).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
@@ -34,10 +34,23 @@ def comparison(store: Store, settings: Settings, viewer: Viewer, *, first: date,
         raise ValidationFailed(f"to: {last} är före from: {first}; byt plats på datumen")
     if (last - first).days > MAX_DAYS:
         raise ValidationFailed("from/to: högst tio år åt gången")
-    served = served_municipality(store, settings)
-    kommuner = {m.kommunkod: m.name for m in served.area
-                if viewer.kommuner is None or m.kommunkod in viewer.kommuner}
-    events = in_kommuner(without_sensitive("events", store.read("events")), viewer.kommuner)
+    return compared(store, area_kommuner(store, settings, kommuner=viewer.kommuner),
+                    first=first, last=last, types=types)
+
+
+def area_kommuner(store: Store, settings: Settings, *,
+                  kommuner: frozenset[str] | None = None) -> dict[str, str]:
+    """The store's municipalities (kommunkod → name, in the area's order) that a viewer limited
+    to ``kommuner`` (None: not limited) may see."""
+    return {m.kommunkod: m.name for m in served_municipality(store, settings).area
+            if kommuner is None or m.kommunkod in kommuner}
+
+
+def compared(store: Store, kommuner: Mapping[str, str], *, first: date, last: date,
+             types: Sequence[str] | None = None) -> AreaComparison:
+    """The table of ``kommuner`` (kommunkod → name) from the store's events, never the
+    sensitive ones."""
+    events = in_kommuner(without_sensitive("events", store.read("events")), frozenset(kommuner))
     return area_comparison(events, kommuner, first=first, last=last, types=types)
 
 

@@ -12,7 +12,6 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo.area_comparison import area_comparison
 from geo.coverage_options import DEFAULT_MAX_PING_GAP_MIN
 from geo.crs import WORK_CRS
 from geo.errors import NotFound, ValidationFailed
@@ -23,7 +22,8 @@ from geo.report import Report, ReportData, build_report, local_day_bounds, repor
 from geo.report_coverage import coverage_indicators
 from maps.report import report_html, report_pdf
 from services.access import in_kommuner
-from services.municipality import DEMO_PROMISE, served_municipality, viewer_municipality
+from services.area_comparison import area_kommuner, compared
+from services.municipality import DEMO_PROMISE, viewer_municipality
 from services.population import report_population
 from services.targets import promise_with_stored_targets
 from store import Store
@@ -155,10 +155,8 @@ def comparison_area(store: Store, settings: Settings, *,
     """The municipalities a police area's report compares (kommunkod → name, in the area's
     order): those of the area a viewer limited to ``kommuner`` may see; None unless at least
     two."""
-    served = served_municipality(store, settings)
-    shown = {m.kommunkod: m.name for m in served.area
-             if kommuner is None or m.kommunkod in kommuner}
-    return shown if served.is_area and len(shown) > 1 else None
+    shown = area_kommuner(store, settings, kommuner=kommuner)
+    return shown if len(shown) > 1 else None
 
 
 def make_report(store: Store, promise: Promise, *, first: date, last: date,
@@ -184,10 +182,8 @@ def make_report(store: Store, promise: Promise, *, first: date, last: date,
     report.population = report_population(store, start=report.start, end=report.end,
                                           events=data.events, unsafe_places=data.unsafe_places,
                                           kommuner=kommuner)
-    if compare:  # the same events the comparison route counts: never the sensitive ones
-        events = in_kommuner(without_sensitive("events", store.read("events")),
-                             frozenset(compare))
-        report.comparison = area_comparison(events, compare, first=first, last=last)
+    if compare:  # the table the comparison route answers
+        report.comparison = compared(store, compare, first=first, last=last)
     return report
 
 

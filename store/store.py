@@ -22,15 +22,14 @@ import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import (
-    Connection, Engine, bindparam, func, insert, select, text,
+    Connection, Engine, func, insert, select, text,
 )
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from geo.crs import WORK_CRS
 from geo.errors import Conflict, ImportRejected, NotFound, collect, problem_count
-from geo.layers import LAYERS, SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
-from geo.municipalities import kommunkod_at
+from geo.layers import SENSITIVE_CATEGORIES, LayerSpec, coerce_record, layer_spec
 from geo.tracks import vertex_seconds
 from geo.validate import check_geometries, prepare_features, with_sensitive_flag
 from store import audit as trail
@@ -39,6 +38,8 @@ from store.migrations.runner import (
     StoreVersionError, Upgrade, display_url, revision_number, store_engine, store_target,
     upgrade, writing,
 )
+from store.generations import touch
+from store.kommunkod import fill_kommunkod, with_kommunkod
 from store.rows import sql_values, times_blob, times_of_blob
 from store.queries import LayerCounts, LayerQueries, PageSummary
 from store.schema import (
@@ -118,13 +119,7 @@ class Store(LayerQueries):
                                      .where(generations_table.c.layer.in_(layers))).all())
         return tuple(int(rows.get(name, 0)) for name in layers)
 
-    @staticmethod
-    def _touch(conn: Connection, layer: str) -> None:
-        updated = conn.execute(sql_update(generations_table)
-                               .where(generations_table.c.layer == layer)
-                               .values(n=generations_table.c.n + 1))
-        if updated.rowcount == 0:
-            conn.execute(insert(generations_table).values(layer=layer, n=1))
+    _touch = staticmethod(touch)  # raise a layer's generation (store.generations)
 
     @property
     def schema_version(self) -> int:
@@ -236,54 +231,6 @@ class Store(LayerQueries):
             rows.append(row)
         return rows
 
-    def _with_kommunkod(self, spec: LayerSpec, gdf: gpd.GeoDataFrame, conn: Connection
-                        ) -> gpd.GeoDataFrame:
-        """``gdf`` with each record that names no kommunkod given the one of the store's
-        boundary its geometry is in (``geo.municipalities.kommunkod_at``; one boundary: its
-        code for all). Read in ``conn``'s transaction (a second SQLite connection would wait)."""
-        if spec.name == "boundaries" or "kommunkod" not in gdf.columns or gdf.empty:
-            return gdf
-        missing = gdf["kommunkod"].isna().to_numpy()
-        if not missing.any():
-            return gdf
-        table = layer_tables["boundaries"]
-        found = conn.execute(select(table.c.geometry, table.c.kommunkod).where(
-            table.c.deleted_at.is_(None), table.c.kommunkod.is_not(None))
-            .order_by(table.c.id)).all()
-        if not found:
-            return gdf
-        out = gdf.copy()
-        out.loc[missing, "kommunkod"] = kommunkod_at(
-            np.asarray(gdf.geometry.values, dtype=object)[missing],
-            shapely.from_wkb([r[0] for r in found]), [str(r[1]) for r in found])
-        return out
-
-    def fill_kommunkod(self, *, conn: Connection | None = None) -> int:
-        """Give every record that names no kommunkod the one of the store's boundary it is in
-        (as ``insert`` does for new records); return how many records got one. Run when the
-        boundaries change (``insert`` into ``boundaries`` does)."""
-        filled = 0
-        with self._conn(conn) as c:
-            for name, spec in LAYERS.items():
-                table = layer_tables[name]
-                if name == "boundaries":
-                    continue
-                rows = c.execute(select(table.c.id, table.c.geometry).where(
-                    table.c.kommunkod.is_(None))).all()
-                if not rows:
-                    continue
-                blank = gpd.GeoDataFrame({"kommunkod": [None] * len(rows)}, crs=WORK_CRS,
-                                         geometry=shapely.from_wkb([r[1] for r in rows]))
-                codes = self._with_kommunkod(spec, blank, c)["kommunkod"].tolist()
-                values = [{"b_id": int(r[0]), "b_k": k}
-                          for r, k in zip(rows, codes, strict=True) if k is not None]
-                if values:
-                    self._touch(c, name)
-                    c.execute(sql_update(table).where(table.c.id == bindparam("b_id"))
-                              .values(kommunkod=bindparam("b_k")), values)
-                    filled += len(values)
-        return filled
-
     def insert(self, layer: str, gdf: gpd.GeoDataFrame, *, origin: str = "input",  # noqa: PLR0913
                provenance: str | None = None, source: str | None = None,
                replace: bool = False, conn: Connection | None = None,
@@ -299,7 +246,7 @@ class Store(LayerQueries):
         clean = prepare_features(spec, gdf, origin=origin, provenance=provenance, source=source)
         table = layer_tables[layer]
         with self._conn(conn) as c:
-            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
+            rows = self._rows(spec, with_kommunkod(c, spec, clean))
             self._touch(c, layer)
             removed = c.execute(sql_delete(table)).rowcount if replace else 0
             if spec.unique_fields:
@@ -318,7 +265,7 @@ class Store(LayerQueries):
                 self._audit_each(c, actor, "insert", layer, [(i, None, 1) for i in ids],
                                  details={"origin": origin})
             if layer == "boundaries":
-                self.fill_kommunkod(conn=c)
+                fill_kommunkod(c)
         log.info("inserted %d feature(s) into %s from %s", len(ids), layer, origin)
         return ids
 
@@ -381,7 +328,7 @@ class Store(LayerQueries):
         inserted = updated = 0
         compare = [f.name for f in spec.fields] + ["geometry"]
         with self._conn(conn) as c:
-            rows = self._rows(spec, self._with_kommunkod(spec, clean, c))
+            rows = self._rows(spec, with_kommunkod(c, spec, clean))
             self._touch(c, layer)
             keys = [_key_of(spec, r) for r in rows]
             stale: list[Any] = []

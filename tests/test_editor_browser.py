@@ -241,17 +241,7 @@ def test_admin_draws_edits_moves_and_deletes_on_the_map(browser: Browser, served
     assert moved["properties"]["category"] == place["properties"]["category"]
 
     # A candidate site, deleted.
-    made = served.http.post("/api/layers/candidate_sites", data={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [17.33, 62.49]},
-        "properties": {"name": "Rastficka att ta bort", "kind": "rastficka"}})
-    assert made.status == 201
-    site = made.json()["ids"][0]
-    pick_layer(page, "candidate_sites")
-    pick_feature(page, site)
-    page.click("#ed-delete")
-    page.click("#ed-delete-confirm")
-    page.wait_for_function("() => document.getElementById('ed-status').textContent"
-                           ".startsWith('Borttaget')")
+    site = delete_new_site(page, served, "Rastficka att ta bort", (17.33, 62.49))
     assert served.http.get(f"/api/layers/candidate_sites/{site}").status == 404
 
     assert page.evaluate("() => window.__csp") == []
@@ -291,6 +281,22 @@ def test_a_planner_gets_only_its_layers_and_the_council_no_editor(browser: Brows
     assert page.locator("#ed-map").count() == 0
     assert "rita och ändra lagren på kartan" in page.inner_text("main")
     context.close()
+
+
+def delete_new_site(page: Page, served, name: str, lon_lat: tuple[float, float]) -> int:
+    """Add a candidate site through the API, then delete it on the page; its id."""
+    made = served.http.post("/api/layers/candidate_sites", data={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": list(lon_lat)},
+        "properties": {"name": name, "kind": "rastficka"}})
+    assert made.status == 201
+    site = int(made.json()["ids"][0])
+    pick_layer(page, "candidate_sites")
+    pick_feature(page, site)
+    page.click("#ed-delete")
+    page.click("#ed-delete-confirm")
+    page.wait_for_function("() => document.getElementById('ed-status').textContent"
+                           ".startsWith('Borttaget')")
+    return site
 
 
 def status(page: Page) -> str:
@@ -418,17 +424,7 @@ def test_undo_and_an_unsafe_place_drawn_as_an_area(browser: Browser, served: Ser
     assert back["properties"]["category"] == place["properties"]["category"]
 
     # A deleted candidate site, brought back (a new number, the same name and place).
-    made = served.http.post("/api/layers/candidate_sites", data={
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [17.331, 62.491]},
-        "properties": {"name": "Rastficka att ångra", "kind": "rastficka"}})
-    assert made.status == 201
-    site = made.json()["ids"][0]
-    pick_layer(page, "candidate_sites")
-    pick_feature(page, site)
-    page.click("#ed-delete")
-    page.click("#ed-delete-confirm")
-    page.wait_for_function("() => document.getElementById('ed-status').textContent"
-                           ".startsWith('Borttaget')")
+    site = delete_new_site(page, served, "Rastficka att ångra", (17.331, 62.491))
     undo(page, keyboard=not phone, expect="Ångrat")
     assert "är tillbaka, nu som nr" in status(page)
     back = [f for f in features(served, "candidate_sites")
