@@ -7,7 +7,7 @@ offered only the layers it may write; the council gets no editor (403 page, no l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import shapely
@@ -106,9 +106,11 @@ def features(served: Served, layer: str) -> list[dict]:
     return answer.json()["features"]
 
 
-def drag(page: Page, x: float, y: float, *, dx: float, dy: float, touch: bool) -> None:
+def drag(page: Page, x: float, y: float, *, dx: float, dy: float, touch: bool,
+         before_release: Callable[[], None] | None = None) -> None:
     """Drag from (x, y) by (dx, dy): with the mouse, or on a phone with one finger (Chromium's
-    touch events through the DevTools protocol)."""
+    touch events through the DevTools protocol); ``before_release`` runs with the object still
+    held."""
     steps = [(x + dx * i / 8, y + dy * i / 8) for i in range(9)]
     # Leaflet moves a dragged object on the next animation frame: wait for one after each move.
     frame = "() => new Promise(done => requestAnimationFrame(() => done(null)))"
@@ -118,12 +120,16 @@ def drag(page: Page, x: float, y: float, *, dx: float, dy: float, touch: bool) -
         for px, py in steps[1:]:
             page.mouse.move(px, py)
             page.evaluate(frame)
+        if before_release:
+            before_release()
         page.mouse.up()
         return
     cdp = page.context.new_cdp_session(page)
     for kind, (px, py) in [("touchStart", steps[0])] + [("touchMove", p) for p in steps[1:]]:
         cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": px, "y": py}]})
         page.evaluate(frame)
+    if before_release:
+        before_release()
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
 
@@ -399,7 +405,15 @@ def test_undo_and_an_unsafe_place_drawn_as_an_area(browser: Browser, served: Ser
     if phone:
         page.click("#ed-sheet > summary")  # fold the sheet to reach the map
     x0, y0 = marker_xy(page)
-    drag(page, x0, y0, dx=60, dy=40, touch=phone)
+
+    def held_is_a_change() -> None:
+        # A move counts while the point is still held, not first when Geoman reports it (10 ms
+        # after the release): an Ångra or Spara at once after letting go must see it.
+        title = page.get_attribute("#ed-undo", "title") or ""
+        assert "släpp ändringen som inte är sparad" in title, title
+        assert page.is_enabled("#ed-undo")
+
+    drag(page, x0, y0, dx=60, dy=40, touch=phone, before_release=held_is_a_change)
     x1, y1 = marker_xy(page)
     assert abs(x1 - x0 - 60) < 8 and abs(y1 - y0 - 40) < 8
     undo(page, keyboard=not phone, expect="Ångrat: ändringen av")

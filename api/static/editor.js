@@ -292,7 +292,10 @@
       if (selected && selected.layer === layer) selected.geometryChanged = true;
       updateUndo();
     };
-    layer.on("pm:edit pm:dragend pm:markerdragend pm:vertexadded pm:vertexremoved", changed);
+    // Changed from the first move of a drag: Geoman fires pm:dragend and pm:edit 10 ms after
+    // the button is let go, and a Ctrl+Z or Spara in between must see the move.
+    layer.on("pm:dragstart pm:markerdragstart pm:edit pm:dragend pm:markerdragend " +
+             "pm:vertexadded pm:vertexremoved", changed);
     styleOf(layer, SELECTED);
     form.hidden = false;
     clearErrors();
