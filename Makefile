@@ -9,7 +9,7 @@ UV := .tools/bin/uv
 export TRYGG_DB ?= $(CURDIR)/var/trygg.sqlite
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
-SYNC = $(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+SYNC = $(UV) sync --frozen --compile-bytecode --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 
 .PHONY: run install install-test test check system-deps bench demo lock clean
 
