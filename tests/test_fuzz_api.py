@@ -49,15 +49,16 @@ def fuzz_app(demo_template: Path, tmp_path_factory: pytest.TempPathFactory):
     store = copy_store(demo_template, db)
     tokens = {role: add_user(store, f"fuzz-{role}", role, secret=SECRET) for role in ROLES}
     app = create_app(Settings(db=db, demo=False, secret=SECRET), store=store)
-    return app, tokens
+    # The schema is read once for all roles (about 2 s); the credentials go with each call.
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return operations, tokens
 
 
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonym"])
 def test_every_operation_as_every_role(fuzz_app, role: str | None) -> None:
-    app, tokens = fuzz_app
+    operations, tokens = fuzz_app
     headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
         examples = 1 if role and _only_credentials(operation) else EXAMPLES
