@@ -44,20 +44,21 @@ def _only_credentials(operation) -> bool:
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(demo_template: Path, tmp_path_factory: pytest.TempPathFactory):
+def fuzz_operations(demo_template: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The app's operations over a demo copy, read from its schema once for all roles (about
+    2 s), and a token per role; the credentials go with each call."""
     db = tmp_path_factory.mktemp("fuzz") / "fuzz.sqlite"
     store = copy_store(demo_template, db)
     tokens = {role: add_user(store, f"fuzz-{role}", role, secret=SECRET) for role in ROLES}
     app = create_app(Settings(db=db, demo=False, secret=SECRET), store=store)
-    # The schema is read once for all roles (about 2 s); the credentials go with each call.
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     return operations, tokens
 
 
 @pytest.mark.parametrize("role", [*ROLES, None], ids=[*ROLES, "anonym"])
-def test_every_operation_as_every_role(fuzz_app, role: str | None) -> None:
-    operations, tokens = fuzz_app
+def test_every_operation_as_every_role(fuzz_operations, role: str | None) -> None:
+    operations, tokens = fuzz_operations
     headers = {"Authorization": f"Bearer {tokens[role]}"} if role else {}
     assert len(operations) >= 8
     for operation in operations:

@@ -292,10 +292,9 @@
       if (selected && selected.layer === layer) selected.geometryChanged = true;
       updateUndo();
     };
-    // Changed from the first move of a drag: Geoman fires pm:dragend and pm:edit 10 ms after
-    // the button is let go, and a Ctrl+Z or Spara in between must see the move.
-    layer.on("pm:dragstart pm:markerdragstart pm:edit pm:dragend pm:markerdragend " +
-             "pm:vertexadded pm:vertexremoved", changed);
+    // A drag is a change from its first move (Geoman's pm:dragend and pm:edit come 10 ms after
+    // the release, and a Ctrl+Z or Spara in between must see it); every drag starts so.
+    layer.on("pm:dragstart pm:markerdragstart pm:edit pm:vertexadded pm:vertexremoved", changed);
     styleOf(layer, SELECTED);
     form.hidden = false;
     clearErrors();
